@@ -1,0 +1,84 @@
+"""``campaign-desk``: no command opens the GUI; subcommands drive the same services headless.
+
+Exit codes: 0 success, 1 the work failed, 2 bad usage — each failure with a one-line reason
+on stderr. ``--json`` prints one JSON document on stdout (shapes documented in README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from desktop import __version__
+from desktop.cli import accounts, campaigns, doctor
+from desktop.cli.output import EXIT_FAILED, CommandFailed, emit_json, warn
+
+COMMANDS = (doctor, accounts, campaigns)
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """``--data-dir`` and ``--json``, accepted before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="where the database and media live (default: $CAMPAIGN_DESK_HOME, else the OS data dir)",
+    )
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="campaign-desk",
+        description="Compose, schedule, publish and measure social posts. With no command, opens the app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true", help="check the installation (DB, providers, keyring, window) and exit"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = getattr(args, "json", False)
+    data_dir = getattr(args, "data_dir", None)
+    if args.self_test:
+        from desktop.selftest import run_self_test
+
+        return run_self_test(as_json=as_json)
+    if args.command is None:
+        from desktop.ui.app import run_gui
+
+        return run_gui(data_dir)
+    try:
+        return int(args.handler(args, data_dir, as_json))
+    except CommandFailed as exc:
+        if as_json:
+            emit_json({"ok": False, "error": exc.reason, **(exc.data or {})})
+        warn(f"campaign-desk {args.command}: {exc.reason}")
+        return exc.code
+    except KeyboardInterrupt:
+        warn("campaign-desk: interrupted")
+        return 130
+    except Exception as exc:  # a bug: still one line for scripts, the traceback for us with -v later
+        logging.getLogger("campaign_desk").debug("unexpected error", exc_info=True)
+        if as_json:
+            emit_json({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+        warn(f"campaign-desk {args.command}: unexpected error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Connected accounts: connect, list, disconnect, remove, and the Connection a provider needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from desktop.services.vault import VaultError, account_key
+from desktop.store.models import Account, AccountStatus, Variant, VariantState
+from providers.base import Connection, Limits, Provider
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+
+
+class AccountError(Exception):
+    """A user-facing problem with an account operation."""
+
+
+class AccountNotFound(AccountError):
+    def __init__(self, account_id: int) -> None:
+        super().__init__(f"No account with id {account_id}.")
+        self.account_id = account_id
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    network: str
+    network_name: str
+    handle: str
+    display_name: str
+    server_url: str
+    status: str
+    status_detail: str
+    paused: bool
+    scheduled: int  # variants waiting to go out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "network": self.network,
+            "handle": self.handle,
+            "display_name": self.display_name,
+            "server_url": self.server_url,
+            "status": self.status,
+            "paused": self.paused,
+            "scheduled": self.scheduled,
+        }
+
+
+def _network_name(ctx: AppContext, network: str) -> str:
+    return ctx.registry.cls(network).info.name if network in ctx.registry else network
+
+
+def _row(ctx: AppContext, account: Account, scheduled: int = 0) -> AccountRow:
+    return AccountRow(
+        id=account.id,
+        network=account.provider,
+        network_name=_network_name(ctx, account.provider),
+        handle=account.handle,
+        display_name=account.display_name,
+        server_url=account.server_url,
+        status=account.status.value,
+        status_detail=account.status_detail,
+        paused=account.paused,
+        scheduled=scheduled,
+    )
+
+
+def list_accounts(ctx: AppContext) -> list[AccountRow]:
+    waiting = (
+        select(Variant.account_id, func.count().label("n"))
+        .where(Variant.state.in_([VariantState.SCHEDULED, VariantState.RETRYING]))
+        .group_by(Variant.account_id)
+        .subquery()
+    )
+    with ctx.session() as s:
+        rows = s.execute(
+            select(Account, func.coalesce(waiting.c.n, 0))
+            .outerjoin(waiting, waiting.c.account_id == Account.id)
+            .order_by(Account.provider, Account.handle)
+        ).all()
+        return [_row(ctx, account, scheduled) for account, scheduled in rows]
+
+
+def get_account(ctx: AppContext, account_id: int) -> AccountRow:
+    with ctx.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        return _row(ctx, account)
+
+
+def connect_account(ctx: AppContext, network: str, fields: Mapping[str, str]) -> AccountRow:
+    """Check the connect form against the network, then store the account and its secrets.
+
+    Reconnecting an existing account updates it in place (its posts stay) and replaces its
+    secrets, so a refresh token is never lost to a half-finished reconnect.
+    """
+    provider = ctx.registry.get(network)
+    status = ctx.vault.status()
+    if not status.allowed:  # fail before asking the network anything
+        raise AccountError(status.message)
+    connected = provider.connect(fields)
+    key = account_key(network, connected.server_url, connected.remote_id)
+    ctx.vault.save(key, connected.secrets)
+    with ctx.session() as s:
+        account = s.scalar(
+            select(Account).where(
+                Account.provider == network,
+                Account.server_url == connected.server_url,
+                Account.remote_id == connected.remote_id,
+            )
+        )
+        if account is None:
+            account = Account(provider=network, remote_id=connected.remote_id, server_url=connected.server_url)
+            s.add(account)
+        account.handle = connected.handle
+        account.display_name = connected.display_name
+        account.avatar_url = connected.avatar_url
+        account.status = AccountStatus.CONNECTED
+        account.status_detail = ""
+        account.limits = connected.limits.to_json() if connected.limits else None
+        account.settings = dict(connected.settings)
+        s.flush()
+        return _row(ctx, account)
+
+
+@dataclass(frozen=True)
+class RemovedAccount:
+    id: int
+    handle: str
+    keyring_entry_deleted: bool
+    variants_removed: int
+
+
+def remove_account(ctx: AppContext, account_id: int) -> RemovedAccount:
+    """Delete the account, its variants, and its keyring entry."""
+    with ctx.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        key = account_key(account.provider, account.server_url, account.remote_id)
+        n = s.scalar(select(func.count()).select_from(Variant).where(Variant.account_id == account_id)) or 0
+        handle = account.handle
+        deleted = ctx.vault.delete(key)  # keyring first: a DB row without secrets is harmless
+        s.delete(account)
+    return RemovedAccount(account_id, handle, deleted, n)
+
+
+def disconnect_account(ctx: AppContext, account_id: int) -> AccountRow:
+    """Forget the account's secrets but keep it and its history; it can be reconnected."""
+    with ctx.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        ctx.vault.delete(account_key(account.provider, account.server_url, account.remote_id))
+        account.status = AccountStatus.DISCONNECTED
+        account.status_detail = "Disconnected by you."
+        s.flush()
+        return _row(ctx, account)
+
+
+def set_paused(ctx: AppContext, account_id: int, paused: bool) -> AccountRow:
+    with ctx.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        account.paused = paused
+        s.flush()
+        return _row(ctx, account)
+
+
+def credential_state(ctx: AppContext, account: AccountRow) -> str:
+    """ "present", "missing" or "unavailable: <why>" — for doctor and the Accounts page."""
+    with ctx.session() as s:
+        row = s.get(Account, account.id)
+        if row is None:
+            raise AccountNotFound(account.id)
+        key = account_key(row.provider, row.server_url, row.remote_id)
+    try:
+        return "present" if ctx.vault.load(key) is not None else "missing"
+    except VaultError as exc:
+        return f"unavailable: {exc}"
+
+
+@dataclass(frozen=True)
+class AccountHandle:
+    """What a service needs to call a provider for one account."""
+
+    account_id: int
+    provider: Provider
+    connection: Connection
+    limits: Limits
+    vault_key: str
+
+
+def open_account(ctx: AppContext, account_id: int) -> AccountHandle:
+    """The provider and a live Connection (secrets from the vault) for an account."""
+    with ctx.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        provider = ctx.registry.get(account.provider)
+        key = account_key(account.provider, account.server_url, account.remote_id)
+        server_url, remote_id, handle = account.server_url, account.remote_id, account.handle
+        settings = {str(k): str(v) for k, v in (account.settings or {}).items()}
+        limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
+    secrets = ctx.vault.load(key)
+    if secrets is None:
+        raise AccountError(f"No saved credentials for {handle}: please reconnect the account.")
+    conn = Connection(server_url=server_url, remote_id=remote_id, handle=handle, secrets=secrets, settings=settings)
+    return AccountHandle(account_id, provider, conn, limits, key)

@@ -1,0 +1,101 @@
+"""``campaign-desk doctor``: is this installation healthy, and if not, why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from desktop import __version__
+from desktop.services.accounts import credential_state, list_accounts
+from desktop.services.vault import KeyringStatus
+from desktop.store.database import head_revision
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+
+
+@dataclass
+class DoctorReport:
+    version: str
+    data_dir: str
+    database_url: str
+    schema_version: str | None
+    schema_head: str
+    keyring: KeyringStatus
+    providers: list[dict[str, str]]
+    broken_plugins: list[dict[str, str]]
+    accounts: list[dict[str, Any]]
+    problems: list[str] = field(default_factory=list)  # make doctor exit 1
+    warnings: list[str] = field(default_factory=list)  # worth knowing, not failing
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "version": self.version,
+            "data_dir": self.data_dir,
+            "database": {
+                "url": self.database_url,
+                "schema_version": self.schema_version,
+                "schema_head": self.schema_head,
+                "up_to_date": self.schema_version == self.schema_head,
+            },
+            "keyring": self.keyring.to_json(),
+            "providers": self.providers,
+            "broken_plugins": self.broken_plugins,
+            "accounts": self.accounts,
+            "problems": self.problems,
+            "warnings": self.warnings,
+        }
+
+
+def _redact_url(url: str) -> str:
+    # A PostgreSQL URL may carry a password; doctor output is often pasted into support requests.
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def run_doctor(ctx: AppContext) -> DoctorReport:
+    keyring_status = ctx.vault.status()
+    report = DoctorReport(
+        version=__version__,
+        data_dir=str(ctx.data_dir),
+        database_url=_redact_url(ctx.db.url),
+        schema_version=ctx.db.schema_version(),
+        schema_head=head_revision(),
+        keyring=keyring_status,
+        providers=[{"id": cls.info.id, "name": cls.info.name} for cls in ctx.registry],
+        broken_plugins=[{"name": b.name, "source": b.source, "error": b.error} for b in ctx.registry.broken],
+        accounts=[],
+    )
+    if report.schema_version != report.schema_head:
+        report.problems.append(f"Database schema is {report.schema_version}, expected {report.schema_head}.")
+    if not keyring_status.allowed:
+        report.problems.append(keyring_status.message)
+    elif not keyring_status.secure:
+        report.warnings.append(keyring_status.message)
+    for broken in ctx.registry.broken:
+        report.problems.append(f"Provider plugin {broken.name} ({broken.source}) failed to load: {broken.error}")
+    for account in list_accounts(ctx):
+        creds = credential_state(ctx, account)
+        report.accounts.append(
+            {
+                "id": account.id,
+                "network": account.network,
+                "handle": account.handle,
+                "status": account.status,
+                "credentials": creds,
+            }
+        )
+        if account.status == "needs_reconnect":
+            report.problems.append(f"Account {account.handle} needs to be reconnected.")
+        elif account.status == "connected" and creds != "present":
+            report.problems.append(f"Account {account.handle}: credentials {creds}.")
+    return report

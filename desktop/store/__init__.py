@@ -1,0 +1,1 @@
+"""The local store: models, engine/session setup and migrations. No Qt here."""

@@ -1,0 +1,336 @@
+"""The local store: typed SQLAlchemy 2.x models. Nothing secret is ever stored here.
+
+All times are stored as UTC; :class:`UTCDateTime` hands them back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (portable across SQLite and PostgreSQL), returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native ENUM type) so migrations stay portable.
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=24)
+
+
+class AccountStatus(enum.StrEnum):
+    CONNECTED = "connected"
+    NEEDS_RECONNECT = "needs_reconnect"
+    DISCONNECTED = "disconnected"
+
+
+class VariantState(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    RETRYING = "retrying"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    NEEDS_RECONNECT = "needs_reconnect"
+    CANCELLED = "cancelled"
+
+
+class AttemptOutcome(enum.StrEnum):
+    PENDING = "pending"  # written before the HTTP call; still pending after a crash
+    PUBLISHED = "published"
+    ALREADY_PUBLISHED = "already_published"  # found by reconciliation or the network's idempotency
+    RETRY = "retry"
+    FAILED = "failed"
+    AUTH = "auth"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("provider", "server_url", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(40), index=True)
+    remote_id: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    server_url: Mapped[str] = mapped_column(String(500), default="")
+    avatar_url: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[AccountStatus] = mapped_column(
+        _enum(AccountStatus, "account_status"), default=AccountStatus.CONNECTED
+    )
+    status_detail: Mapped[str] = mapped_column(Text, default="")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The server's limits as the provider last read them (Limits.to_json()), never secrets.
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: Non-secret per-account provider settings (e.g. Bluesky AppView URL).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    variants: Mapped[list[Variant]] = relationship(back_populates="account", cascade="all, delete-orphan")
+    slots: Mapped[list[QueueSlot]] = relationship(back_populates="account", cascade="all, delete-orphan")
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    color: Mapped[str] = mapped_column(String(9), default="#4f6bed")
+    starts_on: Mapped[date | None] = mapped_column(Date, default=None)
+    ends_on: Mapped[date | None] = mapped_column(Date, default=None)
+    goal: Mapped[str] = mapped_column(Text, default="")
+    utm_source: Mapped[str] = mapped_column(String(200), default="")
+    utm_medium: Mapped[str] = mapped_column(String(200), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(200), default="")
+    utm_term: Mapped[str] = mapped_column(String(200), default="")
+    utm_content: Mapped[str] = mapped_column(String(200), default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="campaign")
+
+    __table_args__ = (CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"),)
+
+
+class Post(Base):
+    """What the user composed once: the shared text (and thread parts) and media."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: Further thread parts after ``text`` (list of strings), for networks that support threads.
+    thread: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    link: Mapped[str] = mapped_column(String(2000), default="")
+    content_warning: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(16), default="")
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), default=None, index=True
+    )
+    #: The user's IANA zone when scheduling, so wall-clock recurrences survive DST changes.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign | None] = relationship(back_populates="posts")
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", order_by="Variant.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="post",
+        cascade="all, delete-orphan",
+        order_by="Attachment.position",
+    )
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class Variant(Base):
+    """One post as it goes to one account: its own text if overridden, its own state."""
+
+    __tablename__ = "variants"
+    __table_args__ = (
+        UniqueConstraint("post_id", "account_id"),
+        Index("ix_variants_state_scheduled_at", "state", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    #: None = use the post's shared text.
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    thread: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    media_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[VariantState] = mapped_column(_enum(VariantState, "variant_state"), default=VariantState.DRAFT)
+    scheduled_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    #: Stable for every attempt of this variant, so a retry can never post twice.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True, default=new_idempotency_key)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    remote_id: Mapped[str] = mapped_column(String(500), default="")
+    remote_url: Mapped[str] = mapped_column(String(1000), default="")
+    remote_part_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    #: When the user was last told about this variant's failure (one notification per failure).
+    notified_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="variants")
+    account: Mapped[Account] = relationship(back_populates="variants")
+
+    def __init__(self, **kw: Any) -> None:
+        # The key exists from the moment the variant does, not only after a flush.
+        kw.setdefault("idempotency_key", new_idempotency_key())
+        super().__init__(**kw)
+
+    attempts: Mapped[list[PublishAttempt]] = relationship(
+        back_populates="variant", cascade="all, delete-orphan", order_by="PublishAttempt.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="variant", cascade="all, delete-orphan", order_by="Attachment.position"
+    )
+
+
+class Media(Base):
+    """A file copied into the data dir under its content hash."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(500))  # relative to the data dir
+    original_name: Mapped[str] = mapped_column(String(500), default="")
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    alt_text: Mapped[str] = mapped_column(Text, default="")  # default for new attachments
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A media file used by a post (shared) or by one variant (override), with its own alt text."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(
+            "(post_id IS NOT NULL AND variant_id IS NULL) OR (post_id IS NULL AND variant_id IS NOT NULL)",
+            name="owner",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), default=None, index=True)
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("variants.id", ondelete="CASCADE"), default=None, index=True
+    )
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    part: Mapped[int] = mapped_column(Integer, default=0)  # which thread part it belongs to
+    alt_text: Mapped[str] = mapped_column(Text, default="")
+
+    media: Mapped[Media] = relationship()
+    post: Mapped[Post | None] = relationship(back_populates="attachments")
+    variant: Mapped[Variant | None] = relationship(back_populates="attachments")
+
+
+class PublishAttempt(Base):
+    __tablename__ = "publish_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[AttemptOutcome] = mapped_column(
+        _enum(AttemptOutcome, "attempt_outcome"), default=AttemptOutcome.PENDING
+    )
+    error: Mapped[str] = mapped_column(Text, default="")
+    runner: Mapped[str] = mapped_column(String(120), default="")  # "gui 1234@host", "cli 99@host"
+
+    variant: Mapped[Variant] = relationship(back_populates="attempts")
+
+
+class MetricSnapshot(Base):
+    """One counter read at one time, for a variant (post metrics) or an account. Never overwritten."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (
+        Index("ix_metric_snapshots_variant_metric_taken", "variant_id", "metric", "taken_at"),
+        Index("ix_metric_snapshots_account_metric_taken", "account_id", "metric", "taken_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"), default=None)
+    metric: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueueSlot(Base):
+    """A weekly posting time for an account (Buffer-style queue), in the user's wall-clock time."""
+
+    __tablename__ = "queue_slots"
+    __table_args__ = (
+        UniqueConstraint("account_id", "weekday", "time_of_day"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday = 0
+    time_of_day: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+    account: Mapped[Account] = relationship(back_populates="slots")
+
+
+class Setting(Base):
+    """App settings that matter to behaviour (not UI state, which lives in QSettings)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

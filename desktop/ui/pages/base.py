@@ -1,0 +1,54 @@
+"""What every sidebar page shares: a title row, and refresh-on-show."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+    from desktop.ui.tasks import TaskRunner
+
+
+class Page(QWidget):
+    """A sidebar page. Subclasses set the class attributes and build their content."""
+
+    key: str = ""
+    title: str = ""
+    icon_name: str = ""
+    subtitle: str = ""
+
+    #: Ask the main window to show another page by key.
+    navigate = Signal(str)
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.setObjectName(f"page-{self.key}")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 22, 28, 22)
+        outer.setSpacing(14)
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        heading = QLabel(self.title)
+        heading.setProperty("role", "title")
+        titles.addWidget(heading)
+        if self.subtitle:
+            sub = QLabel(self.subtitle)
+            sub.setProperty("role", "subtitle")
+            titles.addWidget(sub)
+        header.addLayout(titles, 1)
+        self.header_actions = QHBoxLayout()
+        self.header_actions.setSpacing(8)
+        header.addLayout(self.header_actions)
+        outer.addLayout(header)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(12)
+        outer.addLayout(self.body, 1)
+
+    def refresh(self) -> None:
+        """Reload what the page shows (called when it becomes visible). Off the GUI thread."""

@@ -1,0 +1,92 @@
+"""Settings: credential storage, where data lives, and about."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from desktop import __version__
+from desktop.services import app_settings
+from desktop.ui.pages.base import Page
+from desktop.ui.widgets.banner import WarningBanner
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from desktop.services.context import AppContext
+    from desktop.ui.tasks import TaskRunner
+
+
+def _card(title: str) -> tuple[QFrame, QFormLayout]:
+    card = QFrame()
+    card.setProperty("role", "card")
+    outer = QVBoxLayout(card)
+    outer.setContentsMargins(18, 14, 18, 16)
+    heading = QLabel(title)
+    heading.setStyleSheet("font-weight: 600; font-size: 14px;")
+    outer.addWidget(heading)
+    form = QFormLayout()
+    form.setHorizontalSpacing(18)
+    form.setVerticalSpacing(10)
+    outer.addLayout(form)
+    return card, form
+
+
+class SettingsPage(Page):
+    key = "settings"
+    title = "Settings"
+    icon_name = "settings"
+    subtitle = "How Campaign Desk stores credentials and data."
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, runner, parent)
+        security, form = _card("Credentials")
+        self.backend = QLabel()
+        self.backend.setWordWrap(True)
+        form.addRow("Keyring", self.backend)
+        self.banner = WarningBanner()
+        form.addRow(self.banner)
+        self.allow_insecure = QCheckBox("Store credentials even though this keyring does not encrypt them")
+        self.allow_insecure.setToolTip(
+            "Only for machines without a system keyring (servers, CI). "
+            "Headless runs can set CAMPAIGN_DESK_ALLOW_INSECURE_KEYRING=1 instead."
+        )
+        self.allow_insecure.toggled.connect(self._set_allow_insecure)
+        form.addRow("", self.allow_insecure)
+        self.body.addWidget(security)
+
+        data, form = _card("Data")
+        self.data_dir = QLabel(str(ctx.data_dir))
+        self.data_dir.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        open_button = QPushButton("Open folder")
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(ctx.data_dir))))
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.data_dir, 1)
+        folder_row.addWidget(open_button)
+        form.addRow("Data folder", folder_row)
+        self.schema = QLabel()
+        form.addRow("Database schema", self.schema)
+        self.body.addWidget(data)
+
+        about, form = _card("About")
+        form.addRow("Version", QLabel(__version__))
+        self.body.addWidget(about)
+        self.body.addStretch(1)
+
+    def refresh(self) -> None:
+        status = self.ctx.vault.status()
+        self.backend.setText(f"{status.backend}\n{'Encrypted by the system' if status.secure else 'Not encrypted'}")
+        self.allow_insecure.setVisible(not status.secure)
+        self.allow_insecure.blockSignals(True)
+        self.allow_insecure.setChecked(status.allowed and not status.secure)
+        self.allow_insecure.blockSignals(False)
+        self.banner.show_text("" if status.secure else status.message)
+        self.runner.run(self.ctx.db.schema_version, on_done=lambda v: self.schema.setText(v or "none"))
+
+    def _set_allow_insecure(self, allowed: bool) -> None:
+        self.runner.run(
+            lambda: app_settings.set_allow_insecure_keyring(self.ctx, allowed), on_done=lambda _r: self.refresh()
+        )

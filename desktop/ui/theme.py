@@ -1,0 +1,133 @@
+"""Light and dark appearance following the system, one accent colour, consistent spacing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+ACCENT = "#4f6bed"
+
+
+@dataclass(frozen=True)
+class Colors:
+    dark: bool
+    window: str
+    base: str
+    alt_base: str
+    text: str
+    muted: str
+    border: str
+    sidebar: str
+    sidebar_hover: str
+    accent: str = ACCENT
+    warning_bg: str = "#fff4e6"
+    warning_text: str = "#8a4b08"
+    danger: str = "#e03131"
+    success: str = "#2b8a3e"
+
+
+LIGHT = Colors(
+    dark=False,
+    window="#f6f7f9",
+    base="#ffffff",
+    alt_base="#f8f9fb",
+    text="#1f2329",
+    muted="#6b7280",
+    border="#e3e6ea",
+    sidebar="#eef0f4",
+    sidebar_hover="#e2e6ee",
+)
+DARK = Colors(
+    dark=True,
+    window="#1c1e22",
+    base="#24272c",
+    alt_base="#2a2d33",
+    text="#e8eaed",
+    muted="#9aa0a6",
+    border="#363a41",
+    sidebar="#17191c",
+    sidebar_hover="#2a2e35",
+    warning_bg="#3b2e1a",
+    warning_text="#ffc078",
+)
+
+
+def system_is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def current() -> Colors:
+    return DARK if system_is_dark() else LIGHT
+
+
+def _palette(c: Colors) -> QPalette:
+    p = QPalette()
+    role = QPalette.ColorRole
+    p.setColor(role.Window, QColor(c.window))
+    p.setColor(role.WindowText, QColor(c.text))
+    p.setColor(role.Base, QColor(c.base))
+    p.setColor(role.AlternateBase, QColor(c.alt_base))
+    p.setColor(role.Text, QColor(c.text))
+    p.setColor(role.Button, QColor(c.base))
+    p.setColor(role.ButtonText, QColor(c.text))
+    p.setColor(role.ToolTipBase, QColor(c.base))
+    p.setColor(role.ToolTipText, QColor(c.text))
+    p.setColor(role.PlaceholderText, QColor(c.muted))
+    p.setColor(role.Highlight, QColor(c.accent))
+    p.setColor(role.HighlightedText, QColor("#ffffff"))
+    p.setColor(role.Link, QColor(c.accent))
+    p.setColor(role.Mid, QColor(c.border))
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, r, QColor(c.muted))
+    return p
+
+
+def stylesheet(c: Colors) -> str:
+    return f"""
+    QWidget#Sidebar {{ background: {c.sidebar}; border-right: 1px solid {c.border}; }}
+    QLabel#Brand {{ font-size: 15px; font-weight: 600; padding: 4px 8px 12px 8px; }}
+    QToolButton[nav="true"] {{
+        text-align: left; border: none; border-radius: 8px; padding: 8px 10px; font-size: 13px;
+        color: {c.text}; background: transparent;
+    }}
+    QToolButton[nav="true"]:hover {{ background: {c.sidebar_hover}; }}
+    QToolButton[nav="true"]:checked {{ background: {c.accent}; color: #ffffff; font-weight: 600; }}
+    QLabel[role="title"] {{ font-size: 20px; font-weight: 600; }}
+    QLabel[role="subtitle"], QLabel[role="muted"] {{ color: {c.muted}; }}
+    QLabel[role="empty-title"] {{ font-size: 17px; font-weight: 600; }}
+    QLabel[role="empty-body"] {{ color: {c.muted}; font-size: 13px; }}
+    QFrame[role="banner-warning"] {{ background: {c.warning_bg}; border-radius: 8px; }}
+    QFrame[role="banner-warning"] QLabel {{ color: {c.warning_text}; }}
+    QFrame[role="card"] {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 10px; }}
+    QPushButton {{ padding: 6px 14px; border-radius: 6px; border: 1px solid {c.border}; background: {c.base}; }}
+    QPushButton:hover {{ border-color: {c.accent}; }}
+    QPushButton[primary="true"] {{ background: {c.accent}; color: #ffffff; border: 1px solid {c.accent}; }}
+    QPushButton[primary="true"]:disabled {{ background: {c.border}; border-color: {c.border}; color: {c.muted}; }}
+    QPushButton[danger="true"] {{ color: {c.danger}; }}
+    QTableView, QListView, QTreeView {{
+        background: {c.base}; border: 1px solid {c.border}; border-radius: 8px;
+        selection-background-color: {c.accent}; gridline-color: {c.border};
+    }}
+    QHeaderView::section {{
+        background: {c.alt_base}; border: none; border-bottom: 1px solid {c.border}; padding: 6px 8px;
+        color: {c.muted}; font-weight: 600;
+    }}
+    QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QDateEdit, QSpinBox {{
+        padding: 5px 8px; border: 1px solid {c.border}; border-radius: 6px; background: {c.base};
+    }}
+    QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus {{ border-color: {c.accent}; }}
+    QStatusBar {{ color: {c.muted}; }}
+    """
+
+
+def apply(app: QApplication) -> Colors:
+    """Style the app for the system's light/dark scheme; call again when it changes."""
+    app.setStyle("Fusion")
+    colors = current()
+    app.setPalette(_palette(colors))
+    app.setStyleSheet(stylesheet(colors))
+    return colors

@@ -1,0 +1,28 @@
+"""A warning strip at the top of a page (e.g. an insecure keyring)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from desktop.ui import theme
+from desktop.ui.icons import icon
+
+
+class WarningBanner(QFrame):
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "banner-warning")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        pic = QLabel()
+        pic.setPixmap(icon("warning", theme.current().warning_text).pixmap(QSize(18, 18)))
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        layout.addWidget(pic)
+        layout.addWidget(self.label, 1)
+        self.setVisible(bool(text))
+
+    def show_text(self, text: str) -> None:
+        self.label.setText(text)
+        self.setVisible(bool(text))

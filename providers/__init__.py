@@ -1,0 +1,1 @@
+"""Social networks behind one interface (see providers.base). No Qt, no database."""

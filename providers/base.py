@@ -1,0 +1,348 @@
+"""The provider interface: what every social network module implements.
+
+A provider knows one network's API, limits and text counting, and nothing else:
+no Qt, no database, no keyring. It is given what it needs for each call
+(a :class:`Connection` built by the app from the store and the vault) and
+returns plain values or raises one of the typed errors below.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import regex
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """Base of every error a provider raises. ``message`` is fit to show a marketer."""
+
+    def __init__(self, message: str, *, network_message: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The network's own words (error body), shown beneath our message.
+        self.network_message = network_message
+
+    def __str__(self) -> str:
+        if self.network_message and self.network_message not in self.message:
+            return f"{self.message} ({self.network_message})"
+        return self.message
+
+
+class AuthExpired(ProviderError):
+    """The credentials no longer work: refresh once, then ask the user to reconnect."""
+
+
+class RateLimited(ProviderError):
+    """The network asked us to slow down. ``retry_after`` is in seconds, if it said."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, network_message: str | None = None) -> None:
+        super().__init__(message, network_message=network_message)
+        self.retry_after = retry_after
+
+
+class Rejected(ProviderError):
+    """Permanent: the network refused this content. The user must edit it; retrying won't help."""
+
+    @property
+    def reason(self) -> str:
+        return self.network_message or self.message
+
+
+class Transient(ProviderError):
+    """Temporary trouble (5xx, timeout, connection refused, malformed reply): retry with backoff."""
+
+
+# --- declared data --------------------------------------------------------------------------
+
+
+class AuthKind(enum.StrEnum):
+    APP_PASSWORD = "app_password"
+    ACCESS_TOKEN = "access_token"
+    OAUTH2 = "oauth2"
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One field of a provider's connect form (GUI) and of ``accounts add NETWORK`` (CLI).
+
+    A ``secret`` field is read from standard input on the command line and shown as a
+    password box in the GUI; it is never written anywhere but the keyring.
+    """
+
+    name: str
+    label: str
+    secret: bool = False
+    required: bool = True
+    default: str | None = None
+    help: str = ""
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a network (or one server of it) accepts. Providers may learn them per account."""
+
+    max_chars: int
+    max_media: int = 4
+    max_parts: int = 1  # >1 when threads are supported
+    url_length: int | None = None  # URLs count as this many characters, if the network does that
+    media_types: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+    max_image_bytes: int = 5 * 1024 * 1024
+    max_video_bytes: int = 0
+    max_alt_chars: int = 1500
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "max_chars": self.max_chars,
+            "max_media": self.max_media,
+            "max_parts": self.max_parts,
+            "url_length": self.url_length,
+            "media_types": sorted(self.media_types),
+            "max_image_bytes": self.max_image_bytes,
+            "max_video_bytes": self.max_video_bytes,
+            "max_alt_chars": self.max_alt_chars,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Limits:
+        types = data.get("media_types")
+        return cls(
+            max_chars=int(data["max_chars"]),  # type: ignore[call-overload]
+            max_media=int(data.get("max_media", 4)),  # type: ignore[call-overload]
+            max_parts=int(data.get("max_parts", 1)),  # type: ignore[call-overload]
+            url_length=(
+                int(data["url_length"]) if data.get("url_length") is not None else None  # type: ignore[call-overload]
+            ),
+            media_types=frozenset(types) if isinstance(types, list) else Limits.media_types,
+            max_image_bytes=int(data.get("max_image_bytes", 5 * 1024 * 1024)),  # type: ignore[call-overload]
+            max_video_bytes=int(data.get("max_video_bytes", 0)),  # type: ignore[call-overload]
+            max_alt_chars=int(data.get("max_alt_chars", 1500)),  # type: ignore[call-overload]
+        )
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """Everything the app needs to know about a network without calling it."""
+
+    id: str  # stable, lowercase: "mastodon", "bluesky"
+    name: str  # shown to the user
+    auth_kind: AuthKind
+    connect_fields: tuple[ConnectField, ...]
+    limits: Limits  # defaults; a provider may refine them per account (see fetch_limits)
+    counting: str  # one line for the user: how length is counted
+    threads: bool = False
+    alt_text: bool = True
+    native_idempotency: bool = False  # the network itself deduplicates retries
+    post_metrics: tuple[str, ...] = ()  # e.g. ("likes", "reposts", "replies")
+    account_metrics: tuple[str, ...] = ()  # e.g. ("followers", "following", "posts")
+    icon: str = ""  # resource name under resources/icons/networks/
+
+
+# --- values passed in and out ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What a provider needs to act for one account: who and where (from the store),
+    and its secrets (from the vault). Never logged: ``repr`` hides the secrets."""
+
+    server_url: str
+    remote_id: str  # the network's id for the account (Mastodon id, Bluesky DID)
+    handle: str
+    secrets: Mapping[str, str] = field(repr=False)
+    settings: Mapping[str, str] = field(default_factory=dict)  # non-secret, e.g. AppView URL
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """The result of ``connect``: identity for the store, secrets for the vault."""
+
+    remote_id: str
+    handle: str
+    display_name: str
+    server_url: str
+    secrets: Mapping[str, str] = field(repr=False)
+    avatar_url: str = ""
+    limits: Limits | None = None
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    path: Path
+    mime: str
+    alt_text: str = ""
+    size: int = 0
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class PostPart:
+    text: str
+    media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostRequest:
+    """One variant to publish: one part, or several for a thread (each replies to the previous)."""
+
+    parts: tuple[PostPart, ...]
+    language: str | None = None
+    content_warning: str | None = None
+    visibility: str | None = None  # network-specific, e.g. Mastodon "public" / "unlisted"
+    link: str | None = None  # a link to preview as a card, where the network supports it
+
+    @classmethod
+    def single(cls, text: str, media: Sequence[MediaItem] = (), **kw: str | None) -> PostRequest:
+        return cls(parts=(PostPart(text=text, media=tuple(media)),), **kw)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that would make the network refuse a post, in words for the user."""
+
+    code: str  # "too_long", "empty", "too_many_media", "media_type", "media_size", "alt_missing", ...
+    message: str
+    part: int | None = None  # which part of a thread, 0-based
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str  # the first part's id
+    url: str
+    part_ids: tuple[str, ...] = ()  # every part's id, in order, for threads
+    already: bool = False  # the network told us this key was published before
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    remote_id: str
+    values: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AccountMetrics:
+    values: Mapping[str, int]
+
+
+# --- counting helpers used by several providers ---------------------------------------------
+
+_GRAPHEME = regex.compile(r"\X")
+
+
+def count_graphemes(text: str) -> int:
+    """User-perceived characters (extended grapheme clusters, UAX #29)."""
+    return len(_GRAPHEME.findall(text))
+
+
+# --- the interface ---------------------------------------------------------------------------
+
+
+class Provider(ABC):
+    """One social network. Subclasses declare ``info`` and implement the calls."""
+
+    info: ProviderInfo
+
+    def limits_for(self, connection_limits: Limits | None = None) -> Limits:
+        return connection_limits or self.info.limits
+
+    @abstractmethod
+    def measure(self, text: str, limits: Limits | None = None) -> int:
+        """Length of ``text`` as the network counts it."""
+
+    def validate(self, post: PostRequest, limits: Limits | None = None) -> list[Problem]:
+        """Offline checks before scheduling. The base checks length, parts and media against
+        ``limits``; providers add their own rules by extending it."""
+        lim = self.limits_for(limits)
+        problems: list[Problem] = []
+        if not post.parts:
+            return [Problem("empty", "The post is empty.")]
+        if len(post.parts) > max(1, lim.max_parts):
+            if lim.max_parts <= 1:
+                problems.append(Problem("no_threads", f"{self.info.name} does not support threads."))
+            else:
+                problems.append(
+                    Problem("too_many_parts", f"{self.info.name} threads have at most {lim.max_parts} parts.")
+                )
+        for i, part in enumerate(post.parts):
+            where = i if len(post.parts) > 1 else None
+            if not part.text.strip() and not part.media:
+                problems.append(Problem("empty", "The post has no text and no media.", where))
+            n = self.measure(part.text, lim)
+            if n > lim.max_chars:
+                problems.append(
+                    Problem("too_long", f"{n} of {lim.max_chars} characters: {n - lim.max_chars} too many.", where)
+                )
+            problems.extend(self._validate_media(part.media, lim, where))
+        return problems
+
+    def _validate_media(self, media: Sequence[MediaItem], lim: Limits, where: int | None) -> list[Problem]:
+        problems: list[Problem] = []
+        if len(media) > lim.max_media:
+            problems.append(
+                Problem("too_many_media", f"{self.info.name} takes at most {lim.max_media} attachments.", where)
+            )
+        for m in media:
+            if m.mime not in lim.media_types:
+                problems.append(
+                    Problem("media_type", f"{m.path.name}: {self.info.name} does not accept {m.mime}.", where)
+                )
+                continue
+            cap = lim.max_video_bytes if m.mime.startswith("video/") else lim.max_image_bytes
+            if cap and m.size > cap:
+                problems.append(
+                    Problem(
+                        "media_size",
+                        f"{m.path.name} is {m.size / 1e6:.1f} MB; {self.info.name} takes up to {cap / 1e6:.1f} MB.",
+                        where,
+                    )
+                )
+            if m.alt_text and len(m.alt_text) > lim.max_alt_chars:
+                problems.append(
+                    Problem(
+                        "alt_too_long", f"Alt text for {m.path.name} is over {lim.max_alt_chars} characters.", where
+                    )
+                )
+        return problems
+
+    @abstractmethod
+    def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
+        """Check the user's connect-form values against the network and return the account."""
+
+    def refresh(self, conn: Connection) -> Mapping[str, str]:
+        """New secrets for an account whose credentials expired. Raise AuthExpired if impossible.
+        The caller stores the result in the vault before using it."""
+        raise AuthExpired(f"{self.info.name} credentials cannot be refreshed; please reconnect the account.")
+
+    def fetch_limits(self, conn: Connection) -> Limits:
+        """Limits of the account's server, where they vary (Mastodon instances)."""
+        return self.info.limits
+
+    @abstractmethod
+    def publish(self, conn: Connection, post: PostRequest, idempotency_key: str) -> Published:
+        """Publish ``post``. The same ``idempotency_key`` is sent on every attempt of one variant,
+        so a provider with native idempotency never creates a second post for it."""
+
+    @abstractmethod
+    def find_published(self, conn: Connection, idempotency_key: str, text: str, since: datetime) -> Published | None:
+        """After a crash mid-publish: the post made with this key, if it exists."""
+
+    @abstractmethod
+    def post_metrics(self, conn: Connection, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
+        """Current counters for many posts at once (missing ids are left out)."""
+
+    @abstractmethod
+    def account_metrics(self, conn: Connection) -> AccountMetrics:
+        """Current counters for the account (followers, ...)."""
+
+    @abstractmethod
+    def delete(self, conn: Connection, remote_id: str) -> None:
+        """Remove a published post."""

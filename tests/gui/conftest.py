@@ -1,0 +1,45 @@
+"""GUI tests: a real app context on the test's data dir, and a place for screenshots."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from desktop import ORG_DOMAIN, ORG_NAME
+from desktop.services.context import AppContext
+
+
+@pytest.fixture(scope="session")
+def qapp_args() -> list[str]:
+    return ["campaign-desk-tests"]
+
+
+@pytest.fixture(autouse=True)
+def app_identity(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
+    qapp.setOrganizationName(ORG_NAME)
+    qapp.setOrganizationDomain(ORG_DOMAIN)
+    qapp.setApplicationName("Campaign Desk Tests")
+    # QSettings in a per-test folder, so remembered geometry never leaks between tests
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    yield
+
+
+@pytest.fixture
+def ctx(isolated_home: Path) -> Iterator[AppContext]:
+    context = AppContext.open()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Screenshots land in $CAMPAIGN_DESK_SCREENSHOTS (default: ./screenshots, git-ignored)."""
+    path = Path(os.environ.get("CAMPAIGN_DESK_SCREENSHOTS", "screenshots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,133 @@
+"""The main window: every page opens, shows an honest empty state, and state is remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+
+from desktop.services import campaigns
+from desktop.services.context import AppContext
+from desktop.ui import theme
+from desktop.ui.accounts.connect_dialog import ConnectDialog
+from desktop.ui.main_window import PAGES, MainWindow
+
+
+def _window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
+    theme.apply(qtbot._request.getfixturevalue("qapp"))  # type: ignore[attr-defined]
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _settle(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.runner.pending() == 0, timeout=5000)
+
+
+def test_every_page_opens_with_an_empty_state(qtbot: QtBot, ctx: AppContext, screenshot_dir: Path) -> None:
+    window = _window(qtbot, ctx)
+    window.resize(1180, 760)
+    for page_cls in PAGES:
+        window.show_page(page_cls.key)
+        _settle(qtbot, window)
+        page = window.current_page()
+        assert page.key == page_cls.key
+        assert window.nav_buttons[page.key].isChecked()
+        image = window.grab()
+        assert not image.isNull() and image.width() >= 900
+        assert image.save(str(screenshot_dir / f"main-{page.key}.png"))
+    # with no accounts, the planning pages send the user to connect one
+    window.show_page("calendar")
+    _settle(qtbot, window)
+    calendar = window.pages["calendar"]
+    assert calendar.stack.currentWidget() is calendar.no_accounts
+    assert calendar.no_accounts.title.text() == "No accounts yet"
+    qtbot.mouseClick(calendar.no_accounts.action, Qt.MouseButton.LeftButton)
+    _settle(qtbot, window)
+    assert window.current_page().key == "accounts"
+    accounts = window.pages["accounts"]
+    assert accounts.stack.currentWidget() is accounts.empty
+    assert accounts.empty.title.text() == "No accounts yet"
+
+
+def test_keyboard_shortcuts_switch_pages(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    for number, page_cls in enumerate(PAGES, start=1):
+        qtbot.keyClick(window.windowHandle(), Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        assert window.current_page().key == page_cls.key
+
+
+def test_geometry_and_last_page_are_remembered(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx)
+    window.resize(1000, 700)
+    window.show_page("campaigns")
+    _settle(qtbot, window)
+    saved = window.saveGeometry()
+    window.close()
+    again = _window(qtbot, ctx)
+    assert again.current_page().key == "campaigns"
+    # the offscreen screen is small, so Qt may clamp the restored size; the saved bytes must match
+    assert QSettings().value("window/geometry") == saved
+    assert again.height() == 700
+
+
+def test_closing_asks_nothing_when_nothing_is_pending(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx)
+    _settle(qtbot, window)
+    assert window.close() is True
+
+
+def test_new_campaign_dialog_creates_a_campaign(qtbot: QtBot, ctx: AppContext, screenshot_dir: Path) -> None:
+    window = _window(qtbot, ctx)
+    window.show_page("campaigns")
+    page = window.pages["campaigns"]
+    dialog = page.open_new_dialog()
+    assert not dialog.create_button.isEnabled()  # no name yet
+    qtbot.keyClicks(dialog.name, "Black Friday")
+    qtbot.keyClicks(dialog.utm["source"], "social")
+    assert dialog.create_button.isEnabled()
+    dialog.grab().save(str(screenshot_dir / "dialog-new-campaign.png"))
+    with qtbot.waitSignal(dialog.created, timeout=5000):
+        dialog.create_button.click()
+    _settle(qtbot, window)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    assert page.stack.currentWidget() is page.table
+    (row,) = campaigns.list_campaigns(ctx)
+    assert (row.name, row.utm) == ("Black Friday", {"source": "social"})
+
+
+def test_connect_dialog_builds_each_networks_form(qtbot: QtBot, ctx: AppContext, screenshot_dir: Path) -> None:
+    dialog = ConnectDialog(ctx, _window(qtbot, ctx).runner)
+    qtbot.addWidget(dialog)
+    networks = [dialog.network.itemData(i) for i in range(dialog.network.count())]
+    assert "mastodon" in networks
+    for network in networks:
+        dialog.select_network(network)
+        info = ctx.registry.cls(network).info
+        assert set(dialog.inputs) == {f.name for f in info.connect_fields}
+        for f in info.connect_fields:
+            echo = dialog.inputs[f.name].echoMode()
+            assert (echo == QLineEdit.EchoMode.Password) == f.secret
+        assert not dialog.connect_button.isEnabled()  # required fields empty
+        dialog.show()
+        dialog.grab().save(str(screenshot_dir / f"dialog-connect-{network}.png"))
+
+
+def test_connect_failure_keeps_what_was_typed(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx)
+    dialog = ConnectDialog(ctx, window.runner)
+    qtbot.addWidget(dialog)
+    dialog.select_network("mastodon")
+    dialog.inputs["instance"].setText("http://127.0.0.1:9")  # nothing listens on the discard port
+    dialog.inputs["access_token"].setText("token-123")
+    dialog.connect_button.click()
+    qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=15000)
+    assert dialog.error.text().startswith("Could not connect. Could not reach Mastodon.")
+    assert dialog.inputs["access_token"].text() == "token-123"  # nothing typed is lost
+    assert dialog.connect_button.isEnabled() and dialog.result() == 0

@@ -1,0 +1,228 @@
+"""Fixture: a Mastodon-API server (mastodon-mock from PyPI) on 127.0.0.1.
+
+``mastodon_server`` (session scope) starts ``python -m mastodon_mock serve`` as a subprocess on a
+free loopback port with an in-memory database, a config file of our own (so no project
+``pyproject.toml`` or ``.mastodon_mock.toml`` leaks in), polls ``/health`` until it answers, and
+stops it at the end of the session. It offers:
+
+- ``.url`` — ``http://127.0.0.1:PORT``
+- ``.create_account(username=None) -> access_token`` — a fresh local account and its token
+  (mock-only ``POST /api/v1/_mock/dev_user``; real Mastodon has no such endpoint)
+- ``.inject_fault(...)`` / ``.clear_faults()`` — the mock's fault rules (``/api/v1/_mock/faults``)
+
+Where mastodon-mock differs from real Mastodon (covered by tests/fixtures/mastodon instead):
+it counts status length with ``len()`` (code points, URLs at full length, no CW), always reports
+500 characters / 4 media, returns media as ready (200) at once, never answers 206 while processing,
+and serves unauthenticated reads without checking the token.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from providers.base import Connection
+
+STARTUP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound and released, so connecting is refused)."""
+    return free_port()
+
+
+@dataclass
+class MastodonMockServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _client: httpx.Client = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(base_url=self.url, timeout=10.0)
+
+    def create_account(self, username: str | None = None) -> str:
+        """A new local account; returns its access token (scopes read write follow push)."""
+        name = username or f"u{secrets.token_hex(5)}"
+        response = self._client.post("/api/v1/_mock/dev_user", json={"username": name})
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def inject_fault(
+        self,
+        *,
+        path: str | None = None,
+        path_regex: str | None = None,
+        methods: list[str] | None = None,
+        effect: str = "status",
+        status: int | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        delay_ms: int = 0,
+        truncate: bool = True,
+        count: int | None = 1,
+    ) -> str:
+        """Add a fault rule; ``effect`` is status | ratelimit | latency | malformed | timeout.
+        Returns the rule id. ``count=None`` keeps it until :meth:`clear_faults`."""
+        effect_spec: dict[str, Any] = {"type": effect, "delay_ms": delay_ms, "truncate": truncate}
+        if status is not None:
+            effect_spec["status"] = status
+        if body is not None:
+            effect_spec["body"] = body
+        if headers:
+            effect_spec["headers"] = headers
+        rule: dict[str, Any] = {
+            "match": {"path": path, "path_regex": path_regex, "methods": methods},
+            "effect": effect_spec,
+            "count": count,
+        }
+        response = self._client.post("/api/v1/_mock/faults", json=rule)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def clear_faults(self) -> None:
+        self._client.delete("/api/v1/_mock/faults").raise_for_status()
+
+    def api(self, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
+        """A raw API call, for tests that check the server's state directly."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self._client.request(method, path, headers=headers, **kw)
+
+    def stop(self) -> None:
+        self._client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _write_config(directory: Path, port: int) -> Path:
+    media = directory / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    config = directory / "mastodon_mock.toml"
+    config.write_text(
+        f'domain = "127.0.0.1:{port}"\n'
+        'url_scheme = "http"\n'
+        f'media_storage_path = "{media.as_posix()}"\n'
+        "[auth]\npermissive = false\n"
+        "[faults]\nenabled = true\n"
+        "[seed]\naccounts = []\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def start_mastodon_mock(directory: Path) -> MastodonMockServer:
+    """Start mastodon-mock on a free port and wait until ``/health`` answers."""
+    port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    config = _write_config(directory, port)
+    log_path = directory / "server.log"
+    log = log_path.open("wb")
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mastodon_mock",
+            "serve",
+            "--config",
+            str(config),
+            "--in-memory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=directory,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mastodon-mock exited with {process.returncode}:\n{log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                return MastodonMockServer(url=url, process=process, log_path=log_path)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling interval while the server boots, not an assertion
+    process.kill()
+    raise RuntimeError(f"mastodon-mock did not answer within {STARTUP_TIMEOUT:.0f} s:\n{log_path.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def mastodon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MastodonMockServer]:
+    """A running mastodon-mock shared by the session (each test makes its own account)."""
+    try:
+        import mastodon_mock  # noqa: F401
+    except ImportError:
+        pytest.skip("mastodon-mock is not installed (pip install -e '.[test]')")
+    for attempt in range(3):  # a free port can be taken between probing and binding
+        try:
+            server = start_mastodon_mock(tmp_path_factory.mktemp("mastodon-mock"))
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def connection_for(server: MastodonMockServer, token: str) -> Connection:
+    """A Connection for the account behind ``token``, built through the provider's own connect."""
+    from providers.mastodon import MastodonProvider
+
+    account = MastodonProvider().connect({"instance": server.url, "access_token": token})
+    return Connection(
+        server_url=account.server_url, remote_id=account.remote_id, handle=account.handle, secrets=account.secrets
+    )
+
+
+def count_statuses(server: MastodonMockServer, conn: Connection) -> int:
+    """How many statuses the account has, by paging its statuses list on the server directly."""
+    total, params = 0, {"limit": "40"}
+    while True:
+        response = server.api(
+            "GET", f"/api/v1/accounts/{conn.remote_id}/statuses", conn.secrets["access_token"], params=params
+        )
+        response.raise_for_status()
+        page = response.json()
+        if not page:
+            return total
+        total += len(page)
+        params["max_id"] = page[-1]["id"]
+
+
+@pytest.fixture
+def mastodon_connection(mastodon_server: MastodonMockServer) -> Connection:
+    """A live Connection for a fresh account on the session's mastodon-mock."""
+    return connection_for(mastodon_server, mastodon_server.create_account())

@@ -1,0 +1,73 @@
+"""Migrations: from nothing, from the first revision with data, with a backup first."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from desktop.store.database import Database, head_revision, make_engine, migrate
+from desktop.store.models import Base
+
+
+def test_empty_database_migrates_to_head(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
+    assert db.schema_version() == head_revision()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {
+        "accounts",
+        "campaigns",
+        "posts",
+        "variants",
+        "media",
+        "attachments",
+        "publish_attempts",
+        "metric_snapshots",
+        "queue_slots",
+        "settings",
+    } <= tables
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine, tmp_path, target="0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (provider, remote_id, handle, display_name, server_url, avatar_url, status,"
+                " status_detail, settings, created_at, updated_at) VALUES ('bluesky', 'did:plc:x', 'ann.test', 'Ann',"
+                " 'http://localhost', '', 'connected', '', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+    result = migrate(engine, tmp_path)
+    assert (result.before, result.after) == ("0001", head_revision())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT handle, paused FROM accounts")).one() == ("ann.test", 0)
+    # the copy taken before migrating is a complete, readable database at the old revision
+    assert result.backup is not None and result.backup.exists()
+    copy = sqlite3.connect(result.backup)
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    assert copy.execute("SELECT handle FROM accounts").fetchall() == [("ann.test",)]
+    copy.close()
+    engine.dispose()
+
+
+def test_no_backup_when_already_current(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    Database.open(url, tmp_path).close()
+    again = Database.open(url, tmp_path)
+    backups = tmp_path / "backups"
+    assert not backups.exists() or list(backups.iterdir()) == []
+    again.close()
