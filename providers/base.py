@@ -140,6 +140,9 @@ class ProviderInfo:
     threads: bool = False
     alt_text: bool = True
     native_idempotency: bool = False  # the network itself deduplicates retries
+    #: How long the network remembers an idempotency key, in seconds (None: for ever, e.g. a
+    #: Bluesky record key). Past it, a retry after an unknown outcome must use find_published.
+    idempotency_window: float | None = None
     post_metrics: tuple[str, ...] = ()  # e.g. ("likes", "reposts", "replies")
     account_metrics: tuple[str, ...] = ()  # e.g. ("followers", "following", "posts")
     icon: str = ""  # resource name under resources/icons/networks/

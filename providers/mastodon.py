@@ -199,6 +199,7 @@ class MastodonProvider(Provider):
         threads=True,
         alt_text=True,
         native_idempotency=True,
+        idempotency_window=3600.0,  # Mastodon keeps Idempotency-Key results for about an hour
         post_metrics=("likes", "reposts", "replies"),
         account_metrics=("followers", "following", "posts"),
         icon="mastodon",

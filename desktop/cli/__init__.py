@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from desktop import __version__
-from desktop.cli import accounts, campaigns, doctor
+from desktop.cli import accounts, campaigns, doctor, posts, publish
 from desktop.cli.output import EXIT_FAILED, CommandFailed, emit_json, warn
 
-COMMANDS = (doctor, accounts, campaigns)
+COMMANDS = (doctor, accounts, campaigns, posts, publish)
 
 
 def _common_options() -> argparse.ArgumentParser:

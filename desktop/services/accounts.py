@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from desktop.services.vault import VaultError, account_key
 from desktop.store.models import Account, AccountStatus, Variant, VariantState
@@ -127,6 +127,13 @@ def connect_account(ctx: AppContext, network: str, fields: Mapping[str, str]) ->
         account.limits = connected.limits.to_json() if connected.limits else None
         account.settings = dict(connected.settings)
         s.flush()
+        # Posts held while the account needed reconnecting resume now.
+        s.execute(
+            update(Variant)
+            .where(Variant.account_id == account.id, Variant.state == VariantState.NEEDS_RECONNECT)
+            .values(state=VariantState.SCHEDULED, last_error="")
+            .execution_options(synchronize_session=False)
+        )
         return _row(ctx, account)
 
 
