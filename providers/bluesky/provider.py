@@ -1,0 +1,452 @@
+"""Bluesky (AT Protocol): app-password sign-in, posts as ``app.bsky.feed.post`` records.
+
+Writes go to the account's own PDS (found in its DID document), sessions to the server the user
+signed in to (a PDS or the bsky.social entryway), metrics to an AppView. Each post's record key
+is a TID derived from the idempotency key, so a retried publish cannot create a second post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from providers.base import (
+    AccountMetrics,
+    AuthExpired,
+    AuthKind,
+    ConnectedAccount,
+    ConnectField,
+    Connection,
+    Limits,
+    MediaItem,
+    PostMetrics,
+    PostPart,
+    PostRequest,
+    Problem,
+    Provider,
+    ProviderError,
+    ProviderInfo,
+    Published,
+    Rejected,
+    Transient,
+    count_graphemes,
+)
+from providers.bluesky import richtext
+from providers.bluesky.tid import derive_rkey
+from providers.bluesky.xrpc import TOKEN_ERRORS, ClientPool, Xrpc, error_name, expect_object, message_of, raise_for_xrpc
+from providers.http import check_url
+from providers.media_info import read_media_info
+
+DEFAULT_SERVICE = "https://bsky.social"
+DEFAULT_APPVIEW = "https://public.api.bsky.app"
+POST = "app.bsky.feed.post"
+MAX_TEXT_BYTES = 3000  # the lexicon's maxLength for text, in UTF-8 bytes
+GET_POSTS_BATCH = 25
+NO_APPVIEW = frozenset({"none", "off", "-"})
+
+
+class MetricsUnavailable(ProviderError):
+    """Metrics come from an AppView; this account has none reachable. Retrying won't help."""
+
+
+def _now_iso() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def pds_from_did_doc(did_doc: Any, did: str) -> str | None:
+    """The ``#atproto_pds`` service endpoint of a DID document, if it has one."""
+    if not isinstance(did_doc, dict):
+        return None
+    for service in did_doc.get("service") or ():
+        if not isinstance(service, dict):
+            continue
+        if service.get("id") in ("#atproto_pds", f"{did}#atproto_pds") and isinstance(
+            service.get("serviceEndpoint"), str
+        ):
+            return str(service["serviceEndpoint"])
+    return None
+
+
+def parse_at_uri(uri: str) -> tuple[str, str, str]:
+    """(repo, collection, rkey) of ``at://repo/collection/rkey``."""
+    if not uri.startswith("at://"):
+        raise ValueError(f"not an at:// URI: {uri!r}")
+    parts = uri[len("at://") :].split("/")
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"not a record URI: {uri!r}")
+    return parts[0], parts[1], parts[2]
+
+
+class BlueskyProvider(Provider):
+    info = ProviderInfo(
+        id="bluesky",
+        name="Bluesky",
+        auth_kind=AuthKind.APP_PASSWORD,
+        connect_fields=(
+            ConnectField(
+                "handle", "Handle", placeholder="you.bsky.social", help="Your handle (or DID), without the @."
+            ),
+            ConnectField(
+                "app_password",
+                "App password",
+                secret=True,
+                placeholder="xxxx-xxxx-xxxx-xxxx",
+                help="Create one in Bluesky: Settings → Privacy and security → App passwords.",
+            ),
+            ConnectField(
+                "service",
+                "Server (PDS or entryway)",
+                required=False,
+                default=DEFAULT_SERVICE,
+                help="Leave as is unless your account lives on a self-hosted PDS.",
+            ),
+            ConnectField(
+                "appview",
+                "AppView (for metrics)",
+                required=False,
+                default=DEFAULT_APPVIEW,
+                help='Where likes and followers are counted. "none" turns metrics off.',
+            ),
+        ),
+        limits=Limits(
+            max_chars=300,
+            max_media=4,
+            max_parts=25,
+            media_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
+            max_image_bytes=1_000_000,
+            max_video_bytes=0,
+            max_alt_chars=2000,
+        ),
+        counting="Characters as people see them (graphemes): an emoji counts as one.",
+        threads=True,
+        alt_text=True,
+        native_idempotency=True,
+        post_metrics=("likes", "reposts", "replies", "quotes"),
+        account_metrics=("followers", "following", "posts"),
+        icon="bluesky",
+    )
+
+    def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
+        # ``transport`` lets tests put an httpx.MockTransport under every request.
+        self._clients = ClientPool(transport)
+
+    def close(self) -> None:
+        """Close the pooled HTTP connections (optional; they are also freed with the provider)."""
+        self._clients.close()
+
+    def _xrpc(self, base_url: str, token: str | None = None) -> Xrpc:
+        return Xrpc(self._clients.get(base_url), token)
+
+    # --- counting and checks -------------------------------------------------------------
+
+    def measure(self, text: str, limits: Limits | None = None) -> int:
+        return count_graphemes(text)
+
+    def validate(self, post: PostRequest, limits: Limits | None = None) -> list[Problem]:
+        problems = super().validate(post, limits)
+        for i, part in enumerate(post.parts):
+            where = i if len(post.parts) > 1 else None
+            if len(part.text.encode("utf-8")) > MAX_TEXT_BYTES:
+                problems.append(Problem("too_long", f"The text is over Bluesky's {MAX_TEXT_BYTES}-byte limit.", where))
+            for m in part.media:
+                if m.mime.startswith("video/"):
+                    problems.append(
+                        Problem("media_type", f"{m.path.name}: videos are not supported for Bluesky yet.", where)
+                    )
+        return problems
+
+    # --- accounts ------------------------------------------------------------------------
+
+    def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
+        identifier = (fields.get("handle") or "").strip().lstrip("@")
+        password = (fields.get("app_password") or "").strip()
+        if not identifier or not password:
+            raise Rejected("Enter your Bluesky handle and an app password.")
+        service = check_url(fields.get("service") or DEFAULT_SERVICE)
+        appview_field = (fields.get("appview") or DEFAULT_APPVIEW).strip()
+        appview = "" if appview_field.lower() in NO_APPVIEW else check_url(appview_field)
+        with self._xrpc(service) as x:
+            r = x.post_raw("com.atproto.server.createSession", {"identifier": identifier, "password": password})
+            if r.status_code == 401:
+                raise AuthExpired("Bluesky did not accept this handle and app password.", network_message=message_of(r))
+            raise_for_xrpc(r)
+            session = expect_object(r)
+        did, handle = session.get("did"), session.get("handle")
+        if not isinstance(did, str) or not isinstance(handle, str) or "accessJwt" not in session:
+            raise Transient("Bluesky sent an incomplete session.")
+        pds = check_url(pds_from_did_doc(session.get("didDoc"), did) or service)
+        secrets = {
+            "access_jwt": str(session["accessJwt"]),
+            "refresh_jwt": str(session.get("refreshJwt", "")),
+            # Kept (in the OS keyring) so an expired refresh token can be replaced by a new login.
+            "app_password": password,
+        }
+        conn = Connection(pds, did, handle, secrets, {"service": service, "appview": appview})
+        return ConnectedAccount(
+            remote_id=did,
+            handle=handle,
+            display_name=self._display_name(conn),
+            server_url=pds,
+            secrets=secrets,
+            settings={"service": service, "appview": appview},
+        )
+
+    def _display_name(self, conn: Connection) -> str:
+        """From the account's own profile record on its PDS; a failure is not fatal."""
+        try:
+            record = self._get_record(conn, "app.bsky.actor.profile", "self")
+        except ProviderError:
+            return ""
+        value = record.get("value") if record else None
+        name = value.get("displayName") if isinstance(value, dict) else None
+        return name if isinstance(name, str) else ""
+
+    def refresh(self, conn: Connection) -> Mapping[str, str]:
+        """refreshSession with the refresh token; if that is expired or revoked, a new login with
+        the stored app password. Transport trouble stays Transient (it is not the user's fault)."""
+        service = conn.settings.get("service") or conn.server_url
+        password = conn.secrets.get("app_password", "")
+        with self._xrpc(service) as x:
+            refresh_jwt = conn.secrets.get("refresh_jwt", "")
+            if refresh_jwt:
+                r = x.post_raw("com.atproto.server.refreshSession", token=refresh_jwt)
+                if r.status_code == 200:
+                    return self._secrets(expect_object(r), password)
+                if not (r.status_code == 401 or (r.status_code == 400 and error_name(r) in TOKEN_ERRORS)):
+                    raise_for_xrpc(r)
+            if not password:
+                raise AuthExpired(f"The Bluesky session for @{conn.handle} has expired. Reconnect the account.")
+            r = x.post_raw(
+                "com.atproto.server.createSession", {"identifier": conn.remote_id, "password": password}, token=""
+            )
+            if r.status_code in (400, 401) and error_name(r) not in ("", "RateLimitExceeded"):
+                raise AuthExpired(
+                    f"Bluesky no longer accepts the app password for @{conn.handle}; it may have been revoked. "
+                    "Reconnect the account with a new app password.",
+                    network_message=message_of(r),
+                )
+            raise_for_xrpc(r)
+            return self._secrets(expect_object(r), password)
+
+    @staticmethod
+    def _secrets(session: Mapping[str, Any], password: str) -> dict[str, str]:
+        if not isinstance(session.get("accessJwt"), str):
+            raise Transient("Bluesky sent an incomplete session.")
+        out = {"access_jwt": str(session["accessJwt"]), "refresh_jwt": str(session.get("refreshJwt", ""))}
+        if password:
+            out["app_password"] = password
+        return out
+
+    # --- records -------------------------------------------------------------------------
+
+    def _pds(self, conn: Connection) -> Xrpc:
+        return self._xrpc(conn.server_url, conn.secrets.get("access_jwt", ""))
+
+    def _get_record(self, conn: Connection, collection: str, rkey: str) -> dict[str, Any] | None:
+        """The record, or None if it does not exist. Public on the PDS: no token needed."""
+        with self._xrpc(conn.server_url) as x:
+            r = x.get_raw(
+                "com.atproto.repo.getRecord", {"repo": conn.remote_id, "collection": collection, "rkey": rkey}
+            )
+        if r.status_code == 400 and error_name(r) == "RecordNotFound":
+            return None
+        raise_for_xrpc(r)
+        return expect_object(r)
+
+    def _existing_post(self, conn: Connection, rkey: str) -> tuple[str, str] | None:
+        record = self._get_record(conn, POST, rkey)
+        if record is None:
+            return None
+        uri, cid = record.get("uri"), record.get("cid")
+        if not isinstance(uri, str) or not isinstance(cid, str):
+            raise Transient("Bluesky sent an unexpected record.")
+        return uri, cid
+
+    def _url(self, conn: Connection, uri: str) -> str:
+        return f"https://bsky.app/profile/{conn.handle}/post/{parse_at_uri(uri)[2]}"
+
+    # --- publishing ----------------------------------------------------------------------
+
+    def publish(self, conn: Connection, post: PostRequest, idempotency_key: str) -> Published:
+        """Each part is written under its own derived record key, replying to the first (root)
+        and the previous (parent) part. A part whose key already holds a record is not
+        written again: that is what makes retries safe."""
+        if not post.parts:
+            raise Rejected("The post is empty.")
+        refs: list[tuple[str, str]] = []
+        created_any = False
+        for i, part in enumerate(post.parts):
+            rkey = derive_rkey(idempotency_key, i)
+            ref = self._existing_post(conn, rkey)
+            if ref is None:
+                record = self._record(conn, post, part, i, refs)
+                ref = self._create(conn, rkey, record)
+                created_any = True
+            refs.append(ref)
+        uris = tuple(uri for uri, _ in refs)
+        return Published(remote_id=uris[0], url=self._url(conn, uris[0]), part_ids=uris, already=not created_any)
+
+    def _create(self, conn: Connection, rkey: str, record: dict[str, Any]) -> tuple[str, str]:
+        body = {"repo": conn.remote_id, "collection": POST, "rkey": rkey, "record": record}
+        try:
+            with self._pds(conn) as x:
+                out = x.procedure("com.atproto.repo.createRecord", body)
+        except (Transient, Rejected):
+            # The PDS answers a duplicate key with a 500; a timeout may hide a success. Either
+            # way, if the key now holds a record, it is ours.
+            existing = self._existing_post(conn, rkey)
+            if existing is not None:
+                return existing
+            raise
+        uri, cid = out.get("uri"), out.get("cid")
+        if not isinstance(uri, str) or not isinstance(cid, str):
+            raise Transient("Bluesky sent an unexpected reply to createRecord.")
+        return uri, cid
+
+    def _record(
+        self, conn: Connection, post: PostRequest, part: PostPart, index: int, refs: list[tuple[str, str]]
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {"$type": POST, "text": part.text, "createdAt": _now_iso()}
+        found = richtext.facets(part.text, lambda handle: self._resolve_handle(conn, handle))
+        if found:
+            record["facets"] = found
+        if post.language:
+            record["langs"] = [post.language.replace("_", "-")]
+        if refs:
+            root, parent = refs[0], refs[-1]
+            record["reply"] = {
+                "root": {"uri": root[0], "cid": root[1]},
+                "parent": {"uri": parent[0], "cid": parent[1]},
+            }
+        if part.media:
+            record["embed"] = {"$type": "app.bsky.embed.images", "images": [self._upload(conn, m) for m in part.media]}
+        elif post.link and index == 0:
+            host = urlsplit(post.link).hostname or post.link
+            record["embed"] = {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": post.link, "title": host, "description": ""},
+            }
+        return record
+
+    def _resolve_handle(self, conn: Connection, handle: str) -> str | None:
+        with self._xrpc(conn.server_url) as x:
+            r = x.get_raw("com.atproto.identity.resolveHandle", {"handle": handle})
+        if r.status_code == 400:  # HandleNotFound, or not a valid handle: no facet
+            return None
+        raise_for_xrpc(r)
+        did = expect_object(r).get("did")
+        return did if isinstance(did, str) else None
+
+    def _upload(self, conn: Connection, media: MediaItem) -> dict[str, Any]:
+        lim = self.info.limits
+        if media.mime not in lim.media_types:
+            raise Rejected(f"{media.path.name}: Bluesky does not accept {media.mime}.")
+        try:
+            data = media.path.read_bytes()
+        except OSError as exc:
+            raise Rejected(f"{media.path.name} cannot be read.", network_message=str(exc)) from None
+        if len(data) > lim.max_image_bytes:
+            raise Rejected(
+                f"{media.path.name} is {len(data) / 1e6:.1f} MB; Bluesky takes images up to "
+                f"{lim.max_image_bytes / 1e6:.1f} MB."
+            )
+        with self._pds(conn) as x:
+            out = x.procedure("com.atproto.repo.uploadBlob", content=data, content_type=media.mime)
+        blob = out.get("blob")
+        if not isinstance(blob, dict):
+            raise Transient("Bluesky sent an unexpected reply to uploadBlob.")
+        image: dict[str, Any] = {"image": blob, "alt": media.alt_text or ""}
+        if media.width and media.height:
+            size: tuple[int, int] | None = (media.width, media.height)
+        else:
+            info = read_media_info(media.path)
+            size = (info.width, info.height) if info.width and info.height else None
+        if size:
+            image["aspectRatio"] = {"width": size[0], "height": size[1]}
+        return image
+
+    def find_published(self, conn: Connection, idempotency_key: str, text: str, since: datetime) -> Published | None:
+        """The record under this key's derived record key (and the thread parts after it)."""
+        first = self._existing_post(conn, derive_rkey(idempotency_key, 0))
+        if first is None:
+            return None
+        uris = [first[0]]
+        for i in range(1, self.info.limits.max_parts):
+            ref = self._existing_post(conn, derive_rkey(idempotency_key, i))
+            if ref is None:
+                break
+            uris.append(ref[0])
+        return Published(remote_id=uris[0], url=self._url(conn, uris[0]), part_ids=tuple(uris), already=True)
+
+    def delete(self, conn: Connection, remote_id: str) -> None:
+        try:
+            repo, collection, rkey = parse_at_uri(remote_id)
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+        with self._pds(conn) as x:
+            x.procedure("com.atproto.repo.deleteRecord", {"repo": repo, "collection": collection, "rkey": rkey})
+
+    # --- metrics -------------------------------------------------------------------------
+
+    def metrics_available(self, conn: Connection) -> tuple[str, ...]:
+        """Which post metrics this account can provide now: none without an AppView."""
+        return self.info.post_metrics if self._appview(conn) else ()
+
+    def _appview(self, conn: Connection) -> str:
+        value = conn.settings.get("appview", DEFAULT_APPVIEW)
+        return "" if not value or value.lower() in NO_APPVIEW else value
+
+    def _appview_query(self, conn: Connection, nsid: str, params: Any) -> dict[str, Any]:
+        appview = self._appview(conn)
+        if not appview:
+            raise MetricsUnavailable("Bluesky metrics need an AppView; none is set for this account.")
+        via_pds = appview.rstrip("/") == conn.server_url.rstrip("/")
+        # The PDS proxies app.bsky.* to its own AppView for signed-in calls; the public AppView needs no token.
+        token = conn.secrets.get("access_jwt", "") if via_pds else None
+        with self._xrpc(appview, token) as x:
+            r = x.get_raw(nsid, params)
+        # A bare PDS without an AppView answers 400 "No service configured for ..."; an
+        # AppView that is not one answers 404/501.
+        unavailable = (400, 404, 501, 502) if via_pds else (404, 501)
+        if r.status_code in unavailable and error_name(r) not in TOKEN_ERRORS:
+            raise MetricsUnavailable(
+                f"Bluesky metrics need an AppView, and {appview} does not provide one.",
+                network_message=message_of(r),
+            )
+        raise_for_xrpc(r)
+        return expect_object(r)
+
+    def post_metrics(self, conn: Connection, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
+        out: dict[str, PostMetrics] = {}
+        ids = list(dict.fromkeys(remote_ids))
+        for start in range(0, len(ids), GET_POSTS_BATCH):
+            batch = ids[start : start + GET_POSTS_BATCH]
+            data = self._appview_query(conn, "app.bsky.feed.getPosts", {"uris": batch})
+            for view in data.get("posts") or ():
+                if not isinstance(view, dict) or view.get("uri") not in batch:
+                    continue
+                out[view["uri"]] = PostMetrics(
+                    view["uri"],
+                    {
+                        "likes": int(view.get("likeCount") or 0),
+                        "reposts": int(view.get("repostCount") or 0),
+                        "replies": int(view.get("replyCount") or 0),
+                        "quotes": int(view.get("quoteCount") or 0),
+                    },
+                )
+        return out
+
+    def account_metrics(self, conn: Connection) -> AccountMetrics:
+        data = self._appview_query(conn, "app.bsky.actor.getProfile", {"actor": conn.remote_id})
+        return AccountMetrics(
+            {
+                "followers": int(data.get("followersCount") or 0),
+                "following": int(data.get("followsCount") or 0),
+                "posts": int(data.get("postsCount") or 0),
+            }
+        )
