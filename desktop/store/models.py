@@ -164,6 +164,8 @@ class Post(Base):
     )
     #: The user's IANA zone when scheduling, so wall-clock recurrences survive DST changes.
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: Posts made from one recurrence ("every Monday 09:00 until …") share a series id.
+    series_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
