@@ -36,3 +36,20 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
+
+# --- bundles and installers (docs/installers.md) ---------------------------------------------
+.PHONY: bundle test-bundle icons
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+
+$(BUNDLE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bundle]'
+	@touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean build.spec
+
+test-bundle: $(BUNDLE_STAMP)
+	CAMPAIGN_DESK_TEST_BUNDLE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/bundle -p no:cacheprovider $(PYTEST_ARGS)
+
+icons: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/make_icons.py

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import platform
 import sys
 import tempfile
+import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from desktop import __version__
@@ -148,7 +152,7 @@ def _check_keyring_backends() -> str:
         for name, _ in _PLATFORM_KEYRING.values()
         if name != module_name and name in registered and _importable(name)
     ]
-    extra = f"; also bundled: {', '.join(others)}" if others else ""
+    extra = f"; also present: {', '.join(others)}" if others else ""
     return f"{module_name} with {', '.join(deps)}: entry point registered, imports, {usable}{extra}"
 
 
@@ -170,13 +174,13 @@ def _check_qt_plugins() -> str:
     if native and not any(native in name for name in platforms):
         raise FileNotFoundError(f"no {native} platform plugin in {plugins / 'platforms'} (found {platforms})")
     formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
-    missing = [f for f in ("svg", "png", "ico") if f not in formats]
+    missing = [f for f in ("svg", "png") if f not in formats]
     if missing:
         raise RuntimeError(f"image formats missing: {', '.join(missing)} (have {', '.join(sorted(formats))})")
     styles_dir = plugins / "styles"
     styles = sorted(p.name for p in styles_dir.glob("*")) if styles_dir.is_dir() else []
     return (
-        f"platform {QGuiApplication.platformName()} (bundled: {', '.join(platforms)}); "
+        f"platform {QGuiApplication.platformName()} (available: {', '.join(platforms)}); "
         f"images: {', '.join(sorted(formats))}; style plugins: {', '.join(styles) or 'built-in only'}"
     )
 
@@ -188,25 +192,69 @@ def _check_charts() -> str:
 
 
 def _check_window(ctx: Any) -> str:
+    """Build, show and render the main window; let its start-up work finish; fail on any error it raised."""
     from PySide6.QtWidgets import QApplication  # noqa: TID251
 
     from desktop.ui.main_window import MainWindow
 
-    window = MainWindow(ctx)
+    with _collect_errors() as errors:
+        window = MainWindow(ctx)
+        try:
+            window.show()
+            _settle(window)
+            pixmap = window.grab()
+            page = window.current_page().key
+        finally:
+            window.runner.cancel_all()
+            window.runner.wait(5000)
+            window.hide()  # not close(): that would save window state
+            window.deleteLater()
+            QApplication.processEvents()
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise RuntimeError(f"error while the window loaded: {errors[0]}{more}")
+    if pixmap.isNull() or pixmap.width() < 100:
+        raise RuntimeError("the window rendered nothing")
+    return f"{len(window.pages)} pages, showing {page!r}, rendered {pixmap.width()}x{pixmap.height()}"
+
+
+def _settle(window: Any, timeout: float = 15.0) -> None:
+    """Process events until the window's background tasks have delivered their results."""
+    from PySide6.QtWidgets import QApplication  # noqa: TID251
+
+    deadline = time.monotonic() + timeout
+    QApplication.processEvents()
+    while window.runner.pending() and time.monotonic() < deadline:
+        window.runner.wait(50)
+        QApplication.processEvents()
+    QApplication.processEvents()
+
+
+@contextmanager
+def _collect_errors() -> Iterator[list[str]]:
+    """Exceptions raised in Qt slots (which Qt only prints) and errors logged, as one-line descriptions."""
+    errors: list[str] = []
+    previous_hook = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        where = traceback.extract_tb(tb)[-1] if tb else None
+        at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+        errors.append(f"{_one_line(exc)}{at}")
+        previous_hook(kind, exc, tb)
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(f"logged by {record.name}: {record.getMessage()}")
+
+    recorder = Recorder(level=logging.ERROR)
+    root = logging.getLogger()
+    sys.excepthook = hook
+    root.addHandler(recorder)
     try:
-        window.show()
-        QApplication.processEvents()
-        pixmap = window.grab()
-        if pixmap.isNull() or pixmap.width() < 100:
-            raise RuntimeError("the window rendered nothing")
-        page = window.current_page().key
-        return f"{len(window.pages)} pages, showing {page!r}, rendered {pixmap.width()}x{pixmap.height()}"
+        yield errors
     finally:
-        window.runner.cancel_all()
-        window.runner.wait(5000)
-        window.hide()  # not close(): that would save window state
-        window.deleteLater()
-        QApplication.processEvents()
+        root.removeHandler(recorder)
+        sys.excepthook = previous_hook
 
 
 # --- running ----------------------------------------------------------------------------------
