@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabe
 from desktop import __version__
 from desktop.services import app_settings
 from desktop.ui.pages.base import Page
+from desktop.ui.settings.background_publishing import BackgroundPublishingSection
 from desktop.ui.widgets.banner import WarningBanner
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class SettingsPage(Page):
     key = "settings"
     title = "Settings"
     icon_name = "settings"
-    subtitle = "How Campaign Desk stores credentials and data."
+    subtitle = "How Campaign Desk stores credentials and data, and publishes while it is closed."
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
@@ -71,6 +72,9 @@ class SettingsPage(Page):
         form.addRow("Database schema", self.schema)
         self.body.addWidget(data)
 
+        self.background = BackgroundPublishingSection(ctx, runner, self)
+        self.body.addWidget(self.background)
+
         about, form = _card("About")
         form.addRow("Version", QLabel(__version__))
         self.body.addWidget(about)
@@ -85,6 +89,7 @@ class SettingsPage(Page):
         self.allow_insecure.blockSignals(False)
         self.banner.show_text("" if status.secure else status.message)
         self.runner.run(self.ctx.db.schema_version, on_done=lambda v: self.schema.setText(v or "none"))
+        self.background.refresh()
 
     def _set_allow_insecure(self, allowed: bool) -> None:
         self.runner.run(

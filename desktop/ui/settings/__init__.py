@@ -1,0 +1,1 @@
+"""Sections of the Settings page that have grown their own module."""

@@ -1,0 +1,158 @@
+"""Settings card: "Keep publishing when the app is closed" — installs or removes the OS job.
+
+Planning, installing and checking run OS tools (``systemctl``, ``launchctl``, ``schtasks``,
+``crontab``), so every call goes through the TaskRunner; the GUI thread never waits on them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from desktop.services.background_job import BackgroundJob, BackgroundJobError, JobPlan, JobStatus
+from desktop.ui.widgets.banner import WarningBanner
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+    from desktop.ui.tasks import TaskRunner
+
+CHECKBOX_TEXT = "Keep publishing when the app is closed"
+
+
+def _words(exc: Exception) -> str:
+    if isinstance(exc, BackgroundJobError):
+        return str(exc)
+    return f"Unexpected error: {type(exc).__name__}: {exc}"
+
+
+class BackgroundPublishingSection(QFrame):
+    """A card: the checkbox, the exact command the OS will run, how, and whether it is installed.
+
+    Call :meth:`refresh` when the page is shown. ``job`` is injectable for tests.
+    """
+
+    def __init__(
+        self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None, *, job: BackgroundJob | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.job = job or BackgroundJob()
+        self.plan: JobPlan | None = None
+        self.setProperty("role", "card")
+        self.setObjectName("background-publishing")
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 14, 18, 16)
+        heading = QLabel("Publishing while the app is closed")
+        heading.setStyleSheet("font-weight: 600; font-size: 14px;")
+        outer.addWidget(heading)
+        form = QFormLayout()
+        form.setHorizontalSpacing(18)
+        form.setVerticalSpacing(10)
+        outer.addLayout(form)
+        self._form = form
+
+        self.enabled = QCheckBox(CHECKBOX_TEXT)
+        self.enabled.setEnabled(False)  # until we know what this computer offers
+        self.enabled.setToolTip(
+            "Asks the operating system to run one publishing pass every minute, in your session, "
+            "so scheduled posts go out while Campaign Desk is closed. Safe alongside the open app."
+        )
+        self.enabled.toggled.connect(self._toggled)
+        form.addRow("", self.enabled)
+
+        self.mechanism = QLabel("Checking this computer…")
+        self.mechanism.setWordWrap(True)
+        form.addRow("How", self.mechanism)
+
+        self.command = QPlainTextEdit()
+        self.command.setReadOnly(True)
+        self.command.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.command.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.command.setFixedHeight(self.command.fontMetrics().lineSpacing() * 3 + 16)
+        self.command.setAccessibleName("Command the operating system runs")
+        form.addRow("Command", self.command)
+
+        self.files = QLabel()
+        self.files.setWordWrap(True)
+        self.files.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.files.setProperty("role", "muted")
+        form.addRow("Files", self.files)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        form.addRow("Status", self.status)
+
+        self.error = WarningBanner()
+        form.addRow(self.error)
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-plan (which mechanism works here) and ask the OS whether the job is installed."""
+        job, ctx = self.job, self.ctx
+
+        def look() -> tuple[JobPlan, JobStatus]:
+            plan = job.plan(ctx)
+            return plan, job.status(plan)
+
+        self.runner.run(look, on_done=self._show_plan, on_error=self._show_error, name="background-status")
+
+    def _show_plan(self, result: tuple[JobPlan, JobStatus]) -> None:
+        plan, status = result
+        self.plan = plan
+        self.mechanism.setText(plan.description if plan.mechanism else "Not available on this computer")
+        text = plan.command_line
+        if plan.cron_line:
+            text += f"\n\nCrontab line:\n{plan.cron_line}"
+        self.command.setPlainText(text)
+        lines = 7 if plan.cron_line else 3
+        self.command.setFixedHeight(self.command.fontMetrics().lineSpacing() * lines + 16)
+        self.files.setText("\n".join(str(f.path) for f in plan.files) or "none")
+        self._form.setRowVisible(self.files, bool(plan.files))
+        self._show_status(status)
+        self.enabled.setEnabled(True)
+
+    def _show_status(self, status: JobStatus) -> None:
+        self._set_checked(status.installed)
+        self.status.setText(("On. " if status.installed else "Off. ") + status.detail)
+
+    # --- changing --------------------------------------------------------------------------------
+
+    def _toggled(self, on: bool) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        self.enabled.setEnabled(False)
+        self.error.show_text("")
+        self.status.setText("Installing…" if on else "Removing…")
+        job = self.job
+        self.runner.run(
+            (lambda: job.install(plan)) if on else (lambda: job.remove(plan)),
+            on_done=self._changed,
+            on_error=lambda exc: self._change_failed(exc, was_on=not on),
+            name="background-install" if on else "background-remove",
+        )
+
+    def _changed(self, status: JobStatus) -> None:
+        self._show_status(status)
+        self.enabled.setEnabled(True)
+
+    def _change_failed(self, exc: Exception, *, was_on: bool) -> None:
+        self._set_checked(was_on)
+        self.status.setText("On." if was_on else "Off.")
+        self.error.show_text(_words(exc))
+        self.enabled.setEnabled(True)
+
+    def _show_error(self, exc: Exception) -> None:
+        self.mechanism.setText("Could not check this computer")
+        self.error.show_text(_words(exc))
+
+    def _set_checked(self, on: bool) -> None:
+        self.enabled.blockSignals(True)
+        self.enabled.setChecked(on)
+        self.enabled.blockSignals(False)
