@@ -249,8 +249,58 @@ def schedule_post(
     Refused with :class:`PostRejected` (nothing saved) when any target would refuse the post,
     unless it is a draft. Times are stored in UTC.
     """
+    with ctx.session() as s:
+        post_id = _schedule_in(
+            ctx,
+            s,
+            account_ids=account_ids,
+            text=text,
+            text_for=text_for,
+            thread=thread,
+            media=media,
+            at=at,
+            next_slot=next_slot,
+            now=now,
+            draft=draft,
+            campaign=campaign,
+            link=link,
+            language=language,
+            content_warning=content_warning,
+            timezone=timezone,
+            clock=clock,
+        )
+    return get_post(ctx, post_id)
+
+
+def _schedule_in(
+    ctx: AppContext,
+    s: Session,
+    *,
+    account_ids: Sequence[int],
+    text: str,
+    text_for: Mapping[int, str] | None = None,
+    thread: Sequence[str] = (),
+    media: Sequence[MediaSpec] = (),
+    at: datetime | None = None,
+    at_for: Mapping[int, datetime] | None = None,
+    next_slot: bool = False,
+    now: bool = False,
+    draft: bool = False,
+    campaign: str | None = None,
+    link: str = "",
+    language: str = "",
+    content_warning: str = "",
+    timezone: str = "UTC",
+    clock: datetime | None = None,
+) -> int:
+    """:func:`schedule_post` inside the caller's session (e.g. a CSV import, all rows in one
+    transaction); returns the new post's id. An error leaves the caller to roll back.
+
+    ``at_for`` gives each account its own time (as a preview computed them), instead of ``at``.
+    """
     current = clock or utcnow()
     text_for = dict(text_for or {})
+    at_for = dict(at_for or {})
     if not account_ids:
         raise PostError("Pick at least one account to post to.")
     if len(set(account_ids)) != len(account_ids):
@@ -258,67 +308,67 @@ def schedule_post(
     unknown = set(text_for) - set(account_ids)
     if unknown:
         raise PostError(f"--text-for names account(s) not in the post: {', '.join(map(str, sorted(unknown)))}.")
-    if sum(bool(x) for x in (at is not None, next_slot, now)) > 1:
+    if at_for and set(at_for) != set(account_ids):
+        raise PostError("Give a time for every account, or one time for all.")
+    if sum(bool(x) for x in (at is not None or bool(at_for), next_slot, now)) > 1:
         raise PostError("Choose one of a time, the next free slot, or now.")
-    if not draft and at is None and not next_slot and not now:
+    if not draft and at is None and not at_for and not next_slot and not now:
         raise PostError("Choose when to publish: a time, the next free slot, or now (or save a draft).")
-    if at is not None:
-        if at.tzinfo is None:
+    for when in [at, *at_for.values()]:
+        if when is None:
+            continue
+        if when.tzinfo is None:
             raise PostError("The time has no timezone.")
-        if not draft and at < current - PAST_TOLERANCE:
-            local = at.astimezone()
+        if not draft and when < current - PAST_TOLERANCE:
+            local = when.astimezone()
             raise PostError(f"{local:%Y-%m-%d %H:%M %Z} is in the past.")
-    with ctx.session() as s:
-        campaign_id = _campaign_id(s, campaign)
-        accounts = []
-        for account_id in account_ids:
-            account = s.get(Account, account_id)
-            if account is None:
-                raise AccountNotFound(account_id)
-            accounts.append(account)
-        post = Post(
-            text=text,
-            thread=list(thread),
-            campaign_id=campaign_id,
-            link=link,
-            language=language,
-            content_warning=content_warning,
-            timezone=timezone,
+    campaign_id = _campaign_id(s, campaign)
+    accounts = []
+    for account_id in account_ids:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise AccountNotFound(account_id)
+        accounts.append(account)
+    post = Post(
+        text=text,
+        thread=list(thread),
+        campaign_id=campaign_id,
+        link=link,
+        language=language,
+        content_warning=content_warning,
+        timezone=timezone,
+    )
+    s.add(post)
+    for position, spec in enumerate(media):
+        row = store_media(ctx, s, spec.path, spec.alt_text)
+        post.attachments.append(Attachment(media_id=row.id, alt_text=spec.alt_text, position=position, part=0))
+    s.flush()
+    checks = []
+    for account in accounts:
+        variant = Variant(post=post, account=account, text=text_for.get(account.id))
+        s.add(variant)
+        provider = ctx.registry.get(account.provider)
+        limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
+        checks.append(
+            _check(provider, limits, build_request(ctx, post, variant), account_id=account.id, handle=account.handle)
         )
-        s.add(post)
-        for position, spec in enumerate(media):
-            row = store_media(ctx, s, spec.path, spec.alt_text)
-            post.attachments.append(Attachment(media_id=row.id, alt_text=spec.alt_text, position=position, part=0))
-        s.flush()
-        checks = []
-        for account in accounts:
-            variant = Variant(post=post, account=account, text=text_for.get(account.id))
-            s.add(variant)
-            provider = ctx.registry.get(account.provider)
-            limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
-            checks.append(
-                _check(
-                    provider, limits, build_request(ctx, post, variant), account_id=account.id, handle=account.handle
-                )
-            )
-            if draft:
-                variant.state, variant.scheduled_at = VariantState.DRAFT, at
+        if draft:
+            variant.state, variant.scheduled_at = VariantState.DRAFT, at_for.get(account.id, at)
+        else:
+            variant.state = VariantState.SCHEDULED
+            if next_slot:
+                slot = next_free_slot(s, account.id, current)
+                if slot is None:
+                    raise PostError(
+                        f"{account.handle} has no free queue slot in the next 8 weeks; add slots for it first."
+                    )
+                variant.scheduled_at = slot
             else:
-                variant.state = VariantState.SCHEDULED
-                if next_slot:
-                    slot = next_free_slot(s, account.id, current)
-                    if slot is None:
-                        raise PostError(
-                            f"{account.handle} has no free queue slot in the next 8 weeks; add slots for it first."
-                        )
-                    variant.scheduled_at = slot
-                else:
-                    variant.scheduled_at = current if now else at
-        if not draft and any(not c.ok for c in checks):
-            raise PostRejected(checks)  # rolls the whole post back
-        s.flush()
-        post_id = post.id
-    return get_post(ctx, post_id)
+                variant.scheduled_at = current if now else at_for.get(account.id, at)
+    if not draft and any(not c.ok for c in checks):
+        raise PostRejected(checks)  # the caller's transaction rolls the whole post back
+    s.flush()
+    return post.id
 
 
 def _campaign_id(s: Session, name: str | None) -> int | None:
