@@ -1,0 +1,629 @@
+"""The composer's document: one post being written, shared and per account, without Qt.
+
+A :class:`ComposeDoc` holds the shared thread (a list of part texts), shared media, one
+optional override per account (its own parts, media and alt text), a first comment, the
+campaign and the time choice. The functions here measure and validate it the way each
+target network counts (through the providers and each account's stored Limits), split a
+long text at the limit, and save it to / load it from the store, editing a post in place so
+every variant keeps its idempotency key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from desktop.services import app_settings
+from desktop.services.media import store_media, stored
+from desktop.services.posts import PostError, PostNotFound, PostRejected, TargetCheck, build_request
+from desktop.services.slots import next_free_slot
+from desktop.store.models import (
+    Account,
+    AccountStatus,
+    Attachment,
+    Campaign,
+    Post,
+    Setting,
+    Variant,
+    VariantState,
+    utcnow,
+)
+from providers.base import Limits, MediaItem, PostPart, PostRequest, Problem, Provider
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from desktop.services.context import AppContext
+    from providers.registry import Registry
+
+#: Setting: refuse to schedule images without alt text.
+REQUIRE_ALT_TEXT = "require_alt_text"
+#: Counters turn amber at this share of the limit.
+WARN_RATIO = 0.9
+#: Variants in these states are live or in flight: the composer never changes them.
+LOCKED = frozenset({VariantState.PUBLISHED, VariantState.PUBLISHING})
+_META = "compose.post.{}"  # settings key: what the store cannot say about a composed post
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """One attached file (already copied into the data dir) and its alt text."""
+
+    path: Path
+    mime: str
+    size: int = 0
+    width: int | None = None
+    height: int | None = None
+    alt_text: str = ""
+    name: str = ""
+
+    def item(self) -> MediaItem:
+        return MediaItem(self.path, self.mime, self.alt_text, self.size, self.width, self.height)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "mime": self.mime,
+            "size": self.size,
+            "width": self.width,
+            "height": self.height,
+            "alt_text": self.alt_text,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MediaRef:
+        return cls(
+            Path(data["path"]),
+            data["mime"],
+            data.get("size", 0),
+            data.get("width"),
+            data.get("height"),
+            data.get("alt_text", ""),
+            data.get("name", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """A connected account as the composer needs it: who, where, and what it accepts."""
+
+    account_id: int
+    network: str
+    network_name: str
+    handle: str
+    display_name: str
+    limits: Limits
+    threads: bool
+    alt_text: bool
+    status: str = "connected"
+
+    @property
+    def label(self) -> str:
+        return self.handle if self.handle.startswith("@") else f"@{self.handle}"
+
+
+@dataclass
+class Override:
+    """What one account posts instead of the shared content (None: use the shared one)."""
+
+    parts: list[str] | None = None
+    media: list[MediaRef] | None = None
+
+
+@dataclass
+class ComposeDoc:
+    """The post being composed. Plain data: the UI edits it, the functions below read it."""
+
+    account_ids: list[int] = field(default_factory=list)
+    parts: list[str] = field(default_factory=lambda: [""])
+    media: list[MediaRef] = field(default_factory=list)
+    overrides: dict[int, Override] = field(default_factory=dict)
+    first_comment: str = ""
+    campaign: str | None = None
+    link: str = ""
+    at: datetime | None = None  # UTC; None: not chosen yet
+    post_id: int | None = None
+    status: str = "draft"  # of the stored post, when editing one
+    locked: frozenset[int] = frozenset()  # accounts whose variant is already live
+
+    def parts_for(self, account_id: int) -> list[str]:
+        o = self.overrides.get(account_id)
+        return list(o.parts) if o and o.parts is not None else list(self.parts)
+
+    def media_for(self, account_id: int) -> list[MediaRef]:
+        o = self.overrides.get(account_id)
+        return list(o.media) if o and o.media is not None else list(self.media)
+
+    def is_overridden(self, account_id: int) -> bool:
+        o = self.overrides.get(account_id)
+        return bool(o and (o.parts is not None or o.media is not None))
+
+    def is_empty(self) -> bool:
+        return not any(p.strip() for p in self.parts) and not self.media and not self.overrides
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_ids": list(self.account_ids),
+            "parts": list(self.parts),
+            "media": [m.to_json() for m in self.media],
+            "overrides": {
+                str(k): {
+                    "parts": o.parts,
+                    "media": None if o.media is None else [m.to_json() for m in o.media],
+                }
+                for k, o in self.overrides.items()
+            },
+            "first_comment": self.first_comment,
+            "campaign": self.campaign,
+            "link": self.link,
+            "at": self.at.isoformat() if self.at else None,
+            "post_id": self.post_id,
+            "status": self.status,
+            "locked": sorted(self.locked),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ComposeDoc:
+        overrides = {
+            int(k): Override(
+                parts=v.get("parts"),
+                media=None if v.get("media") is None else [MediaRef.from_json(m) for m in v["media"]],
+            )
+            for k, v in (data.get("overrides") or {}).items()
+        }
+        return cls(
+            account_ids=[int(a) for a in data.get("account_ids", [])],
+            parts=list(data.get("parts") or [""]),
+            media=[MediaRef.from_json(m) for m in data.get("media", [])],
+            overrides=overrides,
+            first_comment=data.get("first_comment", ""),
+            campaign=data.get("campaign"),
+            link=data.get("link", ""),
+            at=datetime.fromisoformat(data["at"]) if data.get("at") else None,
+            post_id=data.get("post_id"),
+            status=data.get("status", "draft"),
+            locked=frozenset(int(a) for a in data.get("locked", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Count:
+    """One part's length as a network counts it, against its limit."""
+
+    length: int
+    limit: int
+
+    @property
+    def level(self) -> str:
+        """ "ok", "warn" (≥ 90 % of the limit) or "over"."""
+        if self.length > self.limit:
+            return "over"
+        return "warn" if self.length >= self.limit * WARN_RATIO else "ok"
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+def list_targets(ctx: AppContext) -> list[Target]:
+    """Every account the composer can post to, with its stored limits (one query)."""
+    with ctx.session() as s:
+        rows = list(s.scalars(select(Account).order_by(Account.provider, Account.handle)))
+        return [_target(ctx.registry, a) for a in rows if a.provider in ctx.registry]
+
+
+def _target(registry: Registry, a: Account) -> Target:
+    info = registry.cls(a.provider).info
+    limits = Limits.from_json(a.limits) if a.limits else info.limits
+    return Target(
+        account_id=a.id,
+        network=a.provider,
+        network_name=info.name,
+        handle=a.handle,
+        display_name=a.display_name or a.handle,
+        limits=limits,
+        threads=info.threads and limits.max_parts > 1,
+        alt_text=info.alt_text,
+        status=a.status.value if isinstance(a.status, AccountStatus) else str(a.status),
+    )
+
+
+# --- counting and checking (pure, fast: fine on the GUI thread) ---------------------------------
+
+
+def measure_parts(provider: Provider, limits: Limits, parts: Sequence[str]) -> list[Count]:
+    return [Count(provider.measure(p, limits), limits.max_chars) for p in parts]
+
+
+def measure_all(doc: ComposeDoc, targets: Mapping[int, Target], registry: Registry) -> dict[int, list[Count]]:
+    """Each selected account's part lengths, counted as its network counts them."""
+    out: dict[int, list[Count]] = {}
+    for account_id in doc.account_ids:
+        t = targets.get(account_id)
+        if t is None:  # not loaded (yet): nothing to count against
+            continue
+        out[account_id] = measure_parts(registry.get(t.network), t.limits, doc.parts_for(account_id))
+    return out
+
+
+def request_for(doc: ComposeDoc, target: Target) -> PostRequest:
+    """What the provider would be asked to publish for ``target`` (first comment included)."""
+    texts = doc.parts_for(target.account_id)
+    if doc.first_comment.strip() and target.threads:
+        texts = [*texts, doc.first_comment]
+    media = tuple(m.item() for m in doc.media_for(target.account_id))
+    parts = tuple(PostPart(t, media if i == 0 else ()) for i, t in enumerate(texts))
+    return PostRequest(parts=parts, link=doc.link or None)
+
+
+def validate_target(doc: ComposeDoc, target: Target, provider: Provider, *, require_alt: bool = False) -> list[Problem]:
+    """The problems ``target``'s network would refuse the post for, plus the user's own rules."""
+    request = request_for(doc, target)
+    problems = list(provider.validate(request, target.limits))
+    if require_alt and target.alt_text:
+        for m in request.parts[0].media:
+            if m.mime.startswith("image/") and not m.alt_text.strip():
+                problems.append(Problem("alt_missing", f"{m.path.name} has no alt text (describe the image)."))
+    return problems
+
+
+def validate_all(
+    doc: ComposeDoc, targets: Mapping[int, Target], registry: Registry, *, require_alt: bool = False
+) -> dict[int, list[Problem]]:
+    """Each selected account's problems (an empty list: ready to schedule)."""
+    return {
+        a: validate_target(doc, targets[a], registry.get(targets[a].network), require_alt=require_alt)
+        for a in doc.account_ids
+        if a not in doc.locked and a in targets
+    }
+
+
+def check_media(media: MediaRef, targets: Iterable[Target], registry: Registry) -> dict[int, list[Problem]]:
+    """Whether each target network takes this file (type, size), checked when it is added."""
+    out: dict[int, list[Problem]] = {}
+    for t in targets:
+        request = PostRequest.single("x", [media.item()])
+        found = [p for p in registry.get(t.network).validate(request, t.limits) if p.code.startswith("media")]
+        if found:
+            out[t.account_id] = found
+    return out
+
+
+def require_alt_text(ctx: AppContext) -> bool:
+    return bool(app_settings.get(ctx, REQUIRE_ALT_TEXT))
+
+
+# --- splitting ------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\S+\s*")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"')\]]*\s+$")
+
+
+def auto_split(text: str, provider: Provider, limits: Limits, *, numbering: bool = False) -> list[str]:
+    """``text`` cut into parts that each fit ``limits`` as ``provider`` counts, at sentence
+    boundaries where possible, else between words (a word longer than a part is cut).
+    With ``numbering``, each part ends in " 1/3" and still fits."""
+    text = text.strip()
+    if not text:
+        return [""]
+    if provider.measure(text, limits) <= limits.max_chars:
+        return [text]
+    reserve = 0
+    parts = [text]
+    for _ in range(4):  # the suffix width depends on the count, which depends on the width
+        reserve = len(f" {len(parts)}/{len(parts)}") if numbering else 0
+        parts = _split(text, provider, limits, limits.max_chars - reserve)
+        if not numbering or len(f" {len(parts)}/{len(parts)}") <= reserve:
+            break
+    if numbering:
+        parts = [f"{p} {i}/{len(parts)}" for i, p in enumerate(parts, 1)]
+    return parts
+
+
+def _split(text: str, provider: Provider, limits: Limits, budget: int) -> list[str]:
+    def fits(chunk: str) -> bool:
+        return provider.measure(chunk.strip(), limits) <= budget
+
+    tokens = _TOKEN.findall(text)
+    parts: list[str] = []
+    current: list[str] = []
+    for token in tokens:
+        if fits("".join([*current, token])):
+            current.append(token)
+            continue
+        if current:
+            # prefer to end the part at its last sentence end, if that keeps it at least half full
+            cut = max((i for i, t in enumerate(current) if _SENTENCE_END.search(t)), default=-1) + 1
+            if cut and cut < len(current) and len("".join(current[:cut])) * 2 >= len("".join(current)):
+                parts.append("".join(current[:cut]).strip())
+                current = current[cut:]
+            else:
+                parts.append("".join(current).strip())
+                current = []
+            if fits("".join([*current, token])):
+                current.append(token)
+                continue
+            if current:
+                parts.append("".join(current).strip())
+                current = []
+        # one word longer than a whole part: cut it
+        piece = ""
+        for ch in token:
+            if piece and not fits(piece + ch):
+                parts.append(piece.strip())
+                piece = ""
+            piece += ch
+        current = [piece]
+    if current and "".join(current).strip():
+        parts.append("".join(current).strip())
+    return parts
+
+
+# --- saving and loading -----------------------------------------------------------------------
+
+
+def save_draft(ctx: AppContext, doc: ComposeDoc) -> int:
+    """Save ``doc`` as a draft (new post, or the one being edited); returns the post id.
+    Variants already live are left alone; the rest become drafts."""
+    with ctx.session() as s:
+        post = _write(ctx, s, doc)
+        for v in post.variants:
+            if v.state not in LOCKED:
+                v.state = VariantState.DRAFT
+                v.scheduled_at = doc.at
+        s.flush()
+        return post.id
+
+
+@dataclass(frozen=True)
+class When:
+    """When to publish: a time (UTC), the account's next free queue slot, or now."""
+
+    at: datetime | None = None
+    next_slot: bool = False
+    now: bool = False
+
+
+def schedule(ctx: AppContext, doc: ComposeDoc, when: When, *, clock: datetime | None = None) -> int:
+    """Save ``doc`` and schedule every variant not yet live; returns the post id.
+
+    Refused with :class:`PostRejected` (nothing changes) if any target would refuse its variant,
+    and with :class:`PostError` for a time in the past or an account with no free slot.
+    """
+    current = clock or utcnow()
+    if not doc.account_ids:
+        raise PostError("Pick at least one account to post to.")
+    if not (when.now or when.next_slot or when.at):
+        raise PostError("Choose when to publish: a time, the next free slot, or now.")
+    if when.at is not None and when.at < current.replace(second=0, microsecond=0):
+        raise PostError(f"{when.at.astimezone():%a %d %b %H:%M} is in the past.")
+    require_alt = require_alt_text(ctx)
+    with ctx.session() as s:
+        post = _write(ctx, s, doc)
+        s.flush()
+        checks = []
+        for v in post.variants:
+            if v.state in LOCKED or v.state == VariantState.CANCELLED:
+                continue
+            provider = ctx.registry.get(v.account.provider)
+            target = _target(ctx.registry, v.account)
+            request = build_request(ctx, post, v)
+            problems = list(provider.validate(request, target.limits))
+            if require_alt and target.alt_text:
+                problems += [
+                    Problem("alt_missing", f"{m.path.name} has no alt text.")
+                    for m in request.parts[0].media
+                    if m.mime.startswith("image/") and not m.alt_text.strip()
+                ]
+            length = max((provider.measure(p.text, target.limits) for p in request.parts), default=0)
+            checks.append(
+                TargetCheck(
+                    target.network, v.account_id, v.account.handle, length, target.limits.max_chars, tuple(problems)
+                )
+            )
+            v.state = VariantState.SCHEDULED
+            v.next_attempt_at = None
+            if when.next_slot:
+                slot = next_free_slot(s, v.account_id, current)
+                if slot is None:
+                    raise PostError(f"{v.account.handle} has no free queue slot in the next 8 weeks.")
+                v.scheduled_at = slot
+            else:
+                v.scheduled_at = current if when.now else when.at
+        if any(not c.ok for c in checks):
+            raise PostRejected(checks)
+        return post.id
+
+
+def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
+    """Write ``doc`` into its post (created if new), in place; never touches live variants."""
+    if doc.post_id is not None:
+        post = s.scalar(select(Post).where(Post.id == doc.post_id).options(*_LOAD))
+        if post is None:
+            raise PostNotFound(doc.post_id)
+    else:
+        post = Post(timezone=_zone(ctx))
+        s.add(post)
+    accounts = {a.id: a for a in s.scalars(select(Account).where(Account.id.in_(doc.account_ids)))}
+    missing = set(doc.account_ids) - set(accounts)
+    if missing:
+        raise PostError(f"Account(s) {sorted(missing)} no longer exist.")
+    # A live variant that follows the shared text keeps what it was published with.
+    for v in post.variants:
+        if v.state in LOCKED and v.text is None:
+            parts = [post.text, *(post.thread or [])]
+            v.text, v.thread = parts[0], parts[1:]
+    comment = [doc.first_comment] if doc.first_comment.strip() else []
+    post.text = doc.parts[0] if doc.parts else ""
+    post.thread = [*doc.parts[1:], *comment]
+    post.link = doc.link
+    post.campaign_id = _campaign_id(s, doc.campaign)
+    _set_attachments(ctx, s, post.attachments, doc.media)
+    existing = {v.account_id: v for v in post.variants}
+    plain: list[int] = []
+    for account_id in doc.account_ids:
+        found = existing.get(account_id)
+        v = found if found is not None else Variant(post=post, account=accounts[account_id], state=VariantState.DRAFT)
+        if found is None:
+            s.add(v)
+        if v.state in LOCKED:
+            continue
+        target = _target(ctx.registry, accounts[account_id])
+        override = doc.overrides.get(account_id)
+        if override is not None and override.parts is not None:
+            v.text = override.parts[0] if override.parts else ""
+            v.thread = [*override.parts[1:], *(comment if target.threads else [])]
+        elif comment and not target.threads:
+            # no replies on this network: the first comment is left out for it
+            v.text, v.thread = post.text, list(doc.parts[1:])
+            plain.append(account_id)
+        else:
+            v.text, v.thread = None, None
+        if override is not None and override.media is not None:
+            v.media_overridden = True
+            _set_attachments(ctx, s, v.attachments, override.media)
+        else:
+            v.media_overridden = False
+            v.attachments.clear()
+        if v.state == VariantState.CANCELLED:
+            v.state = VariantState.DRAFT
+    for account_id, v in existing.items():
+        if account_id in doc.account_ids or v.state in LOCKED:
+            continue
+        if v.attempt_count == 0:
+            post.variants.remove(v)
+            s.delete(v)
+        else:
+            v.state = VariantState.CANCELLED
+    s.flush()
+    _put_meta(s, post.id, {"first_comment": bool(comment), "plain": plain})
+    return post
+
+
+def _set_attachments(ctx: AppContext, s: Session, rows: list[Attachment], media: Sequence[MediaRef]) -> None:
+    """Replace an owner's attachments (appending to the relationship list sets the owner)."""
+    rows.clear()
+    for position, ref in enumerate(media):
+        stored_row = store_media(ctx, s, ref.path, ref.alt_text)  # already in the data dir: found by hash
+        rows.append(Attachment(media_id=stored_row.id, alt_text=ref.alt_text, position=position, part=0))
+
+
+def _campaign_id(s: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    found = s.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.strip().lower()))
+    if found is None:
+        raise PostError(f"No campaign named {name!r}.")
+    return found
+
+
+def _zone(ctx: AppContext) -> str:
+    zone = app_settings.get(ctx, app_settings.TIMEZONE)
+    if zone:
+        return str(zone)
+    local = datetime.now().astimezone().tzinfo
+    return getattr(local, "key", None) or "UTC"
+
+
+def _put_meta(s: Session, post_id: int, meta: dict[str, Any]) -> None:
+    key = _META.format(post_id)
+    row = s.get(Setting, key)
+    if row is None:
+        s.add(Setting(key=key, value=meta))
+    else:
+        row.value = meta
+
+
+_LOAD = (
+    selectinload(Post.variants).selectinload(Variant.account),
+    selectinload(Post.variants).selectinload(Variant.attachments).selectinload(Attachment.media),
+    selectinload(Post.attachments).selectinload(Attachment.media),
+    selectinload(Post.campaign),
+)
+
+
+def load_post(ctx: AppContext, post_id: int) -> ComposeDoc:
+    """The stored post as a document, to edit a draft, a scheduled or a failed post."""
+    from desktop.services.posts import post_status
+
+    with ctx.session() as s:
+        post = s.scalar(select(Post).where(Post.id == post_id).options(*_LOAD))
+        if post is None:
+            raise PostNotFound(post_id)
+        meta_row = s.get(Setting, _META.format(post_id))
+        meta = meta_row.value if meta_row is not None else {}
+        has_comment = bool(meta.get("first_comment"))
+        plain = set(meta.get("plain", []))
+        thread = list(post.thread or [])
+        comment = thread.pop() if has_comment and thread else ""
+
+        def refs(rows: Iterable[Attachment]) -> list[MediaRef]:
+            out = []
+            for a in rows:
+                sm = stored(ctx, a.media)
+                out.append(MediaRef(sm.path, sm.mime, sm.size, sm.width, sm.height, a.alt_text, sm.original_name))
+            return out
+
+        doc = ComposeDoc(
+            parts=[post.text, *thread],
+            media=refs(post.attachments),
+            first_comment=comment,
+            campaign=post.campaign.name if post.campaign else None,
+            link=post.link,
+            post_id=post.id,
+            status=post_status(v.state for v in post.variants),
+        )
+        locked = set()
+        for v in post.variants:
+            if v.state == VariantState.CANCELLED:
+                continue
+            doc.account_ids.append(v.account_id)
+            if v.state in LOCKED:
+                locked.add(v.account_id)
+            override = Override()
+            if v.text is not None and v.account_id not in plain:
+                vthread = list(v.thread if v.thread is not None else post.thread or [])
+                if has_comment and vthread and _target(ctx.registry, v.account).threads:
+                    vthread.pop()
+                override.parts = [v.text, *vthread]
+            if v.media_overridden:
+                override.media = refs(v.attachments)
+            if override.parts is not None or override.media is not None:
+                doc.overrides[v.account_id] = override
+            if doc.at is None and v.scheduled_at is not None and v.state not in LOCKED:
+                doc.at = v.scheduled_at
+        doc.locked = frozenset(locked)
+        return doc
+
+
+def newest_draft(ctx: AppContext) -> int | None:
+    """The most recently edited post whose variants are all drafts (to reopen the composer on)."""
+    with ctx.session() as s:
+        not_draft = select(Variant.post_id).where(Variant.state != VariantState.DRAFT)
+        return s.scalar(
+            select(Post.id).where(Post.id.not_in(not_draft)).order_by(Post.updated_at.desc(), Post.id.desc()).limit(1)
+        )
+
+
+def store_file(ctx: AppContext, path: Path, alt_text: str = "") -> MediaRef:
+    """Copy a file into the data dir (by content hash) and describe it. Slow: off the GUI thread."""
+    with ctx.session() as s:
+        sm = store_media(ctx, s, Path(path), alt_text)
+        return MediaRef(sm.path, sm.mime, sm.size, sm.width, sm.height, alt_text, Path(path).name)
+
+
+def without_override(doc: ComposeDoc, account_id: int) -> ComposeDoc:
+    """``doc`` with ``account_id`` back on the shared content."""
+    overrides = dict(doc.overrides)
+    overrides.pop(account_id, None)
+    return replace(doc, overrides=overrides)

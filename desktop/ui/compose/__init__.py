@@ -1,0 +1,1 @@
+"""The composer: pick accounts, write once, tailor per network, preview, schedule."""

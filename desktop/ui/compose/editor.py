@@ -1,0 +1,193 @@
+"""Text editing: one box per thread part, files dropped or pasted onto it become media."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QImage, QTextCursor
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+
+from desktop.ui.compose.style import colors, glyph
+
+
+def local_files(mime: QMimeData) -> list[Path]:
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+
+
+class PartEditor(QPlainTextEdit):
+    """Plain text; images and files dropped or pasted here are attached instead of inserted."""
+
+    files_dropped = Signal(list)
+    image_pasted = Signal(QImage)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setTabChangesFocus(True)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return source.hasImage() or bool(local_files(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        files = local_files(source)
+        if files:
+            self.files_dropped.emit(files)
+        elif source.hasImage():
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.image_pasted.emit(image)
+        else:
+            super().insertFromMimeData(source)
+
+    def dragEnterEvent(self, event: Any) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+            return
+        super().dragMoveEvent(event)
+
+    def dropEvent(self, event: Any) -> None:
+        files = local_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.files_dropped.emit(files)
+            return
+        super().dropEvent(event)
+
+    def insert_at_cursor(self, text: str) -> None:
+        cursor = self.textCursor()
+        before = self.toPlainText()[: cursor.position()]
+        if before and not before[-1].isspace() and text[:1] not in " \n":
+            text = " " + text
+        cursor.insertText(text)
+        self.setTextCursor(cursor)
+
+
+class PartBox(QFrame):
+    """One part of a thread: its editor, a header when there are several, and its counter."""
+
+    def __init__(self, index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PartFrame" if index else "FirstPart")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.setSpacing(2)
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setProperty("role", "section")
+        self.remove = QToolButton()
+        self.remove.setProperty("tool", True)
+        self.remove.setToolTip("Remove this part (its text joins the previous part)")
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.remove)
+        layout.addLayout(head)
+        self.editor = PartEditor()
+        self.editor.setMinimumHeight(150 if index == 0 else 80)
+        layout.addWidget(self.editor, 1)
+        self.count = QLabel()
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.count.setObjectName("Counters")
+        layout.addWidget(self.count)
+
+
+class ThreadEditor(QWidget):
+    """The parts of one tab's text. ``changed`` fires on every keystroke."""
+
+    changed = Signal()
+    files_dropped = Signal(list)
+    image_pasted = Signal(QImage)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self.boxes: list[PartBox] = []
+        self.set_parts([""])
+
+    # --- content ---------------------------------------------------------------------------
+
+    def parts(self) -> list[str]:
+        return [b.editor.toPlainText() for b in self.boxes]
+
+    def set_parts(self, parts: Sequence[str]) -> None:
+        parts = list(parts) or [""]
+        while len(self.boxes) > len(parts):
+            box = self.boxes.pop()
+            box.deleteLater()
+        while len(self.boxes) < len(parts):
+            self._add_box()
+        for box, text in zip(self.boxes, parts, strict=True):
+            if box.editor.toPlainText() != text:
+                box.editor.blockSignals(True)
+                box.editor.setPlainText(text)
+                box.editor.moveCursor(QTextCursor.MoveOperation.End)
+                box.editor.blockSignals(False)
+        self._titles()
+
+    def add_part(self, text: str = "") -> PartEditor:
+        box = self._add_box()
+        box.editor.setPlainText(text)
+        self._titles()
+        box.editor.setFocus()
+        self.changed.emit()
+        return box.editor
+
+    def remove_part(self, index: int) -> None:
+        if index <= 0 or index >= len(self.boxes):
+            return
+        parts = self.parts()
+        tail = parts.pop(index)
+        if tail.strip():
+            parts[index - 1] = f"{parts[index - 1].rstrip()} {tail.strip()}".strip()
+        self.set_parts(parts)
+        self.changed.emit()
+
+    def current_editor(self) -> PartEditor:
+        for box in self.boxes:
+            if box.editor.hasFocus():
+                return box.editor
+        return self.boxes[0].editor
+
+    def set_read_only(self, read_only: bool) -> None:
+        for box in self.boxes:
+            box.editor.setReadOnly(read_only)
+            box.remove.setEnabled(not read_only)
+
+    def set_counts(self, texts: Sequence[str]) -> None:
+        """Per-part counter labels (rich text), one per part."""
+        for box, text in zip(self.boxes, texts, strict=False):
+            box.count.setText(text)
+
+    def set_placeholder(self, text: str) -> None:
+        self.boxes[0].editor.setPlaceholderText(text)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _add_box(self) -> PartBox:
+        box = PartBox(len(self.boxes))
+        box.remove.setIcon(glyph("close", colors(self).muted))
+        box.editor.textChanged.connect(self.changed)
+        box.editor.files_dropped.connect(self.files_dropped)
+        box.editor.image_pasted.connect(self.image_pasted)
+        box.remove.clicked.connect(lambda _=False, b=box: self.remove_part(self.boxes.index(b)))
+        self.boxes.append(box)
+        self._layout.addWidget(box)
+        return box
+
+    def _titles(self) -> None:
+        many = len(self.boxes) > 1
+        for i, box in enumerate(self.boxes):
+            box.title.setText(f"PART {i + 1} OF {len(self.boxes)}")
+            box.title.setVisible(many)
+            box.remove.setVisible(many and i > 0)
+            box.editor.setPlaceholderText("" if i == 0 else "Continue the thread…")
