@@ -188,7 +188,7 @@ def build_request(ctx: AppContext, post: Post, variant: Variant) -> PostRequest:
     )
 
 
-def _check(
+def check_variant(
     provider: Provider, limits: Limits, request: PostRequest, *, account_id: int | None, handle: str
 ) -> TargetCheck:
     problems = tuple(provider.validate(request, limits))
@@ -215,10 +215,10 @@ def check_targets(
                 raise AccountNotFound(account_id)
             provider = ctx.registry.get(account.provider)
             limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
-            checks.append(_check(provider, limits, request, account_id=account.id, handle=account.handle))
+            checks.append(check_variant(provider, limits, request, account_id=account.id, handle=account.handle))
     for network in networks:
         provider = ctx.registry.get(network)
-        checks.append(_check(provider, provider.info.limits, request, account_id=None, handle=""))
+        checks.append(check_variant(provider, provider.info.limits, request, account_id=None, handle=""))
     return checks
 
 
@@ -350,7 +350,9 @@ def _schedule_in(
         provider = ctx.registry.get(account.provider)
         limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
         checks.append(
-            _check(provider, limits, build_request(ctx, post, variant), account_id=account.id, handle=account.handle)
+            check_variant(
+                provider, limits, build_request(ctx, post, variant), account_id=account.id, handle=account.handle
+            )
         )
         if draft:
             variant.state, variant.scheduled_at = VariantState.DRAFT, at_for.get(account.id, at)

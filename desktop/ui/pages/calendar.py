@@ -1,15 +1,386 @@
-"""Calendar: scheduled, published and failed posts by day and week."""
+"""Calendar: scheduled, published and failed posts by month, week or as a list.
+
+Only the visible window is loaded (see CalendarModel). Dragging a chip reschedules it through
+a QUndoStack (Ctrl+Z / Ctrl+Shift+Z); double-click or Enter asks the composer to open it.
+"""
 
 from __future__ import annotations
 
-from desktop.ui.pages.guided import GuidedPage
+import calendar as pycal
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services import recurrence
+from desktop.services.accounts import list_accounts
+from desktop.services.calendar import CalendarItem, user_zone_name
+from desktop.services.campaigns import list_campaigns
+from desktop.ui.calendar.commands import RescheduleCommand
+from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
+from desktop.ui.calendar.model import CalendarModel
+from desktop.ui.calendar.month_view import MonthView, grid_start
+from desktop.ui.calendar.toolbar import CalendarToolbar
+from desktop.ui.calendar.week_view import WeekView, week_start
+from desktop.ui.pages.base import Page
+from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.table_model import ROW_ROLE
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+    from desktop.ui.tasks import TaskRunner
 
 
-class CalendarPage(GuidedPage):
+def _load_context(ctx: AppContext) -> tuple[list, list, str]:
+    return list_accounts(ctx), list_campaigns(ctx), user_zone_name(ctx)
+
+
+class CalendarPage(Page):
     key = "calendar"
     title = "Calendar"
     icon_name = "calendar"
     subtitle = "Everything scheduled, published or failed, by day."
-    ready_title = "Nothing scheduled yet"
-    ready_body = "Compose a post and pick a time; it appears here, coloured by campaign."
-    ready_action = "Compose a post"
+
+    #: A post to open in the composer (double-click, Enter, "Open in composer"); forwarded to
+    #: Page.edit_post, which the main window connects to the composer.
+    open_post = Signal(int)
+    #: The user asked to import posts from a CSV file (the main window owns the dialog).
+    import_requested = Signal()
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, runner, parent)
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.setToolTip("Schedule many posts at once from a spreadsheet (Ctrl+Shift+I)")
+        self.import_button.clicked.connect(self.import_requested.emit)
+        self.header_actions.addWidget(self.import_button)
+        self.model = CalendarModel(ctx, runner, "UTC", self)
+        self.undo_stack = QUndoStack(self)
+        self.mode = "month"
+        self.anchor = date.today()
+        self.accounts: list = []
+
+        self.toolbar = CalendarToolbar()
+        self.month_view = MonthView(self.model)
+        self.week_view = WeekView(self.model)
+        self.proxy = QIdentityProxyModel(self)  # sorting is the model's own (see CalendarModel.sort)
+        self.proxy.setSourceModel(self.model)
+        self.list_view = QTableView()
+        self.list_view.setModel(self.proxy)
+        self.list_view.setSortingEnabled(True)
+        self.list_view.sortByColumn(CalendarModel.WHEN, Qt.SortOrder.AscendingOrder)
+        self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_view.setShowGrid(False)
+        self.list_view.setAlternatingRowColors(True)
+        self.list_view.verticalHeader().hide()
+        self.list_view.verticalHeader().setDefaultSectionSize(34)
+        header = self.list_view.horizontalHeader()
+        # fixed widths: ResizeToContents would measure a thousand rows on every reload
+        for column, width in ((CalendarModel.WHEN, 150), (CalendarModel.ACCOUNT, 240), (CalendarModel.CAMPAIGN, 150)):
+            header.resizeSection(column, width)
+        header.resizeSection(CalendarModel.STATE, 100)
+        header.setSectionResizeMode(CalendarModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        self.list_view.doubleClicked.connect(self._open_row)
+        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list_view.customContextMenuRequested.connect(self._list_menu)
+
+        self.views = QStackedWidget()
+        for view in (self.month_view, self.week_view, self.list_view):
+            self.views.addWidget(view)
+        self.hint = QLabel()
+        self.hint.setProperty("role", "muted")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.linkActivated.connect(lambda _link: self.navigate.emit("compose"))
+        self.hint.hide()
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(10)
+        column.addWidget(self.toolbar)
+        column.addWidget(self.views, 1)
+        column.addWidget(self.hint)
+        self.content = content
+        self.no_accounts = EmptyState(
+            "accounts",
+            "No accounts yet",
+            "Connect a social account first; then the calendar shows your posts here, coloured by campaign.",
+            "Connect an account",
+            lambda: self.navigate.emit("accounts"),
+        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.no_accounts)
+        self.stack.addWidget(content)
+        self.body.addWidget(self.stack, 1)
+
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        for action, button, tip in (
+            (self.undo_action, self.toolbar.undo_button, "Undo the last move (Ctrl+Z)"),
+            (self.redo_action, self.toolbar.redo_button, "Redo (Ctrl+Shift+Z)"),
+        ):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            button.setDefaultAction(action)
+            button.setToolTip(tip)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.timeout.connect(self.toolbar.status.clear)
+
+        tb = self.toolbar
+        tb.today_clicked.connect(self.go_today)
+        tb.step.connect(self.step)
+        tb.mode_changed.connect(self.set_mode)
+        tb.filters_changed.connect(self.model.set_filters)
+        for canvas in (self.month_view, self.week_view.canvas):
+            canvas.open_post.connect(self.open_post)
+            canvas.selected_changed.connect(self.select_date)
+            canvas.move_requested.connect(self.request_move)
+            canvas.refused.connect(self.show_status)
+            canvas.context_requested.connect(self.show_chip_menu)
+            canvas.period_step.connect(self.step)
+            canvas.today_requested.connect(self.go_today)
+        self.month_view.day_activated.connect(self._show_week_of)
+        self.week_view.canvas.day_activated.connect(lambda day: (self.select_date(day), self.set_mode("list")))
+        self.open_post.connect(self.edit_post)  # the main window opens it in the composer
+        self.model.loaded.connect(self._update_hint)
+        self.model.move_failed.connect(lambda _vid, reason: self.show_status(reason))
+        self._update_title()
+
+    # --- loading --------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.runner.run(lambda: _load_context(self.ctx), on_done=self._show_context, name="calendar_context")
+
+    def _show_context(self, loaded: tuple[list, list, str]) -> None:
+        accounts, campaigns, zone = loaded
+        self.accounts = accounts
+        if not accounts:
+            self.stack.setCurrentWidget(self.no_accounts)
+            return
+        self.stack.setCurrentWidget(self.content)
+        self.toolbar.set_options(accounts, campaigns)
+        self.model.set_zone(zone)
+        self.model.filters = self.toolbar.filters()
+        self._apply_window(force=True)
+
+    def window_for(self, mode: str, anchor: date) -> tuple[date, int]:
+        if mode == "month":
+            return grid_start(anchor), 42
+        if mode == "week":
+            return week_start(anchor), 7
+        first = anchor.replace(day=1)
+        return first, pycal.monthrange(first.year, first.month)[1]
+
+    def _apply_window(self, *, force: bool = False) -> None:
+        self.month_view.set_month(self.anchor)
+        self.week_view.set_week(self.anchor)
+        for canvas in (self.month_view, self.week_view.canvas):
+            canvas.set_selected_date(self.anchor)
+        self._update_title()
+        if self.stack.currentWidget() is self.content:
+            first, days = self.window_for(self.mode, self.anchor)
+            self.model.set_window(first, days, force=force)
+
+    def _update_title(self) -> None:
+        if self.mode == "week":
+            first = week_start(self.anchor)
+            last = first + timedelta(days=6)
+            same = first.month == last.month
+            text = (
+                f"{first.day}–{last.day} {last:%B %Y}" if same else f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+            )
+        else:
+            text = f"{self.anchor:%B %Y}"
+        self.toolbar.title.setText(text)
+
+    def _update_hint(self) -> None:
+        period = "this week" if self.mode == "week" else "this month"
+        empty = self.model.rowCount() == 0
+        self.hint.setText(f"Nothing scheduled {period} — <a href='compose'>Compose a post</a>")
+        self.hint.setVisible(empty)
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.toolbar.set_mode(mode)
+        view = {"month": self.month_view, "week": self.week_view, "list": self.list_view}[mode]
+        self.views.setCurrentWidget(view)
+        self._apply_window()
+        if mode == "week":
+            self.week_view.scroll_to_hour(7)
+            self.week_view.canvas.setFocus()
+        elif mode == "month":
+            self.month_view.setFocus()
+        self._update_hint()
+
+    def step(self, direction: int) -> None:
+        if self.mode == "week":
+            self.anchor += timedelta(weeks=direction)
+        else:
+            month = self.anchor.month - 1 + direction
+            year = self.anchor.year + month // 12
+            month = month % 12 + 1
+            self.anchor = self.anchor.replace(
+                year=year, month=month, day=min(self.anchor.day, pycal.monthrange(year, month)[1])
+            )
+        self._apply_window()
+
+    def go_today(self) -> None:
+        self.anchor = datetime.now(self.model.zone).date()
+        self._apply_window()
+
+    def select_date(self, day: date) -> None:
+        self.anchor = day
+        self._apply_window()
+
+    def _show_week_of(self, day: date) -> None:
+        self.anchor = day
+        self.set_mode("week")
+
+    # --- moving ---------------------------------------------------------------------------
+
+    def request_move(self, variant_id: int, new_time: datetime) -> bool:
+        """Push an undoable move (what a drop does). False when the item cannot move."""
+        item = self.model.item(variant_id)
+        if item is None:
+            return False
+        if not item.movable:
+            self.show_status(item.why_fixed)
+            return False
+        label = f"Move to {new_time.astimezone(self.model.zone):%a %d %b %H:%M}"
+        self.undo_stack.push(RescheduleCommand(self.model, variant_id, item.when, new_time, label))
+        self.show_status(f"{label}. Undo with Ctrl+Z.")
+        return True
+
+    def show_status(self, text: str) -> None:
+        self.toolbar.status.setText(text)
+        self._status_timer.start(8000)
+
+    # --- the chip's menu --------------------------------------------------------------------
+
+    def chip_menu(self, item: CalendarItem) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Open in composer", lambda: self.open_post.emit(item.post_id))
+        reschedule = menu.addAction("Reschedule…", lambda: self.reschedule_dialog(item))
+        reschedule.setEnabled(item.movable)
+        if not item.movable:
+            reschedule.setToolTip(item.why_fixed)
+        menu.addSeparator()
+        menu.addAction("Duplicate", lambda: self.duplicate(item))
+        menu.addAction("Make recurring…", lambda: self.recurring_dialog(item))
+        menu.addSeparator()
+        menu.addAction("Delete…", lambda: self.confirm_delete(item))
+        if item.series_id:
+            menu.addAction("Delete this and following…", lambda: self.confirm_delete(item, series=True))
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def show_chip_menu(self, item: CalendarItem, pos: QPoint) -> None:
+        self.chip_menu(item).popup(pos)
+
+    def _list_menu(self, pos: QPoint) -> None:
+        index = self.list_view.indexAt(pos)
+        if index.isValid():
+            self.show_chip_menu(index.data(ROW_ROLE), self.list_view.viewport().mapToGlobal(pos))
+
+    def _open_row(self, index: QModelIndex) -> None:
+        self.open_post.emit(index.data(ROW_ROLE).post_id)
+
+    def reschedule_dialog(self, item: CalendarItem) -> RescheduleDialog:
+        dialog = RescheduleDialog(item, self.model.zone, self)
+        dialog.accepted.connect(lambda: self.request_move(item.variant_id, dialog.value()))
+        dialog.open()
+        return dialog
+
+    def recurring_dialog(self, item: CalendarItem) -> RecurringDialog:
+        dialog = RecurringDialog(item, self.model.zone, self)
+        dialog.accepted.connect(lambda: self.make_recurring(item, *dialog.values()))
+        dialog.open()
+        return dialog
+
+    def _after_change(self, message: str, *, deleted: bool = False) -> None:
+        if deleted:
+            self.undo_stack.clear()  # earlier moves may refer to posts that are gone
+        self.show_status(message)
+        self.model.reload()
+
+    def _failed(self, exc: Exception) -> None:
+        self.show_status(str(exc))
+
+    def duplicate(self, item: CalendarItem) -> None:
+        self.runner.run(
+            lambda: recurrence.duplicate_post(self.ctx, item.post_id),
+            on_done=lambda _id: self._after_change("Duplicated as a draft next to the original."),
+            on_error=self._failed,
+            name="duplicate_post",
+        )
+
+    def make_recurring(self, item: CalendarItem, every: int, unit: str, until: date) -> None:
+        self.runner.run(
+            lambda: recurrence.make_recurring(self.ctx, item.post_id, every, unit, until),  # type: ignore[arg-type]
+            on_done=lambda ids: self._after_change(f"Added {len(ids)} repeat(s) until {until:%d %b %Y}."),
+            on_error=self._failed,
+            name="make_recurring",
+        )
+
+    def confirm_delete(self, item: CalendarItem, *, series: bool = False) -> QMessageBox:
+        """Ask first (window-modal, not blocking); deleting happens on Delete."""
+        what = "this post and every later repeat of it" if series else "this post (on every account it targets)"
+        note = "" if item.status != "published" else "\n\nIt stays on the network: it is only removed here."
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete post",
+            f"Delete {what}?\n\n“{item.text}”{note}",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda button: button is delete and self.delete(item, series=series))
+        box.open()
+        self.confirm_box = box
+        return box
+
+    def delete(self, item: CalendarItem, *, series: bool = False) -> None:
+        def work() -> recurrence.Deleted:
+            if series and item.series_id:
+                return recurrence.delete_series(self.ctx, item.series_id, item.post_id)
+            return recurrence.delete_post(self.ctx, item.post_id)
+
+        self.runner.run(
+            work,
+            on_done=lambda d: self._after_change(f"Deleted {len(d.post_ids)} post(s). {d.note}".strip(), deleted=True),
+            on_error=self._failed,
+            name="delete_post",
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.model.zone
+
+    def current_view(self) -> QWidget:
+        return self.views.currentWidget()
+
+    def action_for(self, name: str) -> QAction:
+        return {"undo": self.undo_action, "redo": self.redo_action}[name]

@@ -1,0 +1,253 @@
+"""The calendar: what goes out (or went out) in a window of time, and moving it.
+
+:func:`calendar_items` reads only the visible window, in one query over the variants' time
+index, so a month with thousands of posts loads in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import String, and_, func, select, type_coerce, update
+
+from desktop.store.models import Account, Campaign, Post, Variant, VariantState, utcnow
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+
+#: What the calendar's state filter offers, and the variant states each one covers.
+STATE_GROUPS: dict[str, tuple[VariantState, ...]] = {
+    "scheduled": (VariantState.SCHEDULED, VariantState.RETRYING, VariantState.PUBLISHING),
+    "published": (VariantState.PUBLISHED,),
+    "failed": (VariantState.FAILED, VariantState.NEEDS_RECONNECT),
+    "draft": (VariantState.DRAFT,),
+}
+_GROUP_OF = {state: group for group, states in STATE_GROUPS.items() for state in states}
+_SHOWN = tuple(_GROUP_OF)  # cancelled variants are not on the calendar
+
+#: Only these move; a published (or publishing) variant is on the network already.
+MOVABLE = (VariantState.DRAFT, VariantState.SCHEDULED)
+
+#: A published variant is shown when it went out; that is at most this long after its
+#: scheduled time (retries give up well before), which keeps the query on the time index.
+LATE_WINDOW = timedelta(days=7)
+EXCERPT = 140
+
+
+class CalendarError(Exception):
+    """A user-facing problem with a calendar operation."""
+
+
+@dataclass(frozen=True)
+class CalendarFilters:
+    """Empty means "all". ``campaign_ids`` may hold 0 for "no campaign"."""
+
+    account_ids: frozenset[int] = frozenset()
+    networks: frozenset[str] = frozenset()
+    campaign_ids: frozenset[int] = frozenset()
+    states: frozenset[str] = frozenset()  # keys of STATE_GROUPS
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    variant_id: int
+    post_id: int
+    account_id: int
+    network: str
+    handle: str
+    campaign_id: int | None
+    campaign: str | None
+    color: str | None
+    state: str  # the variant's own state
+    status: str  # its STATE_GROUPS key: scheduled, published, failed, draft
+    when: datetime  # published_at if published, else scheduled_at (UTC)
+    text: str  # an excerpt
+    series_id: str | None
+    error: str
+
+    @property
+    def movable(self) -> bool:
+        return self.state in {s.value for s in MOVABLE}
+
+    @property
+    def why_fixed(self) -> str:
+        """Why this item cannot be dragged ('' when it can)."""
+        return why_not_movable(VariantState(self.state))
+
+
+def why_not_movable(state: VariantState) -> str:
+    if state in MOVABLE:
+        return ""
+    if state == VariantState.PUBLISHED:
+        return "Already published; it can't be moved. Duplicate it to post it again."
+    if state == VariantState.PUBLISHING:
+        return "Being published right now; it can't be moved."
+    if state == VariantState.CANCELLED:
+        return "Cancelled; retry it first."
+    return "It failed or is waiting to retry; retry or edit it before moving it."
+
+
+def _utc(value: str | datetime) -> datetime:
+    """A stored UTC time as an aware datetime (SQLite returns text; other drivers datetimes)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC)
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def calendar_items(
+    ctx: AppContext, start: datetime, end: datetime, filters: CalendarFilters | None = None
+) -> list[CalendarItem]:
+    """Variants whose time (published, else scheduled) falls in ``[start, end)``, oldest first."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise CalendarError("The calendar window needs timezone-aware times.")
+    filters = filters or CalendarFilters()
+    when = func.coalesce(Variant.published_at, Variant.scheduled_at)
+    query = (
+        select(
+            Variant.id,
+            Variant.post_id,
+            Variant.account_id,
+            Account.provider,
+            Account.handle,
+            Post.campaign_id,
+            Campaign.name,
+            Campaign.color,
+            # plain text for these two: their type processors cost ~20 µs a row, 5x the rest
+            type_coerce(Variant.state, String),
+            type_coerce(when, String),
+            func.coalesce(Variant.text, Post.text),
+            Post.series_id,
+            Variant.last_error,
+        )
+        .join(Post, Post.id == Variant.post_id)
+        .join(Account, Account.id == Variant.account_id)
+        .outerjoin(Campaign, Campaign.id == Post.campaign_id)
+        .where(
+            # the range on scheduled_at uses its index; `when` then trims the edges exactly
+            Variant.scheduled_at >= start - LATE_WINDOW,
+            Variant.scheduled_at < end,
+            when >= start,
+            when < end,
+        )
+        .order_by(when, Variant.id)
+    )
+    states: list[VariantState] = list(_SHOWN)
+    if filters.states:
+        states = [s for group in sorted(filters.states) for s in STATE_GROUPS.get(group, ())]
+    query = query.where(Variant.state.in_(states))
+    if filters.account_ids:
+        query = query.where(Variant.account_id.in_(sorted(filters.account_ids)))
+    if filters.networks:
+        query = query.where(Account.provider.in_(sorted(filters.networks)))
+    if filters.campaign_ids:
+        ids = sorted(i for i in filters.campaign_ids if i)
+        cond = Post.campaign_id.in_(ids)
+        query = query.where(cond | Post.campaign_id.is_(None) if 0 in filters.campaign_ids else cond)
+    with ctx.session() as s:
+        rows = s.connection().execute(query).all()  # Core rows: no ORM loading step needed
+    return [
+        CalendarItem(
+            variant_id=r[0],
+            post_id=r[1],
+            account_id=r[2],
+            network=r[3],
+            handle=r[4],
+            campaign_id=r[5],
+            campaign=r[6],
+            color=r[7],
+            state=r[8],
+            status=_GROUP_OF[VariantState(r[8])],
+            when=_utc(r[9]),
+            text=excerpt(r[10] or ""),
+            series_id=r[11],
+            error=r[12],
+        )
+        for r in rows
+    ]
+
+
+def reschedule_variant(
+    ctx: AppContext, variant_id: int, new_time: datetime, *, clock: datetime | None = None
+) -> datetime | None:
+    """Move one variant to ``new_time``; returns its previous time (for undo).
+
+    Refused with :class:`CalendarError` when the variant is published, being published or
+    failed (see :func:`why_not_movable`), or when a scheduled variant would move into the past
+    (it would go out at once). The change is one conditional UPDATE on the state, so a
+    publisher claiming the variant at the same moment wins cleanly.
+    """
+    if new_time.tzinfo is None:
+        raise CalendarError("The new time has no timezone.")
+    now = clock or utcnow()
+    with ctx.session() as s:
+        found = s.execute(select(Variant.state, Variant.scheduled_at).where(Variant.id == variant_id)).first()
+        if found is None:
+            raise CalendarError(f"No scheduled post with id {variant_id}; it may have been deleted.")
+        state, previous = found
+        reason = why_not_movable(state)
+        if reason:
+            raise CalendarError(reason)
+        if state == VariantState.SCHEDULED and new_time < now - timedelta(minutes=1):
+            raise CalendarError(f"{new_time.astimezone():%a %d %b %H:%M} is in the past; pick a later time.")
+        moved = s.execute(
+            update(Variant)
+            .where(and_(Variant.id == variant_id, Variant.state.in_(MOVABLE)))
+            .values(scheduled_at=new_time, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise CalendarError("It started publishing just now, so it stays where it was.")
+    return previous
+
+
+def reschedule_post(ctx: AppContext, post_id: int, delta: timedelta, *, clock: datetime | None = None) -> int:
+    """Shift every movable, timed variant of a post by ``delta``; returns how many moved."""
+    now = clock or utcnow()
+    with ctx.session() as s:
+        rows = s.execute(
+            select(Variant.id, Variant.state, Variant.scheduled_at).where(
+                Variant.post_id == post_id, Variant.state.in_(MOVABLE), Variant.scheduled_at.is_not(None)
+            )
+        ).all()
+        timed: list[tuple[int, VariantState, datetime]] = [(v, st, at) for v, st, at in rows if at is not None]
+        for _id, state, at in timed:
+            if state == VariantState.SCHEDULED and at + delta < now - timedelta(minutes=1):
+                raise CalendarError(f"{(at + delta).astimezone():%a %d %b %H:%M} is in the past.")
+        for variant_id, _state, at in timed:
+            s.execute(
+                update(Variant)
+                .where(Variant.id == variant_id, Variant.state.in_(MOVABLE))
+                .values(scheduled_at=at + delta, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    return len(timed)
+
+
+def user_zone_name(ctx: AppContext) -> str:
+    """The IANA zone the user plans in: the app setting, else the system's, else UTC."""
+    from desktop.services import app_settings
+
+    name = str(app_settings.get(ctx, app_settings.TIMEZONE) or "")
+    candidates = [name, os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1])
+    except (OSError, IndexError):
+        pass
+    candidates.append(getattr(datetime.now().astimezone().tzinfo, "key", ""))
+    for candidate in candidates:
+        if candidate:
+            try:
+                ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return candidate
+    return "UTC"

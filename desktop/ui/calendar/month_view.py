@@ -1,0 +1,189 @@
+"""The month view: a painted 6 × 7 grid of days with a chip per post, "+N more" when full."""
+
+from __future__ import annotations
+
+import calendar as pycal
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QWidget
+
+from desktop.services.calendar import CalendarItem
+from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_chip
+from desktop.ui.calendar.model import CalendarModel
+
+HEADER_H = 28
+DAY_LABEL_H = 24
+GAP = 2
+
+
+def grid_start(month: date) -> date:
+    """The Monday on or before the 1st: the first cell of a month grid."""
+    first = month.replace(day=1)
+    return first - timedelta(days=first.weekday())
+
+
+class MonthView(CalendarCanvas):
+    ROWS, COLS = 6, 7
+
+    def __init__(self, model: CalendarModel, parent: QWidget | None = None) -> None:
+        super().__init__(model, parent)
+        self.month = date.today().replace(day=1)
+        self.setMinimumSize(560, 420)
+
+    def set_month(self, month: date) -> None:
+        self.month = month.replace(day=1)
+        self.update()
+
+    def first_day(self) -> date:
+        return grid_start(self.month)
+
+    # --- geometry -------------------------------------------------------------------------
+
+    def cell_rect(self, day: date) -> QRect | None:
+        index = (day - self.first_day()).days
+        if not 0 <= index < self.ROWS * self.COLS:
+            return None
+        row, col = divmod(index, self.COLS)
+        w = self.width() / self.COLS
+        h = (self.height() - HEADER_H) / self.ROWS
+        x0, x1 = round(col * w), round((col + 1) * w)
+        y0, y1 = round(HEADER_H + row * h), round(HEADER_H + (row + 1) * h)
+        return QRect(x0, y0, x1 - x0, y1 - y0)
+
+    def day_at(self, pos: QPoint) -> date | None:
+        if pos.y() < HEADER_H or not self.rect().contains(pos):
+            return None
+        col = min(int(pos.x() / (self.width() / self.COLS)), self.COLS - 1)
+        row = min(int((pos.y() - HEADER_H) / ((self.height() - HEADER_H) / self.ROWS)), self.ROWS - 1)
+        return self.first_day() + timedelta(days=row * self.COLS + col)
+
+    def drop_time(self, item: CalendarItem, pos: QPoint) -> datetime | None:
+        day = self.day_at(pos)
+        if day is None:
+            return None
+        # the same wall-clock time on the new day, in the calendar's zone
+        return datetime.combine(day, self.model.local(item).time(), tzinfo=self.model.zone)
+
+    def drop_rect(self, pos: QPoint) -> QRect | None:
+        day = self.day_at(pos)
+        return self.cell_rect(day) if day else None
+
+    def capacity(self) -> int:
+        """How many chips fit in a day cell (one line is kept for "+N more")."""
+        h = (self.height() - HEADER_H) / self.ROWS
+        return max(0, int((h - DAY_LABEL_H - 4) // (CHIP_H + GAP)))
+
+    def _layout(self) -> tuple[list[Chip], list[More]]:
+        chips: list[Chip] = []
+        more: list[More] = []
+        fit = self.capacity()
+        for index in range(self.ROWS * self.COLS):
+            day = self.first_day() + timedelta(days=index)
+            items = self.model.items_on(day)
+            if not items:
+                continue
+            cell = self.cell_rect(day)
+            assert cell is not None
+            shown = items if len(items) <= fit else items[: max(fit - 1, 0)]
+            y = cell.top() + DAY_LABEL_H
+            for item in shown:
+                chips.append(Chip(QRect(cell.left() + 4, y, cell.width() - 8, CHIP_H), item))
+                y += CHIP_H + GAP
+            if len(shown) < len(items):
+                more.append(More(QRect(cell.left() + 4, y, cell.width() - 8, CHIP_H - 2), day, len(items) - len(shown)))
+        return chips, more
+
+    # --- painting -------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        alt = pal.color(QPalette.ColorRole.Window)
+        border = pal.color(QPalette.ColorRole.Mid)
+        muted = pal.color(QPalette.ColorRole.PlaceholderText)
+        text = pal.color(QPalette.ColorRole.Text)
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        p.fillRect(self.rect(), base)
+        font = QFont(self.font())
+        font.setPixelSize(11)
+        font.setWeight(QFont.Weight.DemiBold)
+        p.setFont(font)
+        p.setPen(muted)
+        w = self.width() / self.COLS
+        for col, name in enumerate(pycal.day_abbr):
+            p.drawText(
+                QRect(round(col * w) + 8, 0, round(w) - 8, HEADER_H),
+                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                name.upper(),
+            )
+        today = date.today()
+        hint = self._drop_hint
+        for index in range(self.ROWS * self.COLS):
+            day = self.first_day() + timedelta(days=index)
+            cell = self.cell_rect(day)
+            assert cell is not None
+            in_month = day.month == self.month.month
+            if not in_month:
+                p.fillRect(cell, alt)
+            if day.weekday() >= 5 and in_month:
+                weekend = QColor(alt)
+                weekend.setAlpha(110)
+                p.fillRect(cell, weekend)
+            p.setPen(QPen(border, 1))
+            p.drawLine(cell.topLeft(), cell.topRight())
+            if day.weekday() > 0:
+                p.drawLine(cell.topLeft(), cell.bottomLeft())
+            self._paint_day_number(p, cell, day, today, in_month, text, muted, accent)
+            if hint is not None and hint == cell:
+                drop = QColor(accent)
+                drop.setAlpha(40 if not is_dark(pal) else 60)
+                p.fillRect(cell.adjusted(1, 1, 0, 0), drop)
+        if self.hasFocus() or self.selected_date:
+            cell = self.cell_rect(self.selected_date)
+            if cell is not None:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                p.setPen(QPen(accent, 2 if self.hasFocus() else 1))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRoundedRect(cell.adjusted(2, 2, -2, -2), 4, 4)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        chips, more = self._layout()
+        for chip in chips:
+            label = f"{self.model.local(chip.item):%H:%M} {chip.item.text}"
+            paint_chip(p, chip.rect, chip.item, label, pal, selected=chip.item.variant_id == self.selected_variant)
+        font.setWeight(QFont.Weight.DemiBold)
+        p.setFont(font)
+        p.setPen(accent)
+        for m in more:
+            p.drawText(m.rect.adjusted(6, 0, 0, 0), int(Qt.AlignmentFlag.AlignVCenter), f"+{m.count} more")
+        p.end()
+
+    def _paint_day_number(
+        self,
+        p: QPainter,
+        cell: QRect,
+        day: date,
+        today: date,
+        in_month: bool,
+        text: QColor,
+        muted: QColor,
+        accent: QColor,
+    ) -> None:
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        label = str(day.day) if day.day != 1 else f"{pycal.month_abbr[day.month]} 1"
+        box = QRect(cell.left() + 6, cell.top() + 4, 22 if day.day != 1 else 46, 18)
+        if day == today:
+            font.setWeight(QFont.Weight.Bold)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(accent)
+            p.drawRoundedRect(box, 9, 9)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            p.setPen(QColor("#ffffff"))
+        else:
+            p.setPen(text if in_month else muted)
+        p.setFont(font)
+        p.drawText(box, int(Qt.AlignmentFlag.AlignCenter), label)

@@ -1,0 +1,189 @@
+"""The calendar's toolbar: Today / ‹ / › / period title / Month|Week|List, and the filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.accounts import AccountRow
+from desktop.services.calendar import CalendarFilters
+from desktop.services.campaigns import CampaignRow
+from desktop.ui.icons import network_icon
+
+MODES = ("month", "week", "list")
+STATES = (
+    ("All states", ""),
+    ("Scheduled", "scheduled"),
+    ("Published", "published"),
+    ("Failed", "failed"),
+    ("Drafts", "draft"),
+)
+
+_STYLE = """
+QPushButton[segment="true"] { border-radius: 0; padding: 5px 14px; margin: 0; }
+QPushButton[segment="true"]:checked {
+    background: palette(highlight); color: #ffffff; border-color: palette(highlight);
+}
+QToolButton#CalendarStep { border: 1px solid palette(mid); border-radius: 6px; padding: 2px 9px; font-size: 16px; }
+QToolButton#CalendarStep:hover { border-color: palette(highlight); }
+QToolButton#CalendarUndo { border: 1px solid palette(mid); border-radius: 6px; padding: 4px 10px; }
+QToolButton#CalendarUndo:hover { border-color: palette(highlight); }
+QLabel#PeriodTitle { font-size: 16px; font-weight: 600; padding-left: 6px; }
+"""
+
+
+class CalendarToolbar(QWidget):
+    today_clicked = Signal()
+    step = Signal(int)  # -1 previous period, +1 next
+    mode_changed = Signal(str)
+    filters_changed = Signal(object)  # CalendarFilters
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(_STYLE)
+        self.today_button = QPushButton("Today")
+        self.today_button.setToolTip("Go to today (T)")
+        self.today_button.clicked.connect(self.today_clicked)
+        self.prev_button = self._step_button("‹", "Previous (Page Up)", -1)
+        self.next_button = self._step_button("›", "Next (Page Down)", 1)
+        self.title = QLabel()
+        self.title.setObjectName("PeriodTitle")
+        self.title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+        self.mode_buttons: dict[str, QPushButton] = {}
+        self.modes = QButtonGroup(self)
+        self.modes.setExclusive(True)
+        segment = QHBoxLayout()
+        segment.setSpacing(0)
+        for n, mode in enumerate(MODES):
+            button = QPushButton(mode.title())
+            button.setCheckable(True)
+            button.setProperty("segment", True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            radius = "6px"
+            corners = (
+                f"border-top-left-radius:{radius};border-bottom-left-radius:{radius};"
+                if n == 0
+                else (
+                    f"border-top-right-radius:{radius};border-bottom-right-radius:{radius};"
+                    if n == len(MODES) - 1
+                    else ""
+                )
+            )
+            if n:
+                corners += "border-left:none;"
+            button.setStyleSheet(f"QPushButton {{{corners}}}")
+            button.clicked.connect(lambda _c=False, m=mode: self.mode_changed.emit(m))
+            self.modes.addButton(button)
+            self.mode_buttons[mode] = button
+            segment.addWidget(button)
+        self.mode_buttons["month"].setChecked(True)
+
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.today_button)
+        top.addWidget(self.prev_button)
+        top.addWidget(self.next_button)
+        top.addWidget(self.title, 1)
+        top.addLayout(segment)
+
+        self.account_filter = QComboBox()
+        self.network_filter = QComboBox()
+        self.campaign_filter = QComboBox()
+        self.state_filter = QComboBox()
+        for label, key in STATES:
+            self.state_filter.addItem(label, key)
+        for combo, tip in (
+            (self.account_filter, "Show one account"),
+            (self.network_filter, "Show one network"),
+            (self.campaign_filter, "Show one campaign"),
+            (self.state_filter, "Show one state"),
+        ):
+            combo.setToolTip(tip)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.currentIndexChanged.connect(self._emit_filters)
+        self.undo_button = QToolButton()
+        self.redo_button = QToolButton()
+        for button in (self.undo_button, self.redo_button):
+            button.setObjectName("CalendarUndo")
+        self.status = QLabel()
+        self.status.setProperty("role", "muted")
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        for combo in (self.account_filter, self.network_filter, self.campaign_filter, self.state_filter):
+            bottom.addWidget(combo)
+        bottom.addSpacing(8)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.undo_button)
+        bottom.addWidget(self.redo_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        self.set_options([], [])
+
+    def _step_button(self, text: str, tip: str, direction: int) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName("CalendarStep")
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.clicked.connect(lambda: self.step.emit(direction))
+        return button
+
+    def set_mode(self, mode: str) -> None:
+        self.mode_buttons[mode].setChecked(True)
+
+    def set_options(self, accounts: Sequence[AccountRow], campaigns: Sequence[CampaignRow]) -> None:
+        """Fill the filter combos, keeping what is selected where it still exists."""
+        keep = (
+            self.account_filter.currentData(),
+            self.network_filter.currentData(),
+            self.campaign_filter.currentData(),
+        )
+        for combo in (self.account_filter, self.network_filter, self.campaign_filter):
+            combo.blockSignals(True)
+            combo.clear()
+        self.account_filter.addItem("All accounts", None)
+        for a in accounts:
+            self.account_filter.addItem(network_icon(a.network), a.handle, a.id)
+        self.network_filter.addItem("All networks", None)
+        for network, name in sorted({(a.network, a.network_name) for a in accounts}):
+            self.network_filter.addItem(network_icon(network), name, network)
+        self.campaign_filter.addItem("All campaigns", None)
+        for c in campaigns:
+            self.campaign_filter.addItem(c.name, c.id)
+        self.campaign_filter.addItem("No campaign", 0)
+        for combo, value in zip((self.account_filter, self.network_filter, self.campaign_filter), keep, strict=True):
+            index = combo.findData(value)
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+
+    def filters(self) -> CalendarFilters:
+        account = self.account_filter.currentData()
+        network = self.network_filter.currentData()
+        campaign = self.campaign_filter.currentData()
+        state = self.state_filter.currentData()
+        return CalendarFilters(
+            account_ids=frozenset({account}) if account is not None else frozenset(),
+            networks=frozenset({network}) if network else frozenset(),
+            campaign_ids=frozenset({campaign}) if campaign is not None else frozenset(),
+            states=frozenset({state}) if state else frozenset(),
+        )
+
+    def _emit_filters(self) -> None:
+        self.filters_changed.emit(self.filters())

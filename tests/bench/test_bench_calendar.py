@@ -1,0 +1,138 @@
+"""Calendar at scale: 5,000 variants in one month over 7 accounts.
+
+`make bench` runs these. Measured: the windowed query for that month, switching months in the
+model (query + model reset), and opening the calendar page (construct, first load, first paint).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from itertools import cycle
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+from pytestqt.qtbot import QtBot
+from sqlalchemy import insert
+
+from desktop.services import app_settings
+from desktop.services.calendar import calendar_items
+from desktop.services.context import AppContext
+from desktop.store.models import Account, Campaign, Post, Variant, VariantState, new_idempotency_key
+from desktop.ui.calendar.model import CalendarModel
+from desktop.ui.calendar.month_view import grid_start
+from desktop.ui.pages.calendar import CalendarPage
+from desktop.ui.tasks import TaskRunner
+
+VARIANTS = 5_000
+ACCOUNTS = 7
+MARCH = date(2027, 3, 1)
+ZONE = "Europe/Paris"
+
+
+@pytest.fixture
+def busy_month(ctx: AppContext) -> AppContext:
+    """5,000 variants in March 2027 (and a few hundred either side), bulk-inserted with Core."""
+    rng = random.Random(42)
+    app_settings.put(ctx, app_settings.TIMEZONE, ZONE)
+    with ctx.session() as s:
+        s.execute(
+            insert(Account),
+            [
+                {
+                    "id": n + 1,
+                    "provider": "mastodon" if n % 2 else "bluesky",
+                    "remote_id": f"r{n}",
+                    "handle": f"brand{n}.example",
+                    "server_url": "https://example.test",
+                }
+                for n in range(ACCOUNTS)
+            ],
+        )
+        colors = ["#4f6bed", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8"]
+        s.execute(insert(Campaign), [{"id": n + 1, "name": f"Campaign {n}", "color": c} for n, c in enumerate(colors)])
+        start = datetime(2027, 2, 20, tzinfo=UTC)
+        span = (datetime(2027, 4, 10, tzinfo=UTC) - start).total_seconds()
+        march = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+        posts, variants, in_march = [], [], 0
+        states = cycle([VariantState.SCHEDULED] * 6 + [VariantState.PUBLISHED, VariantState.FAILED])
+        n = 0
+        while in_march < VARIANTS:
+            n += 1
+            when = start + timedelta(seconds=rng.random() * span)
+            when = when.replace(minute=when.minute // 15 * 15, second=0, microsecond=0)
+            in_march += march[0] <= when < march[1]
+            state = next(states)
+            posts.append(
+                {
+                    "id": n,
+                    "text": f"Post {n}: something worth sharing about our spring line",
+                    "campaign_id": rng.choice([None, 1, 2, 3, 4, 5]),
+                    "timezone": ZONE,
+                }
+            )
+            variants.append(
+                {
+                    "id": n,
+                    "post_id": n,
+                    "account_id": n % ACCOUNTS + 1,
+                    "state": state,
+                    "scheduled_at": when,
+                    "published_at": when + timedelta(seconds=20) if state == VariantState.PUBLISHED else None,
+                    "idempotency_key": new_idempotency_key(),
+                }
+            )
+        s.execute(insert(Post), posts)
+        s.execute(insert(Variant), variants)
+    return ctx
+
+
+def month_window(month: date) -> tuple[datetime, datetime]:
+    from zoneinfo import ZoneInfo
+
+    first = grid_start(month)
+    zone = ZoneInfo(ZONE)
+    return (
+        datetime(first.year, first.month, first.day, tzinfo=zone),
+        datetime(first.year, first.month, first.day, tzinfo=zone) + timedelta(days=42),
+    )
+
+
+def test_calendar_items_for_a_month_of_5000(benchmark: BenchmarkFixture, busy_month: AppContext) -> None:
+    items = benchmark(calendar_items, busy_month, *month_window(MARCH))
+    assert len(items) >= VARIANTS
+
+
+def test_switching_months_in_the_model(benchmark: BenchmarkFixture, qtbot: QtBot, busy_month: AppContext) -> None:
+    """From April into the busy March (the timed part: query, model reset, day index)."""
+    model = CalendarModel(busy_month, TaskRunner(), ZONE)
+
+    def from_april() -> None:
+        with qtbot.waitSignal(model.loaded, timeout=10_000):
+            model.set_window(grid_start(date(2027, 4, 1)), 42)
+
+    def into_march() -> None:
+        with qtbot.waitSignal(model.loaded, timeout=10_000):
+            model.set_window(grid_start(MARCH), 42)
+
+    benchmark.pedantic(into_march, setup=from_april, rounds=12, warmup_rounds=1)
+    assert model.rowCount() >= VARIANTS
+
+
+def test_opening_the_calendar_page(benchmark: BenchmarkFixture, qtbot: QtBot, busy_month: AppContext) -> None:
+    runner = TaskRunner()
+    pages: list[CalendarPage] = []
+
+    def open_page() -> None:
+        page = CalendarPage(busy_month, runner)
+        pages.append(page)
+        page.resize(1180, 780)
+        page.anchor = MARCH
+        with qtbot.waitSignal(page.model.loaded, timeout=10_000):
+            page.refresh()
+        page.grab()  # the first paint of the month grid
+
+    benchmark.pedantic(open_page, rounds=8, warmup_rounds=1)
+    assert pages[-1].model.rowCount() >= VARIANTS
+    for page in pages:
+        page.deleteLater()
