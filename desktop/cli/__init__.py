@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from desktop import __version__
-from desktop.cli import accounts, campaigns, doctor, posts, publish
+from desktop.cli import accounts, background, campaigns, doctor, importing, posts, publish
 from desktop.cli.output import EXIT_FAILED, CommandFailed, emit_json, warn
 
-COMMANDS = (doctor, accounts, campaigns, posts, publish)
+COMMANDS = (doctor, accounts, campaigns, posts, publish, importing, background)
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -72,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         warn("campaign-desk: interrupted")
         return 130
+    except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:  # a bug: still one line for scripts, the traceback for us with -v later
         logging.getLogger("campaign_desk").debug("unexpected error", exc_info=True)
         if as_json:

@@ -15,12 +15,18 @@ ALLOW_INSECURE_KEYRING = "allow_insecure_keyring"
 PUBLISHING_PAUSED = "publishing_paused"
 GIVE_UP_HOURS = "give_up_hours"
 TIMEZONE = "timezone"
+CLOSE_TO_TRAY = "close_to_tray"
+DAILY_DIGEST = "daily_digest"
+LAST_DIGEST_ON = "last_digest_on"
 
 DEFAULTS: dict[str, Any] = {
     ALLOW_INSECURE_KEYRING: False,
     PUBLISHING_PAUSED: False,
     GIVE_UP_HOURS: 6,
     TIMEZONE: "",  # empty: the system's zone
+    CLOSE_TO_TRAY: True,
+    DAILY_DIGEST: False,
+    LAST_DIGEST_ON: "",
 }
 
 

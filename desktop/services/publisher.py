@@ -36,6 +36,7 @@ from desktop.services import app_settings
 from desktop.services.accounts import AccountError, AccountHandle, open_account
 from desktop.services.posts import build_request, due_filter, effective_parts
 from desktop.services.vault import VaultError
+from desktop.store.database import rows_changed
 from desktop.store.models import (
     Account,
     AccountStatus,
@@ -266,7 +267,7 @@ class Publisher:
                 )
                 .execution_options(synchronize_session=False)
             )
-            if claimed.rowcount != 1:
+            if rows_changed(claimed) != 1:
                 return None  # someone else took it first
             variant = s.scalar(
                 select(Variant)
@@ -325,7 +326,7 @@ class Publisher:
                     .values(state=VariantState.NEEDS_RECONNECT, last_error=message, next_attempt_at=None)
                     .execution_options(synchronize_session=False)
                 )
-                if changed.rowcount == 1:
+                if rows_changed(changed) == 1:
                     outcomes.append(
                         Outcome(
                             variant.id,
@@ -371,7 +372,7 @@ class Publisher:
                     .values(state=VariantState.FAILED, last_error=message)
                     .execution_options(synchronize_session=False)
                 )
-                if changed.rowcount == 1:
+                if rows_changed(changed) == 1:
                     outcomes.append(
                         Outcome(
                             variant.id,
@@ -488,9 +489,9 @@ class Publisher:
                 .values(finished_at=now, outcome=outcome, error=error)
                 .execution_options(synchronize_session=False)
             )
-        if changed.rowcount != 1:
+        if rows_changed(changed) != 1:
             log.warning("variant %s was taken over by another publisher before we recorded %s", job.variant_id, state)
-        return changed.rowcount == 1
+        return rows_changed(changed) == 1
 
     def _outcome(self, job: _Job, state: VariantState, **kw: Any) -> Outcome:
         return Outcome(

@@ -7,13 +7,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -127,3 +127,8 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE/DELETE touched: the test of every conditional claim."""
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
@@ -29,6 +30,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def run_gui(data_dir: str | Path | None = None) -> int:
     app = make_application()
+    app.setQuitOnLastWindowClosed(False)  # the tray keeps publishing; Quit ends the app
     try:
         ctx = AppContext.open(data_dir)
     except Exception as exc:
@@ -36,7 +38,9 @@ def run_gui(data_dir: str | Path | None = None) -> int:
         return 1
     from desktop.ui.main_window import MainWindow
 
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, start_publishing=True)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.destroyed.connect(app.quit)
     window.show()
     try:
         return app.exec()

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
@@ -27,8 +29,11 @@ from desktop.ui.pages.analytics import AnalyticsPage
 from desktop.ui.pages.calendar import CalendarPage
 from desktop.ui.pages.campaigns import CampaignsPage
 from desktop.ui.pages.compose import ComposePage
+from desktop.ui.pages.publishing import PublishingPage
 from desktop.ui.pages.queue import QueuePage
 from desktop.ui.pages.settings import SettingsPage
+from desktop.ui.publishing.engine import PublishingEngine
+from desktop.ui.publishing.tray import Tray, failure_message
 from desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -41,16 +46,21 @@ PAGES: tuple[type[Page], ...] = (
     ComposePage,
     CampaignsPage,
     AnalyticsPage,
+    PublishingPage,
     AccountsPage,
     SettingsPage,
 )
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, start_publishing: bool = False) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = TaskRunner(self)
+        self.engine = PublishingEngine(ctx, self)
+        self.tray = Tray(self)
+        self._quitting = False
+        self._close_to_tray = True
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setMinimumSize(900, 600)
@@ -73,8 +83,12 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("&View")
         for number, page_cls in enumerate(PAGES, start=1):
-            page = page_cls(ctx, self.runner)
+            if page_cls is PublishingPage:
+                page = PublishingPage(ctx, self.runner, engine=self.engine)
+            else:
+                page = page_cls(ctx, self.runner)
             page.navigate.connect(self.show_page)
+            page.edit_post.connect(self.open_post)
             self.pages[page.key] = page
             self.stack.addWidget(page)
             button = QToolButton()
@@ -97,7 +111,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, key=page.key: self.show_page(key))
             view_menu.addAction(action)
             self.addAction(action)  # shortcut works even where the menu bar is native or hidden
-            if page.key == "analytics":
+            if page.key == "publishing":
                 side.addSpacing(14)
         side.addStretch(1)
         self._tint_nav()
@@ -111,18 +125,38 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         file_menu = self.menuBar().addMenu("&File")
+        import_action = QAction(icon("plus", theme.current().text), "&Import CSV…", self)
+        import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        import_action.triggered.connect(self.import_csv)
+        file_menu.addAction(import_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
         self.menuBar().insertMenu(view_menu.menuAction(), file_menu)
+        calendar = self.pages["calendar"]
+        if hasattr(calendar, "import_requested"):
+            calendar.import_requested.connect(self.import_csv)
+        if hasattr(calendar, "undo_action"):
+            edit_menu = QMenu("&Edit", self)
+            edit_menu.addAction(calendar.undo_action)
+            edit_menu.addAction(calendar.redo_action)
+            self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction(f"About {APP_NAME}", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
+        self.busy_label = QLabel("Working…")
+        self.busy_label.setProperty("role", "muted")
+        self.busy_label.hide()
+        self.statusBar().addPermanentWidget(self.busy_label)
         self.runner.busy_changed.connect(self._busy)
+        self._wire_publishing()
         self._restore()
+        if start_publishing:
+            self.engine.start()
 
     # --- navigation -----------------------------------------------------------------------
 
@@ -143,10 +177,7 @@ class MainWindow(QMainWindow):
             button.setIcon(icon(page.icon_name, "#ffffff" if button.isChecked() else colors.text))
 
     def _busy(self, busy: bool) -> None:
-        if busy:
-            self.statusBar().showMessage("Working…")
-        else:
-            self.statusBar().clearMessage()
+        self.busy_label.setVisible(busy)
 
     def _about(self) -> None:
         from desktop import __version__
@@ -157,6 +188,87 @@ class MainWindow(QMainWindow):
             f"<b>{APP_NAME}</b> {__version__}<br>Compose once, publish reliably, measure everywhere.<br>"
             f"Data: {self.ctx.data_dir}",
         )
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    def _wire_publishing(self) -> None:
+        from desktop.services import app_settings
+
+        self.engine.new_failures.connect(self._notify_failures)
+        self.engine.digest_ready.connect(lambda text: self._notify("Campaign Desk today", text))
+        self.engine.paused_changed.connect(self.tray.set_paused)
+        self.engine.pass_finished.connect(lambda _r: self._count_attention())
+        self.tray.open_requested.connect(self.bring_to_front)
+        self.tray.message_clicked.connect(lambda: (self.bring_to_front(), self.show_page("publishing")))
+        self.tray.publish_now_requested.connect(self.engine.run_now)
+        self.tray.pause_toggled.connect(self.engine.set_paused)
+        self.tray.quit_requested.connect(self.quit)
+
+        def load() -> tuple[bool, bool]:
+            return (
+                bool(app_settings.get(self.ctx, app_settings.CLOSE_TO_TRAY)),
+                bool(app_settings.get(self.ctx, app_settings.PUBLISHING_PAUSED)),
+            )
+
+        def apply(values: tuple[bool, bool]) -> None:
+            self._close_to_tray, paused = values
+            self.tray.set_paused(paused)
+
+        self.runner.run(load, on_done=apply)
+        self._count_attention()
+        composer = getattr(self.pages["compose"], "composer", None)
+        if composer is not None and hasattr(composer, "scheduled"):
+            composer.scheduled.connect(lambda _post_id: self.engine.run_now())  # "Publish now" means now
+
+    def _count_attention(self) -> None:
+        from desktop.services.activity import needs_attention
+
+        def show(n: int) -> None:
+            page = self.pages["publishing"]
+            self.nav_buttons["publishing"].setText(f"  {page.title}" + (f"  ({n})" if n else ""))
+
+        self.runner.run(lambda: len(needs_attention(self.ctx)), on_done=show)
+
+    def _notify_failures(self, rows: list) -> None:  # type: ignore[type-arg]
+        title, body = failure_message(rows)
+        self._notify(title, body, warning=True)
+
+    def _notify(self, title: str, body: str, *, warning: bool = False) -> None:
+        if not self.tray.notify(title, body, warning=warning):
+            self.statusBar().showMessage(f"{title}: {body.splitlines()[0] if body else ''}", 30_000)
+
+    def open_post(self, post_id: int) -> None:
+        """Open a post in the composer (from the calendar, the publishing page, a notification)."""
+        self.show_page("compose")
+        opener = getattr(self.pages["compose"], "open_post", None)
+        if opener is not None:
+            opener(post_id)
+
+    def import_csv(self) -> None:
+        from desktop.ui.importing import ImportDialog
+
+        dialog = ImportDialog(self.ctx, self.runner, self)
+        dialog.imported.connect(self._imported)
+        dialog.open()
+
+    def _imported(self, result: object) -> None:
+        n = len(result.imported)  # type: ignore[attr-defined]
+        skipped = len(result.rejected)  # type: ignore[attr-defined]
+        self.statusBar().showMessage(
+            f"Imported {n} post{'s' if n != 1 else ''} from CSV" + (f"; {skipped} row(s) skipped" if skipped else ""),
+            8000,
+        )
+        self.current_page().refresh()
+
+    def bring_to_front(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        self._quitting = True
+        self.close()
 
     # --- state across runs ------------------------------------------------------------------
 
@@ -180,6 +292,16 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quitting and self._close_to_tray and self.tray.available and self.engine.timer.isActive():
+            self.save_state()
+            self.hide()  # keep publishing from the tray
+            self.tray.notify("Campaign Desk keeps publishing", "It runs in the tray; choose Quit there to stop.")
+            event.ignore()
+            return
+        if self.runner.pending():
+            # Most background work is a quick read; let it finish rather than ask.
+            self.runner.wait(3000)
+            QApplication.processEvents()
         if self.runner.pending():
             answer = QMessageBox.question(
                 self,
@@ -191,5 +313,8 @@ class MainWindow(QMainWindow):
                 return
             self.runner.cancel_all()
         self.save_state()
+        self.engine.stop()
         self.runner.wait(5000)
+        self.engine.wait(15_000)  # a pass in flight finishes; if killed instead, the next run reconciles
+        self.tray.icon.hide()
         event.accept()

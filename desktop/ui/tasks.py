@@ -17,6 +17,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 
+class TaskCancelled(Exception):
+    """A task cancelled before it started (its callbacks are not called)."""
+
+
 class Task(QObject):
     """A handle on one background call, living on the GUI thread."""
 
@@ -45,7 +49,8 @@ class _Job(QRunnable):
         self._fn = fn
 
     def run(self) -> None:
-        if self._task.cancelled:
+        if self._task.cancelled:  # settle it anyway, so pending() never counts it for ever
+            self._task.failed.emit(TaskCancelled(self._task.name))
             return
         try:
             result = self._fn()

@@ -27,12 +27,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from providers.base import Connection
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
 
 STARTUP_TIMEOUT = 30.0
 
@@ -226,3 +229,46 @@ def count_statuses(server: MastodonMockServer, conn: Connection) -> int:
 def mastodon_connection(mastodon_server: MastodonMockServer) -> Connection:
     """A live Connection for a fresh account on the session's mastodon-mock."""
     return connection_for(mastodon_server, mastodon_server.create_account())
+
+
+# --- accounts connected through the app (need a ``ctx`` fixture where they are used) ------------
+
+
+@dataclass
+class MastodonAccount:
+    id: int
+    token: str
+    remote_id: str
+    server: MastodonMockServer
+
+    def statuses(self) -> list[dict]:
+        found, params = [], {"limit": "40"}
+        while True:
+            r = self.server.api("GET", f"/api/v1/accounts/{self.remote_id}/statuses", self.token, params=params)
+            r.raise_for_status()
+            page = r.json()
+            if not page:
+                return found
+            found.extend(page)
+            params["max_id"] = page[-1]["id"]
+
+
+@pytest.fixture
+def mastodon(mastodon_server: MastodonMockServer) -> Iterator[MastodonMockServer]:
+    mastodon_server.clear_faults()
+    yield mastodon_server
+    mastodon_server.clear_faults()
+
+
+def connect_mastodon(ctx: AppContext, server: MastodonMockServer) -> MastodonAccount:
+    from desktop.services import accounts
+
+    token = server.create_account()
+    row = accounts.connect_account(ctx, "mastodon", {"instance": server.url, "access_token": token})
+    handle = accounts.open_account(ctx, row.id)
+    return MastodonAccount(row.id, token, handle.connection.remote_id, server)
+
+
+@pytest.fixture
+def masto(ctx: AppContext, mastodon: MastodonMockServer) -> MastodonAccount:
+    return connect_mastodon(ctx, mastodon)

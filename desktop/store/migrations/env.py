@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -21,7 +23,7 @@ def run() -> None:
     _run(connection)
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
     # Our UTCDateTime is stored as a plain DateTime; migrations must not import app code.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"

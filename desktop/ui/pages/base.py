@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -19,9 +19,13 @@ class Page(QWidget):
     title: str = ""
     icon_name: str = ""
     subtitle: str = ""
+    #: Long pages (Settings) scroll; the others fit their content to the window.
+    scrollable: bool = False
 
     #: Ask the main window to show another page by key.
     navigate = Signal(str)
+    #: Ask the main window to open a post in the composer.
+    edit_post = Signal(int)
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,7 +52,20 @@ class Page(QWidget):
         outer.addLayout(header)
         self.body = QVBoxLayout()
         self.body.setSpacing(12)
-        outer.addLayout(self.body, 1)
+        if self.scrollable:
+            content = QWidget()
+            content.setObjectName("PageContent")
+            self.body.setContentsMargins(0, 0, 8, 0)
+            content.setLayout(self.body)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(content)
+            scroll.viewport().setAutoFillBackground(False)
+            content.setAutoFillBackground(False)
+            outer.addWidget(scroll, 1)
+        else:
+            outer.addLayout(self.body, 1)
 
     def refresh(self) -> None:
         """Reload what the page shows (called when it becomes visible). Off the GUI thread."""

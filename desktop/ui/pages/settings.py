@@ -12,6 +12,7 @@ from desktop import __version__
 from desktop.services import app_settings
 from desktop.ui.pages.base import Page
 from desktop.ui.settings.background_publishing import BackgroundPublishingSection
+from desktop.ui.settings.publishing_prefs import PublishingPreferences
 from desktop.ui.widgets.banner import WarningBanner
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class SettingsPage(Page):
     title = "Settings"
     icon_name = "settings"
     subtitle = "How Campaign Desk stores credentials and data, and publishes while it is closed."
+    scrollable = True
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
@@ -72,6 +74,8 @@ class SettingsPage(Page):
         form.addRow("Database schema", self.schema)
         self.body.addWidget(data)
 
+        self.publishing = PublishingPreferences(ctx, runner, self)
+        self.body.addWidget(self.publishing)
         self.background = BackgroundPublishingSection(ctx, runner, self)
         self.body.addWidget(self.background)
 
@@ -89,6 +93,7 @@ class SettingsPage(Page):
         self.allow_insecure.blockSignals(False)
         self.banner.show_text("" if status.secure else status.message)
         self.runner.run(self.ctx.db.schema_version, on_done=lambda v: self.schema.setText(v or "none"))
+        self.publishing.refresh()
         self.background.refresh()
 
     def _set_allow_insecure(self, allowed: bool) -> None:

@@ -1,0 +1,73 @@
+"""The system tray: keep publishing with the window closed, and say when something failed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktop import APP_NAME
+from desktop.services.activity import AttentionRow
+from desktop.ui.icons import app_icon
+
+
+class Tray(QObject):
+    """Wraps QSystemTrayIcon; ``available`` is False where the desktop has no tray."""
+
+    open_requested = Signal()
+    publish_now_requested = Signal()
+    pause_toggled = Signal(bool)
+    quit_requested = Signal()
+    message_clicked = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.icon = QSystemTrayIcon(app_icon(), self)
+        self.icon.setToolTip(APP_NAME)
+        menu = QMenu()
+        self._menu = menu  # QSystemTrayIcon does not own its menu
+        menu.addAction(f"Open {APP_NAME}", self.open_requested.emit)
+        menu.addAction("Publish due posts now", self.publish_now_requested.emit)
+        self.pause_action = QAction("Pause all publishing", menu)
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.pause_toggled.emit)
+        menu.addAction(self.pause_action)
+        menu.addSeparator()
+        menu.addAction("Quit", self.quit_requested.emit)
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self.message_clicked.emit)
+        if self.available:
+            self.icon.show()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.open_requested.emit()
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_action.blockSignals(True)
+        self.pause_action.setChecked(paused)
+        self.pause_action.blockSignals(False)
+        self.icon.setToolTip(f"{APP_NAME} — publishing paused" if paused else APP_NAME)
+
+    def notify(self, title: str, body: str, *, warning: bool = False) -> bool:
+        """Show a desktop notification. False where there is no tray to show it."""
+        if not self.available or not self.icon.supportsMessages():
+            return False
+        kind = QSystemTrayIcon.MessageIcon.Warning if warning else QSystemTrayIcon.MessageIcon.Information
+        self.icon.showMessage(title, body, kind, 15_000)
+        return True
+
+
+def failure_message(rows: list[AttentionRow]) -> tuple[str, str]:
+    """One notification for the failures found by one pass: each named, with the network's words."""
+    if len(rows) == 1:
+        row = rows[0]
+        verb = "needs reconnecting" if row.state == "needs_reconnect" else "was not published"
+        excerpt = (row.text[:60] + "…") if len(row.text) > 60 else row.text
+        return f"Post to {row.handle} {verb}", f"“{excerpt}”\n{row.error}"
+    lines = [f"• {r.handle}: {r.error.splitlines()[0] if r.error else r.state}" for r in rows[:4]]
+    if len(rows) > 4:
+        lines.append(f"…and {len(rows) - 4} more")
+    return f"{len(rows)} posts need your attention", "\n".join(lines)

@@ -1,0 +1,150 @@
+"""Publishing in the open app: passes off the GUI thread, failures shown once with the
+network's words, Retry / Cancel, pause, and the attempt log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from desktop.services import app_settings, posts
+from desktop.services.context import AppContext
+from desktop.ui.main_window import MainWindow
+from tests.servers.mastodon import MastodonAccount, MastodonMockServer
+
+
+def _window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1180, 760)
+    window.show()
+    window.show_page("publishing")
+    return window
+
+
+def _pass(qtbot: QtBot, window: MainWindow) -> object:
+    with qtbot.waitSignal(window.engine.pass_finished, timeout=30_000) as blocker:
+        window.engine.run_now()
+    qtbot.waitUntil(lambda: window.runner.pending() == 0, timeout=5000)
+    return blocker.args[0]
+
+
+def test_failure_is_shown_once_with_the_networks_words_then_retried(
+    qtbot: QtBot, ctx: AppContext, masto: MastodonAccount, mastodon: MastodonMockServer, screenshot_dir: Path
+) -> None:
+    window = _window(qtbot, ctx)
+    page = window.pages["publishing"]
+    ok = posts.schedule_post(ctx, account_ids=[masto.id], text="goes out", now=True)
+    mastodon.inject_fault(
+        path="/api/v1/statuses",
+        methods=["POST"],
+        status=422,
+        body={"error": "Validation failed: Text contains a banned word"},
+        count=1,
+    )
+    bad = posts.schedule_post(ctx, account_ids=[masto.id], text="gets refused", now=True)
+    told: list[list] = []
+    window.engine.new_failures.connect(told.append)
+    report = _pass(qtbot, window)
+    assert sorted(o.state for o in report.outcomes) == ["failed", "published"]
+    (batch,) = told  # one notification for the one failure
+    (failure,) = batch
+    failed_post = failure.post_id
+    assert failed_post in (ok.id, bad.id)  # the fault hits whichever post went first
+    qtbot.waitUntil(lambda: page.attention.rowCount() == 1, timeout=5000)
+    row = page.attention.row_at(0)
+    assert "Validation failed: Text contains a banned word" in row.error
+    # no tray offscreen: the status bar carries the notification instead
+    assert "was not published" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.nav_buttons["publishing"].text().endswith("(1)"), timeout=5000)
+    qtbot.waitUntil(lambda: page.log.rowCount() == 2, timeout=5000)
+    assert {r.outcome for r in page.log.rows()} == {"published", "failed"}
+    window.grab().save(str(screenshot_dir / "publishing-attention.png"))
+
+    _pass(qtbot, window)  # a second pass: nothing new to tell
+    assert len(told) == 1
+
+    page.attention_view.selectRow(0)
+    assert page.retry_button.isEnabled()
+    with qtbot.waitSignal(window.engine.pass_finished, timeout=30_000):
+        page.retry_button.click()  # retry runs a pass at once
+    qtbot.waitUntil(lambda: page.attention.rowCount() == 0, timeout=10_000)
+    assert page.attention_stack.currentWidget() is page.all_clear
+    assert posts.get_post(ctx, failed_post).status == "published"
+    assert len(masto.statuses()) == 2
+    qtbot.waitUntil(lambda: window.nav_buttons["publishing"].text().strip() == "Publishing", timeout=5000)
+
+
+def test_cancel_a_failed_post(
+    qtbot: QtBot, ctx: AppContext, masto: MastodonAccount, mastodon: MastodonMockServer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    window = _window(qtbot, ctx)
+    page = window.pages["publishing"]
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="cancel me", now=True)
+    mastodon.inject_fault(path="/api/v1/statuses", methods=["POST"], status=422, body={"error": "nope"}, count=1)
+    _pass(qtbot, window)
+    qtbot.waitUntil(lambda: page.attention.rowCount() == 1, timeout=5000)
+    page.attention_view.selectRow(0)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: page.attention.rowCount() == 0, timeout=5000)
+    assert posts.get_post(ctx, row.id).status == "cancelled"
+
+
+def test_pause_all_publishing(qtbot: QtBot, ctx: AppContext, masto: MastodonAccount) -> None:
+    window = _window(qtbot, ctx)
+    page = window.pages["publishing"]
+    posts.schedule_post(ctx, account_ids=[masto.id], text="held while paused", now=True)
+    with qtbot.waitSignal(window.engine.paused_changed, timeout=5000):
+        page.pause_button.click()
+    assert app_settings.get(ctx, app_settings.PUBLISHING_PAUSED) is True
+    assert page.pause_button.text() == "Resume publishing"
+    assert window.tray.pause_action.isChecked()
+    report = _pass(qtbot, window)
+    assert report.paused and masto.statuses() == []
+    assert "paused" in page.status.text()
+    with qtbot.waitSignal(window.engine.paused_changed, timeout=5000):
+        page.pause_button.click()
+    report = _pass(qtbot, window)
+    assert [o.state for o in report.published] == ["published"]
+
+
+def test_log_filters(qtbot: QtBot, ctx: AppContext, masto: MastodonAccount, mastodon: MastodonMockServer) -> None:
+    window = _window(qtbot, ctx)
+    page = window.pages["publishing"]
+    posts.schedule_post(ctx, account_ids=[masto.id], text="alpha", now=True)
+    posts.schedule_post(ctx, account_ids=[masto.id], text="beta", now=True)
+    _pass(qtbot, window)
+    qtbot.waitUntil(lambda: page.log.rowCount() == 2, timeout=5000)
+    qtbot.keyClicks(page.search, "beta")
+    qtbot.waitUntil(lambda: page.log.rowCount() == 1, timeout=5000)
+    assert page.log.row_at(0).text == "beta"
+    page.search.clear()
+    page.outcome_filter.setCurrentIndex(page.outcome_filter.findData("failed"))
+    qtbot.waitUntil(lambda: page.log.rowCount() == 0, timeout=5000)
+
+
+def test_closing_with_publishing_running_asks_nothing(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx)
+    window.engine.start()
+    qtbot.waitUntil(lambda: window.engine.last_pass is not None, timeout=10_000)
+    # offscreen there is no tray: the window really closes, and the timer stops
+    assert window.close() is True
+    assert not window.engine.timer.isActive()
+
+
+def test_publishing_preferences_are_saved(qtbot: QtBot, ctx: AppContext) -> None:
+    window = _window(qtbot, ctx)
+    window.show_page("settings")
+    prefs = window.pages["settings"].publishing
+    qtbot.waitUntil(lambda: prefs.give_up.value() == 6, timeout=5000)  # the default, loaded from the DB
+    assert prefs.close_to_tray.isChecked() and not prefs.require_alt.isChecked()
+    prefs.require_alt.setChecked(True)
+    prefs.give_up.setValue(12)
+    qtbot.waitUntil(lambda: window.runner.pending() == 0, timeout=5000)
+    from desktop.services.compose import REQUIRE_ALT_TEXT
+
+    assert app_settings.get(ctx, REQUIRE_ALT_TEXT) is True
+    assert app_settings.get(ctx, app_settings.GIVE_UP_HOURS) == 12
