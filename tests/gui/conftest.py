@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import ORG_DOMAIN, ORG_NAME
 from desktop.services.context import AppContext
+from desktop.ui import theme
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,7 @@ def app_identity(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
     qapp.setOrganizationName(ORG_NAME)
     qapp.setOrganizationDomain(ORG_DOMAIN)
     qapp.setApplicationName("Campaign Desk Tests")
+    theme.apply(qapp)  # screenshots look like the app
     # QSettings in a per-test folder, so remembered geometry never leaks between tests
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))

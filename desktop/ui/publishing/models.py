@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
 
 from desktop.services.activity import AttemptRow, AttentionRow
 from desktop.ui import theme
@@ -87,12 +88,28 @@ class AttemptLogModel(RowTableModel[AttemptRow]):
         )
 
 
-def _dot(outcome: str) -> QColor:
+def _dot(outcome: str) -> QPixmap:
     c = theme.current()
     if outcome in ("published", "already_published"):
-        return QColor(c.success)
-    if outcome in ("failed", "auth"):
-        return QColor(c.danger)
-    if outcome == "retry":
-        return QColor("#f08c00")
-    return QColor(c.muted)
+        color = c.success
+    elif outcome in ("failed", "auth"):
+        color = c.danger
+    elif outcome == "retry":
+        color = "#f08c00"
+    else:
+        color = c.muted
+    return _dot_pixmap(color)
+
+
+@lru_cache(maxsize=8)
+def _dot_pixmap(color: str) -> QPixmap:
+    px = QPixmap(20, 20)
+    px.setDevicePixelRatio(2.0)
+    px.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(px)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(color))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, 8, 8)
+    painter.end()
+    return px
