@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class TaskRunner(QObject):
         return task
 
     def _settle(self, task: Task, callback: Callable[[Any], None] | None, value: Any, *, error: bool = False) -> None:
+        if not shiboken6.isValid(self):  # the runner's window closed while this task ran
+            return
         task.done = True
         self._active.discard(task)
         if not self._active:

@@ -102,6 +102,7 @@ def stylesheet(c: Colors) -> str:
     QLabel[role="empty-body"] {{ color: {c.muted}; font-size: 13px; }}
     QFrame[role="banner-warning"] {{ background: {c.warning_bg}; border-radius: 8px; }}
     QFrame[role="banner-warning"] QLabel {{ color: {c.warning_text}; }}
+    QLabel[role="card-title"] {{ font-weight: 600; font-size: 14px; }}
     QFrame[role="card"] {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 10px; }}
     QPushButton {{ padding: 6px 14px; border-radius: 6px; border: 1px solid {c.border}; background: {c.base}; }}
     QPushButton:hover {{ border-color: {c.accent}; }}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton
 
 from desktop import __version__
 from desktop.services import app_settings
@@ -14,27 +14,13 @@ from desktop.ui.pages.base import Page
 from desktop.ui.settings.background_publishing import BackgroundPublishingSection
 from desktop.ui.settings.publishing_prefs import PublishingPreferences
 from desktop.ui.widgets.banner import WarningBanner
+from desktop.ui.widgets.card import Card
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
-
-
-def _card(title: str) -> tuple[QFrame, QFormLayout]:
-    card = QFrame()
-    card.setProperty("role", "card")
-    outer = QVBoxLayout(card)
-    outer.setContentsMargins(18, 14, 18, 16)
-    heading = QLabel(title)
-    heading.setStyleSheet("font-weight: 600; font-size: 14px;")
-    outer.addWidget(heading)
-    form = QFormLayout()
-    form.setHorizontalSpacing(18)
-    form.setVerticalSpacing(10)
-    outer.addLayout(form)
-    return card, form
 
 
 class SettingsPage(Page):
@@ -46,7 +32,8 @@ class SettingsPage(Page):
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
-        security, form = _card("Credentials")
+        security = Card("Credentials")
+        form = security.form
         self.backend = QLabel()
         self.backend.setWordWrap(True)
         form.addRow("Keyring", self.backend)
@@ -61,7 +48,8 @@ class SettingsPage(Page):
         form.addRow("", self.allow_insecure)
         self.body.addWidget(security)
 
-        data, form = _card("Data")
+        data = Card("Data")
+        form = data.form
         self.data_dir = QLabel(str(ctx.data_dir))
         self.data_dir.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         open_button = QPushButton("Open folder")
@@ -79,7 +67,8 @@ class SettingsPage(Page):
         self.background = BackgroundPublishingSection(ctx, runner, self)
         self.body.addWidget(self.background)
 
-        about, form = _card("About")
+        about = Card("About")
+        form = about.form
         form.addRow("Version", QLabel(__version__))
         self.body.addWidget(about)
         self.body.addStretch(1)

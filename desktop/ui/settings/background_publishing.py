@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QWidget
 
 from desktop.services.background_job import BackgroundJob, BackgroundJobError, JobPlan, JobStatus
 from desktop.ui.widgets.banner import WarningBanner
+from desktop.ui.widgets.card import Card
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -28,7 +29,7 @@ def _words(exc: Exception) -> str:
     return f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
-class BackgroundPublishingSection(QFrame):
+class BackgroundPublishingSection(Card):
     """A card: the checkbox, the exact command the OS will run, how, and whether it is installed.
 
     Call :meth:`refresh` when the page is shown. ``job`` is injectable for tests.
@@ -37,24 +38,14 @@ class BackgroundPublishingSection(QFrame):
     def __init__(
         self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None, *, job: BackgroundJob | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__("Publishing while the app is closed", parent)
         self.ctx = ctx
         self.runner = runner
         self.job = job or BackgroundJob()
         self.plan: JobPlan | None = None
-        self.setProperty("role", "card")
         self.setObjectName("background-publishing")
-
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(18, 14, 18, 16)
-        heading = QLabel("Publishing while the app is closed")
-        heading.setStyleSheet("font-weight: 600; font-size: 14px;")
-        outer.addWidget(heading)
-        form = QFormLayout()
-        form.setHorizontalSpacing(18)
-        form.setVerticalSpacing(10)
-        outer.addLayout(form)
-        self._form = form
+        form = self.form
+        self.form = form
 
         self.enabled = QCheckBox(CHECKBOX_TEXT)
         self.enabled.setEnabled(False)  # until we know what this computer offers
@@ -113,7 +104,7 @@ class BackgroundPublishingSection(QFrame):
         lines = 7 if plan.cron_line else 3
         self.command.setFixedHeight(self.command.fontMetrics().lineSpacing() * lines + 16)
         self.files.setText("\n".join(str(f.path) for f in plan.files) or "none")
-        self._form.setRowVisible(self.files, bool(plan.files))
+        self.form.setRowVisible(self.files, bool(plan.files))
         self._show_status(status)
         self.enabled.setEnabled(True)
 

@@ -5,33 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QFrame, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QSpinBox, QWidget
 
 from desktop.services import app_settings
 from desktop.services.compose import REQUIRE_ALT_TEXT
+from desktop.ui.widgets.card import Card
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
 
 
-class PublishingPreferences(QFrame):
+class PublishingPreferences(Card):
     """Each control reads and writes one app setting (in the DB) off the GUI thread."""
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Publishing", parent)
         self.ctx = ctx
         self.runner = runner
-        self.setProperty("role", "card")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(18, 14, 18, 16)
-        heading = QLabel("Publishing")
-        heading.setStyleSheet("font-weight: 600; font-size: 14px;")
-        outer.addWidget(heading)
-        form = QFormLayout()
-        form.setHorizontalSpacing(18)
-        form.setVerticalSpacing(10)
-        outer.addLayout(form)
+        form = self.form
 
         self.paused = QCheckBox("Pause all publishing")
         self.paused.setToolTip("Nothing is sent, by the app or by the background job, until you resume.")
