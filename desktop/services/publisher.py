@@ -415,11 +415,14 @@ class Publisher:
     def _publish(self, handle: AccountHandle, job: _Job) -> Published:
         provider = handle.provider
         info = provider.info
-        if job.reconcile:
+        # Any attempt after the first may follow one that reached the network without our hearing
+        # back (a timeout, a crash). The network's own idempotency covers that only while it still
+        # remembers the key, counted from the first attempt, when it stored it.
+        if job.reconcile or job.attempt_no > 1:
             window = info.idempotency_window
-            since_last = self.clock() - (job.last_started or job.first_started)
+            age = self.clock() - job.first_started
             trust_network = info.native_idempotency and (
-                window is None or since_last.total_seconds() < window * IDEMPOTENCY_MARGIN
+                window is None or age.total_seconds() < window * IDEMPOTENCY_MARGIN
             )
             if not trust_network:
                 found = self._with_refresh(
