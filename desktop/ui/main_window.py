@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
         calendar = self.pages["calendar"]
         if hasattr(calendar, "import_requested"):
             calendar.import_requested.connect(self.import_csv)
+        accounts, queue = self.pages["accounts"], self.pages["queue"]
+        accounts.open_queue_for.connect(queue.select_account)  # type: ignore[attr-defined]
         if hasattr(calendar, "undo_action"):
             edit_menu = QMenu("&Edit", self)
             edit_menu.addAction(calendar.undo_action)

@@ -131,3 +131,24 @@ def test_connect_failure_keeps_what_was_typed(qtbot: QtBot, ctx: AppContext) -> 
     assert dialog.error.text().startswith("Could not connect. Could not reach Mastodon.")
     assert dialog.inputs["access_token"].text() == "token-123"  # nothing typed is lost
     assert dialog.connect_button.isEnabled() and dialog.result() == 0
+
+
+def test_posting_times_opens_the_queue_of_that_account(qtbot: QtBot, ctx: AppContext) -> None:
+    from desktop.store.models import Account
+
+    with ctx.session() as s:
+        for n in (1, 2):
+            s.add(
+                Account(
+                    provider="mastodon", remote_id=str(n), handle=f"@a{n}@ex.social", server_url="https://ex.social"
+                )
+            )
+    window = _window(qtbot, ctx)
+    window.show_page("accounts")
+    _settle(qtbot, window)
+    accounts = window.pages["accounts"]
+    accounts.navigate.emit("queue")
+    accounts.open_queue_for.emit(2)  # before the queue page has loaded its account list
+    queue = window.pages["queue"]
+    qtbot.waitUntil(lambda: queue.account_id() == 2, timeout=5000)
+    assert window.current_page().key == "queue"

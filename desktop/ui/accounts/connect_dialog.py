@@ -3,10 +3,14 @@
 The form is built from the provider's declared ``connect_fields``, so a new network (built-in
 or plugin) gets its dialog for free. Connecting runs off the GUI thread; on failure the dialog
 stays open with everything typed, and the network's own message is shown.
+
+Reconnecting opens the same dialog on the account's network with its non-secret fields
+prefilled; ``connect_account`` then updates that account in place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -34,17 +38,34 @@ if TYPE_CHECKING:
 class ConnectDialog(QDialog):
     connected = Signal(object)  # AccountRow
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        network: str | None = None,
+        prefill: Mapping[str, str] | None = None,
+    ) -> None:
+        """``network`` and ``prefill`` reconnect an account: its network is fixed and its
+        non-secret fields filled in (secret fields are never prefilled)."""
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
-        self.setWindowTitle("Connect an account")
+        self.reconnecting = network is not None and prefill is not None
+        self._action = "Reconnect" if self.reconnecting else "Connect"
+        self._prefill = dict(prefill or {})
+        self.setWindowTitle("Reconnect an account" if self.reconnecting else "Connect an account")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 18)
         layout.setSpacing(12)
 
-        intro = QLabel("Choose a network, then sign in. Credentials are stored only in your system keyring.")
+        intro = QLabel(
+            "Sign in again to resume this account's posts. Credentials are stored only in your system keyring."
+            if self.reconnecting
+            else "Choose a network, then sign in. Credentials are stored only in your system keyring."
+        )
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
         layout.addWidget(intro)
@@ -76,12 +97,15 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.error)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.connect_button = self.buttons.addButton("Connect", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.connect_button = self.buttons.addButton(self._action, QDialogButtonBox.ButtonRole.AcceptRole)
         self.connect_button.setProperty("primary", True)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+        if network is not None:
+            self.select_network(network)
+        self.network.setEnabled(not self.reconnecting)
         self.network.currentIndexChanged.connect(self._build_form)
         self._build_form()
 
@@ -109,6 +133,8 @@ class ConnectDialog(QDialog):
                 edit.setToolTip(f.help)
                 if f.secret or f.required:
                     hints.append(f"{f.label}: {f.help}")
+            if not f.secret and self._prefill.get(f.name):
+                edit.setText(self._prefill[f.name])
             edit.textChanged.connect(self._validate)
             label = f.label if f.required else f"{f.label} (optional)"
             self.form.addRow(label, edit)
@@ -117,6 +143,9 @@ class ConnectDialog(QDialog):
         self.hint.setVisible(bool(hints))
         self.error.hide()
         self._validate()
+        first_empty = next((e for e in self.inputs.values() if not e.text()), None)
+        if first_empty is not None:
+            first_empty.setFocus()
 
     def _values(self) -> dict[str, str]:
         return {name: edit.text().strip() for name, edit in self.inputs.items() if edit.text().strip()}
@@ -139,9 +168,9 @@ class ConnectDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self.connect_button.setEnabled(not busy)
-        self.connect_button.setText("Connecting…" if busy else "Connect")
+        self.connect_button.setText(f"{self._action}ing…" if busy else self._action)
         self.form_host.setEnabled(not busy)
-        self.network.setEnabled(not busy)
+        self.network.setEnabled(not busy and not self.reconnecting)
 
     def _done(self, row: svc.AccountRow) -> None:
         self._set_busy(False)
@@ -157,5 +186,5 @@ class ConnectDialog(QDialog):
                 text += f"\n{self.network.currentText()} said: {exc.network_message}"
         else:
             text = str(exc) or type(exc).__name__
-        self.error.setText(f"Could not connect. {text}")
+        self.error.setText(f"Could not {self._action.lower()}. {text}")
         self.error.show()

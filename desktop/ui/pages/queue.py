@@ -44,6 +44,7 @@ class QueuePage(Page):
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
+        self._wanted_account: int | None = None
         self.zone_name = "UTC"
         self.recompute_button = QPushButton(icon("refresh", "#ffffff"), "Recompute")
         self.recompute_button.setProperty("primary", True)
@@ -137,7 +138,8 @@ class QueuePage(Page):
             self.stack.setCurrentWidget(self.no_accounts)
             return
         self.stack.setCurrentWidget(self.content)
-        keep = self.account.currentData()
+        keep = self._wanted_account if self._wanted_account is not None else self.account.currentData()
+        self._wanted_account = None
         self.account.blockSignals(True)
         self.account.clear()
         for a in accounts:
@@ -151,6 +153,8 @@ class QueuePage(Page):
         index = self.account.findData(account_id)
         if index >= 0:
             self.account.setCurrentIndex(index)
+        else:  # the list is still loading: pick it when it arrives
+            self._wanted_account = account_id
 
     def account_id(self) -> int | None:
         value = self.account.currentData()
