@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 
+from desktop.services.zones import iso_utc
 from desktop.store.database import rows_changed
 from desktop.store.models import (
     Account,
@@ -51,8 +52,8 @@ class AttemptRow:
             "post_id": self.post_id,
             "network": self.network,
             "handle": self.handle,
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at),
             "outcome": self.outcome,
             "error": self.error or None,
         }

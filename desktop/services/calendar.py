@@ -6,12 +6,9 @@ index, so a month with thousands of posts loads in milliseconds.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import String, and_, func, select, type_coerce, update
 
@@ -230,24 +227,3 @@ def reschedule_post(ctx: AppContext, post_id: int, delta: timedelta, *, clock: d
                 .execution_options(synchronize_session=False)
             )
     return len(timed)
-
-
-def user_zone_name(ctx: AppContext) -> str:
-    """The IANA zone the user plans in: the app setting, else the system's, else UTC."""
-    from desktop.services import app_settings
-
-    name = str(app_settings.get(ctx, app_settings.TIMEZONE) or "")
-    candidates = [name, os.environ.get("TZ", "").lstrip(":")]
-    try:
-        candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1])
-    except (OSError, IndexError):
-        pass
-    candidates.append(getattr(datetime.now().astimezone().tzinfo, "key", ""))
-    for candidate in candidates:
-        if candidate:
-            try:
-                ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return candidate
-    return "UTC"

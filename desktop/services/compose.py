@@ -24,6 +24,7 @@ from desktop.services import app_settings
 from desktop.services.media import store_media, stored
 from desktop.services.posts import PostError, PostNotFound, PostRejected, TargetCheck, build_request
 from desktop.services.slots import next_free_slot
+from desktop.services.zones import user_zone_name
 from desktop.store.models import (
     Account,
     AccountStatus,
@@ -452,7 +453,7 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
         if post is None:
             raise PostNotFound(doc.post_id)
     else:
-        post = Post(timezone=_zone(ctx))
+        post = Post(timezone=user_zone_name(ctx))
         s.add(post)
     accounts = {a.id: a for a in s.scalars(select(Account).where(Account.id.in_(doc.account_ids)))}
     missing = set(doc.account_ids) - set(accounts)
@@ -525,14 +526,6 @@ def _campaign_id(s: Session, name: str | None) -> int | None:
     if found is None:
         raise PostError(f"No campaign named {name!r}.")
     return found
-
-
-def _zone(ctx: AppContext) -> str:
-    zone = app_settings.get(ctx, app_settings.TIMEZONE)
-    if zone:
-        return str(zone)
-    local = datetime.now().astimezone().tzinfo
-    return getattr(local, "key", None) or "UTC"
 
 
 def _put_meta(s: Session, post_id: int, meta: dict[str, Any]) -> None:

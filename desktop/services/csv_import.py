@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from desktop.services import app_settings
 from desktop.services import posts as post_svc
 from desktop.services.accounts import AccountNotFound
 from desktop.services.media import MediaError
 from desktop.services.posts import PAST_TOLERANCE, MediaSpec, PostError, PostRow
 from desktop.services.slots import next_free_slot
+from desktop.services.zones import iso_utc, user_zone, user_zone_name
 from desktop.store.models import Account, Campaign, utcnow
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ class Target:
             "account_id": self.account_id,
             "network": self.network,
             "handle": self.handle,
-            "scheduled_at": self.at.astimezone(UTC).isoformat().replace("+00:00", "Z") if self.at else None,
+            "scheduled_at": iso_utc(self.at),
         }
 
 
@@ -211,33 +210,6 @@ def _records(path: Path) -> tuple[str, dict[str, int], list[str], list[tuple[int
 
 
 # --- checking one row --------------------------------------------------------------------------
-
-
-def _system_zone() -> ZoneInfo | None:
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
-        candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1])
-    except (OSError, IndexError):
-        pass
-    for name in candidates:
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return None
-
-
-def user_zone(ctx: AppContext) -> ZoneInfo | None:
-    """The zone local times are read in: the app setting if set, else the system's (None: the
-    system's, when it has no IANA name; datetime.astimezone() then applies its rules)."""
-    name = str(app_settings.get(ctx, app_settings.TIMEZONE) or "")
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return _system_zone()
 
 
 def parse_time(value: str, zone: ZoneInfo | None) -> datetime:
@@ -432,9 +404,8 @@ def _save(ctx: AppContext, rows: list[ImportRow], zone_name: str, now: datetime)
     with ctx.session() as s:  # one transaction: any refusal rolls back every row
         for row in rows:
             try:
-                post_id = post_svc._schedule_in(
+                post_id = post_svc.schedule_post(
                     ctx,
-                    s,
                     account_ids=[t.account_id for t in row.targets],
                     text=row.text,
                     media=row.media,
@@ -443,7 +414,8 @@ def _save(ctx: AppContext, rows: list[ImportRow], zone_name: str, now: datetime)
                     link=row.link,
                     timezone=zone_name,
                     clock=now,
-                )
+                    session=s,
+                ).id
             except (PostError, MediaError, AccountNotFound) as exc:
                 raise _RowRefused(row.line, str(exc)) from exc
             saved.append((row.line, post_id))
@@ -464,8 +436,7 @@ def apply_import(
     pending = plan.valid
     saved: list[tuple[int, int]] = []
     if pending and (valid_only or not rejected):
-        zone = user_zone(ctx)
-        zone_name = zone.key if zone is not None else "UTC"
+        zone_name = user_zone_name(ctx)
         now = clock or utcnow()
         while pending:
             try:

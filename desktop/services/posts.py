@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from desktop.services.accounts import AccountNotFound
 from desktop.services.media import describe_media, store_media, stored
 from desktop.services.slots import next_free_slot
+from desktop.services.zones import iso_utc
 from desktop.store.models import Account, Attachment, Campaign, Post, Variant, VariantState, utcnow
 from providers.base import Limits, MediaItem, PostPart, PostRequest, Problem, Provider
 
@@ -104,8 +105,8 @@ class VariantRow:
             "network": self.network,
             "handle": self.handle,
             "state": self.state,
-            "scheduled_at": _iso(self.scheduled_at),
-            "published_at": _iso(self.published_at),
+            "scheduled_at": iso_utc(self.scheduled_at),
+            "published_at": iso_utc(self.published_at),
             "remote_id": self.remote_id or None,
             "url": self.url or None,
             "error": self.error or None,
@@ -128,13 +129,9 @@ class PostRow:
             "text": self.text,
             "campaign": self.campaign,
             "status": self.status,
-            "created_at": _iso(self.created_at),
+            "created_at": iso_utc(self.created_at),
             "variants": [v.to_json() for v in self.variants],
         }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -234,54 +231,6 @@ def schedule_post(
     thread: Sequence[str] = (),
     media: Sequence[MediaSpec] = (),
     at: datetime | None = None,
-    next_slot: bool = False,
-    now: bool = False,
-    draft: bool = False,
-    campaign: str | None = None,
-    link: str = "",
-    language: str = "",
-    content_warning: str = "",
-    timezone: str = "UTC",
-    clock: datetime | None = None,
-) -> PostRow:
-    """Create a post with one variant per account and schedule it (or save it as a draft).
-
-    Refused with :class:`PostRejected` (nothing saved) when any target would refuse the post,
-    unless it is a draft. Times are stored in UTC.
-    """
-    with ctx.session() as s:
-        post_id = _schedule_in(
-            ctx,
-            s,
-            account_ids=account_ids,
-            text=text,
-            text_for=text_for,
-            thread=thread,
-            media=media,
-            at=at,
-            next_slot=next_slot,
-            now=now,
-            draft=draft,
-            campaign=campaign,
-            link=link,
-            language=language,
-            content_warning=content_warning,
-            timezone=timezone,
-            clock=clock,
-        )
-    return get_post(ctx, post_id)
-
-
-def _schedule_in(
-    ctx: AppContext,
-    s: Session,
-    *,
-    account_ids: Sequence[int],
-    text: str,
-    text_for: Mapping[int, str] | None = None,
-    thread: Sequence[str] = (),
-    media: Sequence[MediaSpec] = (),
-    at: datetime | None = None,
     at_for: Mapping[int, datetime] | None = None,
     next_slot: bool = False,
     now: bool = False,
@@ -292,12 +241,39 @@ def _schedule_in(
     content_warning: str = "",
     timezone: str = "UTC",
     clock: datetime | None = None,
-) -> int:
-    """:func:`schedule_post` inside the caller's session (e.g. a CSV import, all rows in one
-    transaction); returns the new post's id. An error leaves the caller to roll back.
+    session: Session | None = None,
+) -> PostRow:
+    """Create a post with one variant per account and schedule it (or save it as a draft).
 
-    ``at_for`` gives each account its own time (as a preview computed them), instead of ``at``.
+    Refused with :class:`PostRejected` (nothing saved) when any target would refuse the post,
+    unless it is a draft. Times are stored in UTC. ``at_for`` gives each account its own time
+    instead of ``at``. With ``session`` the work joins the caller's transaction (a CSV import
+    saves every row in one) and an error leaves the caller to roll back.
     """
+    if session is None:
+        with ctx.session() as s:
+            post_id = schedule_post(
+                ctx,
+                account_ids=account_ids,
+                text=text,
+                text_for=text_for,
+                thread=thread,
+                media=media,
+                at=at,
+                at_for=at_for,
+                next_slot=next_slot,
+                now=now,
+                draft=draft,
+                campaign=campaign,
+                link=link,
+                language=language,
+                content_warning=content_warning,
+                timezone=timezone,
+                clock=clock,
+                session=s,
+            ).id
+        return get_post(ctx, post_id)
+    s = session
     current = clock or utcnow()
     text_for = dict(text_for or {})
     at_for = dict(at_for or {})
@@ -370,7 +346,7 @@ def _schedule_in(
     if not draft and any(not c.ok for c in checks):
         raise PostRejected(checks)  # the caller's transaction rolls the whole post back
     s.flush()
-    return post.id
+    return _post_row(post)
 
 
 def _campaign_id(s: Session, name: str | None) -> int | None:

@@ -36,6 +36,7 @@ from desktop.services import app_settings
 from desktop.services.accounts import AccountError, AccountHandle, open_account
 from desktop.services.posts import build_request, due_filter, effective_parts
 from desktop.services.vault import VaultError
+from desktop.services.zones import iso_utc
 from desktop.store.database import rows_changed
 from desktop.store.models import (
     Account,
@@ -110,9 +111,7 @@ class Outcome:
             "state": self.state,
             "url": self.url or None,
             "error": self.error or None,
-            "next_attempt_at": self.next_attempt_at.isoformat().replace("+00:00", "Z")
-            if self.next_attempt_at
-            else None,
+            "next_attempt_at": iso_utc(self.next_attempt_at),
             "reconciled": self.reconciled,
         }
 
@@ -310,66 +309,45 @@ class Publisher:
 
     def _hold_unreachable_accounts(self) -> list[Outcome]:
         """Due variants of accounts that need reconnecting: say so now rather than wait silently."""
-        now = self.clock()
-        outcomes = []
-        with self.ctx.session() as s:
-            rows = s.execute(
-                select(Variant, Account)
-                .join(Account, Account.id == Variant.account_id)
-                .where(due_filter(now), Account.paused.is_(False), Account.status != AccountStatus.CONNECTED)
-            ).all()
-            for variant, account in rows:
-                message = account.status_detail or f"{account.handle} needs to be reconnected before posts can go out."
-                changed = s.execute(
-                    update(Variant)
-                    .where(Variant.id == variant.id, Variant.state == variant.state)
-                    .values(state=VariantState.NEEDS_RECONNECT, last_error=message, next_attempt_at=None)
-                    .execution_options(synchronize_session=False)
-                )
-                if rows_changed(changed) == 1:
-                    outcomes.append(
-                        Outcome(
-                            variant.id,
-                            variant.post_id,
-                            account.id,
-                            account.provider,
-                            account.handle,
-                            VariantState.NEEDS_RECONNECT.value,
-                            error=message,
-                        )
-                    )
-        return outcomes
+        return self._stop_waiting(
+            (due_filter(self.clock()), Account.status != AccountStatus.CONNECTED),
+            VariantState.NEEDS_RECONNECT,
+            lambda v, a: a.status_detail or f"{a.handle} needs to be reconnected before posts can go out.",
+        )
 
     def _give_up_late(self) -> list[Outcome]:
         """Scheduled variants more than the give-up window late are not sent without the user."""
         hours = float(app_settings.get(self.ctx, app_settings.GIVE_UP_HOURS) or 0)
         if hours <= 0:
             return []
-        now = self.clock()
-        cutoff = now - timedelta(hours=hours)
+        cutoff = self.clock() - timedelta(hours=hours)
+        return self._stop_waiting(
+            (Variant.state == VariantState.SCHEDULED, Variant.scheduled_at < cutoff, Variant.attempt_count == 0),
+            VariantState.FAILED,
+            lambda v, a: (
+                f"Not sent: it was due {v.scheduled_at:%Y-%m-%d %H:%M} UTC, more than {hours:g} hours ago, while "
+                "nothing was publishing. Retry to send it now, or edit or cancel it."
+            ),
+        )
+
+    def _stop_waiting(
+        self, conditions: tuple[Any, ...], state: VariantState, why: Callable[[Variant, Account], str]
+    ) -> list[Outcome]:
+        """Move matching variants of unpaused accounts to ``state`` with a reason the user sees.
+        Each move is conditional on the state read, so a concurrent publisher's claim wins."""
         outcomes = []
         with self.ctx.session() as s:
             rows = s.execute(
                 select(Variant, Account)
                 .join(Account, Account.id == Variant.account_id)
-                .where(
-                    Variant.state == VariantState.SCHEDULED,
-                    Variant.scheduled_at < cutoff,
-                    Variant.attempt_count == 0,
-                    Account.paused.is_(False),
-                )
+                .where(*conditions, Account.paused.is_(False))
             ).all()
             for variant, account in rows:
-                due = variant.scheduled_at
-                assert due is not None
-                message = (
-                    f"Not sent: it was due {due:%Y-%m-%d %H:%M} UTC, more than {hours:g} hours ago, while "
-                    "nothing was publishing. Retry to send it now, or edit or cancel it."
-                )
+                message = why(variant, account)
                 changed = s.execute(
                     update(Variant)
-                    .where(Variant.id == variant.id, Variant.state == VariantState.SCHEDULED)
-                    .values(state=VariantState.FAILED, last_error=message)
+                    .where(Variant.id == variant.id, Variant.state == variant.state)
+                    .values(state=state, last_error=message, next_attempt_at=None)
                     .execution_options(synchronize_session=False)
                 )
                 if rows_changed(changed) == 1:
@@ -380,7 +358,7 @@ class Publisher:
                             account.id,
                             account.provider,
                             account.handle,
-                            VariantState.FAILED.value,
+                            state.value,
                             error=message,
                         )
                     )

@@ -117,10 +117,11 @@ def stylesheet(c: Colors) -> str:
         background: {c.alt_base}; border: none; border-bottom: 1px solid {c.border}; padding: 6px 8px;
         color: {c.muted}; font-weight: 600;
     }}
-    QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QDateEdit, QSpinBox {{
+    QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QDateEdit {{
         padding: 5px 8px; border: 1px solid {c.border}; border-radius: 6px; background: {c.base};
     }}
     QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus {{ border-color: {c.accent}; }}
+    QSpinBox {{ padding: 3px 6px; }}
     QStatusBar {{ color: {c.muted}; }}
     """
 

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from desktop.services import recurrence
 from desktop.services.accounts import list_accounts
-from desktop.services.calendar import CalendarItem, user_zone_name
+from desktop.services.calendar import CalendarItem
 from desktop.services.campaigns import list_campaigns
+from desktop.services.zones import user_zone_name
 from desktop.ui.calendar.commands import RescheduleCommand
 from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
 from desktop.ui.calendar.model import CalendarModel

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import slots as svc
 from desktop.services.accounts import AccountRow, list_accounts
-from desktop.services.calendar import user_zone_name
+from desktop.services.zones import user_zone_name
 from desktop.ui.icons import icon, network_icon
 from desktop.ui.pages.base import Page
 from desktop.ui.queue.model import UpcomingModel

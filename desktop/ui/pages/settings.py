@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton
 
 from desktop import __version__
 from desktop.services import app_settings
+from desktop.services.vault import KeyringStatus
 from desktop.ui.pages.base import Page
 from desktop.ui.settings.background_publishing import BackgroundPublishingSection
 from desktop.ui.settings.publishing_prefs import PublishingPreferences
@@ -74,16 +75,19 @@ class SettingsPage(Page):
         self.body.addStretch(1)
 
     def refresh(self) -> None:
-        status = self.ctx.vault.status()
+        # Asking the keyring can wait on D-Bus or a locked vault: never on the GUI thread.
+        self.runner.run(self.ctx.vault.status, on_done=self._show_keyring, name="keyring_status")
+        self.runner.run(self.ctx.db.schema_version, on_done=lambda v: self.schema.setText(v or "none"))
+        self.publishing.refresh()
+        self.background.refresh()
+
+    def _show_keyring(self, status: KeyringStatus) -> None:
         self.backend.setText(f"{status.backend}\n{'Encrypted by the system' if status.secure else 'Not encrypted'}")
         self.allow_insecure.setVisible(not status.secure)
         self.allow_insecure.blockSignals(True)
         self.allow_insecure.setChecked(status.allowed and not status.secure)
         self.allow_insecure.blockSignals(False)
         self.banner.show_text("" if status.secure else status.message)
-        self.runner.run(self.ctx.db.schema_version, on_done=lambda v: self.schema.setText(v or "none"))
-        self.publishing.refresh()
-        self.background.refresh()
 
     def _set_allow_insecure(self, allowed: bool) -> None:
         self.runner.run(
