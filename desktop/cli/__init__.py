@@ -11,10 +11,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktop import __version__
 from desktop.cli import accounts, background, campaigns, doctor, importing, posts, publish
-from desktop.cli.output import EXIT_FAILED, CommandFailed, emit_json, warn
+from desktop.cli.output import DB_ERRORS, EXIT_FAILED, CommandFailed, emit_json, warn
+from desktop.store.database import describe_db_error, sqlite_path
+from desktop.store.paths import data_dir_path, database_url
 
 COMMANDS = (doctor, accounts, campaigns, posts, publish, importing, background)
 
@@ -49,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _db_file(data_dir: str | None) -> Path | None:
+    """The SQLite file this command used, for error messages (nothing is created)."""
+    try:
+        return sqlite_path(database_url(data_dir_path(data_dir)))
+    except Exception:  # an unusable --data-dir or DB URL: the message goes without a path
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
@@ -70,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             emit_json({"ok": False, "error": exc.reason, **(exc.data or {})})
         warn(f"campaign-desk {args.command}: {exc.reason}")
         return exc.code
+    except DB_ERRORS as exc:  # busy, read-only, disk full: one sentence, never the SQL or its parameters
+        reason = describe_db_error(exc, _db_file(data_dir))
+        if as_json:
+            emit_json({"ok": False, "error": reason})
+        warn(f"campaign-desk {args.command}: {reason}")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         warn("campaign-desk: interrupted")
         return 130

@@ -28,6 +28,13 @@ def run(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
         say(f"Data dir:        {report.data_dir}")
         say(f"Database:        {report.database_url}")
         say(f"Schema version:  {report.schema_version} (latest {report.schema_head})")
+        if report.integrity is not None:
+            say(f"Integrity:       {report.integrity}")
+        if report.newest_backup:
+            say(f"Newest backup:   {report.newest_backup}")
+            say(f"                 {report.restore_hint}")
+        elif report.database_file:
+            say("Newest backup:   none yet (one is taken before every database upgrade)")
         say(f"Keyring backend: {ks.backend} — {'secure' if ks.secure else 'NOT SECURE'}")
         say(f"Networks:        {', '.join(p['name'] for p in report.providers) or 'none'}")
         for b in report.broken_plugins:

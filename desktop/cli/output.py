@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+# Turned into one sentence by desktop.store.database.describe_db_error: str() of a SQLAlchemy
+# StatementError holds the SQL and its bound parameters, which must never reach the user.
+DB_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error)
 
 
 class CommandFailed(Exception):

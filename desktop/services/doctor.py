@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from desktop import __version__
 from desktop.services.accounts import credential_state, list_accounts
 from desktop.services.vault import KeyringStatus
-from desktop.store.database import head_revision
+from desktop.store.database import describe_db_error, head_revision, newest_backup, quick_check, restore_hint
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -25,12 +29,22 @@ class DoctorReport:
     providers: list[dict[str, str]]
     broken_plugins: list[dict[str, str]]
     accounts: list[dict[str, Any]]
+    integrity: str | None = None  # PRAGMA quick_check: "ok" or its first problems; None when not SQLite
+    newest_backup: str | None = None  # the latest copy taken before a migration
+    database_file: str | None = None  # the SQLite file (None for a server database)
     problems: list[str] = field(default_factory=list)  # make doctor exit 1
     warnings: list[str] = field(default_factory=list)  # worth knowing, not failing
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def restore_hint(self) -> str | None:
+        """How to put the newest backup back, in one sentence (None when there is none)."""
+        if not self.newest_backup:
+            return None
+        return restore_hint(Path(self.newest_backup), Path(self.database_file) if self.database_file else None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +56,9 @@ class DoctorReport:
                 "schema_version": self.schema_version,
                 "schema_head": self.schema_head,
                 "up_to_date": self.schema_version == self.schema_head,
+                "integrity": self.integrity,
+                "newest_backup": self.newest_backup,
+                "restore_hint": self.restore_hint,
             },
             "keyring": self.keyring.to_json(),
             "providers": self.providers,
@@ -75,6 +92,20 @@ def run_doctor(ctx: AppContext) -> DoctorReport:
         broken_plugins=[{"name": b.name, "source": b.source, "error": b.error} for b in ctx.registry.broken],
         accounts=[],
     )
+    db_path = ctx.db.path
+    if db_path is not None:
+        report.database_file = str(db_path)
+        backup = newest_backup(ctx.data_dir, db_path.name)
+        report.newest_backup = str(backup) if backup else None
+        try:
+            report.integrity = quick_check(ctx.db.engine)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            report.integrity = describe_db_error(exc, db_path)
+        if report.integrity != "ok":
+            report.problems.append(
+                f"The database failed its integrity check: {report.integrity}."
+                + (f" {report.restore_hint}" if report.restore_hint else "")
+            )
     if report.schema_version != report.schema_head:
         report.problems.append(f"Database schema is {report.schema_version}, expected {report.schema_head}.")
     if not keyring_status.allowed:

@@ -20,6 +20,8 @@ def test_doctor_json_reports_store_keyring_and_providers(subprocess_env: dict[st
     assert (
         data["database"]["up_to_date"] is True and data["database"]["schema_version"] == data["database"]["schema_head"]
     )
+    assert data["database"]["integrity"] == "ok"
+    assert data["database"]["newest_backup"] is None and data["database"]["restore_hint"] is None
     assert data["keyring"] == {
         "backend": "keyrings.alt.file.PlaintextKeyring",
         "secure": False,
