@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,8 @@ class ProviderError(Exception):
         self.message = message
         #: The network's own words (error body), shown beneath our message.
         self.network_message = network_message
+        #: Thread parts this call made live before it failed (``publish`` sets it).
+        self.parts: tuple[PublishedPart, ...] = ()
 
     def __str__(self) -> str:
         if self.network_message and self.network_message not in self.message:
@@ -97,6 +99,11 @@ class Limits:
     max_image_bytes: int = 5 * 1024 * 1024
     max_video_bytes: int = 0
     max_alt_chars: int = 1500
+    #: Width × height caps, and the longest video; 0 = the network sets none. Checked against
+    #: what the file's content says (providers.media_info), never its name.
+    max_image_pixels: int = 0
+    max_video_pixels: int = 0
+    max_video_seconds: float = 0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -108,6 +115,9 @@ class Limits:
             "max_image_bytes": self.max_image_bytes,
             "max_video_bytes": self.max_video_bytes,
             "max_alt_chars": self.max_alt_chars,
+            "max_image_pixels": self.max_image_pixels,
+            "max_video_pixels": self.max_video_pixels,
+            "max_video_seconds": self.max_video_seconds,
         }
 
     @classmethod
@@ -124,6 +134,9 @@ class Limits:
             max_image_bytes=int(data.get("max_image_bytes", 5 * 1024 * 1024)),  # type: ignore[call-overload]
             max_video_bytes=int(data.get("max_video_bytes", 0)),  # type: ignore[call-overload]
             max_alt_chars=int(data.get("max_alt_chars", 1500)),  # type: ignore[call-overload]
+            max_image_pixels=int(data.get("max_image_pixels", 0)),  # type: ignore[call-overload]
+            max_video_pixels=int(data.get("max_video_pixels", 0)),  # type: ignore[call-overload]
+            max_video_seconds=float(data.get("max_video_seconds", 0)),  # type: ignore[arg-type]
         )
 
 
@@ -218,11 +231,49 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class PublishedPart:
+    """One live part of a post (index 0 is the post itself, then each reply of its thread)."""
+
+    index: int
+    remote_id: str
+    url: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"index": self.index, "remote_id": self.remote_id, "url": self.url or None}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> PublishedPart:
+        return cls(int(data["index"]), str(data["remote_id"]), str(data.get("url") or ""))  # type: ignore[call-overload]
+
+
+#: ``publish`` calls this with each part the moment the network returns it, so the caller can save
+#: it before the next part is sent.
+PartCallback = Callable[[PublishedPart], None]
+
+
+@dataclass(frozen=True)
 class Published:
     remote_id: str  # the first part's id
     url: str
     part_ids: tuple[str, ...] = ()  # every part's id, in order, for threads
     already: bool = False  # the network told us this key was published before
+    part_urls: tuple[str, ...] = ()  # each part's URL where known, in the order of part_ids
+
+    @property
+    def parts(self) -> tuple[PublishedPart, ...]:
+        ids = self.part_ids or (self.remote_id,)
+        urls = self.part_urls or (self.url,)
+        return tuple(PublishedPart(i, rid, urls[i] if i < len(urls) else "") for i, rid in enumerate(ids))
+
+    @classmethod
+    def from_parts(cls, parts: Sequence[PublishedPart], *, already: bool = False) -> Published:
+        return cls(
+            remote_id=parts[0].remote_id,
+            url=parts[0].url,
+            part_ids=tuple(p.remote_id for p in parts),
+            part_urls=tuple(p.url for p in parts),
+            already=already,
+        )
 
 
 @dataclass(frozen=True)
@@ -294,12 +345,45 @@ class Provider(ABC):
                 Problem("too_many_media", f"{self.info.name} takes at most {lim.max_media} attachments.", where)
             )
         for m in media:
-            if m.mime not in lim.media_types:
-                problems.append(
-                    Problem("media_type", f"{m.path.name}: {self.info.name} does not accept {m.mime}.", where)
-                )
+            if m.size <= 0:
+                problems.append(Problem("media_empty", f"{m.path.name} is empty (0 bytes).", where))
                 continue
-            cap = lim.max_video_bytes if m.mime.startswith("video/") else lim.max_image_bytes
+            if m.mime not in lim.media_types:
+                what = (
+                    "it is not a supported image or video"
+                    if m.mime == "application/octet-stream"  # providers.media_info.UNKNOWN
+                    else f"{self.info.name} does not accept {m.mime}"
+                )
+                problems.append(Problem("media_type", f"{m.path.name}: {what}.", where))
+                continue
+            video = m.mime.startswith("video/")
+            pixel_cap = lim.max_video_pixels if video else lim.max_image_pixels
+            if pixel_cap and m.width and m.height and m.width * m.height > pixel_cap:
+                problems.append(
+                    Problem(
+                        "media_pixels",
+                        f"{m.path.name} is {m.width}×{m.height} ({m.width * m.height / 1e6:.1f} megapixels); "
+                        f"{self.info.name} takes up to {pixel_cap / 1e6:.1f} megapixels.",
+                        where,
+                    )
+                )
+            if video and lim.max_video_seconds:
+                from providers.media_info import read_media_info  # only when a duration limit applies
+
+                try:  # MediaItem carries no duration: read it from the content
+                    seconds = read_media_info(m.path).duration
+                except OSError:
+                    seconds = None
+                if seconds is not None and seconds > lim.max_video_seconds:
+                    problems.append(
+                        Problem(
+                            "media_duration",
+                            f"{m.path.name} lasts {seconds:.0f} s; {self.info.name} takes videos up to "
+                            f"{lim.max_video_seconds:.0f} s.",
+                            where,
+                        )
+                    )
+            cap = lim.max_video_bytes if video else lim.max_image_bytes
             if cap and m.size > cap:
                 problems.append(
                     Problem(
@@ -330,13 +414,38 @@ class Provider(ABC):
         return self.info.limits
 
     @abstractmethod
-    def publish(self, conn: Connection, post: PostRequest, idempotency_key: str) -> Published:
+    def publish(
+        self,
+        conn: Connection,
+        post: PostRequest,
+        idempotency_key: str,
+        *,
+        done: Sequence[PublishedPart] = (),
+        on_part: PartCallback | None = None,
+    ) -> Published:
         """Publish ``post``. The same ``idempotency_key`` is sent on every attempt of one variant,
-        so a provider with native idempotency never creates a second post for it."""
+        so a provider with native idempotency never creates a second post for it.
+
+        Threads: ``done`` are the parts already live (a prefix of ``post.parts``); publishing
+        resumes after them, the next part replying to the last. ``on_part`` is called with each
+        part as soon as the network returns it. An error raised after some parts went live
+        carries them in ``ProviderError.parts``. The result lists every part, ``done`` included."""
 
     @abstractmethod
-    def find_published(self, conn: Connection, idempotency_key: str, text: str, since: datetime) -> Published | None:
-        """After a crash mid-publish: the post made with this key, if it exists."""
+    def find_published(
+        self,
+        conn: Connection,
+        idempotency_key: str,
+        text: str | Sequence[str],
+        since: datetime,
+        *,
+        done: Sequence[PublishedPart] = (),
+    ) -> Published | None:
+        """After an unknown outcome (a crash, a timeout) past the network's idempotency window:
+        what of this post is live. ``text`` is the post's text, or each part's text for a thread;
+        ``done`` the parts already known. Returns the longest live prefix of the thread found on
+        the network (``done`` included; it may be shorter than the thread, and then publishing
+        resumes after it), or None when not even the first part is there."""
 
     @abstractmethod
     def post_metrics(self, conn: Connection, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:

@@ -33,12 +33,15 @@ from providers.base import (
     Connection,
     Limits,
     MediaItem,
+    PartCallback,
     PostMetrics,
     PostRequest,
     Problem,
     Provider,
+    ProviderError,
     ProviderInfo,
     Published,
+    PublishedPart,
     Rejected,
     Transient,
     count_graphemes,
@@ -69,6 +72,12 @@ DEFAULT_LIMITS = Limits(
     max_image_bytes=16 * 1024 * 1024,  # 16777216 since 4.4 (10 MB before)
     max_video_bytes=103_809_024,  # 99 MB since 4.4 (40 MB before)
     max_alt_chars=1500,
+    # /api/v2/instance configuration.media_attachments, as mastodon.social reports it
+    # (docs.joinmastodon.org/entities/Instance/#media_attachments): image_matrix_limit 33177600
+    # (7680×4320), video_matrix_limit 8294400 (3840×2160). Mastodon sets no video duration cap
+    # (video_frame_rate_limit 120 is not checked: it needs the video's sample tables).
+    max_image_pixels=33_177_600,
+    max_video_pixels=8_294_400,
 )
 
 #: Mastodon's batch status lookup takes this many ids per request.
@@ -170,6 +179,8 @@ def limits_from_instance(data: Mapping[str, Any], base: Limits = DEFAULT_LIMITS)
         max_image_bytes=_int(media.get("image_size_limit")) or base.max_image_bytes,
         max_video_bytes=_int(media.get("video_size_limit")) or base.max_video_bytes,
         max_alt_chars=_int(media.get("description_limit")) or base.max_alt_chars,
+        max_image_pixels=_int(media.get("image_matrix_limit")) or base.max_image_pixels,
+        max_video_pixels=_int(media.get("video_matrix_limit")) or base.max_video_pixels,
     )
 
 
@@ -323,41 +334,54 @@ class MastodonProvider(Provider):
 
     # --- publishing --------------------------------------------------------------------------
 
-    def publish(self, conn: Connection, post: PostRequest, idempotency_key: str) -> Published:
+    def publish(
+        self,
+        conn: Connection,
+        post: PostRequest,
+        idempotency_key: str,
+        *,
+        done: Sequence[PublishedPart] = (),
+        on_part: PartCallback | None = None,
+    ) -> Published:
         """Post each part with ``Idempotency-Key`` (``key:i`` per part of a thread), each part
-        replying to the previous one. Mastodon remembers a key for about an hour, so a retry in
-        that window returns the statuses already made instead of posting them again, and a thread
-        that failed half-way resumes where it stopped. (Media is uploaded again on a retry; the
-        server deletes unattached uploads by itself.)"""
+        replying to the previous one, resuming after the ``done`` parts. Mastodon remembers a key
+        for about an hour, so a retry in that window returns a status already made instead of
+        posting it again. (Media is uploaded again on a retry; the server deletes unattached
+        uploads by itself.)"""
         if not post.parts:
             raise Rejected("The post is empty.")
         threaded = len(post.parts) > 1
-        ids: list[str] = []
-        first_url = ""
+        parts: list[PublishedPart] = list(done)
         with self._session(conn) as client:
-            for i, part in enumerate(post.parts):
-                media_ids = [self._upload(client, item) for item in part.media]
-                data: dict[str, Any] = {"status": part.text}
-                if media_ids:
-                    data["media_ids[]"] = media_ids
-                if ids:
-                    data["in_reply_to_id"] = ids[-1]
-                if post.visibility:
-                    data["visibility"] = post.visibility
-                if post.content_warning:
-                    data["spoiler_text"] = post.content_warning
-                if post.language:
-                    data["language"] = post.language
-                key = f"{idempotency_key}:{i}" if threaded else idempotency_key
-                status = json_body(
-                    self._call(client, "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key})
-                )
-                if not isinstance(status, dict) or "id" not in status:
-                    raise Transient("Mastodon sent an unexpected reply to a new post.")
-                ids.append(str(status["id"]))
-                if i == 0:
-                    first_url = str(status.get("url") or status.get("uri") or "")
-        return Published(remote_id=ids[0], url=first_url, part_ids=tuple(ids))
+            for i in range(len(parts), len(post.parts)):
+                part = post.parts[i]
+                try:
+                    media_ids = [self._upload(client, item) for item in part.media]
+                    data: dict[str, Any] = {"status": part.text}
+                    if media_ids:
+                        data["media_ids[]"] = media_ids
+                    if parts:
+                        data["in_reply_to_id"] = parts[-1].remote_id
+                    if post.visibility:
+                        data["visibility"] = post.visibility
+                    if post.content_warning:
+                        data["spoiler_text"] = post.content_warning
+                    if post.language:
+                        data["language"] = post.language
+                    key = f"{idempotency_key}:{i}" if threaded else idempotency_key
+                    status = json_body(
+                        self._call(client, "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key})
+                    )
+                    if not isinstance(status, dict) or "id" not in status:
+                        raise Transient("Mastodon sent an unexpected reply to a new post.")
+                except ProviderError as exc:
+                    exc.parts = tuple(parts)
+                    raise
+                made = PublishedPart(i, str(status["id"]), str(status.get("url") or status.get("uri") or ""))
+                parts.append(made)
+                if on_part is not None:
+                    on_part(made)
+        return Published.from_parts(parts)
 
     def _upload(self, client: httpx.Client, item: MediaItem) -> str:
         """Upload one attachment (POST /api/v2/media) and wait until the server has processed it:
@@ -388,40 +412,82 @@ class MastodonProvider(Provider):
                 return media_id
         raise Transient(f"Mastodon is still processing {item.path.name} after {self._media_timeout:.0f} s.")
 
-    def find_published(self, conn: Connection, idempotency_key: str, text: str, since: datetime) -> Published | None:
-        """The account's status with exactly ``text`` created at/after ``since``, if any.
+    def find_published(
+        self,
+        conn: Connection,
+        idempotency_key: str,
+        text: str | Sequence[str],
+        since: datetime,
+        *,
+        done: Sequence[PublishedPart] = (),
+    ) -> Published | None:
+        """What of this post is live: the first part is the account's status with exactly its
+        text created at/after ``since``; each further part is the account's reply to the part
+        before with exactly its text, walked through ``GET /api/v1/statuses/:id/context``.
 
-        Mastodon keeps an Idempotency-Key for about an hour and offers no lookup by key, so this
-        reads the account's own statuses (40 a page, newest first, back to ``since`` minus a little
-        clock skew, at most 400) and compares plain text: the ``text`` source field where the
-        server gives it, else the HTML ``content`` with tags stripped. ``idempotency_key`` is not
-        sent anywhere. For a thread pass the first part's text; only that part is returned."""
+        Mastodon keeps an Idempotency-Key for about an hour and offers no lookup by key, so the
+        first part is found by reading the account's own statuses (40 a page, newest first, back
+        to ``since`` minus a little clock skew, at most 400) and comparing plain text: the
+        ``text`` source field where the server gives it, else the HTML ``content`` with tags
+        stripped. ``idempotency_key`` is not sent anywhere."""
+        texts = [text] if isinstance(text, str) else list(text)
+        parts: list[PublishedPart] = list(done)
+        with self._session(conn) as client:
+            if not parts:
+                first = self._find_first(client, conn, texts[0], since)
+                if first is None:
+                    return None
+                parts.append(first)
+            while len(parts) < len(texts):
+                reply = self._find_reply(client, conn, parts[-1].remote_id, texts[len(parts)], len(parts))
+                if reply is None:
+                    break
+                parts.append(reply)
+        return Published.from_parts(parts, already=True)
+
+    @staticmethod
+    def _body(status: Mapping[str, Any]) -> str:
+        source = status.get("text")
+        return _comparable(source if isinstance(source, str) else plain_text(str(status.get("content") or "")))
+
+    def _find_first(self, client: httpx.Client, conn: Connection, text: str, since: datetime) -> PublishedPart | None:
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         oldest = since - CLOCK_SKEW
         wanted = _comparable(text)
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
-        with self._session(conn) as client:
-            for _ in range(MAX_HISTORY_PAGES):
-                page = self._get_json(client, f"/api/v1/accounts/{conn.remote_id}/statuses", params=params)
-                if not isinstance(page, list) or not page:
-                    return None
-                for status in page:
-                    if not isinstance(status, dict) or status.get("reblog"):
-                        continue
-                    created = _parse_time(status.get("created_at"))
-                    if created is not None and created < oldest:
-                        return None  # newest first: everything further back is older still
-                    source = status.get("text")
-                    body = source if isinstance(source, str) else plain_text(str(status.get("content") or ""))
-                    if _comparable(body) == wanted:
-                        return Published(
-                            remote_id=str(status["id"]),
-                            url=str(status.get("url") or status.get("uri") or ""),
-                            part_ids=(str(status["id"]),),
-                            already=True,
-                        )
-                params["max_id"] = str(page[-1].get("id"))
+        for _ in range(MAX_HISTORY_PAGES):
+            page = self._get_json(client, f"/api/v1/accounts/{conn.remote_id}/statuses", params=params)
+            if not isinstance(page, list) or not page:
+                return None
+            for status in page:
+                if not isinstance(status, dict) or status.get("reblog"):
+                    continue
+                created = _parse_time(status.get("created_at"))
+                if created is not None and created < oldest:
+                    return None  # newest first: everything further back is older still
+                if self._body(status) == wanted:
+                    return PublishedPart(0, str(status["id"]), str(status.get("url") or status.get("uri") or ""))
+            params["max_id"] = str(page[-1].get("id"))
+        return None
+
+    def _find_reply(
+        self, client: httpx.Client, conn: Connection, parent_id: str, text: str, index: int
+    ) -> PublishedPart | None:
+        """The account's own direct reply to ``parent_id`` with exactly ``text``, if any."""
+        context = self._get_json(client, f"/api/v1/statuses/{parent_id}/context")
+        descendants = context.get("descendants") if isinstance(context, dict) else None
+        wanted = _comparable(text)
+        for status in descendants if isinstance(descendants, list) else []:
+            if not isinstance(status, dict):
+                continue
+            author = status.get("account")
+            if str(status.get("in_reply_to_id")) != str(parent_id):
+                continue
+            if not isinstance(author, dict) or str(author.get("id")) != str(conn.remote_id):
+                continue
+            if self._body(status) == wanted:
+                return PublishedPart(index, str(status["id"]), str(status.get("url") or status.get("uri") or ""))
         return None
 
     # --- metrics and removal -----------------------------------------------------------------

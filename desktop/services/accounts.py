@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from desktop.services import transitions
 from desktop.services.vault import VaultError, account_key
 from desktop.store.models import Account, AccountStatus, Variant, VariantState
 from providers.base import Connection, Limits, Provider
@@ -128,12 +129,7 @@ def connect_account(ctx: AppContext, network: str, fields: Mapping[str, str]) ->
         account.settings = dict(connected.settings)
         s.flush()
         # Posts held while the account needed reconnecting resume now.
-        s.execute(
-            update(Variant)
-            .where(Variant.account_id == account.id, Variant.state == VariantState.NEEDS_RECONNECT)
-            .values(state=VariantState.SCHEDULED, last_error="")
-            .execution_options(synchronize_session=False)
-        )
+        transitions.resume_reconnected(s, account.id)
         return _row(ctx, account)
 
 

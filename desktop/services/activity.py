@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from desktop.services import transitions
 from desktop.services.zones import iso_utc
-from desktop.store.database import rows_changed
 from desktop.store.models import (
     Account,
     AttemptOutcome,
@@ -24,7 +24,7 @@ from desktop.store.models import (
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
 
-NEEDS_USER = (VariantState.FAILED, VariantState.NEEDS_RECONNECT)
+NEEDS_USER = tuple(transitions.NEEDS_USER)
 
 
 class ActivityError(Exception):
@@ -155,13 +155,7 @@ def take_new_failures(ctx: AppContext) -> list[AttentionRow]:
             select(Variant.id).where(Variant.state.in_(NEEDS_USER), Variant.notified_at.is_(None))
         ).all()
         for variant_id in candidates:
-            claimed = s.execute(
-                update(Variant)
-                .where(Variant.id == variant_id, Variant.notified_at.is_(None))
-                .values(notified_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if rows_changed(claimed) == 1:
+            if transitions.mark_notified(s, variant_id, now):
                 told.append(variant_id)
     return [row for row in needs_attention(ctx) if row.variant_id in told]
 
@@ -169,29 +163,14 @@ def take_new_failures(ctx: AppContext) -> list[AttentionRow]:
 def retry_variant(ctx: AppContext, variant_id: int) -> None:
     """Send one failed variant again now, with its same idempotency key."""
     with ctx.session() as s:
-        changed = s.execute(
-            update(Variant)
-            .where(Variant.id == variant_id, Variant.state.in_((*NEEDS_USER, VariantState.CANCELLED)))
-            .values(state=VariantState.SCHEDULED, scheduled_at=utcnow(), next_attempt_at=None, notified_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        if rows_changed(changed) != 1:
+        if transitions.retry(s, [variant_id], at=utcnow()) != 1:
             raise ActivityError("Only a failed or cancelled post can be retried.")
 
 
 def cancel_variant(ctx: AppContext, variant_id: int) -> None:
     """Stop one variant that has not gone out."""
     with ctx.session() as s:
-        changed = s.execute(
-            update(Variant)
-            .where(
-                Variant.id == variant_id,
-                Variant.state.in_((*NEEDS_USER, VariantState.SCHEDULED, VariantState.RETRYING, VariantState.DRAFT)),
-            )
-            .values(state=VariantState.CANCELLED, next_attempt_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        if rows_changed(changed) != 1:
+        if transitions.cancel(s, [variant_id]) != 1:
             raise ActivityError("That post has already gone out or is being published right now.")
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, and_, func, select, type_coerce, update
+from sqlalchemy import String, func, select, type_coerce
 
+from desktop.services import transitions
 from desktop.store.models import Account, Campaign, Post, Variant, VariantState, utcnow
 
 if TYPE_CHECKING:
@@ -21,14 +22,19 @@ if TYPE_CHECKING:
 STATE_GROUPS: dict[str, tuple[VariantState, ...]] = {
     "scheduled": (VariantState.SCHEDULED, VariantState.RETRYING, VariantState.PUBLISHING),
     "published": (VariantState.PUBLISHED,),
-    "failed": (VariantState.FAILED, VariantState.NEEDS_RECONNECT),
+    "failed": (
+        VariantState.FAILED,
+        VariantState.NEEDS_RECONNECT,
+        VariantState.PARTIALLY_LIVE,
+        VariantState.OUTCOME_UNKNOWN,
+    ),
     "draft": (VariantState.DRAFT,),
 }
 _GROUP_OF = {state: group for group, states in STATE_GROUPS.items() for state in states}
 _SHOWN = tuple(_GROUP_OF)  # cancelled variants are not on the calendar
 
 #: Only these move; a published (or publishing) variant is on the network already.
-MOVABLE = (VariantState.DRAFT, VariantState.SCHEDULED)
+MOVABLE = tuple(transitions.MOVABLE)
 
 #: A published variant is shown when it went out; that is at most this long after its
 #: scheduled time (retries give up well before), which keeps the query on the time index.
@@ -195,13 +201,7 @@ def reschedule_variant(
             raise CalendarError(reason)
         if state == VariantState.SCHEDULED and new_time < now - timedelta(minutes=1):
             raise CalendarError(f"{new_time.astimezone():%a %d %b %H:%M} is in the past; pick a later time.")
-        moved = s.execute(
-            update(Variant)
-            .where(and_(Variant.id == variant_id, Variant.state.in_(MOVABLE)))
-            .values(scheduled_at=new_time, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
+        if not transitions.reschedule(s, variant_id, new_time, now=now):
             raise CalendarError("It started publishing just now, so it stays where it was.")
     return previous
 
@@ -220,10 +220,7 @@ def reschedule_post(ctx: AppContext, post_id: int, delta: timedelta, *, clock: d
             if state == VariantState.SCHEDULED and at + delta < now - timedelta(minutes=1):
                 raise CalendarError(f"{(at + delta).astimezone():%a %d %b %H:%M} is in the past.")
         for variant_id, _state, at in timed:
-            s.execute(
-                update(Variant)
-                .where(Variant.id == variant_id, Variant.state.in_(MOVABLE))
-                .values(scheduled_at=at + delta, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
+            if not transitions.reschedule(s, variant_id, at + delta, now=now):
+                # all or nothing: the session rolls the moves already made back
+                raise CalendarError("Part of it started publishing just now, so nothing was moved.")
     return len(timed)

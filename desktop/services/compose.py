@@ -11,27 +11,35 @@ every variant keeps its idempotency key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from desktop.services import app_settings
 from desktop.services.media import store_media, stored
-from desktop.services.posts import PostError, PostNotFound, PostRejected, TargetCheck, build_request
-from desktop.services.slots import next_free_slot
+from desktop.services.posts import (
+    REQUIRE_ALT_TEXT,
+    PostError,
+    PostNotFound,
+    When,
+    campaign_id_for,
+    effective_parts,
+    schedule_variants,
+)
+from desktop.services.transitions import EDITABLE, Conflict
 from desktop.services.zones import user_zone_name
 from desktop.store.models import (
     Account,
     AccountStatus,
     Attachment,
-    Campaign,
     Post,
-    Setting,
     Variant,
     VariantState,
     utcnow,
@@ -44,13 +52,17 @@ if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from providers.registry import Registry
 
-#: Setting: refuse to schedule images without alt text.
-REQUIRE_ALT_TEXT = "require_alt_text"
+__all__ = ["REQUIRE_ALT_TEXT", "When"]  # re-exported: the composer's UI imports them from here
+
 #: Counters turn amber at this share of the limit.
 WARN_RATIO = 0.9
-#: Variants in these states are live or in flight: the composer never changes them.
-LOCKED = frozenset({VariantState.PUBLISHED, VariantState.PUBLISHING})
-_META = "compose.post.{}"  # settings key: what the store cannot say about a composed post
+#: Variants in these states are live, in flight or may be live: the composer never changes them.
+LOCKED = frozenset(set(VariantState) - EDITABLE - {VariantState.PARTIALLY_LIVE})
+#: Said when a save loses a race with a publisher (or another window).
+CHANGED_ELSEWHERE = (
+    "This post changed while you were editing it (it may be going out right now). Nothing was overwritten: "
+    "close it and open it again to see where it stands."
+)
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -375,79 +387,51 @@ def _split(text: str, provider: Provider, limits: Limits, budget: int) -> list[s
 
 def save_draft(ctx: AppContext, doc: ComposeDoc) -> int:
     """Save ``doc`` as a draft (new post, or the one being edited); returns the post id.
-    Variants already live are left alone; the rest become drafts."""
-    with ctx.session() as s:
+    Variants already live (or in flight) are left alone; the rest become drafts. Raises
+    :class:`Conflict` when a variant changed since it was read (a publisher claimed it)."""
+    with _guard(), ctx.session() as s:
         post = _write(ctx, s, doc)
         for v in post.variants:
-            if v.state not in LOCKED:
+            if v.state in EDITABLE and v.state != VariantState.PARTIALLY_LIVE:
                 v.state = VariantState.DRAFT
                 v.scheduled_at = doc.at
         s.flush()
         return post.id
 
 
-@dataclass(frozen=True)
-class When:
-    """When to publish: a time (UTC), the account's next free queue slot, or now."""
-
-    at: datetime | None = None
-    next_slot: bool = False
-    now: bool = False
-
-
 def schedule(ctx: AppContext, doc: ComposeDoc, when: When, *, clock: datetime | None = None) -> int:
     """Save ``doc`` and schedule every variant not yet live; returns the post id.
 
-    Refused with :class:`PostRejected` (nothing changes) if any target would refuse its variant,
-    and with :class:`PostError` for a time in the past or an account with no free slot.
+    The same rules as the command line and CSV import (:func:`desktop.services.posts.schedule_variants`):
+    refused with :class:`PostRejected` (nothing changes) if any target would refuse its variant,
+    with :class:`PostError` for a time in the past or an account with no free slot, and with
+    :class:`Conflict` when a variant changed since it was read.
     """
     current = clock or utcnow()
     if not doc.account_ids:
         raise PostError("Pick at least one account to post to.")
-    if not (when.now or when.next_slot or when.at):
-        raise PostError("Choose when to publish: a time, the next free slot, or now.")
-    if when.at is not None and when.at < current.replace(second=0, microsecond=0):
-        raise PostError(f"{when.at.astimezone():%a %d %b %H:%M} is in the past.")
-    require_alt = require_alt_text(ctx)
-    with ctx.session() as s:
+    with _guard(), ctx.session() as s:
         post = _write(ctx, s, doc)
         s.flush()
-        checks = []
-        for v in post.variants:
-            if v.state in LOCKED or v.state == VariantState.CANCELLED:
-                continue
-            provider = ctx.registry.get(v.account.provider)
-            target = _target(ctx.registry, v.account)
-            request = build_request(ctx, post, v)
-            problems = list(provider.validate(request, target.limits))
-            if require_alt and target.alt_text:
-                problems += [
-                    Problem("alt_missing", f"{m.path.name} has no alt text.")
-                    for m in request.parts[0].media
-                    if m.mime.startswith("image/") and not m.alt_text.strip()
-                ]
-            length = max((provider.measure(p.text, target.limits) for p in request.parts), default=0)
-            checks.append(
-                TargetCheck(
-                    target.network, v.account_id, v.account.handle, length, target.limits.max_chars, tuple(problems)
-                )
-            )
-            v.state = VariantState.SCHEDULED
-            v.next_attempt_at = None
-            if when.next_slot:
-                slot = next_free_slot(s, v.account_id, current)
-                if slot is None:
-                    raise PostError(f"{v.account.handle} has no free queue slot in the next 8 weeks.")
-                v.scheduled_at = slot
-            else:
-                v.scheduled_at = current if when.now else when.at
-        if any(not c.ok for c in checks):
-            raise PostRejected(checks)
+        variants = [v for v in post.variants if v.state in EDITABLE and v.state != VariantState.CANCELLED]
+        schedule_variants(ctx, s, post, variants, replace(when, draft=False), current=current)
+        s.flush()
         return post.id
 
 
+@contextmanager
+def _guard() -> Iterator[None]:
+    """A flush that finds a variant changed since it was read becomes a sentence for the user."""
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict(CHANGED_ELSEWHERE) from None
+
+
 def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
-    """Write ``doc`` into its post (created if new), in place; never touches live variants."""
+    """Write ``doc`` into its post (created if new), in place; never touches live variants, and
+    keeps a partially live thread's live parts as they went out. Every variant row written is
+    checked against the version read (the ORM's version counter), so a claim in between wins."""
     if doc.post_id is not None:
         post = s.scalar(select(Post).where(Post.id == doc.post_id).options(*_LOAD))
         if post is None:
@@ -459,19 +443,18 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
     missing = set(doc.account_ids) - set(accounts)
     if missing:
         raise PostError(f"Account(s) {sorted(missing)} no longer exist.")
-    # A live variant that follows the shared text keeps what it was published with.
+    # A variant with live parts keeps what it was published with.
     for v in post.variants:
-        if v.state in LOCKED and v.text is None:
-            parts = [post.text, *(post.thread or [])]
+        if (v.state in LOCKED or v.remote_parts) and v.text is None:
+            parts = effective_parts(post, v)
             v.text, v.thread = parts[0], parts[1:]
-    comment = [doc.first_comment] if doc.first_comment.strip() else []
     post.text = doc.parts[0] if doc.parts else ""
-    post.thread = [*doc.parts[1:], *comment]
+    post.thread = list(doc.parts[1:])
+    post.first_comment = doc.first_comment if doc.first_comment.strip() else ""
     post.link = doc.link
-    post.campaign_id = _campaign_id(s, doc.campaign)
+    post.campaign_id = campaign_id_for(s, doc.campaign)
     _set_attachments(ctx, s, post.attachments, doc.media)
     existing = {v.account_id: v for v in post.variants}
-    plain: list[int] = []
     for account_id in doc.account_ids:
         found = existing.get(account_id)
         v = found if found is not None else Variant(post=post, account=accounts[account_id], state=VariantState.DRAFT)
@@ -479,21 +462,19 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
             s.add(v)
         if v.state in LOCKED:
             continue
-        target = _target(ctx.registry, accounts[account_id])
         override = doc.overrides.get(account_id)
-        if override is not None and override.parts is not None:
-            v.text = override.parts[0] if override.parts else ""
-            v.thread = [*override.parts[1:], *(comment if target.threads else [])]
-        elif comment and not target.threads:
-            # no replies on this network: the first comment is left out for it
-            v.text, v.thread = post.text, list(doc.parts[1:])
-            plain.append(account_id)
+        new_parts = override.parts if override is not None and override.parts is not None else None
+        if v.remote_parts:
+            _keep_live_parts(v, new_parts if new_parts is not None else list(doc.parts), accounts[account_id].handle)
+        elif new_parts is not None:
+            v.text = new_parts[0] if new_parts else ""
+            v.thread = list(new_parts[1:])
         else:
             v.text, v.thread = None, None
         if override is not None and override.media is not None:
             v.media_overridden = True
             _set_attachments(ctx, s, v.attachments, override.media)
-        else:
+        elif not v.remote_parts:
             v.media_overridden = False
             v.attachments.clear()
         if v.state == VariantState.CANCELLED:
@@ -501,14 +482,26 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
     for account_id, v in existing.items():
         if account_id in doc.account_ids or v.state in LOCKED:
             continue
-        if v.attempt_count == 0:
+        if v.attempt_count == 0 and not v.attempts and not v.remote_parts:
             post.variants.remove(v)
             s.delete(v)
-        else:
+        elif v.state != VariantState.CANCELLED:
             v.state = VariantState.CANCELLED
     s.flush()
-    _put_meta(s, post.id, {"first_comment": bool(comment), "plain": plain})
     return post
+
+
+def _keep_live_parts(v: Variant, parts: list[str], handle: str) -> None:
+    """A partially live thread may change only after its live parts."""
+    live = len(v.remote_parts)
+    before = [v.text or "", *(v.thread or [])][:live]
+    if parts[:live] != before:
+        shown = "Part 1 is" if live == 1 else f"Parts 1–{live} are"
+        raise PostError(
+            f"{shown} already public on {handle} and cannot be changed here; edit only the parts after "
+            f"{'it' if live == 1 else 'them'}, or delete the thread on the network and cancel this post."
+        )
+    v.text, v.thread = parts[0], list(parts[1:])
 
 
 def _set_attachments(ctx: AppContext, s: Session, rows: list[Attachment], media: Sequence[MediaRef]) -> None:
@@ -517,24 +510,6 @@ def _set_attachments(ctx: AppContext, s: Session, rows: list[Attachment], media:
     for position, ref in enumerate(media):
         stored_row = store_media(ctx, s, ref.path, ref.alt_text)  # already in the data dir: found by hash
         rows.append(Attachment(media_id=stored_row.id, alt_text=ref.alt_text, position=position, part=0))
-
-
-def _campaign_id(s: Session, name: str | None) -> int | None:
-    if not name:
-        return None
-    found = s.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.strip().lower()))
-    if found is None:
-        raise PostError(f"No campaign named {name!r}.")
-    return found
-
-
-def _put_meta(s: Session, post_id: int, meta: dict[str, Any]) -> None:
-    key = _META.format(post_id)
-    row = s.get(Setting, key)
-    if row is None:
-        s.add(Setting(key=key, value=meta))
-    else:
-        row.value = meta
 
 
 _LOAD = (
@@ -553,12 +528,7 @@ def load_post(ctx: AppContext, post_id: int) -> ComposeDoc:
         post = s.scalar(select(Post).where(Post.id == post_id).options(*_LOAD))
         if post is None:
             raise PostNotFound(post_id)
-        meta_row = s.get(Setting, _META.format(post_id))
-        meta = meta_row.value if meta_row is not None else {}
-        has_comment = bool(meta.get("first_comment"))
-        plain = set(meta.get("plain", []))
         thread = list(post.thread or [])
-        comment = thread.pop() if has_comment and thread else ""
 
         def refs(rows: Iterable[Attachment]) -> list[MediaRef]:
             out = []
@@ -570,7 +540,7 @@ def load_post(ctx: AppContext, post_id: int) -> ComposeDoc:
         doc = ComposeDoc(
             parts=[post.text, *thread],
             media=refs(post.attachments),
-            first_comment=comment,
+            first_comment=post.first_comment,
             campaign=post.campaign.name if post.campaign else None,
             link=post.link,
             post_id=post.id,
@@ -584,11 +554,8 @@ def load_post(ctx: AppContext, post_id: int) -> ComposeDoc:
             if v.state in LOCKED:
                 locked.add(v.account_id)
             override = Override()
-            if v.text is not None and v.account_id not in plain:
-                vthread = list(v.thread if v.thread is not None else post.thread or [])
-                if has_comment and vthread and _target(ctx.registry, v.account).threads:
-                    vthread.pop()
-                override.parts = [v.text, *vthread]
+            if v.text is not None:
+                override.parts = effective_parts(post, v)
             if v.media_overridden:
                 override.media = refs(v.attachments)
             if override.parts is not None or override.media is not None:

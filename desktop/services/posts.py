@@ -7,7 +7,7 @@ A post's status is derived from its variants (see :func:`post_status`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,17 +15,22 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from desktop.services import app_settings, transitions
 from desktop.services.accounts import AccountNotFound
 from desktop.services.media import describe_media, store_media, stored
 from desktop.services.slots import next_free_slot
 from desktop.services.zones import iso_utc
 from desktop.store.models import Account, Attachment, Campaign, Post, Variant, VariantState, utcnow
-from providers.base import Limits, MediaItem, PostPart, PostRequest, Problem, Provider
+from providers.base import Limits, MediaItem, PostPart, PostRequest, Problem, Provider, PublishedPart
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
 
 PAST_TOLERANCE = timedelta(minutes=1)
+#: How far ahead a post may be scheduled: further than this is a typo, not a plan.
+HORIZON = timedelta(days=3653)
+#: Setting: refuse to schedule images without alt text.
+REQUIRE_ALT_TEXT = "require_alt_text"
 
 
 class PostError(Exception):
@@ -97,6 +102,7 @@ class VariantRow:
     error: str
     attempts: int
     text: str
+    parts: tuple[PublishedPart, ...] = ()  # what is live, in order
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +117,7 @@ class VariantRow:
             "url": self.url or None,
             "error": self.error or None,
             "attempts": self.attempts,
+            "parts": [p.to_json() for p in self.parts],
         }
 
 
@@ -137,8 +144,13 @@ class PostRow:
 # --- status ---------------------------------------------------------------------------------
 
 POST_STATUSES = ("draft", "scheduled", "publishing", "published", "partially_published", "failed", "cancelled")
-_LIVE = {VariantState.PUBLISHED}
-_BROKEN = {VariantState.FAILED, VariantState.NEEDS_RECONNECT}
+_LIVE = {VariantState.PUBLISHED, VariantState.PARTIALLY_LIVE}
+_BROKEN = {
+    VariantState.FAILED,
+    VariantState.NEEDS_RECONNECT,
+    VariantState.PARTIALLY_LIVE,
+    VariantState.OUTCOME_UNKNOWN,
+}
 
 
 def post_status(states: Iterable[VariantState]) -> str:
@@ -153,6 +165,8 @@ def post_status(states: Iterable[VariantState]) -> str:
         return "draft"
     if active & _BROKEN:
         return "partially_published" if active & _LIVE else "failed"
+    if active & {VariantState.IMPORTING}:
+        return "scheduled"
     if VariantState.PUBLISHING in active:
         return "publishing"
     if active - _LIVE:
@@ -164,15 +178,26 @@ def post_status(states: Iterable[VariantState]) -> str:
 
 
 def effective_parts(post: Post, variant: Variant | None) -> list[str]:
+    """The texts ``variant`` posts (its override, else the shared ones), first comment excluded."""
     if variant is not None and variant.text is not None:
         return [variant.text, *(variant.thread if variant.thread is not None else post.thread or [])]
     return [post.text, *(post.thread or [])]
 
 
+def takes_first_comment(ctx: AppContext, account: Account) -> bool:
+    """Whether the first comment goes out on this account's network (as the thread's last part)."""
+    info = ctx.registry.cls(account.provider).info
+    limits = Limits.from_json(account.limits) if account.limits else info.limits
+    return info.threads and limits.max_parts > 1
+
+
 def build_request(ctx: AppContext, post: Post, variant: Variant) -> PostRequest:
-    """The PostRequest a provider publishes for ``variant`` (media from the data dir)."""
+    """The PostRequest a provider publishes for ``variant`` (media from the data dir), with the
+    post's first comment as the last part where the network has replies."""
     attachments = variant.attachments if variant.media_overridden else post.attachments
     texts = effective_parts(post, variant)
+    if post.first_comment.strip() and takes_first_comment(ctx, variant.account):
+        texts = [*texts, post.first_comment]
     parts = []
     for i, text in enumerate(texts):
         media = tuple(stored(ctx, a.media).item(a.alt_text) for a in attachments if a.part == i)
@@ -219,7 +244,97 @@ def check_targets(
     return checks
 
 
-# --- scheduling -------------------------------------------------------------------------------
+# --- scheduling: one core for the composer, the command line and CSV import ---------------------
+
+
+@dataclass(frozen=True)
+class When:
+    """When to publish: a time (UTC) for all or per account, the account's next free queue slot,
+    or now; or nothing yet, for a draft."""
+
+    at: datetime | None = None
+    at_for: Mapping[int, datetime] = field(default_factory=dict)
+    next_slot: bool = False
+    now: bool = False
+    draft: bool = False
+
+
+def check_when(when: When, account_ids: Sequence[int], current: datetime) -> None:
+    """The time rules, the same everywhere: one choice, with a zone, not in the past (a minute's
+    grace), not absurdly far ahead."""
+    if when.at_for and set(when.at_for) != set(account_ids):
+        raise PostError("Give a time for every account, or one time for all.")
+    timed = when.at is not None or bool(when.at_for)
+    if sum((timed, when.next_slot, when.now)) > 1:
+        raise PostError("Choose one of a time, the next free slot, or now.")
+    if not when.draft and not (timed or when.next_slot or when.now):
+        raise PostError("Choose when to publish: a time, the next free slot, or now (or save a draft).")
+    for at in [when.at, *when.at_for.values()]:
+        if at is None:
+            continue
+        if at.tzinfo is None:
+            raise PostError("The time has no timezone.")
+        if at > current + HORIZON:
+            raise PostError(f"{at:%Y-%m-%d} is more than 10 years ahead; pick a nearer date.")
+        if not when.draft and at < current - PAST_TOLERANCE:
+            raise PostError(f"{at.astimezone():%Y-%m-%d %H:%M %Z} is in the past.")
+
+
+def alt_text_problems(request: PostRequest, provider: Provider) -> list[Problem]:
+    """The user's own rule (Settings): every image needs alt text, where the network takes it."""
+    if not provider.info.alt_text:
+        return []
+    return [
+        Problem(
+            "alt_missing", f"{m.path.name} has no alt text (describe the image).", i if len(request.parts) > 1 else None
+        )
+        for i, part in enumerate(request.parts)
+        for m in part.media
+        if m.mime.startswith("image/") and not m.alt_text.strip()
+    ]
+
+
+def schedule_variants(
+    ctx: AppContext,
+    s: Session,
+    post: Post,
+    variants: Sequence[Variant],
+    when: When,
+    *,
+    current: datetime,
+    hold_for_import: str | None = None,
+) -> list[TargetCheck]:
+    """Check each variant as its network would and give it its state and time. Refused with
+    :class:`PostRejected` when any target would refuse its variant (drafts are saved anyway);
+    the caller's transaction then rolls everything back. With ``hold_for_import`` the variants
+    wait in ``importing`` until the import releases them."""
+    check_when(when, [v.account_id for v in variants], current)
+    require_alt = bool(app_settings.get(ctx, REQUIRE_ALT_TEXT))
+    checks = []
+    for v in variants:
+        account = v.account
+        provider = ctx.registry.get(account.provider)
+        limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
+        request = build_request(ctx, post, v)
+        check = check_variant(provider, limits, request, account_id=account.id, handle=account.handle)
+        if require_alt:
+            check = replace(check, problems=(*check.problems, *alt_text_problems(request, provider)))
+        checks.append(check)
+        v.next_attempt_at = None
+        if when.draft:
+            v.state, v.scheduled_at = VariantState.DRAFT, when.at_for.get(account.id, when.at)
+            continue
+        v.state = VariantState.IMPORTING if hold_for_import else VariantState.SCHEDULED
+        if when.next_slot:
+            slot = next_free_slot(s, account.id, current)
+            if slot is None:
+                raise PostError(f"{account.handle} has no free queue slot in the next 8 weeks; add slots for it first.")
+            v.scheduled_at = slot
+        else:
+            v.scheduled_at = current if when.now else when.at_for.get(account.id, when.at)
+    if not when.draft and any(not c.ok for c in checks):
+        raise PostRejected(checks)
+    return checks
 
 
 def schedule_post(
@@ -239,16 +354,19 @@ def schedule_post(
     link: str = "",
     language: str = "",
     content_warning: str = "",
+    first_comment: str = "",
     timezone: str = "UTC",
     clock: datetime | None = None,
     session: Session | None = None,
+    hold_for_import: str | None = None,
 ) -> PostRow:
     """Create a post with one variant per account and schedule it (or save it as a draft).
 
     Refused with :class:`PostRejected` (nothing saved) when any target would refuse the post,
     unless it is a draft. Times are stored in UTC. ``at_for`` gives each account its own time
-    instead of ``at``. With ``session`` the work joins the caller's transaction (a CSV import
-    saves every row in one) and an error leaves the caller to roll back.
+    instead of ``at``. With ``session`` the work joins the caller's transaction and an error
+    leaves the caller to roll back; with ``hold_for_import`` (a CSV import's job id) the post is
+    tagged with it and its variants wait in ``importing`` until the import releases them.
     """
     if session is None:
         with ctx.session() as s:
@@ -268,15 +386,16 @@ def schedule_post(
                 link=link,
                 language=language,
                 content_warning=content_warning,
+                first_comment=first_comment,
                 timezone=timezone,
                 clock=clock,
                 session=s,
+                hold_for_import=hold_for_import,
             ).id
         return get_post(ctx, post_id)
     s = session
     current = clock or utcnow()
     text_for = dict(text_for or {})
-    at_for = dict(at_for or {})
     if not account_ids:
         raise PostError("Pick at least one account to post to.")
     if len(set(account_ids)) != len(account_ids):
@@ -284,21 +403,9 @@ def schedule_post(
     unknown = set(text_for) - set(account_ids)
     if unknown:
         raise PostError(f"--text-for names account(s) not in the post: {', '.join(map(str, sorted(unknown)))}.")
-    if at_for and set(at_for) != set(account_ids):
-        raise PostError("Give a time for every account, or one time for all.")
-    if sum(bool(x) for x in (at is not None or bool(at_for), next_slot, now)) > 1:
-        raise PostError("Choose one of a time, the next free slot, or now.")
-    if not draft and at is None and not at_for and not next_slot and not now:
-        raise PostError("Choose when to publish: a time, the next free slot, or now (or save a draft).")
-    for when in [at, *at_for.values()]:
-        if when is None:
-            continue
-        if when.tzinfo is None:
-            raise PostError("The time has no timezone.")
-        if not draft and when < current - PAST_TOLERANCE:
-            local = when.astimezone()
-            raise PostError(f"{local:%Y-%m-%d %H:%M %Z} is in the past.")
-    campaign_id = _campaign_id(s, campaign)
+    when = When(at=at, at_for=dict(at_for or {}), next_slot=next_slot, now=now, draft=draft)
+    check_when(when, account_ids, current)
+    campaign_id = campaign_id_for(s, campaign)
     accounts = []
     for account_id in account_ids:
         account = s.get(Account, account_id)
@@ -312,49 +419,29 @@ def schedule_post(
         link=link,
         language=language,
         content_warning=content_warning,
+        first_comment=first_comment,
         timezone=timezone,
+        import_job=hold_for_import,
     )
     s.add(post)
     for position, spec in enumerate(media):
         row = store_media(ctx, s, spec.path, spec.alt_text)
         post.attachments.append(Attachment(media_id=row.id, alt_text=spec.alt_text, position=position, part=0))
+    variants = [Variant(post=post, account=account, text=text_for.get(account.id)) for account in accounts]
+    s.add_all(variants)
     s.flush()
-    checks = []
-    for account in accounts:
-        variant = Variant(post=post, account=account, text=text_for.get(account.id))
-        s.add(variant)
-        provider = ctx.registry.get(account.provider)
-        limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
-        checks.append(
-            check_variant(
-                provider, limits, build_request(ctx, post, variant), account_id=account.id, handle=account.handle
-            )
-        )
-        if draft:
-            variant.state, variant.scheduled_at = VariantState.DRAFT, at_for.get(account.id, at)
-        else:
-            variant.state = VariantState.SCHEDULED
-            if next_slot:
-                slot = next_free_slot(s, account.id, current)
-                if slot is None:
-                    raise PostError(
-                        f"{account.handle} has no free queue slot in the next 8 weeks; add slots for it first."
-                    )
-                variant.scheduled_at = slot
-            else:
-                variant.scheduled_at = current if now else at_for.get(account.id, at)
-    if not draft and any(not c.ok for c in checks):
-        raise PostRejected(checks)  # the caller's transaction rolls the whole post back
+    schedule_variants(ctx, s, post, variants, when, current=current, hold_for_import=hold_for_import)
     s.flush()
     return _post_row(post)
 
 
-def _campaign_id(s: Session, name: str | None) -> int | None:
+def campaign_id_for(s: Session, name: str | None) -> int | None:
+    """The id of the campaign named ``name`` (any case), refused in words when there is none."""
     if not name:
         return None
     campaign_id = s.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.strip().lower()))
     if campaign_id is None:
-        raise PostError(f"No campaign named {name!r}. Create it with: campaign-desk campaigns add {name!r}")
+        raise PostError(f"No campaign named {name!r}; create it first (Campaigns page, or `campaigns add`).")
     return campaign_id
 
 
@@ -376,6 +463,7 @@ def _variant_row(post: Post, v: Variant) -> VariantRow:
         error=v.last_error,
         attempts=v.attempt_count,
         text=effective_parts(post, v)[0],
+        parts=tuple(PublishedPart.from_json(p) for p in v.remote_parts or []),
     )
 
 
@@ -416,12 +504,12 @@ def list_posts(
 ) -> list[PostRow]:
     """Posts, newest first. ``state`` matches a post status or any variant's state; ``start``/``end``
     bound the variants' scheduled (or published) time."""
-    query = select(Post).options(*_LOAD).order_by(Post.id.desc())
+    query = select(Post).options(*_LOAD).where(Post.import_job.is_(None)).order_by(Post.id.desc())
     when = func.coalesce(Variant.published_at, Variant.scheduled_at)
     needs_variant = start is not None or end is not None or (state is not None and state not in POST_STATUSES)
     with ctx.session() as s:
         if campaign:
-            campaign_id = _campaign_id(s, campaign)
+            campaign_id = campaign_id_for(s, campaign)
             query = query.where(Post.campaign_id == campaign_id)
         if needs_variant:
             sub = select(Variant.post_id)
@@ -438,51 +526,48 @@ def list_posts(
     return rows[:limit] if limit else rows
 
 
-# --- changing state -------------------------------------------------------------------------------
+# --- changing state (through desktop.services.transitions) ----------------------------------------
 
-_CANCELLABLE = {
-    VariantState.DRAFT,
-    VariantState.SCHEDULED,
-    VariantState.RETRYING,
-    VariantState.FAILED,
-    VariantState.NEEDS_RECONNECT,
-}
-_RETRYABLE = {VariantState.FAILED, VariantState.NEEDS_RECONNECT, VariantState.CANCELLED}
+
+def _load(s: Session, post_id: int) -> Post:
+    post = s.scalar(select(Post).where(Post.id == post_id).options(*_LOAD))
+    if post is None:
+        raise PostNotFound(post_id)
+    return post
 
 
 def cancel_post(ctx: AppContext, post_id: int) -> tuple[PostRow, int]:
-    """Cancel every variant not yet published or in flight. Returns the post and how many changed."""
+    """Cancel every variant not yet published and not in flight (a thread's live parts stay
+    live). Returns the post as it now is and how many variants changed."""
     with ctx.session() as s:
-        post = s.scalar(select(Post).where(Post.id == post_id).options(*_LOAD))
-        if post is None:
-            raise PostNotFound(post_id)
-        changed = 0
-        for v in post.variants:
-            if v.state in _CANCELLABLE:
-                v.state = VariantState.CANCELLED
-                v.next_attempt_at = None
-                changed += 1
-        s.flush()
-        return _post_row(post), changed
+        post = _load(s, post_id)
+        changed = transitions.cancel(s, [v.id for v in post.variants])
+    return get_post(ctx, post_id), changed
 
 
 def retry_post(ctx: AppContext, post_id: int, *, clock: datetime | None = None) -> tuple[PostRow, int]:
-    """Send again only the variants that failed (never the live ones), now, with the same key."""
+    """Send again only the variants that stopped (never the live ones), now, with the same key and a
+    fresh attempt budget; a partially live thread resumes after its live parts."""
     current = clock or utcnow()
     with ctx.session() as s:
-        post = s.scalar(select(Post).where(Post.id == post_id).options(*_LOAD))
-        if post is None:
-            raise PostNotFound(post_id)
-        changed = 0
-        for v in post.variants:
-            if v.state in _RETRYABLE:
-                v.state = VariantState.SCHEDULED
-                v.scheduled_at = current  # the user confirmed: not "late" any more
-                v.next_attempt_at = None
-                v.notified_at = None
-                changed += 1
-        s.flush()
-        return _post_row(post), changed
+        post = _load(s, post_id)
+        changed = transitions.retry(s, [v.id for v in post.variants], at=current)
+    return get_post(ctx, post_id), changed
+
+
+def live_parts_note(row: PostRow) -> str:
+    """What of a post is already public, in a sentence (for cancel and delete), or ""."""
+    notes = []
+    for v in row.variants:
+        if v.parts and v.state != VariantState.PUBLISHED.value:
+            shown = "part 1" if len(v.parts) == 1 else f"parts 1–{len(v.parts)}"
+            where = v.parts[0].url or v.parts[0].remote_id
+            notes.append(f"{v.handle}: {shown} already public ({where})")
+        elif v.state == VariantState.PUBLISHED.value:
+            notes.append(f"{v.handle}: already public ({v.url or v.remote_id})")
+    if not notes:
+        return ""
+    return "Still live on the network — delete it there if you want it gone: " + "; ".join(notes) + "."
 
 
 def due_filter(now: datetime) -> Any:

@@ -3,41 +3,50 @@
 One pass (:meth:`Publisher.run_once`):
 
 1. Variants left in ``publishing`` by a process that died (its lease expired, or its pid is gone
-   on this host) are *reconciled*: claimed again and sent with the same idempotency key when the
-   network still remembers it, else looked up with ``find_published`` first. Never blindly re-sent.
-2. Due variants are claimed one by one with a conditional ``UPDATE … WHERE state = …``, so two
-   publishers (the app and a headless run, or two machines on one database) never both take one.
-   The attempt row is committed *before* any HTTP call.
+   on this host) are *reconciled*: claimed again and resumed with the same idempotency key when
+   the network still remembers it, else looked up with ``find_published`` first. Never blindly
+   re-sent. Where the network cannot be asked (the account is paused or disconnected, or its
+   plugin is missing) they move to ``outcome_unknown`` for the user to check.
+2. Due variants are claimed one by one with a conditional ``UPDATE … WHERE state = …`` (and
+   within their attempt budget), so two publishers (the app and a headless run, or two machines
+   on one database) never both take one. The attempt row is committed *before* any HTTP call.
 3. Claimed variants are published concurrently (bounded pool); a thread's parts go out in order
-   inside the provider. The idempotency key is the variant's, the same on every attempt.
-4. Each outcome is written back: published (remote id and URL), retrying (exponential backoff
-   with jitter, or the network's Retry-After), failed (permanent: the network's own message), or
-   needs_reconnect (auth failed after one refresh).
+   inside the provider, and each part's remote id is saved in its own commit the moment the
+   network returns it. A retry resumes after the last saved part. The claim's lease is renewed
+   while a long publish (media uploads) runs.
+4. Each outcome is written back through :mod:`desktop.services.transitions`: published (every
+   part live), retrying (backoff with jitter, or the network's Retry-After, capped), failed or
+   partially_live (permanent: the network's own message), or needs_reconnect.
+
+A pass cannot crash: each variant's whole step, its outcome write included, is guarded and ends
+in a state the user can act on.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from desktop.services import app_settings
+from desktop.services import app_settings, transitions
 from desktop.services.accounts import AccountError, AccountHandle, open_account
-from desktop.services.posts import build_request, due_filter, effective_parts
+from desktop.services.posts import build_request, due_filter
+from desktop.services.transitions import S
 from desktop.services.vault import VaultError
 from desktop.services.zones import iso_utc
-from desktop.store.database import rows_changed
 from desktop.store.models import (
     Account,
     AccountStatus,
@@ -48,7 +57,16 @@ from desktop.store.models import (
     VariantState,
     utcnow,
 )
-from providers.base import AuthExpired, PostRequest, ProviderError, Published, RateLimited, Rejected, Transient
+from providers.base import (
+    AuthExpired,
+    PostRequest,
+    ProviderError,
+    Published,
+    PublishedPart,
+    RateLimited,
+    Transient,
+)
+from providers.registry import UnknownNetwork
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -58,7 +76,10 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 30.0  # seconds before the first retry
 BACKOFF_CAP = 30 * 60.0
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=10)  # longer than any single publish can take (timeouts + media polling)
+#: The longest wait a network's Retry-After can impose; a longer (or infinite) one is capped, so a
+#: rate-limited post is tried again within a day rather than never.
+MAX_RETRY_AFTER = 24 * 3600.0
+LEASE = timedelta(minutes=10)  # a claim older than this, not renewed, belongs to a dead publisher
 # Use the network's own idempotency only well inside the time it remembers keys.
 IDEMPOTENCY_MARGIN = 0.8
 
@@ -88,6 +109,19 @@ def _owner_is_dead(claimed_by: str) -> bool:
     return False
 
 
+def retry_delay(retry_after: float | None) -> float | None:
+    """The network's Retry-After as a usable delay: finite, non-negative, at most a day."""
+    if retry_after is None:
+        return None
+    try:
+        value = float(retry_after)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(value) or value < 0:
+        return None
+    return min(value, MAX_RETRY_AFTER)
+
+
 @dataclass(frozen=True)
 class Outcome:
     variant_id: int
@@ -100,6 +134,10 @@ class Outcome:
     error: str = ""
     next_attempt_at: datetime | None = None
     reconciled: bool = False
+    parts: tuple[PublishedPart, ...] = ()
+    #: Another writer changed the variant before this outcome could be saved (what went live
+    #: was recorded all the same); ``state`` is what this publisher wanted to write.
+    conflict: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +151,7 @@ class Outcome:
             "error": self.error or None,
             "next_attempt_at": iso_utc(self.next_attempt_at),
             "reconciled": self.reconciled,
+            "parts": [p.to_json() for p in self.parts],
         }
 
 
@@ -122,7 +161,7 @@ class PassReport:
     paused: bool = False
 
     def _in(self, *states: str) -> list[Outcome]:
-        return [o for o in self.outcomes if o.state in states]
+        return [o for o in self.outcomes if o.state in states and not o.conflict]
 
     @property
     def published(self) -> list[Outcome]:
@@ -134,12 +173,16 @@ class PassReport:
 
     @property
     def failed(self) -> list[Outcome]:
-        return self._in("failed", "needs_reconnect")
+        return self._in("failed", "needs_reconnect", "partially_live", "outcome_unknown")
+
+    @property
+    def conflicts(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.conflict]
 
     @property
     def ok(self) -> bool:
-        """Nothing in this pass failed, needs reconnecting or must be retried."""
-        return not self.failed and not self.retrying
+        """Nothing in this pass failed, needs the user, must be retried or lost a race."""
+        return not self.failed and not self.retrying and not self.conflicts
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -147,8 +190,9 @@ class PassReport:
             "paused": self.paused,
             "published": [o.to_json() for o in self.published],
             "retrying": [o.to_json() for o in self.retrying],
-            "failed": [o.to_json() for o in self._in("failed")],
+            "failed": [o.to_json() for o in self._in("failed", "partially_live", "outcome_unknown")],
             "needs_reconnect": [o.to_json() for o in self._in("needs_reconnect")],
+            "conflicts": [o.to_json() for o in self.conflicts],
         }
 
 
@@ -161,12 +205,14 @@ class _Job:
     handle: str
     key: str
     request: PostRequest
-    text: str
+    texts: list[str]
     attempt_id: int
     attempt_no: int
     first_started: datetime
-    last_started: datetime | None  # the interrupted attempt, when reconciling
+    maybe_sent: bool  # an earlier attempt may have reached the network
     reconcile: bool
+    parts: list[PublishedPart] = field(default_factory=list)  # live, in order; grows as parts go out
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Publisher:
@@ -201,7 +247,9 @@ class Publisher:
         report = PassReport()
         report.outcomes.extend(self._hold_unreachable_accounts())
         report.outcomes.extend(self._give_up_late())
-        jobs = self._claim_stale() + self._claim_due()
+        report.outcomes.extend(self._give_up_exhausted())
+        report.outcomes.extend(self._unknown_orphans())
+        jobs = self._claim_stale() + self._claim_due(report)
         if jobs:
             with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="publish") as pool:
                 report.outcomes.extend(pool.map(self._process, jobs))
@@ -209,40 +257,116 @@ class Publisher:
 
     def reconcile_interrupted(self) -> list[Outcome]:
         """Only step 1 of a pass: for app start-up."""
-        jobs = self._claim_stale()
-        return [self._process(job) for job in jobs]
+        outcomes = self._unknown_orphans()
+        return outcomes + [self._process(job) for job in self._claim_stale()]
 
     # --- claiming --------------------------------------------------------------------------------
 
-    def _candidates(self, condition: Any) -> list[tuple[int, VariantState, str, datetime | None]]:
+    def _reachable(self) -> Any:
+        return (Account.paused.is_(False), Account.status == AccountStatus.CONNECTED)
+
+    def _candidates(self, *conditions: Any) -> list[tuple[int, VariantState, str, datetime | None, str]]:
         with self.ctx.session() as s:
             rows = s.execute(
-                select(Variant.id, Variant.state, Variant.claimed_by, Variant.claimed_at)
+                select(Variant.id, Variant.state, Variant.claimed_by, Variant.claimed_at, Account.provider)
                 .join(Account, Account.id == Variant.account_id)
-                .where(condition, Account.paused.is_(False), Account.status == AccountStatus.CONNECTED)
+                .where(*conditions)
                 .order_by(Variant.scheduled_at, Variant.id)
             ).all()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
-    def _claim_due(self) -> list[_Job]:
+    def _claim_due(self, report: PassReport) -> list[_Job]:
         jobs = []
-        for variant_id, state, _by, _at in self._candidates(due_filter(self.clock())):
-            job = self._claim(variant_id, expected_state=state)
-            if job is not None:
+        for variant_id, state, _by, _at, network in self._candidates(due_filter(self.clock()), *self._reachable()):
+            if network not in self.ctx.registry:
+                report.outcomes.extend(self._no_plugin(variant_id, state, network))
+                continue
+            job = self._guarded_claim(variant_id, expected_state=state)
+            if isinstance(job, Outcome):
+                report.outcomes.append(job)
+            elif job is not None:
                 jobs.append(job)
         return jobs
+
+    def _stale(self, claimed_by: str, claimed_at: datetime | None) -> bool:
+        expired = claimed_at is None or claimed_at < self.clock() - self.lease
+        return expired or _owner_is_dead(claimed_by)
 
     def _claim_stale(self) -> list[_Job]:
-        now = self.clock()
         jobs = []
-        for variant_id, _state, claimed_by, claimed_at in self._candidates(Variant.state == VariantState.PUBLISHING):
-            expired = claimed_at is None or claimed_at < now - self.lease
-            if not (expired or _owner_is_dead(claimed_by)):
-                continue  # another live publisher is working on it
-            job = self._claim(variant_id, expected_state=VariantState.PUBLISHING, previous_owner=claimed_by)
-            if job is not None:
+        for variant_id, _state, claimed_by, claimed_at, network in self._candidates(
+            Variant.state == S.PUBLISHING, *self._reachable()
+        ):
+            if network not in self.ctx.registry or not self._stale(claimed_by, claimed_at):
+                continue  # a live publisher is working on it (or _unknown_orphans handles it)
+            job = self._guarded_claim(variant_id, expected_state=S.PUBLISHING, previous_owner=claimed_by)
+            if isinstance(job, _Job):
                 jobs.append(job)
         return jobs
+
+    def _unknown_orphans(self) -> list[Outcome]:
+        """Stale claims the network cannot be asked about (the account is paused, disconnected or
+        needs reconnecting, or its plugin is missing): the user checks the network."""
+        outcomes = []
+        for variant_id, _state, claimed_by, claimed_at, network in self._candidates(Variant.state == S.PUBLISHING):
+            if not self._stale(claimed_by, claimed_at):
+                continue
+            why = self._why_unreachable(variant_id, network)
+            if why is None:
+                continue
+            message = (
+                f"Publishing was interrupted and {why}, so whether it went out is unknown. Check the post on "
+                "the network: if it is not there, Retry; if it is, Cancel."
+            )
+            outcomes.extend(
+                self._move_waiting(
+                    [variant_id],
+                    expected=(S.PUBLISHING,),
+                    to=S.OUTCOME_UNKNOWN,
+                    why=lambda _v, _a, m=message: m,
+                    where=(Variant.claimed_by == claimed_by,),
+                    values={"claimed_by": "", "claimed_at": None},
+                )
+            )
+        return outcomes
+
+    def _why_unreachable(self, variant_id: int, network: str) -> str | None:
+        if network not in self.ctx.registry:
+            return f"the {network} plugin is not installed"
+        with self.ctx.session() as s:
+            account = s.scalar(select(Account).join(Variant).where(Variant.id == variant_id))
+            if account is None:
+                return None
+            if account.paused:
+                return f"publishing for {account.handle} is paused"
+            if account.status != AccountStatus.CONNECTED:
+                return f"{account.handle} needs to be reconnected"
+        return None
+
+    def _no_plugin(self, variant_id: int, state: VariantState, network: str) -> list[Outcome]:
+        message = (
+            f"The {network} plugin is not installed, so this post cannot be sent. Install the plugin and "
+            "Retry, or cancel the post."
+        )
+        return self._move_waiting([variant_id], expected=(state,), to=S.FAILED, why=lambda _v, _a: message)
+
+    def _guarded_claim(
+        self, variant_id: int, *, expected_state: VariantState, previous_owner: str | None = None
+    ) -> _Job | Outcome | None:
+        try:
+            return self._claim(variant_id, expected_state=expected_state, previous_owner=previous_owner)
+        except Exception as exc:  # unreadable media, a broken row: never crash the pass
+            log.exception("could not prepare variant %s", variant_id)
+            message = f"This post could not be prepared for sending: {_plain(exc)} Edit it, then Retry."
+            outs = self._move_waiting(
+                [variant_id],
+                expected=(expected_state, S.PUBLISHING),
+                to=S.FAILED,
+                why=lambda _v, _a: message,
+                where=(Variant.claimed_by.in_(["", self.me, previous_owner or ""]),),
+                values={"claimed_by": "", "claimed_at": None},
+            )
+            return outs[0] if outs else None
 
     def _claim(
         self, variant_id: int, *, expected_state: VariantState, previous_owner: str | None = None
@@ -250,24 +374,23 @@ class Publisher:
         now = self.clock()
         reconcile = previous_owner is not None
         with self.ctx.session() as s:
-            condition = [Variant.id == variant_id, Variant.state == expected_state]
             if reconcile:
-                condition.append(Variant.claimed_by == previous_owner)
+                where: tuple[Any, ...] = (Variant.claimed_by == previous_owner,)
             else:
-                condition.append(due_filter(now))
-            claimed = s.execute(
-                update(Variant)
-                .where(*condition)
-                .values(
-                    state=VariantState.PUBLISHING,
-                    claimed_by=self.me,
-                    claimed_at=now,
-                    attempt_count=Variant.attempt_count + 1,
-                )
-                .execution_options(synchronize_session=False)
+                where = (due_filter(now), Variant.attempt_count < self.max_attempts)
+            claimed = transitions.move_one(
+                s,
+                variant_id,
+                expected=(expected_state,),
+                to=S.PUBLISHING,
+                where=where,
+                values={"claimed_by": self.me, "claimed_at": now, "attempt_count": Variant.attempt_count + 1},
+                now=now,
             )
-            if rows_changed(claimed) != 1:
+            if not claimed:
                 return None  # someone else took it first
+        # The claim is committed: whatever happens next ends in a state through _finish.
+        with self.ctx.session() as s:
             variant = s.scalar(
                 select(Variant)
                 .where(Variant.id == variant_id)
@@ -279,17 +402,18 @@ class Publisher:
                 )
             )
             assert variant is not None
-            interrupted = [a for a in variant.attempts if a.outcome == AttemptOutcome.PENDING]
-            for attempt in interrupted:
-                attempt.finished_at = now
-                attempt.outcome = AttemptOutcome.RETRY
-                attempt.error = "Interrupted mid-publish (the app closed or crashed); checked with the network."
+            earlier = list(variant.attempts)
+            for attempt in earlier:
+                if attempt.outcome == AttemptOutcome.PENDING:
+                    attempt.finished_at = now
+                    attempt.outcome = AttemptOutcome.RETRY
+                    attempt.error = "Interrupted mid-publish (the app closed or crashed); checked with the network."
             attempt = PublishAttempt(
                 variant_id=variant.id, idempotency_key=variant.idempotency_key, started_at=now, runner=self.me
             )
             s.add(attempt)
             s.flush()
-            first_started = min((a.started_at for a in variant.attempts), default=now)
+            first_started = min((a.started_at for a in earlier), default=now)
             job = _Job(
                 variant_id=variant.id,
                 post_id=variant.post_id,
@@ -297,21 +421,25 @@ class Publisher:
                 network=variant.account.provider,
                 handle=variant.account.handle,
                 key=variant.idempotency_key,
-                request=build_request(self.ctx, variant.post, variant),
-                text=effective_parts(variant.post, variant)[0],
+                request=PostRequest(parts=()),
+                texts=[],
                 attempt_id=attempt.id,
                 attempt_no=variant.attempt_count,
                 first_started=min(first_started, now),
-                last_started=max((a.started_at for a in interrupted), default=None),
+                maybe_sent=bool(earlier),
                 reconcile=reconcile,
+                parts=[PublishedPart.from_json(p) for p in (variant.remote_parts or [])],
             )
+            # may raise (an unreadable media file): _guarded_claim then fails the variant in words
+            job.request = build_request(self.ctx, variant.post, variant)
+            job.texts = [p.text for p in job.request.parts]
         return job  # committed: the claim and the attempt exist before any HTTP call
 
     def _hold_unreachable_accounts(self) -> list[Outcome]:
         """Due variants of accounts that need reconnecting: say so now rather than wait silently."""
         return self._stop_waiting(
             (due_filter(self.clock()), Account.status != AccountStatus.CONNECTED),
-            VariantState.NEEDS_RECONNECT,
+            S.NEEDS_RECONNECT,
             lambda v, a: a.status_detail or f"{a.handle} needs to be reconnected before posts can go out.",
         )
 
@@ -322,12 +450,20 @@ class Publisher:
             return []
         cutoff = self.clock() - timedelta(hours=hours)
         return self._stop_waiting(
-            (Variant.state == VariantState.SCHEDULED, Variant.scheduled_at < cutoff, Variant.attempt_count == 0),
-            VariantState.FAILED,
+            (Variant.state == S.SCHEDULED, Variant.scheduled_at < cutoff, Variant.attempt_count == 0),
+            S.FAILED,
             lambda v, a: (
                 f"Not sent: it was due {v.scheduled_at:%Y-%m-%d %H:%M} UTC, more than {hours:g} hours ago, while "
                 "nothing was publishing. Retry to send it now, or edit or cancel it."
             ),
+        )
+
+    def _give_up_exhausted(self) -> list[Outcome]:
+        """Due variants whose attempt budget is spent stop here, in words, instead of being claimed."""
+        return self._stop_waiting(
+            (due_filter(self.clock()), Variant.attempt_count >= self.max_attempts),
+            S.FAILED,
+            lambda v, a: f"Gave up after {v.attempt_count} attempts. Last error: {v.last_error or 'none recorded'}",
         )
 
     def _stop_waiting(
@@ -335,22 +471,48 @@ class Publisher:
     ) -> list[Outcome]:
         """Move matching variants of unpaused accounts to ``state`` with a reason the user sees.
         Each move is conditional on the state read, so a concurrent publisher's claim wins."""
-        outcomes = []
         with self.ctx.session() as s:
-            rows = s.execute(
-                select(Variant, Account)
+            ids = s.scalars(
+                select(Variant.id)
                 .join(Account, Account.id == Variant.account_id)
                 .where(*conditions, Account.paused.is_(False))
             ).all()
-            for variant, account in rows:
+        return self._move_waiting(ids, expected=tuple(transitions.DUE), to=state, why=why)
+
+    def _move_waiting(
+        self,
+        variant_ids: Sequence[int],
+        *,
+        expected: Sequence[VariantState],
+        to: VariantState,
+        why: Callable[[Variant, Account], str],
+        where: Sequence[Any] = (),
+        values: dict[str, Any] | None = None,
+    ) -> list[Outcome]:
+        outcomes = []
+        for variant_id in variant_ids:
+            with self.ctx.session() as s:
+                row = s.execute(
+                    select(Variant, Account)
+                    .join(Account, Account.id == Variant.account_id)
+                    .where(Variant.id == variant_id)
+                ).first()
+                if row is None:
+                    continue
+                variant, account = row
+                if variant.state not in expected:
+                    continue
+                target = S.PARTIALLY_LIVE if to == S.FAILED and variant.remote_parts else to
                 message = why(variant, account)
-                changed = s.execute(
-                    update(Variant)
-                    .where(Variant.id == variant.id, Variant.state == variant.state)
-                    .values(state=state, last_error=message, next_attempt_at=None)
-                    .execution_options(synchronize_session=False)
+                moved = transitions.move_one(
+                    s,
+                    variant_id,
+                    expected=(variant.state,),
+                    to=target,
+                    where=(Variant.version == variant.version, *where),
+                    values={"last_error": message, "next_attempt_at": None, **(values or {})},
                 )
-                if rows_changed(changed) == 1:
+                if moved:
                     outcomes.append(
                         Outcome(
                             variant.id,
@@ -358,8 +520,9 @@ class Publisher:
                             account.id,
                             account.provider,
                             account.handle,
-                            state.value,
+                            target.value,
                             error=message,
+                            parts=tuple(PublishedPart.from_json(p) for p in variant.remote_parts or []),
                         )
                     )
         return outcomes
@@ -367,49 +530,159 @@ class Publisher:
     # --- publishing ------------------------------------------------------------------------------
 
     def _process(self, job: _Job) -> Outcome:
+        """One variant's whole step. Never raises: every path ends in an outcome written back
+        (or, if even that write fails, a claim whose lease runs out and is reconciled)."""
+        try:
+            return self._step(job)
+        except Exception as exc:
+            log.exception("unexpected error publishing variant %s", job.variant_id)
+            try:
+                return self._retry(job, f"Unexpected error: {_plain(exc)}", None)
+            except Exception as again:
+                log.exception("could not record the outcome of variant %s", job.variant_id)
+                return self._outcome(
+                    job,
+                    S.RETRYING,
+                    error=(
+                        f"Could not save the result: {self._db_words(again)} It will be checked with the network "
+                        "on a later pass."
+                    ),
+                )
+
+    def _db_words(self, exc: BaseException) -> str:
+        from desktop.store.database import describe_db_error
+
+        return describe_db_error(exc, self.ctx.data_dir)
+
+    def _step(self, job: _Job) -> Outcome:
         try:
             handle = open_account(self.ctx, job.account_id)
         except VaultError as exc:  # locked keyring, no D-Bus: temporary, the post must not be lost
             return self._retry(job, f"Could not read the account's credentials: {exc}", None)
+        except UnknownNetwork:
+            return self._fail(
+                job, f"The {job.network} plugin is not installed, so this post cannot be sent. Install it and Retry."
+            )
         except AccountError as exc:
             return self._needs_reconnect(job, str(exc))
         try:
-            published = self._publish(handle, job)
-        except AuthExpired as exc:
-            return self._needs_reconnect(job, _words(exc))
-        except RateLimited as exc:
-            return self._retry(job, _words(exc), exc.retry_after)
-        except Transient as exc:
-            return self._retry(job, _words(exc), None)
-        except Rejected as exc:
-            return self._fail(job, _words(exc))
+            with self._lease_kept(job):
+                published = self._publish(handle, job)
         except ProviderError as exc:
-            return self._fail(job, _words(exc))
-        except Exception as exc:  # a bug in a provider: keep the post, retry, and say what happened
-            log.exception("unexpected error publishing variant %s", job.variant_id)
-            return self._retry(job, f"Unexpected error: {type(exc).__name__}: {exc}", None)
+            self._remember(job, exc.parts)
+            if isinstance(exc, AuthExpired):
+                return self._needs_reconnect(job, _words(exc))
+            if isinstance(exc, RateLimited):
+                return self._retry(job, _words(exc), exc.retry_after)
+            if isinstance(exc, Transient):
+                return self._retry(job, _words(exc), None)
+            return self._fail(job, _words(exc))  # Rejected, or another permanent refusal
         return self._published(job, published)
 
     def _publish(self, handle: AccountHandle, job: _Job) -> Published:
         provider = handle.provider
         info = provider.info
-        # Any attempt after the first may follow one that reached the network without our hearing
-        # back (a timeout, a crash). The network's own idempotency covers that only while it still
-        # remembers the key, counted from the first attempt, when it stored it.
-        if job.reconcile or job.attempt_no > 1:
+        wanted = len(job.request.parts)
+        # An attempt that follows another may follow one that reached the network without our
+        # hearing back (a timeout, a crash). The network's own idempotency covers that only
+        # while it still remembers the key, counted from the first attempt, when it stored it.
+        if job.maybe_sent and len(job.parts) < wanted:
             window = info.idempotency_window
             age = self.clock() - job.first_started
             trust_network = info.native_idempotency and (
                 window is None or age.total_seconds() < window * IDEMPOTENCY_MARGIN
             )
             if not trust_network:
+                since = job.first_started - timedelta(minutes=2)
                 found = self._with_refresh(
                     handle,
-                    lambda c: provider.find_published(c, job.key, job.text, job.first_started - timedelta(minutes=2)),
+                    lambda c: provider.find_published(c, job.key, job.texts, since, done=tuple(job.parts)),
                 )
                 if found is not None:
-                    return replace(found, already=True)
-        return self._with_refresh(handle, lambda c: provider.publish(c, job.request, job.key))
+                    self._remember(job, found.parts)
+        if len(job.parts) >= wanted:
+            return Published.from_parts(job.parts[:wanted], already=True)
+        return self._with_refresh(
+            handle,
+            lambda c: provider.publish(
+                c, job.request, job.key, done=tuple(job.parts), on_part=lambda p: self._remember(job, (p,))
+            ),
+        )
+
+    def _remember(self, job: _Job, parts: Sequence[PublishedPart]) -> None:
+        """Save live parts now, each in its own commit: a crash a moment later loses none."""
+        with job.lock:
+            known = {p.index for p in job.parts}
+            new = [p for p in parts if p.index not in known]
+            if not new:
+                return
+            job.parts = sorted([*job.parts, *new], key=lambda p: p.index)
+            payload = [p.to_json() for p in job.parts]
+            first = job.parts[0]
+        values = {"remote_parts": payload, "remote_id": first.remote_id, "remote_url": first.url}
+        with self.ctx.session() as s:
+            mine = transitions.move(
+                s, job.variant_id, expected=(S.PUBLISHING,), where=(Variant.claimed_by == self.me,), values=values
+            )
+        if mine != 1:
+            self._record_anyway(job, "a live part")
+
+    def _record_anyway(self, job: _Job, what: str) -> None:
+        """Facts outlive a lost claim: what went live is written whatever state the row is in."""
+        with job.lock:
+            ours = {p.index: p for p in job.parts}
+        for _ in range(5):
+            with self.ctx.session() as s:
+                row = s.execute(
+                    select(Variant.version, Variant.remote_parts, Variant.state).where(Variant.id == job.variant_id)
+                ).first()
+                if row is None:
+                    log.warning("variant %s was deleted while %s went live: %s", job.variant_id, what, list(ours))
+                    return
+                version, stored, state = row
+                merged = {int(p["index"]): PublishedPart.from_json(p) for p in stored or []}
+                merged.update(ours)
+                parts = [merged[i] for i in sorted(merged)]
+                if transitions.move(
+                    s,
+                    job.variant_id,
+                    expected=(state,),
+                    where=(Variant.version == version,),
+                    values={
+                        "remote_parts": [p.to_json() for p in parts],
+                        "remote_id": parts[0].remote_id,
+                        "remote_url": parts[0].url,
+                    },
+                ):
+                    log.warning("variant %s changed hands while %s went live; recorded it anyway", job.variant_id, what)
+                    return
+
+    @contextmanager
+    def _lease_kept(self, job: _Job) -> Iterator[None]:
+        """Renew the claim every third of the lease while a long publish runs."""
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(self.lease.total_seconds() / 3):
+                try:
+                    with self.ctx.session() as s:
+                        transitions.move(
+                            s,
+                            job.variant_id,
+                            expected=(S.PUBLISHING,),
+                            where=(Variant.claimed_by == self.me,),
+                            values={"claimed_at": self.clock()},
+                        )
+                except Exception:  # a busy DB: try again at the next tick
+                    log.warning("could not renew the claim on variant %s", job.variant_id, exc_info=True)
+
+        keeper = threading.Thread(target=renew, name=f"lease-{job.variant_id}", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join()
 
     def _with_refresh(self, handle: AccountHandle, call: Callable[[Any], Any]) -> Any:
         """Run ``call(connection)``; on AuthExpired refresh the credentials once and try again.
@@ -452,29 +725,33 @@ class Publisher:
         error: str = "",
         values: dict[str, Any] | None = None,
     ) -> bool:
+        """Write the outcome if we still hold the claim. If not, what went live is recorded
+        anyway and the caller reports a conflict."""
         now = self.clock()
         with self.ctx.session() as s:
-            changed = s.execute(
-                update(Variant)
-                .where(
-                    Variant.id == job.variant_id,
-                    Variant.state == VariantState.PUBLISHING,
-                    Variant.claimed_by == self.me,
-                )
-                .values(state=state, last_error=error, claimed_by="", claimed_at=None, **(values or {}))
-                .execution_options(synchronize_session=False)
+            mine = transitions.move(
+                s,
+                job.variant_id,
+                expected=(S.PUBLISHING,),
+                to=state,
+                where=(Variant.claimed_by == self.me,),
+                values={"last_error": error, "claimed_by": "", "claimed_at": None, **(values or {})},
+                now=now,
             )
             s.execute(
-                update(PublishAttempt)
+                PublishAttempt.__table__.update()
                 .where(PublishAttempt.id == job.attempt_id)
                 .values(finished_at=now, outcome=outcome, error=error)
-                .execution_options(synchronize_session=False)
             )
-        if rows_changed(changed) != 1:
-            log.warning("variant %s was taken over by another publisher before we recorded %s", job.variant_id, state)
-        return rows_changed(changed) == 1
+        if mine != 1:
+            log.warning("variant %s was taken over by another writer before we recorded %s", job.variant_id, state)
+            if job.parts:
+                self._record_anyway(job, "the post")
+        return mine == 1
 
-    def _outcome(self, job: _Job, state: VariantState, **kw: Any) -> Outcome:
+    def _outcome(self, job: _Job, state: VariantState, *, conflict: bool = False, **kw: Any) -> Outcome:
+        with job.lock:
+            parts = tuple(job.parts)
         return Outcome(
             job.variant_id,
             job.post_id,
@@ -483,66 +760,90 @@ class Publisher:
             job.handle,
             state.value,
             reconciled=job.reconcile,
+            parts=parts,
+            conflict=conflict,
             **kw,
         )
 
+    def _conflict_words(self, job: _Job) -> str:
+        with self.ctx.session() as s:
+            state = s.scalar(select(Variant.state).where(Variant.id == job.variant_id))
+        now = f"it is now {state.value.replace('_', ' ')}" if state is not None else "it was deleted"
+        live = " What went live was recorded." if job.parts else ""
+        return f"The post was changed elsewhere while it was being sent ({now}).{live} Check it on the Publishing page."
+
+    def _settle(self, job: _Job, state: VariantState, outcome: AttemptOutcome, error: str, **kw: Any) -> Outcome:
+        values = kw.pop("values", None)
+        if self._finish(job, state=state, outcome=outcome, error=error, values=values):
+            return self._outcome(job, state, error=error, **kw)
+        return self._outcome(job, state, error=self._conflict_words(job), conflict=True, **kw)
+
     def _published(self, job: _Job, published: Published) -> Outcome:
-        self._finish(
+        self._remember(job, published.parts)
+        with job.lock:
+            payload = [p.to_json() for p in job.parts]
+        return self._settle(
             job,
-            state=VariantState.PUBLISHED,
-            outcome=AttemptOutcome.ALREADY_PUBLISHED if published.already else AttemptOutcome.PUBLISHED,
+            S.PUBLISHED,
+            AttemptOutcome.ALREADY_PUBLISHED if published.already else AttemptOutcome.PUBLISHED,
+            "",
+            url=published.url,
             values={
                 "remote_id": published.remote_id,
                 "remote_url": published.url,
-                "remote_part_ids": list(published.part_ids or (published.remote_id,)),
+                "remote_parts": payload,
                 "published_at": self.clock(),
                 "next_attempt_at": None,
             },
         )
-        return self._outcome(job, VariantState.PUBLISHED, url=published.url)
+
+    def _partial_note(self, job: _Job, error: str) -> str:
+        with job.lock:
+            live = len(job.parts)
+        if not live:
+            return error
+        total = len(job.request.parts)
+        shown = "Part 1 is" if live == 1 else f"Parts 1–{live} are"
+        return f"{shown} live; part {live + 1} of {total} was not sent: {error}"
 
     def _retry(self, job: _Job, error: str, retry_after: float | None) -> Outcome:
         if job.attempt_no >= self.max_attempts:
             return self._fail(job, f"Gave up after {job.attempt_no} attempts. Last error: {error}")
-        if retry_after is not None:
-            delay = retry_after * (1.0 + 0.1 * self.rng())  # never earlier than the network asked
+        asked = retry_delay(retry_after)
+        if asked is not None:
+            delay = asked * (1.0 + 0.1 * self.rng())  # never earlier than the network asked
         else:
             delay = self._backoff(job.attempt_no)
         when = self.clock() + timedelta(seconds=max(1.0, delay))
-        self._finish(
-            job,
-            state=VariantState.RETRYING,
-            outcome=AttemptOutcome.RETRY,
-            error=error,
-            values={"next_attempt_at": when},
+        error = self._partial_note(job, error)
+        return self._settle(
+            job, S.RETRYING, AttemptOutcome.RETRY, error, next_attempt_at=when, values={"next_attempt_at": when}
         )
-        return self._outcome(job, VariantState.RETRYING, error=error, next_attempt_at=when)
 
     def _fail(self, job: _Job, error: str) -> Outcome:
-        self._finish(
-            job, state=VariantState.FAILED, outcome=AttemptOutcome.FAILED, error=error, values={"next_attempt_at": None}
-        )
-        return self._outcome(job, VariantState.FAILED, error=error)
+        state = S.PARTIALLY_LIVE if job.parts else S.FAILED
+        error = self._partial_note(job, error)
+        return self._settle(job, state, AttemptOutcome.FAILED, error, values={"next_attempt_at": None})
 
     def _needs_reconnect(self, job: _Job, error: str) -> Outcome:
-        message = f"Sign-in expired: reconnect {job.handle}. {error}".strip()
-        self._finish(
-            job,
-            state=VariantState.NEEDS_RECONNECT,
-            outcome=AttemptOutcome.AUTH,
-            error=message,
-            values={"next_attempt_at": None},
-        )
+        message = self._partial_note(job, f"Sign-in expired: reconnect {job.handle}. {error}".strip())
+        result = self._settle(job, S.NEEDS_RECONNECT, AttemptOutcome.AUTH, message, values={"next_attempt_at": None})
         with self.ctx.session() as s:
             s.execute(
-                update(Account)
+                Account.__table__.update()
                 .where(Account.id == job.account_id)
                 .values(status=AccountStatus.NEEDS_RECONNECT, status_detail=message)
-                .execution_options(synchronize_session=False)
             )
-        return self._outcome(job, VariantState.NEEDS_RECONNECT, error=message)
+        return result
 
 
 def _words(exc: ProviderError) -> str:
     """Our message plus the network's own words."""
     return str(exc)
+
+
+def _plain(exc: BaseException) -> str:
+    """An unexpected error in a sentence: its own message, never SQL or internals."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name

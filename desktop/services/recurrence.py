@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from desktop.services import transitions
 from desktop.services.posts import PostError, PostNotFound
 from desktop.store.models import Attachment, Post, Variant, VariantState, utcnow
 
@@ -178,20 +180,28 @@ class Deleted:
         if not self.published_kept:
             return ""
         return (
-            f"{self.published_kept} published post(s) were removed from Campaign Desk only; they stay on the network."
+            f"{self.published_kept} post(s) already public (in whole or in part) were removed from Campaign Desk "
+            "only; they stay on the network until you delete them there."
         )
 
 
 def _delete(s: Session, post_ids: list[int]) -> Deleted:
-    busy = s.scalar(select(func.count()).where(Variant.post_id.in_(post_ids), Variant.state == VariantState.PUBLISHING))
-    if busy:
+    posts = list(s.scalars(select(Post).where(Post.id.in_(post_ids)).options(selectinload(Post.variants))))
+    variants = [v for p in posts for v in p.variants]
+    if any(v.state in transitions.IN_FLIGHT for v in variants):
         raise PostError("It is being published right now; try again in a moment.")
-    live = s.scalar(select(func.count()).where(Variant.post_id.in_(post_ids), Variant.state == VariantState.PUBLISHED))
-    # ORM delete so the variants, attempts and attachments cascade on every database
-    for post in s.scalars(select(Post).where(Post.id.in_(post_ids))):
-        s.delete(post)
-    s.flush()
-    return Deleted(tuple(post_ids), int(live or 0))
+    live = sum(1 for v in variants if v.state == VariantState.PUBLISHED or v.remote_parts)
+    # ORM delete so the variants, attempts and attachments cascade on every database; each variant
+    # row is deleted only at the version read, so a claim landing in between makes this fail whole
+    try:
+        for post in posts:
+            s.delete(post)
+        s.flush()
+    except StaleDataError:
+        raise transitions.Conflict(
+            "It started publishing just now, so it was not deleted. Look again in a moment."
+        ) from None
+    return Deleted(tuple(post_ids), live)
 
 
 def delete_post(ctx: AppContext, post_id: int) -> Deleted:

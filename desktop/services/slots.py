@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
+from desktop.services import transitions
 from desktop.store.models import Account, Post, QueueSlot, Variant, VariantState, utcnow
 
 if TYPE_CHECKING:
@@ -230,12 +231,8 @@ def _reassign(ctx: AppContext, account_id: int, now: datetime, order: random.Ran
             order.shuffle(queued)
         result = []
         for (variant_id, post_id, _old), at in zip(queued, times, strict=True):
-            s.execute(
-                update(Variant)
-                .where(Variant.id == variant_id, Variant.state == VariantState.SCHEDULED)
-                .values(scheduled_at=at)
-                .execution_options(synchronize_session=False)
-            )
+            if not transitions.move(s, variant_id, expected=(VariantState.SCHEDULED,), values={"scheduled_at": at}):
+                continue  # claimed by a publisher in the meantime: it keeps its time
             result.append(QueuedVariant(variant_id, post_id, account_id, at))
         return sorted(result, key=lambda q: q.at)
 

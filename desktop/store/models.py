@@ -87,6 +87,12 @@ class VariantState(enum.StrEnum):
     FAILED = "failed"
     NEEDS_RECONNECT = "needs_reconnect"
     CANCELLED = "cancelled"
+    #: Some thread parts are public, the rest failed: retry resumes after the last live part.
+    PARTIALLY_LIVE = "partially_live"
+    #: Interrupted mid-publish where the network cannot be asked: the user checks the network.
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    #: Saved by a CSV import still in progress: invisible to the publisher until released.
+    IMPORTING = "importing"
 
 
 class AttemptOutcome(enum.StrEnum):
@@ -166,6 +172,10 @@ class Post(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     #: Posts made from one recurrence ("every Monday 09:00 until …") share a series id.
     series_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    #: A reply posted under the post (the thread's last part) on networks with threads.
+    first_comment: Mapped[str] = mapped_column(Text, default="")
+    #: The CSV import that saved this post, while that import is still running (else None).
+    import_job: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -210,13 +220,20 @@ class Variant(Base):
     claimed_by: Mapped[str] = mapped_column(String(120), default="")
     remote_id: Mapped[str] = mapped_column(String(500), default="")
     remote_url: Mapped[str] = mapped_column(String(1000), default="")
-    remote_part_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Every live part, in order: ``[{"index": 0, "remote_id": "…", "url": "…"}]``, each saved the
+    #: moment the network returned it.
+    remote_parts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
     #: When the user was last told about this variant's failure (one notification per failure).
     notified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Bumped by every write (ORM flushes check it; desktop.services.transitions bumps it), so a
+    #: write based on a stale read fails instead of overwriting a publisher's claim.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     post: Mapped[Post] = relationship(back_populates="variants")
     account: Mapped[Account] = relationship(back_populates="variants")

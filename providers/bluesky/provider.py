@@ -23,6 +23,7 @@ from providers.base import (
     Connection,
     Limits,
     MediaItem,
+    PartCallback,
     PostMetrics,
     PostPart,
     PostRequest,
@@ -31,6 +32,7 @@ from providers.base import (
     ProviderError,
     ProviderInfo,
     Published,
+    PublishedPart,
     Rejected,
     Transient,
     count_graphemes,
@@ -118,6 +120,11 @@ class BlueskyProvider(Provider):
             max_media=4,
             max_parts=25,
             media_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
+            # app.bsky.embed.images: at most 4 images, each blob maxSize 1000000 bytes
+            # (github.com/bluesky-social/atproto lexicons/app/bsky/embed/images.json); the lexicon
+            # sets no pixel cap (the app downsizes to 2000 px, the AppView re-encodes). Video
+            # (app.bsky.embed.video: 100 MB, 3 minutes since March 2025) is not sent by this
+            # provider yet, so it is not in media_types and has no limits here.
             max_image_bytes=1_000_000,
             max_video_bytes=0,
             max_alt_chars=2000,
@@ -272,24 +279,40 @@ class BlueskyProvider(Provider):
 
     # --- publishing ----------------------------------------------------------------------
 
-    def publish(self, conn: Connection, post: PostRequest, idempotency_key: str) -> Published:
+    def publish(
+        self,
+        conn: Connection,
+        post: PostRequest,
+        idempotency_key: str,
+        *,
+        done: Sequence[PublishedPart] = (),
+        on_part: PartCallback | None = None,
+    ) -> Published:
         """Each part is written under its own derived record key, replying to the first (root)
         and the previous (parent) part. A part whose key already holds a record is not
-        written again: that is what makes retries safe."""
+        written again: that is what makes retries safe (``done`` parts are read back the same
+        way, for the reply references the next part needs)."""
         if not post.parts:
             raise Rejected("The post is empty.")
         refs: list[tuple[str, str]] = []
+        made: list[PublishedPart] = []
         created_any = False
         for i, part in enumerate(post.parts):
             rkey = derive_rkey(idempotency_key, i)
-            ref = self._existing_post(conn, rkey)
-            if ref is None:
-                record = self._record(conn, post, part, i, refs)
-                ref = self._create(conn, rkey, record)
-                created_any = True
+            try:
+                ref = self._existing_post(conn, rkey)
+                if ref is None:
+                    record = self._record(conn, post, part, i, refs)
+                    ref = self._create(conn, rkey, record)
+                    created_any = True
+            except ProviderError as exc:
+                exc.parts = tuple(made)
+                raise
             refs.append(ref)
-        uris = tuple(uri for uri, _ in refs)
-        return Published(remote_id=uris[0], url=self._url(conn, uris[0]), part_ids=uris, already=not created_any)
+            made.append(PublishedPart(i, ref[0], self._url(conn, ref[0])))
+            if on_part is not None and i >= len(done):
+                on_part(made[-1])
+        return Published.from_parts(made, already=not created_any)
 
     def _create(self, conn: Connection, rkey: str, record: dict[str, Any]) -> tuple[str, str]:
         body = {"repo": conn.remote_id, "collection": POST, "rkey": rkey, "record": record}
@@ -370,18 +393,28 @@ class BlueskyProvider(Provider):
             image["aspectRatio"] = {"width": size[0], "height": size[1]}
         return image
 
-    def find_published(self, conn: Connection, idempotency_key: str, text: str, since: datetime) -> Published | None:
-        """The record under this key's derived record key (and the thread parts after it)."""
-        first = self._existing_post(conn, derive_rkey(idempotency_key, 0))
-        if first is None:
-            return None
-        uris = [first[0]]
-        for i in range(1, self.info.limits.max_parts):
+    def find_published(
+        self,
+        conn: Connection,
+        idempotency_key: str,
+        text: str | Sequence[str],
+        since: datetime,
+        *,
+        done: Sequence[PublishedPart] = (),
+    ) -> Published | None:
+        """The records under this key's derived record keys, part after part, while they exist."""
+        # a plain text: look for as many parts as a thread may have
+        wanted = self.info.limits.max_parts if isinstance(text, str) else max(1, len(text))
+        uris: list[str] = []
+        for i in range(wanted):
             ref = self._existing_post(conn, derive_rkey(idempotency_key, i))
             if ref is None:
                 break
             uris.append(ref[0])
-        return Published(remote_id=uris[0], url=self._url(conn, uris[0]), part_ids=tuple(uris), already=True)
+        if not uris:
+            return None
+        parts = [PublishedPart(i, u, self._url(conn, u)) for i, u in enumerate(uris)]
+        return Published.from_parts(parts, already=True)
 
     def delete(self, conn: Connection, remote_id: str) -> None:
         try:

@@ -57,25 +57,29 @@ def test_attempt_is_committed_before_the_http_call(
     ctx: AppContext, masto: MastodonAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     row = _schedule_now(ctx, masto.id, "recorded first")
-    seen: list[tuple[str, str]] = []
+    # (state, attempt outcome, attempt key, variant key, key sent) as seen from another connection at
+    # the moment of the HTTP call. The spy only records: the publisher runs it on a worker thread
+    # and turns any exception there into a retry, so the assertions belong here, after the pass.
+    seen: list[tuple[str, str, str, str, str]] = []
     from providers.mastodon import MastodonProvider
 
     original = MastodonProvider.publish
 
-    def spy(self, conn, post, key):  # type: ignore[no-untyped-def]
-        # a separate connection sees the claim and the pending attempt already committed
+    def spy(self, conn, post, key, **kw):  # type: ignore[no-untyped-def]
         other = AppContext.open(ctx.data_dir)
         with other.session() as s:
             v = s.get(Variant, row.variants[0].id)
             attempt = s.scalars(select(PublishAttempt)).one()
-            seen.append((v.state.value, attempt.outcome.value))
-            assert attempt.idempotency_key == key == v.idempotency_key
+            seen.append((v.state.value, attempt.outcome.value, attempt.idempotency_key, v.idempotency_key, key))
         other.close()
-        return original(self, conn, post, key)
+        return original(self, conn, post, key, **kw)
 
     monkeypatch.setattr(MastodonProvider, "publish", spy)
-    Publisher(ctx).run_once()
-    assert seen == [("publishing", "pending")]
+    report = Publisher(ctx).run_once()
+    assert [o.state for o in report.outcomes] == ["published"]
+    ((state, outcome, attempt_key, variant_key, sent_key),) = seen
+    assert (state, outcome) == ("publishing", "pending")
+    assert attempt_key == variant_key == sent_key
 
 
 def test_two_publishers_racing_publish_each_variant_once(ctx: AppContext, masto: MastodonAccount) -> None:
@@ -283,8 +287,8 @@ CRASHER = textwrap.dedent(
 
     original = MastodonProvider.publish
 
-    def publish_then_die(self, conn, post, key):
-        original(self, conn, post, key)  # the status now exists on the server...
+    def publish_then_die(self, conn, post, key, **kw):
+        original(self, conn, post, key, **kw)  # the status now exists on the server...
         os._exit(137)                    # ...and we die before recording it
 
     MastodonProvider.publish = publish_then_die
