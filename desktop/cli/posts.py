@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from desktop.cli.context import open_context
 from desktop.cli.output import EXIT_FAILED, EXIT_OK, CommandFailed, UsageError, emit_json, say, table
-from desktop.cli.timeparse import parse_day, parse_when
+from desktop.cli.timeparse import parse_day, parse_day_end, parse_when
 from desktop.services import posts as svc
 from desktop.services.accounts import AccountNotFound
 from desktop.services.media import MediaError
 from desktop.services.posts import MediaSpec, PostRow, TargetCheck
+from desktop.services.zones import format_local
 from desktop.store.models import VariantState
 from providers.registry import UnknownNetwork
 
@@ -98,7 +98,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     ls.add_argument("--campaign", metavar="NAME")
     ls.add_argument("--from", dest="start", type=parse_day, metavar="DATE")
-    ls.add_argument("--to", dest="end", metavar="DATE", help="inclusive when a plain date")
+    ls.add_argument("--to", dest="end", type=parse_day_end, metavar="DATE", help="inclusive when a plain date")
     ls.set_defaults(handler=run_list)
     for name, helptext in (
         ("cancel", "cancel what has not gone out yet"),
@@ -122,7 +122,7 @@ def _describe(row: PostRow) -> str:
     lines = [f"Post #{row.id}: {row.status}" + (f" (campaign {row.campaign})" if row.campaign else "")]
     for v in row.variants:
         when = v.published_at or v.scheduled_at
-        stamp = when.astimezone().strftime("%Y-%m-%d %H:%M %Z") if when else "no time"
+        stamp = format_local(when, "%Y-%m-%d %H:%M %Z") if when else "no time"
         extra = f" {v.url}" if v.url else (f" — {v.error}" if v.error else "")
         lines.append(f"  variant #{v.id} → {v.network} {v.handle}: {v.state}, {stamp}{extra}")
     return "\n".join(lines)
@@ -162,19 +162,9 @@ def run_schedule(args: argparse.Namespace, data_dir: str | None, as_json: bool) 
 
 
 def run_list(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
-    end = None
-    if args.end:
-        try:
-            end = parse_day(args.end)
-            date.fromisoformat(args.end)
-            end += timedelta(days=1)  # a plain date is inclusive
-        except ValueError:
-            pass
-        except argparse.ArgumentTypeError as exc:
-            raise UsageError(f"--to: {exc}") from exc
     with open_context(data_dir) as ctx:
         try:
-            rows = svc.list_posts(ctx, state=args.state, campaign=args.campaign, start=args.start, end=end)
+            rows = svc.list_posts(ctx, state=args.state, campaign=args.campaign, start=args.start, end=args.end)
         except svc.PostError as exc:
             raise CommandFailed(str(exc)) from exc
     if as_json:
@@ -193,7 +183,7 @@ def run_list(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> i
                         v.id,
                         f"{v.network} {v.handle}",
                         v.state,
-                        when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "",
+                        format_local(when),
                         (v.text[:40] + "…") if len(v.text) > 40 else v.text,
                     )
                 )

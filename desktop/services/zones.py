@@ -7,7 +7,7 @@ which recurrences and "local" times typed in the CLI or a CSV are read in.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +16,11 @@ from desktop.services import app_settings
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
+
+# How far ahead a post may be scheduled (and how far back a time typed for one may lie).
+# Beyond it a time is a typo, and near year 9999 shifting it into a zone overflows.
+HORIZON_YEARS = 10
+HORIZON = timedelta(days=round(365.25 * HORIZON_YEARS))
 
 
 def _valid(name: str) -> bool:
@@ -52,3 +57,27 @@ def user_zone(ctx: AppContext) -> ZoneInfo:
 def iso_utc(value: datetime | None) -> str | None:
     """``2026-12-01T08:30:00Z`` — the one way times appear in ``--json`` output."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def within_horizon(value: datetime, *, now: datetime | None = None, past: timedelta | None = HORIZON) -> bool:
+    """Whether ``value`` lies no more than :data:`HORIZON` ahead of ``now`` (and, unless ``past``
+    is None, no more than ``past`` behind it)."""
+    current = now or datetime.now(UTC)
+    if value - current > HORIZON:
+        return False
+    return past is None or current - value <= past
+
+
+def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: tzinfo | None = None) -> str:
+    """``value`` in ``zone`` (default: the system's), formatted; "" for None.
+
+    Never raises for a stored extreme (e.g. 9999-12-31 23:59 UTC seen from east of UTC, which
+    would overflow the year): such a time is shown in UTC, marked as such.
+    """
+    if value is None:
+        return ""
+    try:
+        return value.astimezone(zone).strftime(fmt)
+    except (OverflowError, ValueError, OSError):
+        utc = value if value.tzinfo is None else value.astimezone(UTC)
+        return utc.replace(tzinfo=None).strftime(fmt.replace("%Z", "").replace("%z", "").rstrip()) + " UTC"
