@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -31,8 +32,13 @@ class InsecureURL(ProviderError):
 
 
 def is_loopback_host(host: str) -> bool:
+    """This computer only: ``localhost`` itself, 127.0.0.0/8 or ::1.
+
+    Not ``*.localhost``: RFC 6761 asks resolvers to keep those local, but not every resolver,
+    proxy or hosts file does, so such a name may reach another machine in clear text.
+    """
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -88,28 +94,44 @@ def make_client(base_url: str = "", *, timeout: httpx.Timeout | float | None = N
 
 # --- reading responses ------------------------------------------------------------------------
 
+MAX_RETRY_AFTER = 24 * 60 * 60.0  # seconds: a longer wait is treated as a day, then asked again
+
+
+def _wait(seconds: float) -> float | None:
+    """A finite wait in [0, MAX_RETRY_AFTER]; None for NaN (no usable answer)."""
+    if math.isnan(seconds):
+        return None
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
+
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date.
+
+    Always finite, never negative, and capped at :data:`MAX_RETRY_AFTER` (24 hours), so a
+    caller can add it to a datetime safely: "inf", "1e12" or a date in year 9999 mean 24 h;
+    a negative number or a date already past means 0. None when the value is missing, "nan"
+    or not a number or date at all.
+    """
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        return _wait(float(value))
     except ValueError:
         pass
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     current = now if now is not None else time.time()
-    return max(0.0, when.timestamp() - current)
+    return _wait(when.timestamp() - current)
 
 
 def _parse_reset(value: str, now: float) -> float | None:
-    """A rate-limit reset: epoch seconds, delta seconds, or an ISO 8601 time (Mastodon)."""
+    """A rate-limit reset: epoch seconds, delta seconds, or an ISO 8601 time (Mastodon); the
+    wait it means, finite and capped like :func:`parse_retry_after`."""
     value = value.strip()
     try:
         number = float(value)
@@ -120,16 +142,17 @@ def _parse_reset(value: str, now: float) -> float | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        return max(0.0, when.timestamp() - now)
+        return _wait(when.timestamp() - now)
     # Large numbers are epoch timestamps (X-RateLimit-Reset, Bluesky RateLimit-Reset);
     # small ones are delta seconds (IETF RateLimit-Reset draft).
     if number > 1_000_000_000:
-        return max(0.0, number - now)
-    return max(0.0, number)
+        return _wait(number - now)
+    return _wait(number)
 
 
 def retry_after_from(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait, from ``Retry-After`` or the rate-limit reset headers."""
+    """Seconds to wait, from ``Retry-After`` or the rate-limit reset headers: finite, never
+    negative, at most :data:`MAX_RETRY_AFTER` (24 h); None when no header says."""
     current = now if now is not None else time.time()
     seconds = parse_retry_after(headers.get("retry-after"), now=current)
     if seconds is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 
 from providers.base import AuthExpired, RateLimited, Rejected, Transient
 from providers.http import (
+    MAX_RETRY_AFTER,
     USER_AGENT,
     InsecureURL,
     check_url,
@@ -38,7 +40,8 @@ NOW = 1_800_000_000.0  # a fixed "now" (2027-01-15T08:00:00Z)
         ("  https://example.com/path/  ", "https://example.com/path"),
         ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
         ("http://localhost:8080/", "http://localhost:8080"),
-        ("http://pds.localhost", "http://pds.localhost"),
+        ("http://LOCALHOST:8080", "http://LOCALHOST:8080"),
+        ("http://127.0.0.1", "http://127.0.0.1"),
         ("http://[::1]:2583", "http://[::1]:2583"),
         ("http://127.8.9.10", "http://127.8.9.10"),
     ],
@@ -54,6 +57,11 @@ def test_check_url_accepts(url: str, expected: str) -> None:
         "http://192.168.1.10",
         "http://10.0.0.1:3000",
         "http://localhost.example.com",
+        "http://pds.localhost",  # *.localhost may resolve off this machine: https only
+        "http://a.b.localhost:2583",
+        "http://localhost.",
+        "http://0.0.0.0:8080",
+        "http://128.0.0.1",
         "http://[2001:db8::1]",
         "ftp://example.com",
         "https://",
@@ -94,6 +102,20 @@ def test_client_sends_our_user_agent() -> None:
         ("soon", None),
         ("", None),
         (None, None),
+        # finite, never negative, capped at 24 h: safe to add to a datetime
+        ("inf", 86400.0),
+        ("Infinity", 86400.0),
+        ("-inf", 0.0),
+        ("nan", None),
+        ("1e12", 86400.0),
+        ("9" * 400, 86400.0),  # float() of this is inf
+        ("86401", 86400.0),
+        ("3600", 3600.0),
+        ("1.5", 1.5),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 86400.0),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", 0.0),
+        ("Sun, 06 Nov 1994 08:49:37", 0.0),  # no zone: read as GMT
+        ("Mon, 32 Foo 2027 99:99:99 GMT", None),
     ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
@@ -118,6 +140,13 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
         ({"X-RateLimit-Reset": "2020-01-01T00:00:00Z"}, 0.0),  # already passed
         ({"X-RateLimit-Reset": "not a time"}, None),
         ({}, None),
+        ({"Retry-After": "inf"}, 86400.0),
+        ({"Retry-After": "1e12"}, 86400.0),
+        ({"Retry-After": "nan", "RateLimit-Reset": "12"}, 12.0),  # no usable Retry-After: the next header
+        ({"X-RateLimit-Reset": "9999-12-31T23:59:59Z"}, 86400.0),
+        ({"RateLimit-Reset": "inf"}, 86400.0),
+        ({"RateLimit-Reset": "nan"}, None),
+        ({"X-RateLimit-Reset": str(int(NOW) + 10 * 86400)}, 86400.0),
     ],
 )
 def test_retry_after_from(headers: dict[str, str], expected: float | None) -> None:
@@ -223,3 +252,19 @@ def test_read_timeout_is_transient(silent_server: int) -> None:
         send(client, "GET", "/api/v1/instance", network="Net")
     assert "did not answer in time" in str(caught.value)
     assert caught.value.network_message == "ReadTimeout"
+
+
+def test_retry_after_is_always_safe_to_add_to_a_datetime() -> None:
+    from datetime import timedelta
+
+    for value in ("inf", "1e12", "1e308", "Fri, 31 Dec 9999 23:59:59 GMT", "999999999999999999999"):
+        seconds = parse_retry_after(value, now=NOW)
+        assert seconds is not None and math.isfinite(seconds) and 0 <= seconds <= MAX_RETRY_AFTER
+        assert datetime.now(UTC) + timedelta(seconds=seconds) > datetime.now(UTC)
+
+
+def test_rate_limited_with_an_infinite_retry_after_carries_the_cap() -> None:
+    response = httpx.Response(429, headers={"Retry-After": "inf"})
+    with pytest.raises(RateLimited) as caught:
+        raise_for_status(response, network="Mastodon")
+    assert caught.value.retry_after == MAX_RETRY_AFTER
