@@ -1,21 +1,40 @@
-"""What a media file is, read from its first bytes: MIME type and pixel size (no Pillow)."""
+"""What a media file is, read from its content only: MIME type, pixel size and, for video,
+duration (no Pillow, no ffprobe).
+
+The file name is never consulted: an executable renamed ``.png`` is "not a supported image or
+video", and a real PNG named ``.jpg`` is a PNG. MP4/MOV durations and sizes come from the
+``moov`` box (``mvhd``, ``tkhd``), wherever it sits in the file; WebM ones from the EBML
+``Info`` and ``Tracks`` elements near the start.
+"""
 
 from __future__ import annotations
 
-import mimetypes
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+#: What :func:`sniff_mime` answers for content it does not recognise.
+UNKNOWN = "application/octet-stream"
 
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
     (b"\xff\xd8\xff", 0, "image/jpeg"),
     (b"GIF87a", 0, "image/gif"),
     (b"GIF89a", 0, "image/gif"),
-    (b"ftypavif", 4, "image/avif"),
-    (b"ftypheic", 4, "image/heic"),
-    (b"ftypqt  ", 4, "video/quicktime"),
 )
+#: ISO base media file brands (the ``ftyp`` box's major brand) that are not plain MP4 video.
+_BRANDS = {
+    b"avif": "image/avif",
+    b"avis": "image/avif",
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"mif1": "image/heic",
+    b"qt  ": "video/quicktime",
+}
+#: How far into a file the headers are looked for (JPEG frame headers can follow a big EXIF block).
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -24,21 +43,30 @@ class MediaInfo:
     size: int
     width: int | None = None
     height: int | None = None
+    duration: float | None = None  # seconds, for video
+
+    @property
+    def known(self) -> bool:
+        """The content is an image or video format we recognise."""
+        return self.mime != UNKNOWN
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime.startswith("video/")
 
 
-def sniff_mime(head: bytes, name: str = "") -> str:
-    """The MIME type from the file's magic bytes, else from its name, else octet-stream."""
+def sniff_mime(head: bytes) -> str:
+    """The MIME type from the file's first bytes, else :data:`UNKNOWN`."""
     for magic, offset, mime in _SIGNATURES:
         if head[offset : offset + len(magic)] == magic:
             return mime
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
     if head[4:8] == b"ftyp":
-        return "video/mp4"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return _BRANDS.get(head[8:12], "video/mp4")
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: Matroska or WebM
         return "video/webm"
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
+    return UNKNOWN
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -92,12 +120,151 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# --- MP4 / QuickTime ---------------------------------------------------------------------------
+
+
+def _boxes(fh: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, box end) of each box between ``start`` and ``end``."""
+    pos = start
+    while pos + 8 <= end:
+        fh.seek(pos)
+        header = fh.read(8)
+        if len(header) < 8:
+            return
+        size, kind = struct.unpack(">I4s", header)
+        payload = pos + 8
+        if size == 1:  # 64-bit size follows
+            large = fh.read(8)
+            if len(large) < 8:
+                return
+            (size,) = struct.unpack(">Q", large)
+            payload += 8
+        elif size == 0:  # to the end of the enclosing box
+            size = end - pos
+        if size < payload - pos or pos + size > end:
+            return  # damaged: stop rather than guess
+        yield kind, payload, pos + size
+        pos += size
+
+
+def _mp4_info(fh: BinaryIO, file_size: int) -> tuple[float | None, tuple[int, int] | None]:
+    """(duration in seconds, largest track's pixel size) from the ``moov`` box."""
+    duration: float | None = None
+    dims: tuple[int, int] | None = None
+    for kind, payload, end in _boxes(fh, 0, file_size):
+        if kind != b"moov":
+            continue
+        for sub, sub_payload, sub_end in _boxes(fh, payload, end):
+            if sub == b"mvhd":
+                fh.seek(sub_payload)
+                body = fh.read(min(32, sub_end - sub_payload))
+                if body[:1] == b"\x01" and len(body) >= 32:
+                    scale, units = struct.unpack(">IQ", body[20:32])
+                elif len(body) >= 20:
+                    scale, units = struct.unpack(">II", body[12:20])
+                else:
+                    continue
+                if scale:
+                    duration = units / scale
+            elif sub == b"trak":
+                for box, box_payload, box_end in _boxes(fh, sub_payload, sub_end):
+                    if box != b"tkhd":
+                        continue
+                    fh.seek(box_payload)
+                    body = fh.read(box_end - box_payload)
+                    if len(body) >= 8:  # width and height are the last 8 bytes, 16.16 fixed point
+                        w, h = struct.unpack(">II", body[-8:])
+                        w, h = w >> 16, h >> 16
+                        if w and h and (dims is None or w * h > dims[0] * dims[1]):
+                            dims = (w, h)
+        break
+    return duration, dims
+
+
+# --- WebM / Matroska (EBML) --------------------------------------------------------------------
+
+_SEGMENT, _INFO, _TRACKS, _TRACK_ENTRY, _VIDEO = 0x18538067, 0x1549A966, 0x1654AE6B, 0xAE, 0xE0
+_TIMECODE_SCALE, _DURATION, _PIXEL_WIDTH, _PIXEL_HEIGHT = 0x2AD7B1, 0x4489, 0xB0, 0xBA
+
+
+def _vint(data: bytes, i: int, *, keep_marker: bool) -> tuple[int, int] | None:
+    if i >= len(data) or data[i] == 0:
+        return None
+    first = data[i]
+    length = 8 - first.bit_length() + 1
+    if i + length > len(data):
+        return None
+    value = first if keep_marker else first & ((1 << (8 - length)) - 1)
+    for b in data[i + 1 : i + length]:
+        value = (value << 8) | b
+    return value, i + length
+
+
+def _elements(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(id, payload start, payload end) of each EBML element in ``data[start:end]``."""
+    i = start
+    while i < end:
+        ident = _vint(data, i, keep_marker=True)
+        if ident is None:
+            return
+        size = _vint(data, ident[1], keep_marker=False)
+        if size is None:
+            return
+        payload = size[1]
+        length = size[0]
+        unknown = length == (1 << (7 * (payload - ident[1]))) - 1  # "unknown size": runs to the end
+        stop = end if unknown else min(end, payload + length)
+        yield ident[0], payload, stop
+        i = stop
+
+
+def _webm_info(head: bytes) -> tuple[float | None, tuple[int, int] | None]:
+    scale, raw_duration = 1_000_000, None
+    dims: tuple[int, int] | None = None
+    for top, payload, end in _elements(head, 0, len(head)):
+        if top != _SEGMENT:
+            continue
+        for kind, p, e in _elements(head, payload, end):
+            if kind == _INFO:
+                for field, fp, fe in _elements(head, p, e):
+                    if field == _TIMECODE_SCALE and fe > fp:
+                        scale = int.from_bytes(head[fp:fe], "big")
+                    elif field == _DURATION and fe - fp in (4, 8):
+                        (raw_duration,) = struct.unpack(">f" if fe - fp == 4 else ">d", head[fp:fe])
+            elif kind == _TRACKS:
+                for entry, ep, ee in _elements(head, p, e):
+                    if entry != _TRACK_ENTRY:
+                        continue
+                    for sub, sp, se in _elements(head, ep, ee):
+                        if sub != _VIDEO:
+                            continue
+                        pixel = {f: int.from_bytes(head[fp:fe], "big") for f, fp, fe in _elements(head, sp, se)}
+                        w, h = pixel.get(_PIXEL_WIDTH, 0), pixel.get(_PIXEL_HEIGHT, 0)
+                        if w and h:
+                            dims = (w, h)
+        break
+    duration = raw_duration * scale / 1e9 if raw_duration is not None else None
+    return duration, dims
+
+
 def read_media_info(path: Path) -> MediaInfo:
-    """MIME type, byte size and (for images) pixel size of a file."""
+    """MIME type (from the content), byte size, pixel size and (video) duration of a file."""
+    size = path.stat().st_size
     with path.open("rb") as fh:
-        head = fh.read(64 * 1024)  # JPEG frame headers can sit after large EXIF blocks
-    mime = sniff_mime(head, path.name)
-    dims = image_size(head) if mime.startswith("image/") else None
+        head = fh.read(HEAD_BYTES)
+        mime = sniff_mime(head)
+        duration: float | None = None
+        dims: tuple[int, int] | None = None
+        if mime.startswith("image/"):
+            dims = image_size(head)
+        elif mime in ("video/mp4", "video/quicktime"):
+            duration, dims = _mp4_info(fh, size)
+        elif mime == "video/webm":
+            duration, dims = _webm_info(head)
     return MediaInfo(
-        mime=mime, size=path.stat().st_size, width=dims[0] if dims else None, height=dims[1] if dims else None
+        mime=mime,
+        size=size,
+        width=dims[0] if dims else None,
+        height=dims[1] if dims else None,
+        duration=duration,
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from desktop.store.models import Media
 from desktop.store.paths import media_dir
 from providers.base import MediaItem
-from providers.media_info import read_media_info
+from providers.media_info import MediaInfo, read_media_info
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -51,16 +51,39 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+SUPPORTED = "PNG, JPEG, GIF, WebP, AVIF, HEIC, MP4, MOV or WebM"
+
+
+def inspect_media(path: Path) -> MediaInfo:
+    """What ``path`` holds, judged by its content alone: refused with :class:`MediaError` when it
+    is missing, empty or not an image or video we recognise (whatever its name says)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise MediaError(f"Media file not found: {path}")
+    try:
+        info = read_media_info(path)
+    except OSError as exc:
+        raise MediaError(f"Cannot read {path.name}: {exc.strerror or exc}") from None
+    if info.size == 0:
+        raise MediaError(f"{path.name} is empty (0 bytes).")
+    if not info.known:
+        raise MediaError(
+            f"{path.name} is not a supported image or video: its content is not {SUPPORTED}, whatever its name says."
+        )
+    return info
+
+
 def store_media(ctx: AppContext, session: Session, source: Path, alt_text: str = "") -> StoredMedia:
-    """Copy ``source`` into the data dir (once per content) and return its row, in ``session``."""
+    """Copy ``source`` into the data dir (once per content) and return its row, in ``session``.
+
+    The content is checked first (:func:`inspect_media`): a file that fails is never copied.
+    The network's own limits are for ``validate``, which callers run before storing."""
     source = Path(source).expanduser()
-    if not source.is_file():
-        raise MediaError(f"Media file not found: {source}")
-    info = read_media_info(source)
+    info = inspect_media(source)
     sha = _sha256(source)
     row = session.scalar(select(Media).where(Media.sha256 == sha))
     if row is None:
-        ext = mimetypes.guess_extension(info.mime) or source.suffix.lower() or ""
+        ext = mimetypes.guess_extension(info.mime) or ""  # from the content, never the name
         relative = Path("media") / sha[:2] / f"{sha}{ext}"
         target = ctx.data_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,12 +113,11 @@ def stored(ctx: AppContext, row: Media) -> StoredMedia:
 
 
 def describe_media(path: Path, alt_text: str = "") -> MediaItem:
-    """A MediaItem for a file not (yet) in the store, e.g. for ``check``."""
+    """A MediaItem for a file not (yet) in the store, e.g. for ``check``; refused like
+    :func:`inspect_media` when the content is empty or unrecognised."""
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise MediaError(f"Media file not found: {path}")
-    info = read_media_info(path)
+    info = inspect_media(path)
     return MediaItem(path, info.mime, alt_text, info.size, info.width, info.height)
 
 
-__all__ = ["MediaError", "StoredMedia", "describe_media", "media_dir", "store_media", "stored"]
+__all__ = ["MediaError", "StoredMedia", "describe_media", "inspect_media", "media_dir", "store_media", "stored"]
