@@ -149,6 +149,9 @@ class ComposeDoc:
     post_id: int | None = None
     status: str = "draft"  # of the stored post, when editing one
     locked: frozenset[int] = frozenset()  # accounts whose variant is already live
+    #: Each stored variant's version when this document last read or saved it: a save finding
+    #: another is refused (the publisher, or another window, changed it in between).
+    versions: dict[int, int] = field(default_factory=dict)
 
     def parts_for(self, account_id: int) -> list[str]:
         o = self.overrides.get(account_id)
@@ -184,6 +187,7 @@ class ComposeDoc:
             "post_id": self.post_id,
             "status": self.status,
             "locked": sorted(self.locked),
+            "versions": {str(k): v for k, v in self.versions.items()},
         }
 
     @classmethod
@@ -207,6 +211,7 @@ class ComposeDoc:
             post_id=data.get("post_id"),
             status=data.get("status", "draft"),
             locked=frozenset(int(a) for a in data.get("locked", [])),
+            versions={int(k): int(v) for k, v in (data.get("versions") or {}).items()},
         )
 
 
@@ -396,6 +401,7 @@ def save_draft(ctx: AppContext, doc: ComposeDoc) -> int:
                 v.state = VariantState.DRAFT
                 v.scheduled_at = doc.at
         s.flush()
+        doc.versions = {v.account_id: v.version for v in post.variants}
         return post.id
 
 
@@ -416,6 +422,7 @@ def schedule(ctx: AppContext, doc: ComposeDoc, when: When, *, clock: datetime | 
         variants = [v for v in post.variants if v.state in EDITABLE and v.state != VariantState.CANCELLED]
         schedule_variants(ctx, s, post, variants, replace(when, draft=False), current=current)
         s.flush()
+        doc.versions = {v.account_id: v.version for v in post.variants}
         return post.id
 
 
@@ -443,6 +450,10 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
     missing = set(doc.account_ids) - set(accounts)
     if missing:
         raise PostError(f"Account(s) {sorted(missing)} no longer exist.")
+    for v in post.variants:
+        read = doc.versions.get(v.account_id)
+        if read is not None and v.version != read:
+            raise Conflict(CHANGED_ELSEWHERE)
     # A variant with live parts keeps what it was published with.
     for v in post.variants:
         if (v.state in LOCKED or v.remote_parts) and v.text is None:
@@ -563,6 +574,7 @@ def load_post(ctx: AppContext, post_id: int) -> ComposeDoc:
             if doc.at is None and v.scheduled_at is not None and v.state not in LOCKED:
                 doc.at = v.scheduled_at
         doc.locked = frozenset(locked)
+        doc.versions = {v.account_id: v.version for v in post.variants}
         return doc
 
 

@@ -345,10 +345,14 @@ def test_delete(status: int, error: type[Exception] | None) -> None:
     body = {"error": "Record not found"} if status == 404 else status_with("1", text="Hello world")
     server = Server().on("DELETE", "/api/v1/statuses/1", ok(body, status=status))
     if error is None:
-        server.provider().delete(CONN, "1")
+        assert server.provider().delete(CONN, "1") is None  # 200 deleted, 404 already gone: both fine
     else:
         with pytest.raises(error):
             server.provider().delete(CONN, "1")
+    # exactly one authenticated DELETE of that status reached the server, in every case
+    (sent,) = server.requests
+    assert (sent.method, sent.url.path) == ("DELETE", "/api/v1/statuses/1")
+    assert sent.headers["Authorization"] == f"Bearer {CONN.secrets['access_token']}"
 
 
 def test_find_published_pages_back_to_since_and_stops() -> None:

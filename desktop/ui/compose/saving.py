@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings, QTimer
 from desktop.services import compose
 from desktop.services.compose import ComposeDoc, When
 from desktop.services.posts import PostError, PostRejected
+from desktop.services.transitions import Conflict
 
 if TYPE_CHECKING:
     from desktop.ui.compose.composer import Composer
@@ -52,6 +53,8 @@ class SaveOps:
             self._saving = False
             if self.doc.post_id is None and doc.post_id is None:
                 self.doc.post_id = post_id
+            if self.doc.post_id == post_id:
+                self.doc.versions = dict(doc.versions)  # what this save wrote: the next save builds on it
             settings = QSettings()
             settings.setValue(DRAFT_KEY, post_id)
             if not self._autosave_timer.isActive():
@@ -176,7 +179,7 @@ class SaveOps:
 
         def failed(exc: Exception) -> None:
             self._saving = False
-            if isinstance(exc, PostRejected | PostError):
+            if isinstance(exc, PostRejected | PostError | Conflict):
                 self.show_notice(f"Not scheduled — {exc}")
             else:
                 self.show_notice(f"Something went wrong while scheduling: {exc}")

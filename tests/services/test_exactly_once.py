@@ -1,0 +1,373 @@
+"""Exactly once, part by part: the audit's findings, each reproduced against the loopback Mastodon
+server with a fault-injecting transport and a fake clock (tests/faults.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from desktop.services import compose, posts, recurrence, transitions
+from desktop.services.accounts import open_account, set_paused
+from desktop.services.context import AppContext
+from desktop.services.publisher import MAX_RETRY_AFTER, PassReport, Publisher
+from desktop.store.models import Account, Post, PublishAttempt, Variant, VariantState
+from providers.mastodon import MastodonProvider
+from tests.faults import FakeClock, FaultTransport
+from tests.services.conftest import MastodonAccount
+
+STATUSES = r"/api/v1/statuses"
+THREAD = ["First part of the thread.", "Second part, replying.", "Third and last part."]
+
+
+@pytest.fixture
+def faults(ctx: AppContext) -> FaultTransport:
+    """Every Mastodon call of this test's app goes through a FaultTransport."""
+    transport = FaultTransport()
+    ctx.registry._instances["mastodon"] = MastodonProvider(transport=transport)
+    return transport
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # a little ahead of the real clock, so posts scheduled "now" by the test are due
+    return FakeClock(datetime.now(UTC) + timedelta(seconds=5))
+
+
+def _thread(ctx: AppContext, account_id: int, parts: list[str] = THREAD) -> posts.PostRow:
+    return posts.schedule_post(ctx, account_ids=[account_id], text=parts[0], thread=parts[1:], now=True)
+
+
+def _variant(ctx: AppContext, variant_id: int) -> Variant:
+    with ctx.session() as s:
+        v = s.get(Variant, variant_id)
+        assert v is not None
+        s.expunge(v)
+        return v
+
+
+def _chain(masto: MastodonAccount, texts: list[str]) -> list[dict]:
+    """The account's statuses matching ``texts``, oldest first; asserts each text is there once."""
+    statuses = list(reversed(masto.statuses()))
+    found = []
+    for text in texts:
+        matching = [st for st in statuses if text in st["content"]]
+        assert len(matching) == 1, f"{text!r} is on the server {len(matching)} times"
+        found.append(matching[0])
+    return found
+
+
+def _assert_chained(chain: list[dict]) -> None:
+    assert chain[0]["in_reply_to_id"] is None
+    for parent, child in itertools.pairwise(chain):
+        assert child["in_reply_to_id"] == parent["id"]
+
+
+# --- 1. parts lost behind a "published" label ------------------------------------------------------
+
+
+def test_retry_past_the_key_window_resumes_after_the_live_part(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = _thread(ctx, masto.id)
+    faults.respond("POST", STATUSES, nth=2, status=429, headers={"Retry-After": "3600"}, body={"error": "Too many"})
+    first = Publisher(ctx, clock=clock).run_once()
+    assert [o.state for o in first.outcomes] == ["retrying"]
+    v = _variant(ctx, row.variants[0].id)
+    assert v.state is VariantState.RETRYING and len(v.remote_parts) == 1  # part 1 saved the moment it went out
+    assert "Part 1 is live" in v.last_error
+
+    clock.advance(hours=2)  # past Mastodon's one-hour memory of the key
+    second = Publisher(ctx, clock=clock).run_once()
+    assert [o.state for o in second.outcomes] == ["published"]
+    v = _variant(ctx, row.variants[0].id)
+    chain = _chain(masto, THREAD)
+    _assert_chained(chain)
+    assert [p["remote_id"] for p in v.remote_parts] == [st["id"] for st in chain]
+    assert [p["index"] for p in v.remote_parts] == [0, 1, 2]
+
+
+def test_app_closed_overnight_mid_thread_resumes_without_doubling(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = _thread(ctx, masto.id)
+    # part 2 reaches the server but its reply is lost, and the process dies before noticing
+    faults.lose_reply("POST", STATUSES, nth=2)
+    publisher = Publisher(ctx, clock=clock)
+    (job,) = publisher._claim_due(PassReport())
+    with pytest.raises(Exception):  # noqa: B017 - the lost reply surfaces as a transport error
+        publisher._publish(open_account(ctx, masto.id), job)
+    # ... nothing is written back: the claim stays, as after a kill
+    assert _variant(ctx, row.variants[0].id).state is VariantState.PUBLISHING
+    assert len(_variant(ctx, row.variants[0].id).remote_parts) == 1
+
+    clock.advance(hours=12)  # next morning: the lease has long expired, the key is forgotten
+    report = Publisher(ctx, clock=clock).run_once()
+    assert [(o.state, o.reconciled) for o in report.outcomes] == [("published", True)]
+    chain = _chain(masto, THREAD)  # part 2 was found on the network, not sent again
+    _assert_chained(chain)
+    assert [p["remote_id"] for p in _variant(ctx, row.variants[0].id).remote_parts] == [st["id"] for st in chain]
+
+
+# --- 2. a thread that fails partway keeps its live parts --------------------------------------------
+
+
+def test_refused_part_leaves_a_partially_live_thread_then_an_edit_resumes_it(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = _thread(ctx, masto.id)
+    faults.respond("POST", STATUSES, nth=2, status=422, body={"error": "Validation failed: Text is invalid"})
+    report = Publisher(ctx, clock=clock).run_once()
+    assert [o.state for o in report.outcomes] == ["partially_live"]
+    assert report.to_json()["failed"][0]["parts"][0]["index"] == 0
+    listed = posts.get_post(ctx, row.id)
+    assert listed.status == "partially_published"
+    assert [p.index for p in listed.variants[0].parts] == [0]
+    assert listed.variants[0].to_json()["parts"][0]["url"]
+    assert "already public" in posts.live_parts_note(listed)
+
+    # the live part cannot be edited; the parts after it can
+    doc = compose.load_post(ctx, row.id)
+    doc.overrides[masto.id] = compose.Override(parts=["Changed first part", *THREAD[1:]])
+    with pytest.raises(posts.PostError, match="already public"):
+        compose.schedule(ctx, doc, compose.When(now=True))
+    edited = [THREAD[0], "Second part, rewritten.", THREAD[2]]
+    doc.overrides[masto.id] = compose.Override(parts=edited)
+    compose.schedule(ctx, doc, compose.When(now=True))
+
+    report = Publisher(ctx, clock=clock).run_once()
+    assert [o.state for o in report.outcomes] == ["published"]
+    chain = _chain(masto, edited)
+    _assert_chained(chain)
+    assert not [st for st in masto.statuses() if "Second part, replying." in st["content"]]
+
+
+def test_cancel_of_a_partially_live_thread_says_what_is_public(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = _thread(ctx, masto.id)
+    faults.respond("POST", STATUSES, nth=2, status=422, body={"error": "Validation failed"})
+    Publisher(ctx, clock=clock).run_once()
+    after, changed = posts.cancel_post(ctx, row.id)
+    assert changed == 1 and after.variants[0].state == "cancelled"
+    assert after.variants[0].parts  # the live part is still tracked after cancelling
+    assert "part 1 already public" in posts.live_parts_note(after)
+    deleted = recurrence.delete_post(ctx, row.id)
+    assert deleted.published_kept == 1 and "stay on the network" in deleted.note
+
+
+# --- 3. writes that overwrite a claim ----------------------------------------------------------------
+
+
+def test_cancel_racing_a_claim_never_overwrites_it(ctx: AppContext, masto: MastodonAccount, clock: FakeClock) -> None:
+    row = _thread(ctx, masto.id, ["Single post"])
+    publisher = Publisher(ctx, clock=clock)
+    (job,) = publisher._claim_due(PassReport())  # the claim lands first...
+    _, changed = posts.cancel_post(ctx, row.id)  # ...then the user's cancel
+    assert changed == 0
+    v = _variant(ctx, row.variants[0].id)
+    assert v.state is VariantState.PUBLISHING and v.claimed_by == publisher.me
+    outcome = publisher._process(job)
+    assert outcome.state == "published" and not outcome.conflict
+    assert _variant(ctx, row.variants[0].id).state is VariantState.PUBLISHED
+
+
+def test_a_composer_save_racing_a_claim_is_refused_in_words(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Original", now=True)
+    doc = compose.load_post(ctx, row.id)
+    doc.parts = ["Edited while it went out"]
+    publisher = Publisher(ctx, clock=clock)
+    (job,) = publisher._claim_due(PassReport())
+    with pytest.raises(transitions.Conflict, match="changed while you were editing"):
+        compose.save_draft(ctx, doc)
+    with pytest.raises(transitions.Conflict):
+        compose.schedule(ctx, doc, compose.When(now=True))
+    v = _variant(ctx, row.variants[0].id)
+    assert v.state is VariantState.PUBLISHING and v.claimed_by == publisher.me
+    assert publisher._process(job).state == "published"
+    assert "Original" in masto.statuses()[0]["content"]
+
+
+def test_finish_after_losing_the_claim_records_the_post_and_reports_a_conflict(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Taken over", now=True)
+    slow = Publisher(ctx, clock=clock)
+    (job,) = slow._claim_due(PassReport())
+    clock.advance(minutes=30)  # the lease ran out (no renewal: the process was frozen)
+    other = Publisher(ctx, clock=clock)
+    (stolen,) = other._claim_stale()
+    outcome = slow._process(job)
+    assert outcome.conflict and "changed elsewhere" in outcome.error
+    v = _variant(ctx, row.variants[0].id)
+    assert v.remote_id and v.remote_parts  # the fact is recorded whatever the state
+    assert other._process(stolen).state == "published"  # the rightful owner finds it, sends nothing
+    assert len(masto.statuses()) == 1
+
+
+# --- 4. a pass cannot crash -------------------------------------------------------------------------
+
+
+def _orphan_variant(ctx: AppContext, network: str, state: VariantState = VariantState.SCHEDULED, **kw: object) -> int:
+    with ctx.session() as s:
+        account = Account(provider=network, remote_id="x1", handle="@ghost", server_url="https://threads.example")
+        post = Post(text="From a plugin that is gone")
+        s.add_all([account, post])
+        s.flush()
+        v = Variant(post=post, account=account, state=state, scheduled_at=ctx_now(), **kw)
+        s.add(v)
+        s.flush()
+        return v.id
+
+
+def ctx_now():
+    from desktop.store.models import utcnow
+
+    return utcnow() - timedelta(minutes=1)
+
+
+def test_a_missing_plugin_fails_the_variant_in_words_and_the_pass_goes_on(
+    ctx: AppContext, masto: MastodonAccount
+) -> None:
+    orphan = _orphan_variant(ctx, "threads")
+    fine = posts.schedule_post(ctx, account_ids=[masto.id], text="Still goes out", now=True)
+    for _ in range(3):
+        Publisher(ctx).run_once()
+    v = _variant(ctx, orphan)
+    assert v.state is VariantState.FAILED and "threads plugin is not installed" in v.last_error
+    assert v.attempt_count == 0  # never claimed, so never re-claimed
+    assert _variant(ctx, fine.variants[0].id).state is VariantState.PUBLISHED
+
+
+@pytest.mark.parametrize("retry_after", ["inf", "1e12", "nan", "-5"])
+def test_absurd_retry_after_is_capped(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock, retry_after: str
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Rate limited", now=True)
+    faults.respond("POST", STATUSES, status=429, headers={"Retry-After": retry_after}, body={"error": "Slow down"})
+    (outcome,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert outcome.state == "retrying"
+    v = _variant(ctx, row.variants[0].id)
+    assert v.next_attempt_at is not None
+    assert clock.now < v.next_attempt_at <= clock.now + timedelta(seconds=MAX_RETRY_AFTER * 1.1)
+
+
+def test_attempt_budget_is_enforced_at_claim_and_a_manual_retry_gets_a_fresh_one(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Keeps failing", now=True)
+    faults.respond("POST", STATUSES, status=503, body={"error": "down"}, times=100)
+    publisher = Publisher(ctx, clock=clock, max_attempts=3)
+    states = []
+    for _ in range(6):
+        states += [o.state for o in publisher.run_once().outcomes]
+        clock.advance(hours=1)
+    assert states == ["retrying", "retrying", "failed"]
+    v = _variant(ctx, row.variants[0].id)
+    assert v.attempt_count == 3 and "Gave up after 3 attempts" in v.last_error
+    with ctx.session() as s:
+        assert len(s.scalars(select(PublishAttempt)).all()) == 3
+
+    _, changed = posts.retry_post(ctx, row.id, clock=clock.now)
+    assert changed == 1 and _variant(ctx, row.variants[0].id).attempt_count == 0
+    states = []
+    for _ in range(6):
+        states += [o.state for o in publisher.run_once().outcomes]
+        clock.advance(hours=1)
+    assert states == ["retrying", "retrying", "failed"]  # a whole new budget, not a single try
+
+
+def test_an_exhausted_variant_left_due_is_failed_not_claimed(ctx: AppContext, masto: MastodonAccount) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Out of budget", now=True)
+    with ctx.session() as s:
+        transitions.move(s, row.variants[0].id, expected={VariantState.SCHEDULED}, values={"attempt_count": 8})
+    (outcome,) = Publisher(ctx).run_once().outcomes
+    assert outcome.state == "failed" and "Gave up after 8 attempts" in outcome.error
+    assert masto.statuses() == []
+
+
+# --- 5. orphans on paused or disconnected accounts --------------------------------------------------
+
+
+def test_a_stale_claim_on_a_paused_account_becomes_outcome_unknown(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Interrupted", now=True)
+    (_job,) = Publisher(ctx, clock=clock)._claim_due(PassReport())  # claimed, then the process "dies"
+    set_paused(ctx, masto.id, True)
+    clock.advance(hours=1)
+    report = Publisher(ctx, clock=clock).run_once()
+    assert [o.state for o in report.outcomes] == ["outcome_unknown"]
+    assert not report.ok and report.to_json()["failed"][0]["state"] == "outcome_unknown"
+    v = _variant(ctx, row.variants[0].id)
+    assert v.state is VariantState.OUTCOME_UNKNOWN and "Check the post on the network" in v.last_error
+    assert v.claimed_by == ""
+    # cancel and delete work from there
+    _, changed = posts.cancel_post(ctx, row.id)
+    assert changed == 1
+    recurrence.delete_post(ctx, row.id)
+
+
+def test_outcome_unknown_retried_after_resume_finds_the_post_instead_of_resending(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Did it go out?", now=True)
+    faults.lose_reply("POST", STATUSES)
+    publisher = Publisher(ctx, clock=clock)
+    (job,) = publisher._claim_due(PassReport())
+    with pytest.raises(Exception):  # noqa: B017
+        publisher._publish(open_account(ctx, masto.id), job)
+    set_paused(ctx, masto.id, True)
+    clock.advance(hours=2)
+    Publisher(ctx, clock=clock).run_once()
+    assert _variant(ctx, row.variants[0].id).state is VariantState.OUTCOME_UNKNOWN
+    set_paused(ctx, masto.id, False)
+    posts.retry_post(ctx, row.id, clock=clock.now)
+    (outcome,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert outcome.state == "published"
+    assert len(masto.statuses()) == 1
+
+
+def test_the_lease_is_renewed_during_a_long_publish(ctx: AppContext, masto: MastodonAccount) -> None:
+    import threading
+    import time
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Slow upload", now=True)
+    publisher = Publisher(ctx, lease=timedelta(seconds=0.6))
+    original = MastodonProvider.publish
+    renewed: list[object] = []
+    seen = threading.Event()
+
+    def slow(self, conn, post, key, **kw):  # type: ignore[no-untyped-def]
+        first = _variant(ctx, row.variants[0].id).claimed_at
+        time.sleep(1.0)  # several renewal ticks
+        renewed.append((first, _variant(ctx, row.variants[0].id).claimed_at))
+        seen.set()
+        return original(self, conn, post, key, **kw)
+
+    MastodonProvider.publish = slow  # type: ignore[method-assign]
+    try:
+        report = publisher.run_once()
+    finally:
+        MastodonProvider.publish = original  # type: ignore[method-assign]
+    assert seen.is_set() and [o.state for o in report.outcomes] == ["published"]
+    ((before, after),) = renewed
+    assert before is not None and after is not None and after > before
+
+
+# --- the publish-due --json shape -------------------------------------------------------------------
+
+
+def test_pass_report_json_lists_parts_and_conflicts(ctx: AppContext, masto: MastodonAccount) -> None:
+    _thread(ctx, masto.id, ["One", "Two"])
+    data = Publisher(ctx).run_once().to_json()
+    json.dumps(data)
+    (published,) = data["published"]
+    assert [p["index"] for p in published["parts"]] == [0, 1]
+    assert all(p["remote_id"] and p["url"] for p in published["parts"])
+    assert data["conflicts"] == []
