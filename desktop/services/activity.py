@@ -4,13 +4,14 @@ one notification per failure, and a daily digest."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from desktop.services import transitions
-from desktop.services.zones import iso_utc
+from desktop.services.background_job import last_wake_time
+from desktop.services.zones import format_local, iso_utc, user_zone
 from desktop.store.models import (
     Account,
     AttemptOutcome,
@@ -44,6 +45,13 @@ class AttemptRow:
     error: str
     runner: str
     text: str
+    scheduled_at: datetime | None = None  # when the variant was due
+    late: str = ""  # "due 09:00, published 09:47 after the computer woke"; "" when on time
+
+    @property
+    def details(self) -> str:
+        """What the log's Details column shows: the error, else how late it went out."""
+        return self.error or self.late
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,7 +64,45 @@ class AttemptRow:
             "finished_at": iso_utc(self.finished_at),
             "outcome": self.outcome,
             "error": self.error or None,
+            "late": self.late or None,
         }
+
+
+LATE_AFTER = timedelta(minutes=5)
+PUBLISHED_OUTCOMES = (AttemptOutcome.PUBLISHED, AttemptOutcome.ALREADY_PUBLISHED)
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def late_note(
+    scheduled_at: datetime | None,
+    published_at: datetime | None,
+    *,
+    woke_at: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> str:
+    """How late a post went out, in words; "" when within :data:`LATE_AFTER` of its time.
+
+    With ``woke_at`` (when the computer last woke from sleep) between the two times, the cause
+    is known: "due 09:00, published 09:47 after the computer woke"; otherwise "published 47 min
+    late". Times are shown in ``zone`` (default: the system's), with the day when they differ.
+    """
+    if scheduled_at is None or published_at is None or published_at - scheduled_at <= LATE_AFTER:
+        return ""
+    if woke_at is not None and scheduled_at <= woke_at <= published_at:
+        due_day, out_day = format_local(scheduled_at, "%Y%m%d", zone), format_local(published_at, "%Y%m%d", zone)
+        fmt = "%H:%M" if due_day == out_day else "%a %d %b %H:%M"
+        due, out = format_local(scheduled_at, fmt, zone), format_local(published_at, fmt, zone)
+        return f"due {due}, published {out} after the computer woke"
+    return f"published {_span(published_at - scheduled_at)} late"
 
 
 @dataclass(frozen=True)
@@ -85,7 +131,7 @@ def attempt_log(
 ) -> list[AttemptRow]:
     """Publish attempts, newest first, filtered."""
     query = (
-        select(PublishAttempt, Variant.post_id, Account.provider, Account.handle, Post.text)
+        select(PublishAttempt, Variant.post_id, Account.provider, Account.handle, Post.text, Variant.scheduled_at)
         .join(Variant, Variant.id == PublishAttempt.variant_id)
         .join(Account, Account.id == Variant.account_id)
         .join(Post, Post.id == Variant.post_id)
@@ -99,6 +145,7 @@ def attempt_log(
     if search.strip():
         needle = f"%{search.strip().lower()}%"
         query = query.where(func.lower(Post.text).like(needle) | func.lower(PublishAttempt.error).like(needle))
+    woke_at, zone = last_wake_time(), user_zone(ctx)
     with ctx.session() as s:
         return [
             AttemptRow(
@@ -113,8 +160,12 @@ def attempt_log(
                 a.error,
                 a.runner,
                 text,
+                scheduled_at,
+                late_note(scheduled_at, a.finished_at, woke_at=woke_at, zone=zone)
+                if a.outcome in PUBLISHED_OUTCOMES
+                else "",
             )
-            for a, post_id, provider, handle, text in s.execute(query)
+            for a, post_id, provider, handle, text, scheduled_at in s.execute(query)
         ]
 
 

@@ -12,6 +12,10 @@ One mechanism per OS, each running the job *inside the user's session*, so the O
   session's D-Bus address (Secret Service). Without ``systemctl --user`` (no user session bus),
   a crontab line instead, which sets ``DBUS_SESSION_BUS_ADDRESS`` itself: cron jobs do not get it.
 
+Each catches up after sleep: a run missed while the computer slept starts on wake (systemd
+``Persistent=true``, launchd calendar intervals, Task Scheduler ``StartWhenAvailable``); cron
+has no catch-up, but it runs every minute, so the first minute after wake publishes what is due.
+
 Every generator returns the exact file contents, so tests can parse them. ``publish-due`` is
 safe to run concurrently with the open app (variants are claimed with conditional updates),
 and all three schedulers also refuse to start a second copy while one still runs.
@@ -28,7 +32,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
@@ -107,11 +113,16 @@ def systemd_exec_line(argv: list[str]) -> str:
 
 
 def launchd_plist(argv: list[str], log_path: Path, *, label: str = LAUNCHD_LABEL) -> str:
-    """The launch agent: every 60 s and at load, output appended to ``log_path``."""
+    """The launch agent: every minute and at load, output appended to ``log_path``.
+
+    ``StartCalendarInterval`` (one entry per minute of the hour), not ``StartInterval``:
+    launchd.plist(5) says a ``StartInterval`` firing due while the Mac sleeps is missed, whereas
+    calendar intervals missed during sleep run once on wake (coalesced into one start).
+    """
     data = {
         "Label": label,
         "ProgramArguments": list(argv),
-        "StartInterval": 60,
+        "StartCalendarInterval": [{"Minute": minute} for minute in range(60)],
         "RunAtLoad": True,
         "ProcessType": "Background",
         "StandardOutPath": str(log_path),
@@ -518,6 +529,60 @@ class BackgroundJob:
 
     def _write_crontab(self, text: str) -> None:
         self._run(("crontab", "-"), stdin=text)
+
+
+# --- when the computer last woke --------------------------------------------------------------------
+
+_WAKE_CACHE_SECONDS = 60.0
+_wake_cache: tuple[float, datetime | None] | None = None
+
+
+def parse_darwin_waketime(text: str) -> datetime | None:
+    """``sysctl -n kern.waketime`` → ``{ sec = 1767258000, usec = 0 } Thu Jan  1 09:00:00 2026``."""
+    match = re.search(r"sec\s*=\s*(\d+)", text)
+    if not match or int(match.group(1)) == 0:
+        return None
+    return datetime.fromtimestamp(int(match.group(1)), UTC)
+
+
+def parse_journal_wake(text: str) -> datetime | None:
+    """The newest kernel "PM: suspend exit" line of ``journalctl -k -o short-unix``."""
+    found = None
+    for line in text.splitlines():
+        match = re.match(r"\s*(\d+(?:\.\d+)?)\s.*PM: (?:suspend|hibernation) exit", line)
+        if match:
+            found = datetime.fromtimestamp(float(match.group(1)), UTC)
+    return found
+
+
+def last_wake_time(*, platform: str | None = None, timeout: float = 2.0) -> datetime | None:
+    """When this computer last woke from sleep, where the OS says without special rights
+    (macOS ``kern.waketime``; Linux's kernel journal when readable); else None. Cached a minute.
+
+    Lets the log say a post went out late "after the computer woke" rather than guessing.
+    """
+    global _wake_cache
+    now = time.monotonic()
+    if platform is None and _wake_cache is not None and now - _wake_cache[0] < _WAKE_CACHE_SECONDS:
+        return _wake_cache[1]
+    which = platform or sys.platform
+    if which == "darwin":
+        command, parse = ["sysctl", "-n", "kern.waketime"], parse_darwin_waketime
+    elif which.startswith("linux"):
+        command = ["journalctl", "-k", "-b", "-o", "short-unix", "--no-pager", "-g", "PM: (suspend|hibernation) exit"]
+        parse = parse_journal_wake
+    else:
+        return None
+    woke: datetime | None = None
+    if shutil.which(command[0]):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+            woke = parse(result.stdout) if result.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError, ValueError, OverflowError):
+            woke = None
+    if platform is None:
+        _wake_cache = (now, woke)
+    return woke
 
 
 def _first_line(text: str) -> str:

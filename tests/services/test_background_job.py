@@ -130,7 +130,11 @@ def test_launchd_plist_runs_every_minute_in_the_background(tmp_path: Path) -> No
     plist = plistlib.loads(launchd_plist(_argv(), log).encode("utf-8"))
     assert plist["Label"] == "app.campaign-desk.publish"
     assert plist["ProgramArguments"] == [SPACED_PYTHON, "-m", "desktop", "--data-dir", SPACED_DATA, "publish-due"]
-    assert plist["StartInterval"] == 60 and plist["RunAtLoad"] is True
+    assert plist["RunAtLoad"] is True
+    # every minute by the calendar: launchd runs a calendar interval missed in sleep on wake,
+    # while a StartInterval firing missed in sleep is simply lost (launchd.plist(5))
+    assert "StartInterval" not in plist
+    assert plist["StartCalendarInterval"] == [{"Minute": m} for m in range(60)]
     assert plist["ProcessType"] == "Background"
     assert plist["StandardOutPath"] == plist["StandardErrorPath"] == str(log)
 
@@ -382,3 +386,56 @@ def test_plan_uses_the_contexts_data_dir(ctx: AppContext, tmp_path: Path) -> Non
     plan = job.plan(ctx)
     assert plan.argv == ("/py", "-m", "desktop", "--data-dir", str(ctx.data_dir), "publish-due")
     assert plan.mechanism is None and plan.unavailable == "launchctl was not found."
+
+
+# --- catching up after sleep -----------------------------------------------------------------------------
+
+
+def test_every_mechanism_catches_up_a_run_missed_while_asleep(tmp_path: Path) -> None:
+    """systemd Persistent=true, launchd calendar intervals, Task Scheduler StartWhenAvailable."""
+    assert _ini(systemd_timer())["Timer"]["Persistent"] == "true"
+    plist = plistlib.loads(launchd_plist(_argv(), tmp_path / "log").encode("utf-8"))
+    assert len(plist["StartCalendarInterval"]) == 60 and "StartInterval" not in plist
+    task = ET.fromstring(schtasks_xml(_argv()).encode("utf-16"))
+    assert task.findtext("t:Settings/t:StartWhenAvailable", namespaces=TASK_NS) == "true"
+
+
+def test_the_docs_say_how_each_mechanism_catches_up() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "background-publishing.md").read_text(encoding="utf-8")
+    for words in ("Persistent=true", "StartCalendarInterval", "StartWhenAvailable", "cron has no catch-up"):
+        assert words in docs
+
+
+def test_wake_time_from_macos_and_the_linux_kernel_journal() -> None:
+    from datetime import UTC, datetime
+
+    from desktop.services.background_job import parse_darwin_waketime, parse_journal_wake
+
+    assert parse_darwin_waketime("{ sec = 1767258000, usec = 412000 } Thu Jan  1 09:00:00 2026\n") == datetime(
+        2026, 1, 1, 9, 0, tzinfo=UTC
+    )
+    assert parse_darwin_waketime("{ sec = 0, usec = 0 }") is None
+    assert parse_darwin_waketime("") is None
+    journal = (
+        "1767250000.123456 laptop kernel: PM: suspend entry (deep)\n"
+        "1767254400.500000 laptop kernel: PM: suspend exit\n"
+        "1767258000.000000 laptop kernel: PM: hibernation exit\n"
+    )
+    assert parse_journal_wake(journal) == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    assert parse_journal_wake("-- No entries --") is None
+
+
+@posix_only
+def test_last_wake_time_asks_the_os_and_survives_a_missing_or_failing_tool(tmp_path: Path, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from desktop.services.background_job import last_wake_time
+
+    _tool(tmp_path / "bin", "sysctl", 'echo "{ sec = 1767258000, usec = 0 } Thu Jan  1 09:00:00 2026"\n')
+    _tool(tmp_path / "bin", "journalctl", "exit 1\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert last_wake_time(platform="darwin") == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    assert last_wake_time(platform="linux") is None  # journal not readable: unknown, not an error
+    assert last_wake_time(platform="win32") is None
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert last_wake_time(platform="darwin") is None

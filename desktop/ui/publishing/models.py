@@ -82,7 +82,12 @@ class AttemptLogModel(RowTableModel[AttemptRow]):
                     decoration=lambda r: _dot(r.outcome),
                 ),
                 Column("Post", lambda r: r.text, display=lambda r: _excerpt(r.text, 50), tooltip=lambda r: r.text),
-                Column("Details", lambda r: r.error, display=lambda r: _first_line(r.error), tooltip=lambda r: r.error),
+                Column(
+                    "Details",
+                    lambda r: r.details,
+                    display=lambda r: _first_line(r.details),
+                    tooltip=lambda r: r.details,
+                ),
             ],
             parent,
         )
