@@ -200,10 +200,13 @@ def _change(args: argparse.Namespace, data_dir: str | None, as_json: bool, retry
     if not changed:
         what = "failed variant to retry" if retry else "variant left to cancel"
         raise CommandFailed(f"post #{row.id} has no {what} ({row.status}).", data={"post": row.to_json()})
+    note = "" if retry else svc.live_parts_note(row)
     if as_json:
         emit_json({"ok": True, "changed": changed, "post": row.to_json()})
     else:
         say(_describe(row))
+        if note:
+            say(note)
     return EXIT_OK
 
 

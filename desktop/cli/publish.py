@@ -31,8 +31,12 @@ def run(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
         for o in report.outcomes:
             detail = o.url if o.state == "published" else o.error
             when = f" (next try {o.next_attempt_at.astimezone():%H:%M:%S})" if o.next_attempt_at else ""
-            say(f"variant #{o.variant_id} {o.network} {o.handle}: {o.state}{when} {detail}".rstrip())
+            state = f"{o.state} (changed elsewhere)" if o.conflict else o.state
+            say(f"variant #{o.variant_id} {o.network} {o.handle}: {state}{when} {detail}".rstrip())
+            for part in o.parts[1:] if o.state == "published" else o.parts:
+                say(f"    part {part.index + 1} live: {part.url or part.remote_id}")
     if not report.ok:
-        warn(f"campaign-desk publish-due: {len(report.failed)} failed, {len(report.retrying)} to retry")
+        conflicts = f", {len(report.conflicts)} changed elsewhere" if report.conflicts else ""
+        warn(f"campaign-desk publish-due: {len(report.failed)} failed, {len(report.retrying)} to retry{conflicts}")
         return EXIT_FAILED
     return EXIT_OK

@@ -119,6 +119,8 @@ class AttentionRow:
     error: str
     text: str
     attempts: int
+    #: URLs (or ids) of the parts already public, for a partially live thread.
+    live_urls: tuple[str, ...] = ()
 
 
 def attempt_log(
@@ -191,6 +193,7 @@ def needs_attention(ctx: AppContext) -> list[AttentionRow]:
                 v.last_error,
                 v.text if v.text is not None else text,
                 v.attempt_count,
+                tuple(str(p.get("url") or p.get("remote_id")) for p in v.remote_parts or []),
             )
             for v, provider, handle, text in s.execute(query)
         ]

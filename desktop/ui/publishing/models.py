@@ -21,7 +21,18 @@ OUTCOME_TEXT = {
     "failed": "Failed",
     "auth": "Sign-in expired",
 }
-STATE_TEXT = {"failed": "Failed", "needs_reconnect": "Needs reconnect"}
+STATE_TEXT = {
+    "failed": "Failed",
+    "needs_reconnect": "Needs reconnect",
+    "partially_live": "Partly live",
+    "outcome_unknown": "Check the network",
+}
+
+
+def _live_tip(row: AttentionRow) -> str:
+    if not row.live_urls:
+        return STATE_TEXT.get(row.state, row.state)
+    return "Already public:\n" + "\n".join(f"part {i}: {url}" for i, url in enumerate(row.live_urls, 1))
 
 
 def _local(when: datetime | None) -> str:
@@ -44,7 +55,12 @@ class AttentionModel(RowTableModel[AttentionRow]):
         super().__init__(
             [
                 Column("Account", lambda r: r.handle, decoration=lambda r: network_icon(r.network)),
-                Column("Problem", lambda r: r.state, display=lambda r: STATE_TEXT.get(r.state, r.state)),
+                Column(
+                    "Problem",
+                    lambda r: r.state,
+                    display=lambda r: STATE_TEXT.get(r.state, r.state),
+                    tooltip=_live_tip,
+                ),
                 Column(
                     "Due",
                     lambda r: r.scheduled_at.timestamp() if r.scheduled_at else 0,

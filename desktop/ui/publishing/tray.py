@@ -64,7 +64,11 @@ def failure_message(rows: list[AttentionRow]) -> tuple[str, str]:
     """One notification for the failures found by one pass: each named, with the network's words."""
     if len(rows) == 1:
         row = rows[0]
-        verb = "needs reconnecting" if row.state == "needs_reconnect" else "was not published"
+        verb = {
+            "needs_reconnect": "needs reconnecting",
+            "partially_live": "is only partly published",
+            "outcome_unknown": "may or may not have gone out",
+        }.get(row.state, "was not published")
         excerpt = (row.text[:60] + "…") if len(row.text) > 60 else row.text
         return f"Post to {row.handle} {verb}", f"“{excerpt}”\n{row.error}"
     lines = [f"• {r.handle}: {r.error.splitlines()[0] if r.error else r.state}" for r in rows[:4]]
