@@ -552,7 +552,7 @@ class Publisher:
     def _db_words(self, exc: BaseException) -> str:
         from desktop.store.database import describe_db_error
 
-        return describe_db_error(exc, self.ctx.data_dir)
+        return describe_db_error(exc, self.ctx.db.path)
 
     def _step(self, job: _Job) -> Outcome:
         try:

@@ -33,8 +33,13 @@ def run_gui(data_dir: str | Path | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the tray keeps publishing; Quit ends the app
     try:
         ctx = AppContext.open(data_dir)
+    except OSError as exc:  # DatabaseUnavailable, DataDirError: already one sentence with the path
+        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{exc}")
+        return 1
     except Exception as exc:
-        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{type(exc).__name__}: {exc}")
+        from desktop.store.database import describe_db_error
+
+        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{describe_db_error(exc)}")
         return 1
     from desktop.ui.main_window import MainWindow
 
