@@ -592,6 +592,8 @@ class _Saver:
     def save_batch(self, batch: Sequence[ImportRow]) -> list[tuple[int, PostRow]]:
         """Save ``batch`` in one short transaction, every post held for the job. A refused row
         raises :class:`_RowRefused` and the batch's transaction rolls back."""
+        if not batch:
+            return []  # an INSERT of no rows would write one row of defaults
         created = utcnow()
         stored_now: dict[Path, StoredMedia] = {}
         posts, campaign_ids = [], []
@@ -732,7 +734,7 @@ def apply_import(
                 if cancelled is not None and cancelled():
                     raise ImportCancelled
                 batch = pending[start : start + batch_rows]
-                while True:
+                while batch:  # (empty once every row of it was refused)
                     try:
                         saved.extend(saver.save_batch(batch))
                         break

@@ -124,6 +124,7 @@ def test_dry_run_reports_what_would_happen_and_saves_nothing(
                     "scheduled_at": _iso(SOON),
                 }
             ],
+            "media": [],
         }
     ]
     human = run_cli("import", str(csv), "--dry-run", env=subprocess_env)
@@ -138,3 +139,77 @@ def test_a_file_that_is_not_utf8_is_refused_with_how_to_fix_it(subprocess_env: d
     assert r.code == 1
     assert "not UTF-8 text: byte 17 (line 2)" in r.json()["error"] and "CSV UTF-8" in r.json()["error"]
     assert r.stderr.count("\n") == 1
+
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5b2c9cb0000000049454e44ae426082"
+)
+
+
+def _stored_media(env: dict[str, str]) -> list[Path]:
+    folder = Path(env["CAMPAIGN_DESK_HOME"]) / "media"
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+@pytest.mark.parametrize("content", [b"", ELF, b"#!/bin/sh\necho hi\n"], ids=["empty", "elf", "script"])
+def test_check_and_schedule_refuse_media_by_content_and_copy_nothing(
+    account: dict, subprocess_env: dict[str, str], tmp_path: Path, content: bytes
+) -> None:
+    fake = tmp_path / "photo.png"
+    fake.write_bytes(content)
+    checked = run_cli("check", "--network", "mastodon", "--text", "Hi", "--media", str(fake), env=subprocess_env)
+    assert checked.code == 1
+    assert ("is empty (0 bytes)" if not content else "is not a supported image or video") in checked.stderr
+    scheduled = run_cli(
+        "schedule",
+        "--account",
+        str(account["id"]),
+        "--text",
+        "Hi",
+        "--media",
+        str(fake),
+        "--alt",
+        "x",
+        "--at",
+        _iso(SOON),
+        env=subprocess_env,
+    )
+    assert scheduled.code == 1 and "Traceback" not in scheduled.stderr
+    assert _stored_media(subprocess_env) == [] and _posts(subprocess_env) == []
+
+
+def test_import_media_stays_in_the_csv_folder_and_the_dry_run_lists_it(
+    account: dict, subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "outside.png").write_bytes(PNG_1x1)
+    sheet = tmp_path / "sheet"
+    (sheet / "pics").mkdir(parents=True)
+    (sheet / "pics" / "dot.png").write_bytes(PNG_1x1)
+    csv = sheet / "week.csv"
+    csv.write_text(
+        f"text,accounts,time,media,alt text\n"
+        f"Inside,{account['handle']},{_iso(SOON)},pics/dot.png,A dot\n"
+        f"Escape,{account['handle']},{_iso(LATER)},../outside.png,A dot\n"
+    )
+    r = run_cli("import", str(csv), "--dry-run", "--json", env=subprocess_env)
+    assert r.code == 1
+    (line,) = r.json()["rejected"]
+    assert line["line"] == 3 and "outside the CSV file's folder" in line["errors"][0]
+    r = run_cli("import", str(csv), "--dry-run", "--valid-only", "--json", env=subprocess_env)
+    (row,) = r.json()["imported"]
+    assert row["media"] == [
+        {
+            "path": str((sheet / "pics" / "dot.png").resolve()),
+            "type": "image/png",
+            "size": len(PNG_1x1),
+            "width": 1,
+            "height": 1,
+            "alt_text": "A dot",
+        }
+    ]
+    r = run_cli("import", str(csv), "--dry-run", "--allow-media-anywhere", env=subprocess_env)
+    assert r.code == 0, r.stderr
+    assert "image/png" in r.stdout and "outside.png" in r.stdout
+    assert _stored_media(subprocess_env) == []

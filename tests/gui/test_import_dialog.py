@@ -163,3 +163,80 @@ def test_a_file_that_is_not_utf8_explains_how_to_save_it(qtbot: QtBot, studio: A
     assert dialog.summary.text() == "This file cannot be imported."
     assert "not UTF-8" in dialog.message.text() and "CSV UTF-8" in dialog.message.text()
     assert dialog.stack.currentWidget() is dialog.empty and not dialog.import_button.isEnabled()
+
+
+def _many(n: int) -> str:
+    rows = "".join(f"Post {i},studio.bsky.social,{(SOON + timedelta(minutes=i)):%Y-%m-%d %H:%M},,\n" for i in range(n))
+    return "text,accounts,time,campaign,link\n" + rows
+
+
+def test_a_big_import_shows_its_progress_and_saves_in_batches(
+    qtbot: QtBot, studio: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services import csv_import
+
+    monkeypatch.setattr(
+        csv_import.apply_import, "__kwdefaults__", {**csv_import.apply_import.__kwdefaults__, "batch_rows": 10}
+    )
+    (tmp_path / "many.csv").write_text(_many(45), encoding="utf-8")
+    dialog = _dialog(qtbot, studio)
+    _load(qtbot, dialog, tmp_path / "many.csv")
+    seen: list[tuple[int, int]] = []
+    dialog.progressed.connect(lambda saved, total: seen.append((saved, total)))
+    with qtbot.waitSignal(dialog.imported, timeout=20_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert seen[0] == (0, 45) and seen[-1] == (45, 45)
+    assert [s for s, _ in seen] == [0, 10, 20, 30, 40, 45]  # determinate: rows saved of the total
+    assert dialog.progress.maximum() == 45
+    assert len(posts.list_posts(studio)) == 45
+
+
+def test_cancel_during_an_import_takes_back_what_was_saved(
+    qtbot: QtBot, studio: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services import csv_import
+
+    monkeypatch.setattr(
+        csv_import.apply_import, "__kwdefaults__", {**csv_import.apply_import.__kwdefaults__, "batch_rows": 5}
+    )
+    (tmp_path / "many.csv").write_text(_many(40), encoding="utf-8")
+    dialog = _dialog(qtbot, studio)
+    _load(qtbot, dialog, tmp_path / "many.csv")
+
+    def cancel_after_first_batch(saved: int, total: int) -> None:
+        if saved >= 5:
+            dialog.reject()  # the Cancel button, Esc or the window's close box
+
+    dialog.progressed.connect(cancel_after_first_batch)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.runner.pending() == 0, timeout=20_000)
+    assert dialog.isVisible()  # it stays to say what happened
+    assert dialog.summary.text() == "Import cancelled; nothing was imported."
+    assert posts.list_posts(studio) == []
+    assert dialog.import_button.isEnabled()  # the user may try again
+
+
+def test_media_outside_the_files_folder_needs_the_checkbox(qtbot: QtBot, studio: AppContext, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "pic.png").write_bytes(PNG_1x1)
+    folder = tmp_path / "sheet"
+    folder.mkdir()
+    (folder / "week.csv").write_text(
+        f"text,accounts,time,media,alt text\nHi,studio.bsky.social,{_at(0)},{outside / 'pic.png'},A dot\n",
+        encoding="utf-8",
+    )
+    dialog = _dialog(qtbot, studio)
+    _load(qtbot, dialog, folder / "week.csv")
+    (row,) = dialog.model.rows()
+    assert "outside the CSV file's folder" in row.errors[0]
+    dialog.media_anywhere.setChecked(True)  # checks the file again
+    qtbot.waitUntil(lambda: dialog.runner.pending() == 0 and dialog.plan is not None, timeout=10_000)
+    (row,) = dialog.model.rows()
+    assert row.ok, row.errors
+
+
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5b2c9cb0000000049454e44ae426082"
+)

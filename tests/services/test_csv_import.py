@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from desktop.services import app_settings, campaigns, posts
 from desktop.services.context import AppContext
@@ -273,3 +274,118 @@ def test_the_example_files_import_cleanly(studio: AppContext, name: str) -> None
     assert [r.line for r in plan.rows] == [2, 3, 5, 6, 7]  # row 2's text spans two lines
     result = apply_import(studio, plan, clock=NOW)
     assert result.ok and len(result.imported) == 5
+
+
+# --- saving in batches held for the job, released at once ---------------------------------------------
+
+
+def _many(folder: Path, n: int, *, bad_line_at: int | None = None) -> Path:
+    rows = []
+    for i in range(n):
+        when = "2027-01-01 09:00" if i == bad_line_at else f"2027-03-01 {9 + i // 60 % 10:02d}:{i % 60:02d}"
+        rows.append(f"Post {i},studio.bsky.social | @studio@mastodon.social,{when},,,,\n")
+    return write(folder, "".join(rows), name=f"many-{n}.csv")
+
+
+def test_rows_are_saved_in_batches_invisible_until_released_at_once(studio: AppContext, tmp_path: Path) -> None:
+    from desktop.store.models import Variant, VariantState
+
+    plan = parse_csv(studio, _many(tmp_path, 23), clock=NOW)
+    seen: list[tuple[int, int, int, set[str]]] = []
+
+    def progress(saved: int, total: int) -> None:
+        with studio.session() as s:
+            states = {v.value for v in s.scalars(select(Variant.state))}
+            seen.append((saved, total, saved_posts(studio), states))
+        assert posts.list_posts(studio) == []  # lists never show a running import's rows
+
+    result = apply_import(studio, plan, clock=NOW, progress=progress, batch_rows=5)
+    assert result.ok and len(result.imported) == 23
+    assert [s[:3] for s in seen] == [(0, 23, 0), (5, 23, 5), (10, 23, 10), (15, 23, 15), (20, 23, 20), (23, 23, 23)]
+    assert all(s[3] <= {"importing"} for s in seen)  # committed per batch, but held
+    with studio.session() as s:
+        assert {v.state for v in s.scalars(select(Variant))} == {VariantState.SCHEDULED}
+        assert s.scalar(select(func.count()).where(Post.import_job.is_not(None))) == 0
+    listed = {p.id: p for p in posts.list_posts(studio)}
+    for row in result.imported:  # the result is built without re-reading each post, and matches
+        assert row.post.to_json() == {**listed[row.post.id].to_json(), "created_at": row.post.to_json()["created_at"]}
+
+
+def test_a_row_refused_at_save_time_takes_back_the_whole_import(studio: AppContext, tmp_path: Path) -> None:
+    plan = parse_csv(studio, _many(tmp_path, 12), clock=NOW)
+    later = datetime(2027, 3, 1, 8, 7, tzinfo=UTC)  # 09:07 in Paris: rows 0-5 are now in the past
+    result = apply_import(studio, plan, clock=later, batch_rows=4)
+    assert not result.imported and [line for line, _ in result.rejected] == [2]
+    assert saved_posts(studio) == 0
+
+
+def test_valid_only_skips_a_row_refused_at_save_time_and_keeps_the_rest(studio: AppContext, tmp_path: Path) -> None:
+    plan = parse_csv(studio, _many(tmp_path, 12), clock=NOW)
+    later = datetime(2027, 3, 1, 8, 2, 30, tzinfo=UTC)  # 09:02:30 Paris: rows 0, 1 (lines 2, 3) passed
+    result = apply_import(studio, plan, clock=later, valid_only=True, batch_rows=5)
+    assert [line for line, _ in result.rejected] == [2, 3]
+    assert "in the past" in result.rejected[0][1][0]
+    assert len(result.imported) == 10 and saved_posts(studio) == 10
+
+
+def test_a_crash_or_cancel_midway_leaves_nothing_and_never_touches_other_posts(
+    studio: AppContext, tmp_path: Path
+) -> None:
+    from desktop.services.csv_import import ImportCancelled
+
+    live = posts.schedule_post(studio, account_ids=[1], text="Already here", at=NOW, clock=NOW)
+    plan = parse_csv(studio, _many(tmp_path, 20), clock=NOW)
+    with pytest.raises(ImportCancelled):
+        apply_import(studio, plan, clock=NOW, batch_rows=5, cancelled=lambda: saved_posts(studio) >= 6)
+    assert [p.id for p in posts.list_posts(studio)] == [live.id]
+
+    def boom(saved: int, total: int) -> None:
+        if saved >= 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        apply_import(studio, plan, clock=NOW, batch_rows=5, progress=boom)
+    assert [p.id for p in posts.list_posts(studio)] == [live.id]
+
+
+def test_a_killed_imports_rows_are_discarded_at_a_later_start(studio: AppContext, tmp_path: Path) -> None:
+    from desktop.services.csv_import import discard_abandoned_imports
+
+    plan = parse_csv(studio, _many(tmp_path, 6), clock=NOW)
+    # A SIGKILL after the first batch: its rows are committed, held for the job, never released.
+    from desktop.services.csv_import import _Saver
+
+    saver = _Saver.start(studio, "deadbeef" * 4, "UTC", NOW)
+    saver.save_batch(plan.valid[:3])
+    assert saved_posts(studio) == 3 and posts.list_posts(studio) == []
+    assert discard_abandoned_imports(studio) == 0  # maybe still running: left alone
+    assert discard_abandoned_imports(studio, clock=datetime.now(UTC) + timedelta(hours=2)) == 3
+    assert saved_posts(studio) == 0
+
+
+def test_a_busy_database_is_one_retryable_sentence(studio: AppContext, tmp_path: Path) -> None:
+    import sqlite3
+
+    from desktop.services.csv_import import ImportFailed
+
+    plan = parse_csv(studio, _many(tmp_path, 3), clock=NOW)
+    db = sqlite3.connect(studio.data_dir / "campaign-desk.db", timeout=0)
+    db.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+    studio.db.engine.dispose()
+    from sqlalchemy import event
+
+    @event.listens_for(studio.db.engine, "connect")
+    def short_timeout(conn: object, _record: object) -> None:
+        conn.execute("PRAGMA busy_timeout=200")  # type: ignore[attr-defined]
+
+    try:
+        with pytest.raises(ImportFailed) as failed:
+            apply_import(studio, plan, clock=NOW)
+    finally:
+        db.rollback()
+        db.close()
+    assert failed.value.retryable
+    message = str(failed.value)
+    assert message.startswith("Nothing was imported: The database is busy") and "\n" not in message
+    assert "INSERT" not in message and "SELECT" not in message and "?" not in message
+    assert saved_posts(studio) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -24,7 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.csv_import import CsvFileError, ImportPlan, ImportResult, apply_import, parse_csv
+from desktop.services.csv_import import (
+    CsvFileError,
+    ImportCancelled,
+    ImportFailed,
+    ImportPlan,
+    ImportResult,
+    apply_import,
+    parse_csv,
+)
 from desktop.ui import theme
 from desktop.ui.icons import icon
 from desktop.ui.importing.model import ImportPreviewModel
@@ -47,6 +57,8 @@ class ImportDialog(QDialog):
     """Emits ``imported(ImportResult)`` once posts were saved, then closes."""
 
     imported = Signal(object)  # ImportResult
+    #: (rows saved, rows to save), emitted from the importing thread, delivered queued.
+    progressed = Signal(int, int)
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +68,7 @@ class ImportDialog(QDialog):
         self._path: Path | None = None
         self.last_result: ImportResult | None = None
         self._busy = False
+        self._stop: threading.Event | None = None  # set: the running import stops and is taken back
         self.setWindowTitle("Import posts from CSV")
         self.setMinimumSize(QSize(880, 540))
         self.setAcceptDrops(True)
@@ -147,12 +160,25 @@ class ImportDialog(QDialog):
 
         self.message.hide()
         layout.addWidget(self.message)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m posts saved")
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.progressed.connect(self._show_progress)
 
         bottom = QHBoxLayout()
         self.valid_only = QCheckBox("Import valid rows only")
         self.valid_only.setToolTip("Skip the rows with problems and import the rest")
         self.valid_only.toggled.connect(self._update_actions)
         bottom.addWidget(self.valid_only)
+        self.media_anywhere = QCheckBox("Allow media from anywhere")
+        self.media_anywhere.setToolTip(
+            "Media paths in the file normally must stay inside the CSV file's folder. Tick this to allow "
+            "absolute paths and paths that go up (..) out of it; the file is checked again."
+        )
+        self.media_anywhere.toggled.connect(lambda: self._path and not self._busy and self.load(self._path))
+        bottom.addWidget(self.media_anywhere)
         bottom.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -185,7 +211,12 @@ class ImportDialog(QDialog):
         self._set_message("")
         self._set_summary("Checking every row…", None)
         self._set_busy(True)
-        self.runner.run(lambda: parse_csv(self.ctx, path), on_done=self._show_plan, on_error=self._plan_failed)
+        anywhere = self.media_anywhere.isChecked()
+        self.runner.run(
+            lambda: parse_csv(self.ctx, path, allow_media_anywhere=anywhere),
+            on_done=self._show_plan,
+            on_error=self._plan_failed,
+        )
 
     def _show_plan(self, plan: ImportPlan) -> None:
         self._set_busy(False)
@@ -226,15 +257,40 @@ class ImportDialog(QDialog):
         if plan is None or not self.import_button.isEnabled():
             return
         valid_only = self.valid_only.isChecked()
+        stop = self._stop = threading.Event()
         self._set_busy(True)
         self._set_summary("Importing…", None)
+        self.progress.setRange(0, len(plan.valid))
+        self.progress.setValue(0)
+        self.progress.show()
+        emit = self.progressed.emit  # bound now: the worker never touches the widget itself
+
+        def report(saved: int, total: int) -> None:
+            if not stop.is_set():
+                emit(saved, total)
+
         self.runner.run(
-            lambda: apply_import(self.ctx, plan, valid_only=valid_only),
+            lambda: apply_import(self.ctx, plan, valid_only=valid_only, progress=report, cancelled=stop.is_set),
             on_done=self._imported,
             on_error=self._import_failed,
         )
 
+    def reject(self) -> None:
+        """Cancel (button, Esc, closing the window): a running import is stopped and its saved
+        rows taken back out, and the dialog stays to say so; otherwise it closes."""
+        if self._stop is not None and self._busy:
+            self._stop.set()
+            self._set_summary("Cancelling… the rows saved so far are being taken back out.", None)
+            return
+        super().reject()
+
+    def _show_progress(self, saved: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(saved)
+
     def _imported(self, result: ImportResult) -> None:
+        self._stop = None
+        self.progress.hide()
         self._set_busy(False)
         self.last_result = result
         if result.imported:
@@ -248,9 +304,17 @@ class ImportDialog(QDialog):
         self._update_actions()
 
     def _import_failed(self, exc: Exception) -> None:
+        self._stop = None
+        self.progress.hide()
         self._set_busy(False)
-        self._set_summary("Nothing was imported.", False)
-        self._set_message(f"The import failed and was rolled back: {exc}")
+        if isinstance(exc, ImportCancelled):
+            self._set_summary("Import cancelled; nothing was imported.", None)
+        elif isinstance(exc, ImportFailed):
+            self._set_summary("Nothing was imported.", False)
+            self._set_message(str(exc) + (" Click Import to try again." if exc.retryable else ""))
+        else:
+            self._set_summary("Nothing was imported.", False)
+            self._set_message(f"The import failed and was taken back: {exc}")
         self._update_actions()
 
     def _fit_rows(self) -> None:
@@ -264,6 +328,7 @@ class ImportDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.choose_button.setEnabled(not busy)
+        self.media_anywhere.setEnabled(not busy)
         self._update_actions()
 
     def _set_summary(self, text: str, ok: bool | None) -> None:
