@@ -412,6 +412,7 @@ def schedule_post(
         if account is None:
             raise AccountNotFound(account_id)
         accounts.append(account)
+    _refuse_media_early(ctx, accounts, text, media, draft=draft)
     post = Post(
         text=text,
         thread=list(thread),
@@ -433,6 +434,25 @@ def schedule_post(
     schedule_variants(ctx, s, post, variants, when, current=current, hold_for_import=hold_for_import)
     s.flush()
     return _post_row(post)
+
+
+def _refuse_media_early(
+    ctx: AppContext, accounts: Sequence[Account], text: str, media: Sequence[MediaSpec], *, draft: bool
+) -> None:
+    """Media a target refuses (type, size, pixels, length) is refused before anything is copied
+    into the data dir; the full check follows in :func:`schedule_variants`."""
+    if not media or draft:
+        return
+    items = tuple(describe_media(m.path, m.alt_text) for m in media)  # reads the files, copies nothing
+    request = PostRequest(parts=(PostPart(text=text, media=items),))
+    checks = []
+    for account in accounts:
+        provider = ctx.registry.get(account.provider)
+        limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
+        problems = tuple(p for p in provider.validate(request, limits) if p.code.startswith("media"))
+        checks.append(TargetCheck(provider.info.id, account.id, account.handle, 0, limits.max_chars, problems))
+    if any(not c.ok for c in checks):
+        raise PostRejected(checks)
 
 
 def campaign_id_for(s: Session, name: str | None) -> int | None:

@@ -245,6 +245,7 @@ class Publisher:
         if app_settings.get(self.ctx, app_settings.PUBLISHING_PAUSED):
             return PassReport(paused=True)
         report = PassReport()
+        self._sweep_abandoned_imports()
         report.outcomes.extend(self._hold_unreachable_accounts())
         report.outcomes.extend(self._give_up_late())
         report.outcomes.extend(self._give_up_exhausted())
@@ -254,6 +255,15 @@ class Publisher:
             with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="publish") as pool:
                 report.outcomes.extend(pool.map(self._process, jobs))
         return report
+
+    def _sweep_abandoned_imports(self) -> None:
+        """Rows of a CSV import killed before it released them go; never fatal to the pass."""
+        from desktop.services.csv_import import discard_abandoned_imports
+
+        try:
+            discard_abandoned_imports(self.ctx, clock=self.clock())
+        except Exception:
+            log.warning("could not sweep abandoned imports", exc_info=True)
 
     def reconcile_interrupted(self) -> list[Outcome]:
         """Only step 1 of a pass: for app start-up."""

@@ -18,6 +18,7 @@ from desktop.store.models import Account, Post, PublishAttempt, Variant, Variant
 from providers.mastodon import MastodonProvider
 from tests.faults import FakeClock, FaultTransport
 from tests.services.conftest import MastodonAccount
+from tests.services.test_publisher import _variant
 
 STATUSES = r"/api/v1/statuses"
 THREAD = ["First part of the thread.", "Second part, replying.", "Third and last part."]
@@ -39,14 +40,6 @@ def clock() -> FakeClock:
 
 def _thread(ctx: AppContext, account_id: int, parts: list[str] = THREAD) -> posts.PostRow:
     return posts.schedule_post(ctx, account_ids=[account_id], text=parts[0], thread=parts[1:], now=True)
-
-
-def _variant(ctx: AppContext, variant_id: int) -> Variant:
-    with ctx.session() as s:
-        v = s.get(Variant, variant_id)
-        assert v is not None
-        s.expunge(v)
-        return v
 
 
 def _chain(masto: MastodonAccount, texts: list[str]) -> list[dict]:

@@ -165,8 +165,7 @@ def test_schedule_refused_by_the_network_copies_nothing(studio: AppContext, tmp_
             studio, account_ids=[1], text="Hi", media=[MediaSpec(tmp_path / "poster.png", "x")], at=NOW, clock=NOW
         )
     assert posts.list_posts(studio) == []
-    # The network's limits are checked after store_media in posts.schedule_post (see the report):
-    # the copy may exist until the lead moves validation first; nothing refers to it.
+    assert media_files(studio) == []  # refused before anything was copied
 
 
 # --- CSV media paths -----------------------------------------------------------------------------
