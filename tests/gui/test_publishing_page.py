@@ -148,3 +148,35 @@ def test_publishing_preferences_are_saved(qtbot: QtBot, ctx: AppContext) -> None
 
     assert app_settings.get(ctx, REQUIRE_ALT_TEXT) is True
     assert app_settings.get(ctx, app_settings.GIVE_UP_HOURS) == 12
+
+
+def test_a_partly_live_thread_says_so_with_its_live_links(
+    qtbot: QtBot, ctx: AppContext, masto: MastodonAccount, screenshot_dir: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from desktop.services import transitions
+    from desktop.store.models import VariantState
+    from desktop.ui.publishing.models import AttentionModel
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Part one", thread=["Part two"], draft=True)
+    live = [{"index": 0, "remote_id": "111", "url": "https://example.social/@ann/111"}]
+    with ctx.session() as s:
+        transitions.move(
+            s,
+            row.variants[0].id,
+            expected={VariantState.DRAFT},
+            to=VariantState.PARTIALLY_LIVE,
+            values={"remote_parts": live, "last_error": "Part 1 is live; part 2 of 2 was not sent: refused"},
+        )
+    window = _window(qtbot, ctx)
+    page = window.pages["publishing"]
+    qtbot.waitUntil(lambda: page.attention.rowCount() == 1, timeout=10_000)
+    problem = page.attention.index(0, AttentionModel.STATE)
+    assert problem.data() == "Partly live"
+    assert "https://example.social/@ann/111" in problem.data(Qt.ItemDataRole.ToolTipRole)
+    assert page.attention.index(0, AttentionModel.ERROR).data().startswith("Part 1 is live")
+    for size in ((900, 600), (1280, 800)):
+        window.resize(*size)
+        qtbot.wait(50)
+        window.grab().save(str(screenshot_dir / f"publishing-partly-live-{size[0]}x{size[1]}.png"))
