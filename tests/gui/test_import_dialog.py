@@ -194,11 +194,30 @@ def test_a_big_import_shows_its_progress_and_saves_in_batches(
 def test_cancel_during_an_import_takes_back_what_was_saved(
     qtbot: QtBot, studio: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import threading
+
     from desktop.services import csv_import
+    from desktop.ui.importing import dialog as dialog_module
 
     monkeypatch.setattr(
         csv_import.apply_import, "__kwdefaults__", {**csv_import.apply_import.__kwdefaults__, "batch_rows": 5}
     )
+    real_apply = csv_import.apply_import
+
+    def slow_apply(*args, progress, cancelled, **kw):  # type: ignore[no-untyped-def]
+        # a slow disk: after each batch the import waits (up to 10 s) until the user has cancelled,
+        # so the worker cannot finish before the GUI thread sees its first progress report
+        def report(saved: int, total: int) -> None:
+            progress(saved, total)
+            deadline = threading.Event()
+            for _ in range(200):
+                if cancelled():
+                    return
+                deadline.wait(0.05)
+
+        return real_apply(*args, progress=report, cancelled=cancelled, **kw)
+
+    monkeypatch.setattr(dialog_module, "apply_import", slow_apply)
     (tmp_path / "many.csv").write_text(_many(40), encoding="utf-8")
     dialog = _dialog(qtbot, studio)
     _load(qtbot, dialog, tmp_path / "many.csv")
