@@ -387,7 +387,11 @@ class MastodonProvider(Provider):
         """Upload one attachment (POST /api/v2/media) and wait until the server has processed it:
         200 means ready, 202 means poll GET /api/v1/media/:id (206 while processing)."""
         data = {"description": item.alt_text} if item.alt_text else {}
-        with item.path.open("rb") as fh:
+        try:
+            fh = item.path.open("rb")
+        except OSError as exc:
+            raise Rejected(f"{item.path.name} cannot be read.", network_message=exc.strerror) from None
+        with fh:
             files = {"file": (item.path.name, fh, item.mime)}
             response = self._call(client, "POST", "/api/v2/media", files=files, data=data)
         media = json_body(response)

@@ -596,7 +596,8 @@ class _Saver:
             return []  # an INSERT of no rows would write one row of defaults
         created = utcnow()
         stored_now: dict[Path, StoredMedia] = {}
-        posts, campaign_ids = [], []
+        posts: list[dict[str, Any]] = []
+        campaign_ids: list[int | None] = []
         with self.ctx.session() as s:
             for row in batch:
                 try:
@@ -625,7 +626,8 @@ class _Saver:
             newest = select(Post.id).where(Post.import_job == self.job).order_by(Post.id.desc()).limit(len(posts))
             post_ids = sorted(s.scalars(newest))
             media = {**self.media, **stored_now}
-            variants, attachments = [], []
+            variants: list[dict[str, Any]] = []
+            attachments: list[dict[str, Any]] = []
             for post_id, row in zip(post_ids, batch, strict=True):
                 variants.extend(
                     {

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from desktop.services import app_settings, transitions
@@ -333,7 +333,7 @@ class Publisher:
                     [variant_id],
                     expected=(S.PUBLISHING,),
                     to=S.OUTCOME_UNKNOWN,
-                    why=lambda _v, _a, m=message: m,
+                    why=_say(message),
                     where=(Variant.claimed_by == claimed_by,),
                     values={"claimed_by": "", "claimed_at": None},
                 )
@@ -342,7 +342,7 @@ class Publisher:
 
     def _why_unreachable(self, variant_id: int, network: str) -> str | None:
         if network not in self.ctx.registry:
-            return f"the {network} plugin is not installed"
+            return f"the {network.capitalize()} plugin is not installed"
         with self.ctx.session() as s:
             account = s.scalar(select(Account).join(Variant).where(Variant.id == variant_id))
             if account is None:
@@ -355,7 +355,7 @@ class Publisher:
 
     def _no_plugin(self, variant_id: int, state: VariantState, network: str) -> list[Outcome]:
         message = (
-            f"The {network} plugin is not installed, so this post cannot be sent. Install the plugin and "
+            f"The {network.capitalize()} plugin is not installed, so this post cannot be sent. Install the plugin and "
             "Retry, or cancel the post."
         )
         return self._move_waiting([variant_id], expected=(state,), to=S.FAILED, why=lambda _v, _a: message)
@@ -571,7 +571,9 @@ class Publisher:
             return self._retry(job, f"Could not read the account's credentials: {exc}", None)
         except UnknownNetwork:
             return self._fail(
-                job, f"The {job.network} plugin is not installed, so this post cannot be sent. Install it and Retry."
+                job,
+                f"The {job.network.capitalize()} plugin is not installed, so this post cannot be sent. Install it and "
+                "Retry.",
             )
         except AccountError as exc:
             return self._needs_reconnect(job, str(exc))
@@ -749,9 +751,10 @@ class Publisher:
                 now=now,
             )
             s.execute(
-                PublishAttempt.__table__.update()
+                update(PublishAttempt)
                 .where(PublishAttempt.id == job.attempt_id)
                 .values(finished_at=now, outcome=outcome, error=error)
+                .execution_options(synchronize_session=False)
             )
         if mine != 1:
             log.warning("variant %s was taken over by another writer before we recorded %s", job.variant_id, state)
@@ -840,11 +843,17 @@ class Publisher:
         result = self._settle(job, S.NEEDS_RECONNECT, AttemptOutcome.AUTH, message, values={"next_attempt_at": None})
         with self.ctx.session() as s:
             s.execute(
-                Account.__table__.update()
+                update(Account)
                 .where(Account.id == job.account_id)
                 .values(status=AccountStatus.NEEDS_RECONNECT, status_detail=message)
+                .execution_options(synchronize_session=False)
             )
         return result
+
+
+def _say(message: str) -> Callable[[Variant, Account], str]:
+    """A reason that does not depend on the row."""
+    return lambda _variant, _account: message
 
 
 def _words(exc: ProviderError) -> str:
@@ -853,7 +862,15 @@ def _words(exc: ProviderError) -> str:
 
 
 def _plain(exc: BaseException) -> str:
-    """An unexpected error in a sentence: its own message, never SQL or internals."""
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+    """An error in a sentence: its own message (our errors are written for the user; others get
+    their type named), never SQL or bound parameters."""
+    from desktop.services.media import MediaError
+    from desktop.services.posts import PostError
+
+    source = getattr(exc, "orig", None) or exc  # a SQLAlchemy error: the driver's words, not the statement
+    lines = str(source).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(exc, MediaError | PostError | ProviderError | OSError) and text:
+        return text
     name = type(exc).__name__
     return f"{name}: {text}" if text else name

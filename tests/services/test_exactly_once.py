@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from desktop.services.context import AppContext
 from desktop.services.publisher import MAX_RETRY_AFTER, PassReport, Publisher
 from desktop.store.models import Account, Post, PublishAttempt, Variant, VariantState
 from providers.mastodon import MastodonProvider
+from tests.e2e.test_cli_publishing import PNG_1x1
 from tests.faults import FakeClock, FaultTransport
 from tests.services.conftest import MastodonAccount
 from tests.services.test_publisher import _variant
@@ -232,7 +234,7 @@ def test_a_missing_plugin_fails_the_variant_in_words_and_the_pass_goes_on(
     for _ in range(3):
         Publisher(ctx).run_once()
     v = _variant(ctx, orphan)
-    assert v.state is VariantState.FAILED and "threads plugin is not installed" in v.last_error
+    assert v.state is VariantState.FAILED and "The Threads plugin is not installed" in v.last_error
     assert v.attempt_count == 0  # never claimed, so never re-claimed
     assert _variant(ctx, fine.variants[0].id).state is VariantState.PUBLISHED
 
@@ -364,3 +366,19 @@ def test_pass_report_json_lists_parts_and_conflicts(ctx: AppContext, masto: Mast
     assert [p["index"] for p in published["parts"]] == [0, 1]
     assert all(p["remote_id"] and p["url"] for p in published["parts"])
     assert data["conflicts"] == []
+
+
+def test_a_media_file_gone_from_the_data_dir_fails_the_variant_in_words(
+    ctx: AppContext, masto: MastodonAccount, tmp_path: Path
+) -> None:
+    image = tmp_path / "square.png"
+    image.write_bytes(PNG_1x1)
+    posts.schedule_post(
+        ctx, account_ids=[masto.id], text="With a picture", media=[posts.MediaSpec(image, "A square")], now=True
+    )
+    for stored in (ctx.data_dir / "media").rglob("*.png"):
+        stored.unlink()  # someone cleaned the data dir by hand
+    (outcome,) = Publisher(ctx).run_once().outcomes
+    assert outcome.state == "failed" and "cannot be read" in outcome.error
+    assert Publisher(ctx).run_once().outcomes == []  # not claimed again and again
+    assert masto.statuses() == []

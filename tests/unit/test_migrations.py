@@ -71,3 +71,55 @@ def test_no_backup_when_already_current(tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     assert not backups.exists() or list(backups.iterdir()) == []
     again.close()
+
+
+def test_0004_moves_first_comments_and_part_ids_out_of_old_places(tmp_path: Path) -> None:
+    """Before 0004 the composer kept a first comment as the thread's last part plus a settings row
+    (``compose.post.<id>``), and a variant's live parts as bare ids; 0004 moves both."""
+    import json
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, tmp_path, target="0003")
+    stamp = "'2026-11-01 00:00:00'"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, provider, remote_id, handle, display_name, server_url, avatar_url, status,"
+                " status_detail, settings, paused, created_at, updated_at) VALUES"
+                f" (1, 'mastodon', '9', '@ann', 'Ann', 'https://x', '', 'connected', '', '{{}}', 0, {stamp}, {stamp}),"
+                f" (2, 'bluesky', 'did:x', 'ann.bsky', 'Ann', 'https://y', '', 'connected', '', '{{}}', 0, {stamp}, {stamp})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO posts (id, text, thread, link, content_warning, language, timezone, created_at, updated_at)"
+                f" VALUES (1, 'Hello', '[\"part two\", \"Comment!\"]', '', '', '', 'UTC', {stamp}, {stamp})"
+            )
+        )
+        variant_cols = (
+            "post_id, account_id, text, thread, media_overridden, state, idempotency_key, attempt_count, claimed_by,"
+            " remote_id, remote_url, remote_part_ids, last_error, created_at, updated_at"
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO variants (id, {variant_cols}) VALUES"
+                f" (1, 1, 1, NULL, NULL, 0, 'published', 'k1', 1, '', 'm1', 'https://x/@ann/m1',"
+                f" '[\"m1\", \"m2\", \"m3\"]', '', {stamp}, {stamp}),"
+                f" (2, 1, 2, 'Hello, Bluesky', '[\"part two\", \"Comment!\"]', 0, 'scheduled', 'k2', 0, '', '', '',"
+                f" '[]', '', {stamp}, {stamp})"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO settings (key, value) VALUES ('compose.post.1', :v)"),
+            {"v": json.dumps({"first_comment": True, "plain": []})},
+        )
+    migrate(engine, tmp_path)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT thread, first_comment FROM posts")).one() == ('["part two"]', "Comment!")
+        parts = json.loads(conn.execute(text("SELECT remote_parts FROM variants WHERE id = 1")).scalar_one())
+        assert [p["remote_id"] for p in parts] == ["m1", "m2", "m3"]
+        assert parts[0]["url"] == "https://x/@ann/m1" and [p["index"] for p in parts] == [0, 1, 2]
+        override = conn.execute(text("SELECT thread FROM variants WHERE id = 2")).scalar_one()
+        assert json.loads(override) == ["part two"]  # the comment left the override too
+        assert conn.execute(text("SELECT count(*) FROM settings WHERE key LIKE 'compose.post.%'")).scalar_one() == 0
+        assert conn.execute(text("SELECT version FROM variants WHERE id = 1")).scalar_one() == 1
