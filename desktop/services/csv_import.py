@@ -527,7 +527,7 @@ class _Saver:
     file is stored once (``media``, filled as batches commit).
 
     The rules are those of :func:`desktop.services.posts.schedule_post`, through the same
-    functions (``check_when``, ``check_variant``, ``alt_text_problems``); only the writing is
+    functions (``check_when``, ``check_request``, ``no_campaign``); only the writing is
     batched (one INSERT … RETURNING per table and batch instead of two ORM flushes per row,
     which made 50,000 rows take minutes)."""
 
@@ -574,17 +574,21 @@ class _Saver:
         if row.campaign:
             campaign_id = self.campaigns.get(row.campaign.lower())
             if campaign_id is None:
-                raise PostError(f"No campaign named {row.campaign!r}; create it first.")
+                raise post_svc.no_campaign(row.campaign)
         request = PostRequest(parts=(PostPart(text=row.text, media=row.media_items),), link=row.link or None)
         checks = []
         for target in row.targets:
             net = self._network(s, target.account_id)
-            check = post_svc.check_variant(
-                net.provider, net.limits, request, account_id=target.account_id, handle=net.handle
+            checks.append(
+                post_svc.check_request(
+                    net.provider,
+                    net.limits,
+                    request,
+                    account_id=target.account_id,
+                    handle=net.handle,
+                    require_alt=self.require_alt,
+                )
             )
-            if self.require_alt:
-                check = replace(check, problems=(*check.problems, *post_svc.alt_text_problems(request, net.provider)))
-            checks.append(check)
         if any(not c.ok for c in checks):
             raise post_svc.PostRejected(checks)
         return campaign_id

@@ -294,6 +294,21 @@ def alt_text_problems(request: PostRequest, provider: Provider) -> list[Problem]
     ]
 
 
+def check_request(
+    provider: Provider, limits: Limits, request: PostRequest, *, account_id: int, handle: str, require_alt: bool
+) -> TargetCheck:
+    """Everything that refuses a post for one target: the network's rules and the user's own.
+    The one check behind the composer, ``schedule`` and CSV import."""
+    check = check_variant(provider, limits, request, account_id=account_id, handle=handle)
+    if require_alt:
+        check = replace(check, problems=(*check.problems, *alt_text_problems(request, provider)))
+    return check
+
+
+def no_campaign(name: str) -> PostError:
+    return PostError(f"No campaign named {name!r}; create it first (Campaigns page, or `campaigns add`).")
+
+
 def schedule_variants(
     ctx: AppContext,
     s: Session,
@@ -316,10 +331,11 @@ def schedule_variants(
         provider = ctx.registry.get(account.provider)
         limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
         request = build_request(ctx, post, v)
-        check = check_variant(provider, limits, request, account_id=account.id, handle=account.handle)
-        if require_alt:
-            check = replace(check, problems=(*check.problems, *alt_text_problems(request, provider)))
-        checks.append(check)
+        checks.append(
+            check_request(
+                provider, limits, request, account_id=account.id, handle=account.handle, require_alt=require_alt
+            )
+        )
         v.next_attempt_at = None
         if when.draft:
             v.state, v.scheduled_at = VariantState.DRAFT, when.at_for.get(account.id, when.at)
@@ -461,7 +477,7 @@ def campaign_id_for(s: Session, name: str | None) -> int | None:
         return None
     campaign_id = s.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.strip().lower()))
     if campaign_id is None:
-        raise PostError(f"No campaign named {name!r}; create it first (Campaigns page, or `campaigns add`).")
+        raise no_campaign(name)
     return campaign_id
 
 
