@@ -258,6 +258,9 @@ class Published:
     part_ids: tuple[str, ...] = ()  # every part's id, in order, for threads
     already: bool = False  # the network told us this key was published before
     part_urls: tuple[str, ...] = ()  # each part's URL where known, in the order of part_ids
+    #: Parts (0-based) the network already held under this key with a different text: an earlier
+    #: attempt went out before the user's edit, and the edit was not sent.
+    stale_parts: tuple[int, ...] = ()
 
     @property
     def parts(self) -> tuple[PublishedPart, ...]:
@@ -266,13 +269,16 @@ class Published:
         return tuple(PublishedPart(i, rid, urls[i] if i < len(urls) else "") for i, rid in enumerate(ids))
 
     @classmethod
-    def from_parts(cls, parts: Sequence[PublishedPart], *, already: bool = False) -> Published:
+    def from_parts(
+        cls, parts: Sequence[PublishedPart], *, already: bool = False, stale_parts: Sequence[int] = ()
+    ) -> Published:
         return cls(
             remote_id=parts[0].remote_id,
             url=parts[0].url,
             part_ids=tuple(p.remote_id for p in parts),
             part_urls=tuple(p.url for p in parts),
             already=already,
+            stale_parts=tuple(stale_parts),
         )
 
 

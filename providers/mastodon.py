@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -135,6 +136,23 @@ def countable_text(text: str, url_length: int | None = 23) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+#: A status older than this when the server answers a new post came from an earlier request.
+EARLIER_THAN = timedelta(seconds=30)
+
+
+def _made_earlier(status: Mapping[str, Any], response: httpx.Response) -> bool:
+    """Whether ``status`` was created well before this reply (by the server's own clock): Mastodon
+    answered a known Idempotency-Key with the status an earlier request made."""
+    created = _parse_time(status.get("created_at"))
+    try:
+        served = parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return False
+    if served.tzinfo is None:
+        served = served.replace(tzinfo=UTC)
+    return created is not None and created < served - EARLIER_THAN
 
 
 def plain_text(content_html: str) -> str:
@@ -352,6 +370,7 @@ class MastodonProvider(Provider):
             raise Rejected("The post is empty.")
         threaded = len(post.parts) > 1
         parts: list[PublishedPart] = list(done)
+        stale: list[int] = []
         with self._session(conn) as client:
             for i in range(len(parts), len(post.parts)):
                 part = post.parts[i]
@@ -369,19 +388,22 @@ class MastodonProvider(Provider):
                     if post.language:
                         data["language"] = post.language
                     key = f"{idempotency_key}:{i}" if threaded else idempotency_key
-                    status = json_body(
-                        self._call(client, "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key})
+                    response = self._call(
+                        client, "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key}
                     )
+                    status = json_body(response)
                     if not isinstance(status, dict) or "id" not in status:
                         raise Transient("Mastodon sent an unexpected reply to a new post.")
                 except ProviderError as exc:
                     exc.parts = tuple(parts)
                     raise
                 made = PublishedPart(i, str(status["id"]), str(status.get("url") or status.get("uri") or ""))
+                if _made_earlier(status, response) and self._body(status) != _comparable(part.text):
+                    stale.append(i)  # the key's earlier result, made before the user edited this part
                 parts.append(made)
                 if on_part is not None:
                     on_part(made)
-        return Published.from_parts(parts)
+        return Published.from_parts(parts, stale_parts=stale)
 
     def _upload(self, client: httpx.Client, item: MediaItem) -> str:
         """Upload one attachment (POST /api/v2/media) and wait until the server has processed it:

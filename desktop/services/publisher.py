@@ -795,11 +795,18 @@ class Publisher:
         self._remember(job, published.parts)
         with job.lock:
             payload = [p.to_json() for p in job.parts]
+        note = ""
+        if published.stale_parts:
+            which = ", ".join(str(i + 1) for i in published.stale_parts)
+            note = (
+                f"Published, but part {which} went out before your last edit (an earlier attempt reached the network); "
+                "the network has the earlier text. Edit it there if it matters."
+            )
         return self._settle(
             job,
             S.PUBLISHED,
             AttemptOutcome.ALREADY_PUBLISHED if published.already else AttemptOutcome.PUBLISHED,
-            "",
+            note,
             url=published.url,
             values={
                 "remote_id": published.remote_id,

@@ -266,13 +266,19 @@ class BlueskyProvider(Provider):
         return expect_object(r)
 
     def _existing_post(self, conn: Connection, rkey: str) -> tuple[str, str] | None:
+        found = self._existing_post_text(conn, rkey)
+        return None if found is None else (found[0], found[1])
+
+    def _existing_post_text(self, conn: Connection, rkey: str) -> tuple[str, str, str] | None:
+        """(uri, cid, text) of the post under ``rkey``, or None."""
         record = self._get_record(conn, POST, rkey)
         if record is None:
             return None
-        uri, cid = record.get("uri"), record.get("cid")
+        uri, cid, value = record.get("uri"), record.get("cid"), record.get("value")
         if not isinstance(uri, str) or not isinstance(cid, str):
             raise Transient("Bluesky sent an unexpected record.")
-        return uri, cid
+        text = value.get("text") if isinstance(value, dict) else None
+        return uri, cid, text if isinstance(text, str) else ""
 
     def _url(self, conn: Connection, uri: str) -> str:
         return f"https://bsky.app/profile/{conn.handle}/post/{parse_at_uri(uri)[2]}"
@@ -296,15 +302,20 @@ class BlueskyProvider(Provider):
             raise Rejected("The post is empty.")
         refs: list[tuple[str, str]] = []
         made: list[PublishedPart] = []
+        stale: list[int] = []
         created_any = False
         for i, part in enumerate(post.parts):
             rkey = derive_rkey(idempotency_key, i)
             try:
-                ref = self._existing_post(conn, rkey)
-                if ref is None:
+                found = self._existing_post_text(conn, rkey)
+                if found is None:
                     record = self._record(conn, post, part, i, refs)
                     ref = self._create(conn, rkey, record)
                     created_any = True
+                else:
+                    ref = (found[0], found[1])
+                    if i >= len(done) and found[2] != part.text:
+                        stale.append(i)  # an earlier attempt wrote it before the user edited this part
             except ProviderError as exc:
                 exc.parts = tuple(made)
                 raise
@@ -312,7 +323,7 @@ class BlueskyProvider(Provider):
             made.append(PublishedPart(i, ref[0], self._url(conn, ref[0])))
             if on_part is not None and i >= len(done):
                 on_part(made[-1])
-        return Published.from_parts(made, already=not created_any)
+        return Published.from_parts(made, already=not created_any, stale_parts=stale)
 
     def _create(self, conn: Connection, rkey: str, record: dict[str, Any]) -> tuple[str, str]:
         body = {"repo": conn.remote_id, "collection": POST, "rkey": rkey, "record": record}

@@ -231,6 +231,48 @@ def test_thread_chains_replies_and_keys_each_part() -> None:
     assert bodies[0]["language"] == ["de"]
 
 
+def test_resume_after_done_parts_replies_to_the_last_and_reports_each_part() -> None:
+    ids = iter(["202", "203"])
+    server = Server().on("POST", "/api/v1/statuses", lambda _r: ok(status_with(next(ids))))
+    post = PostRequest(parts=(PostPart("one"), PostPart("two"), PostPart("three")))
+    seen: list[base.PublishedPart] = []
+    done = (base.PublishedPart(0, "101", f"{SERVER}/@Gargron/101"),)
+    published = server.provider().publish(CONN, post, "variant-9", done=done, on_part=seen.append)
+    assert published.part_ids == ("101", "202", "203")
+    assert [(p.index, p.remote_id) for p in seen] == [(1, "202"), (2, "203")]  # only the new ones
+    sent = server.sent("POST", "/api/v1/statuses")
+    assert [r.headers["Idempotency-Key"] for r in sent] == ["variant-9:1", "variant-9:2"]
+    assert [form(r)["in_reply_to_id"] for r in sent] == [["101"], ["202"]]
+
+
+def test_an_error_after_a_live_part_carries_it() -> None:
+    server = Server().on(
+        "POST",
+        "/api/v1/statuses",
+        ok(status_with("301")),
+        ok({"error": "Validation failed: Text character limit of 500 exceeded"}, status=422),
+    )
+    post = PostRequest(parts=(PostPart("one"), PostPart("two")))
+    with pytest.raises(Rejected) as refused:
+        server.provider().publish(CONN, post, "variant-10")
+    assert [(p.index, p.remote_id) for p in refused.value.parts] == [(0, "301")]
+
+
+@pytest.mark.parametrize(
+    ("age_s", "text", "stale"), [(600, "old words", (0,)), (600, "new words", ()), (2, "old words", ())]
+)
+def test_a_key_answered_with_an_earlier_status_of_other_text_is_flagged(age_s: int, text: str, stale: tuple) -> None:
+    """Mastodon answers a known Idempotency-Key with the status the earlier request made: if that
+    was before the user's edit (older than the reply by the server's clock, other text), say so."""
+    served = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    created = (served - timedelta(seconds=age_s)).isoformat().replace("+00:00", "Z")
+    body = status_with("401", content=f"<p>{text}</p>", created_at=created)
+    body.pop("text", None)
+    reply = httpx.Response(200, json=body, headers={"Date": "Mon, 30 Nov 2026 12:00:00 GMT"})
+    server = Server().on("POST", "/api/v1/statuses", reply)
+    assert server.provider().publish(CONN, PostRequest.single("new words"), "k").stale_parts == stale
+
+
 def test_single_post_uses_the_key_as_is() -> None:
     server = Server().on("POST", "/api/v1/statuses", ok(status_with("5")))
     server.provider().publish(CONN, PostRequest.single("hi"), "variant-8")

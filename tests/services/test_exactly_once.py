@@ -382,3 +382,25 @@ def test_a_media_file_gone_from_the_data_dir_fails_the_variant_in_words(
     assert outcome.state == "failed" and "cannot be read" in outcome.error
     assert Publisher(ctx).run_once().outcomes == []  # not claimed again and again
     assert masto.statuses() == []
+
+
+def test_an_edit_after_an_unknown_outcome_is_never_silently_dropped(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import providers.mastodon as mastodon_module
+
+    # the test runs in seconds; in life the edit comes minutes after the lost reply
+    monkeypatch.setattr(mastodon_module, "EARLIER_THAN", timedelta(seconds=-5))
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Fist draft with a typo", now=True)
+    faults.lose_reply("POST", STATUSES)  # it went out, but we never heard
+    (first,) = Publisher(ctx).run_once().outcomes
+    assert first.state == "retrying"
+    doc = compose.load_post(ctx, row.id)
+    doc.parts = ["First draft, typo fixed"]
+    compose.schedule(ctx, doc, compose.When(now=True))
+    (second,) = Publisher(ctx).run_once().outcomes
+    assert second.state == "published"
+    assert "went out before your last edit" in second.error  # said, not silent
+    (status,) = masto.statuses()  # and still only one post
+    assert "Fist draft" in status["content"]
+    assert "went out before your last edit" in posts.get_post(ctx, row.id).variants[0].error

@@ -87,13 +87,14 @@ def test_0004_moves_first_comments_and_part_ids_out_of_old_places(tmp_path: Path
                 "INSERT INTO accounts (id, provider, remote_id, handle, display_name, server_url, avatar_url, status,"
                 " status_detail, settings, paused, created_at, updated_at) VALUES"
                 f" (1, 'mastodon', '9', '@ann', 'Ann', 'https://x', '', 'connected', '', '{{}}', 0, {stamp}, {stamp}),"
-                f" (2, 'bluesky', 'did:x', 'ann.bsky', 'Ann', 'https://y', '', 'connected', '', '{{}}', 0, {stamp}, {stamp})"
+                f" (2, 'bluesky', 'did:x', 'ann.bsky', 'Ann', 'https://y', '', 'connected', '', '{{}}', 0,"
+                f" {stamp}, {stamp})"
             )
         )
         conn.execute(
             text(
-                "INSERT INTO posts (id, text, thread, link, content_warning, language, timezone, created_at, updated_at)"
-                f" VALUES (1, 'Hello', '[\"part two\", \"Comment!\"]', '', '', '', 'UTC', {stamp}, {stamp})"
+                "INSERT INTO posts (id, text, thread, link, content_warning, language, timezone, created_at,"
+                f" updated_at) VALUES (1, 'Hello', '[\"part two\", \"Comment!\"]', '', '', '', 'UTC', {stamp}, {stamp})"
             )
         )
         variant_cols = (
