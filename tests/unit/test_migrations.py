@@ -105,7 +105,7 @@ def test_0004_moves_first_comments_and_part_ids_out_of_old_places(tmp_path: Path
             text(
                 f"INSERT INTO variants (id, {variant_cols}) VALUES"
                 f" (1, 1, 1, NULL, NULL, 0, 'published', 'k1', 1, '', 'm1', 'https://x/@ann/m1',"
-                f" '[\"m1\", \"m2\", \"m3\"]', '', {stamp}, {stamp}),"
+                f' \'["m1", "m2", "m3"]\', \'\', {stamp}, {stamp}),'
                 f" (2, 1, 2, 'Hello, Bluesky', '[\"part two\", \"Comment!\"]', 0, 'scheduled', 'k2', 0, '', '', '',"
                 f" '[]', '', {stamp}, {stamp})"
             )
