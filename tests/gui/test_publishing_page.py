@@ -180,3 +180,15 @@ def test_a_partly_live_thread_says_so_with_its_live_links(
         window.resize(*size)
         qtbot.wait(50)
         window.grab().save(str(screenshot_dir / f"publishing-partly-live-{size[0]}x{size[1]}.png"))
+
+
+def test_cancelling_a_partly_live_thread_says_what_stays_public() -> None:
+    from desktop.services.activity import AttentionRow
+    from desktop.ui.pages.publishing import cancel_question
+
+    row = AttentionRow(1, 1, 1, "mastodon", "@ann", "partially_live", None, "refused", "Hi", 1, ("https://x/@ann/1",))
+    assert "Part 1 is already public" in cancel_question(row) and "https://x/@ann/1" in cancel_question(row)
+    unknown = AttentionRow(2, 2, 1, "mastodon", "@ann", "outcome_unknown", None, "?", "Hi", 1)
+    assert "may already be on the network" in cancel_question(unknown)
+    plain = AttentionRow(3, 3, 1, "mastodon", "@ann", "failed", None, "x", "Hi", 1)
+    assert cancel_question(plain) == "Stop the post to @ann? It will not be sent."

@@ -348,7 +348,14 @@ class CalendarPage(Page):
     def confirm_delete(self, item: CalendarItem, *, series: bool = False) -> QMessageBox:
         """Ask first (window-modal, not blocking); deleting happens on Delete."""
         what = "this post and every later repeat of it" if series else "this post (on every account it targets)"
-        note = "" if item.status != "published" else "\n\nIt stays on the network: it is only removed here."
+        if item.status == "published":
+            note = "\n\nIt stays on the network: it is only removed here."
+        elif item.state == "partially_live":
+            note = "\n\nPart of this thread is already public; it stays on the network: it is only removed here."
+        elif item.state == "outcome_unknown":
+            note = "\n\nIt may already be on the network (sending was interrupted); check there."
+        else:
+            note = ""
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete post",

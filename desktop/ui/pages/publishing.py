@@ -255,7 +255,7 @@ class PublishingPage(Page):
         row = self.selected()
         if row is None:
             return
-        answer = QMessageBox.question(self, "Cancel post", f"Stop the post to {row.handle}? It will not be sent.")
+        answer = QMessageBox.question(self, "Cancel post", cancel_question(row))
         if answer == QMessageBox.StandardButton.Yes:
             self.runner.run(
                 lambda: activity.cancel_variant(self.ctx, row.variant_id),
@@ -276,3 +276,20 @@ class PublishingPage(Page):
     def _error(self, exc: Exception) -> None:
         QMessageBox.warning(self, "Publishing", str(exc))
         self.refresh()
+
+
+def cancel_question(row: AttentionRow) -> str:
+    """What cancelling stops, and what it cannot take back."""
+    if row.live_urls:
+        shown = "Part 1 is" if len(row.live_urls) == 1 else f"Parts 1–{len(row.live_urls)} are"
+        links = "\n".join(row.live_urls)
+        return (
+            f"Stop the rest of the thread to {row.handle}?\n\n{shown} already public and stay on the network "
+            f"until you delete them there:\n{links}"
+        )
+    if row.state == "outcome_unknown":
+        return (
+            f"Stop the post to {row.handle}?\n\nIt may already be on the network (sending was interrupted): "
+            "check there, and delete it there if you want it gone."
+        )
+    return f"Stop the post to {row.handle}? It will not be sent."
