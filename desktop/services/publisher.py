@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from desktop.services import app_settings, transitions
+from desktop.services import activity, app_settings, transitions
 from desktop.services.accounts import AccountError, AccountHandle, open_account
 from desktop.services.posts import build_request, due_filter
 from desktop.services.transitions import S
@@ -138,6 +138,9 @@ class Outcome:
     #: Another writer changed the variant before this outcome could be saved (what went live
     #: was recorded all the same); ``state`` is what this publisher wanted to write.
     conflict: bool = False
+    #: For a post that went out late: how late, and why where known ("due 09:00, published 09:47
+    #: after the computer woke").
+    late: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,6 +155,7 @@ class Outcome:
             "next_attempt_at": iso_utc(self.next_attempt_at),
             "reconciled": self.reconciled,
             "parts": [p.to_json() for p in self.parts],
+            "late": self.late or None,
         }
 
 
@@ -211,6 +215,7 @@ class _Job:
     first_started: datetime
     maybe_sent: bool  # an earlier attempt may have reached the network
     reconcile: bool
+    scheduled_at: datetime | None = None
     parts: list[PublishedPart] = field(default_factory=list)  # live, in order; grows as parts go out
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -438,6 +443,7 @@ class Publisher:
                 first_started=min(first_started, now),
                 maybe_sent=bool(earlier),
                 reconcile=reconcile,
+                scheduled_at=variant.scheduled_at,
                 parts=[PublishedPart.from_json(p) for p in (variant.remote_parts or [])],
             )
             # may raise (an unreadable media file): _guarded_claim then fails the variant in words
@@ -795,6 +801,7 @@ class Publisher:
         self._remember(job, published.parts)
         with job.lock:
             payload = [p.to_json() for p in job.parts]
+        now = self.clock()
         note = ""
         if published.stale_parts:
             which = ", ".join(str(i + 1) for i in published.stale_parts)
@@ -812,10 +819,26 @@ class Publisher:
                 "remote_id": published.remote_id,
                 "remote_url": published.url,
                 "remote_parts": payload,
-                "published_at": self.clock(),
+                "published_at": now,
                 "next_attempt_at": None,
             },
+            late=self._late(job, now),
         )
+
+    def _late(self, job: _Job, published_at: datetime) -> str:
+        """How late the post went out, in words ("" when on time)."""
+        if job.scheduled_at is None or published_at - job.scheduled_at <= activity.LATE_AFTER:
+            return ""
+        from desktop.services.background_job import last_wake_time
+        from desktop.services.zones import user_zone
+
+        try:
+            return activity.late_note(
+                job.scheduled_at, published_at, woke_at=last_wake_time(), zone=user_zone(self.ctx)
+            )
+        except Exception:  # only words: never worth failing the outcome for
+            log.warning("could not describe how late variant %s was", job.variant_id, exc_info=True)
+            return ""
 
     def _partial_note(self, job: _Job, error: str) -> str:
         with job.lock:

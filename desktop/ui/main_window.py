@@ -33,7 +33,7 @@ from desktop.ui.pages.publishing import PublishingPage
 from desktop.ui.pages.queue import QueuePage
 from desktop.ui.pages.settings import SettingsPage
 from desktop.ui.publishing.engine import PublishingEngine
-from desktop.ui.publishing.tray import Tray, failure_message
+from desktop.ui.publishing.tray import Tray, failure_message, late_message
 from desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         from desktop.services import app_settings
 
         self.engine.new_failures.connect(self._notify_failures)
+        self.engine.late_published.connect(lambda outcomes: self._notify(*late_message(outcomes)))
         self.engine.digest_ready.connect(lambda text: self._notify("Campaign Desk today", text))
         self.engine.paused_changed.connect(self.tray.set_paused)
         self.engine.pass_finished.connect(lambda _r: self._count_attention())

@@ -404,3 +404,37 @@ def test_an_edit_after_an_unknown_outcome_is_never_silently_dropped(
     (status,) = masto.statuses()  # and still only one post
     assert "Fist draft" in status["content"]
     assert "went out before your last edit" in posts.get_post(ctx, row.id).variants[0].error
+
+
+# --- missed while asleep ----------------------------------------------------------------------------
+
+
+def test_a_post_that_went_out_late_says_so(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services import background_job
+    from desktop.ui.publishing.tray import late_message
+
+    due = clock.now
+    posts.schedule_post(ctx, account_ids=[masto.id], text="Due before the laptop slept", at=due)
+    clock.advance(minutes=47)  # the computer slept through it
+    monkeypatch.setattr(background_job, "last_wake_time", lambda **_kw: due + timedelta(minutes=46))
+    (outcome,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert outcome.state == "published"
+    assert outcome.late.startswith("due ") and outcome.late.endswith("after the computer woke")
+    assert outcome.to_json()["late"] == outcome.late
+    title, body = late_message([outcome])
+    assert title.startswith("Posted late to") and "after the computer woke" in body
+
+    monkeypatch.setattr(background_job, "last_wake_time", lambda **_kw: None)  # cause unknown
+    posts.schedule_post(ctx, account_ids=[masto.id], text="Also late", at=clock.now)
+    clock.advance(minutes=20)
+    (outcome,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert outcome.late == "published 20 min late"
+
+
+def test_a_post_on_time_has_no_lateness(ctx: AppContext, masto: MastodonAccount, clock: FakeClock) -> None:
+    posts.schedule_post(ctx, account_ids=[masto.id], text="On time", at=clock.now)
+    clock.advance(minutes=1)
+    (outcome,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert outcome.late == "" and outcome.to_json()["late"] is None

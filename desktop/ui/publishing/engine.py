@@ -28,6 +28,7 @@ class PublishingEngine(QObject):
     failed = Signal(object)  # Exception: the pass itself could not run
     new_failures = Signal(list)  # [AttentionRow]: tell the user, once each
     digest_ready = Signal(str)
+    late_published = Signal(list)  # [Outcome]: posts that went out late this pass (the computer slept)
     paused_changed = Signal(bool)
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *, interval_ms: int = INTERVAL_MS) -> None:
@@ -80,6 +81,9 @@ class PublishingEngine(QObject):
         self.pass_finished.emit(report)
         if failures:
             self.new_failures.emit(failures)
+        late = [o for o in report.published if o.late]
+        if late:
+            self.late_published.emit(late)
         if digest:
             self.digest_ready.emit(digest)
 

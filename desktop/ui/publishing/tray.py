@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -9,6 +11,9 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop import APP_NAME
 from desktop.services.activity import AttentionRow
 from desktop.ui.icons import app_icon
+
+if TYPE_CHECKING:
+    from desktop.services.publisher import Outcome
 
 
 class Tray(QObject):
@@ -75,3 +80,14 @@ def failure_message(rows: list[AttentionRow]) -> tuple[str, str]:
     if len(rows) > 4:
         lines.append(f"…and {len(rows) - 4} more")
     return f"{len(rows)} posts need your attention", "\n".join(lines)
+
+
+def late_message(outcomes: list[Outcome]) -> tuple[str, str]:
+    """One notification for posts that went out late in one pass, each with how late and why."""
+    if len(outcomes) == 1:
+        o = outcomes[0]
+        return f"Posted late to {o.handle}", o.late[:1].upper() + o.late[1:] + "."
+    lines = [f"• {o.handle}: {o.late}" for o in outcomes[:4]]
+    if len(outcomes) > 4:
+        lines.append(f"…and {len(outcomes) - 4} more")
+    return f"{len(outcomes)} posts went out late", "\n".join(lines)
