@@ -473,6 +473,10 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
             s.add(v)
         if v.state in LOCKED:
             continue
+        # Written whatever changed, so the flush checks the version read even when only the
+        # shared text changed: a claim in between then refuses this save instead of letting
+        # the publisher send the old text under the new one's name.
+        v.updated_at = utcnow()
         override = doc.overrides.get(account_id)
         new_parts = override.parts if override is not None and override.parts is not None else None
         if v.remote_parts:

@@ -216,6 +216,10 @@ class _Job:
     maybe_sent: bool  # an earlier attempt may have reached the network
     reconcile: bool
     scheduled_at: datetime | None = None
+    #: Texts earlier attempts sent that differ from today's (the user edited since): what they may
+    #: have left on the network is looked up by these before anything is sent.
+    earlier_texts: list[list[str]] = field(default_factory=list)
+    stale: set[int] = field(default_factory=set)  # parts found live with an earlier text
     parts: list[PublishedPart] = field(default_factory=list)  # live, in order; grows as parts go out
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -255,6 +259,7 @@ class Publisher:
         report.outcomes.extend(self._give_up_late())
         report.outcomes.extend(self._give_up_exhausted())
         report.outcomes.extend(self._unknown_orphans())
+        report.outcomes.extend(self._check_cancelled())
         jobs = self._claim_stale() + self._claim_due(report)
         if jobs:
             with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="publish") as pool:
@@ -344,6 +349,99 @@ class Publisher:
                 )
             )
         return outcomes
+
+    def _check_cancelled(self) -> list[Outcome]:
+        """Cancelled variants an earlier attempt may have sent: ask the network once (read only)
+        and, if it went out after all, record it and say so instead of forgetting a live post."""
+        outcomes = []
+        for variant_id, _state, _by, _at, network in self._candidates(
+            Variant.state == S.CANCELLED, Variant.next_attempt_at <= self.clock(), *self._reachable()
+        ):
+            if network not in self.ctx.registry:
+                continue
+            try:
+                outcomes.extend(self._check_one_cancelled(variant_id))
+            except Exception as exc:  # the network or the DB said no: ask again later, quietly
+                log.warning("could not check cancelled variant %s: %s", variant_id, _plain(exc))
+                with self.ctx.session() as s:
+                    transitions.move(
+                        s,
+                        variant_id,
+                        expected=(S.CANCELLED,),
+                        values={"next_attempt_at": self.clock() + timedelta(minutes=15)},
+                    )
+        return outcomes
+
+    def _check_one_cancelled(self, variant_id: int) -> list[Outcome]:
+        with self.ctx.session() as s:
+            variant = s.scalar(
+                select(Variant)
+                .where(Variant.id == variant_id)
+                .options(
+                    selectinload(Variant.post).selectinload(Post.attachments),
+                    selectinload(Variant.attachments),
+                    selectinload(Variant.account),
+                    selectinload(Variant.attempts),
+                )
+            )
+            if variant is None or variant.state != S.CANCELLED or variant.next_attempt_at is None:
+                return []
+            # take the check: one publisher asks, the others see the mark gone
+            if not transitions.move_one(
+                s,
+                variant_id,
+                expected=(S.CANCELLED,),
+                where=(Variant.version == variant.version,),
+                values={"next_attempt_at": None},
+            ):
+                return []
+            texts = [p.text for p in build_request(self.ctx, variant.post, variant).parts]
+            done = [PublishedPart.from_json(p) for p in variant.remote_parts or []]
+            first = min((a.started_at for a in variant.attempts), default=self.clock())
+            candidates = [texts, *_earlier_texts(variant.attempts, texts)]
+            key, account_id, post_id = variant.idempotency_key, variant.account_id, variant.post_id
+            network, handle_name = variant.account.provider, variant.account.handle
+        handle = open_account(self.ctx, account_id)
+        for new, _stale in self._look_up(handle, key, candidates, first, texts, done):
+            parts = sorted([*done, *new], key=lambda p: p.index)
+            whole = len(parts) >= len(texts)
+            state = S.PUBLISHED if whole else S.PARTIALLY_LIVE
+            shown = "it" if whole else ("part 1" if len(parts) == 1 else f"parts 1–{len(parts)}")
+            message = (
+                f"You cancelled this post, but an earlier attempt had already published {shown}. It is live on "
+                "the network: delete it there if you want it gone."
+            )
+            with self.ctx.session() as s:
+                moved = transitions.move_one(
+                    s,
+                    variant_id,
+                    expected=(S.CANCELLED,),
+                    to=state,
+                    values={
+                        "remote_parts": [p.to_json() for p in parts],
+                        "remote_id": parts[0].remote_id,
+                        "remote_url": parts[0].url,
+                        "published_at": self.clock(),
+                        "last_error": message,
+                    },
+                )
+            if not moved:  # retried or deleted meanwhile: the facts still go in
+                self._merge_parts(variant_id, parts, "a post found after cancelling")
+            return [
+                Outcome(
+                    variant_id,
+                    post_id,
+                    account_id,
+                    network,
+                    handle_name,
+                    state.value,
+                    url=parts[0].url,
+                    error=message,
+                    reconciled=True,
+                    parts=tuple(parts),
+                )
+            ]
+        return []
 
     def _why_unreachable(self, variant_id: int, network: str) -> str | None:
         if network not in self.ctx.registry:
@@ -449,6 +547,8 @@ class Publisher:
             # may raise (an unreadable media file): _guarded_claim then fails the variant in words
             job.request = build_request(self.ctx, variant.post, variant)
             job.texts = [p.text for p in job.request.parts]
+            attempt.texts = job.texts
+            job.earlier_texts = _earlier_texts(earlier, job.texts)
         return job  # committed: the claim and the attempt exist before any HTTP call
 
     def _hold_unreachable_accounts(self) -> list[Outcome]:
@@ -604,28 +704,52 @@ class Publisher:
         # An attempt that follows another may follow one that reached the network without our
         # hearing back (a timeout, a crash). The network's own idempotency covers that only
         # while it still remembers the key, counted from the first attempt, when it stored it.
+        # After an edit, the network's memory of the key holds the earlier text: look that up
+        # first, so the edit is neither silently dropped nor sent beside the earlier post.
         if job.maybe_sent and len(job.parts) < wanted:
             window = info.idempotency_window
             age = self.clock() - job.first_started
             trust_network = info.native_idempotency and (
                 window is None or age.total_seconds() < window * IDEMPOTENCY_MARGIN
             )
-            if not trust_network:
-                since = job.first_started - timedelta(minutes=2)
-                found = self._with_refresh(
-                    handle,
-                    lambda c: provider.find_published(c, job.key, job.texts, since, done=tuple(job.parts)),
-                )
-                if found is not None:
-                    self._remember(job, found.parts)
+            candidates = ([] if trust_network else [job.texts]) + job.earlier_texts
+            for parts, stale in self._look_up(handle, job.key, candidates, job.first_started, job.texts, job.parts):
+                job.stale.update(stale)
+                self._remember(job, parts)
+                break
         if len(job.parts) >= wanted:
-            return Published.from_parts(job.parts[:wanted], already=True)
+            return Published.from_parts(job.parts[:wanted], already=True, stale_parts=sorted(job.stale))
         return self._with_refresh(
             handle,
             lambda c: provider.publish(
                 c, job.request, job.key, done=tuple(job.parts), on_part=lambda p: self._remember(job, (p,))
             ),
         )
+
+    def _look_up(
+        self,
+        handle: AccountHandle,
+        key: str,
+        candidates: Sequence[Sequence[str]],
+        first_started: datetime,
+        texts: Sequence[str],
+        done: Sequence[PublishedPart],
+    ) -> Iterator[tuple[tuple[PublishedPart, ...], set[int]]]:
+        """For each candidate text list, in order: the parts beyond ``done`` found live on the
+        network, and which of them carry a text other than ``texts`` (yielded only when found)."""
+        since = first_started - timedelta(minutes=2)
+        for candidate in candidates:
+
+            def find(conn: Any, texts_now: Sequence[str] = candidate) -> Published | None:
+                return handle.provider.find_published(conn, key, list(texts_now), since, done=tuple(done))
+
+            found = self._with_refresh(handle, find)
+            if found is None:
+                continue
+            new = tuple(p for p in found.parts if p.index >= len(done))
+            if new:
+                stale = {p.index for p in new if p.index >= len(texts) or candidate[p.index] != texts[p.index]}
+                yield new, stale
 
     def _remember(self, job: _Job, parts: Sequence[PublishedPart]) -> None:
         """Save live parts now, each in its own commit: a crash a moment later loses none."""
@@ -648,14 +772,19 @@ class Publisher:
     def _record_anyway(self, job: _Job, what: str) -> None:
         """Facts outlive a lost claim: what went live is written whatever state the row is in."""
         with job.lock:
-            ours = {p.index: p for p in job.parts}
+            parts = list(job.parts)
+        self._merge_parts(job.variant_id, parts, what)
+
+    def _merge_parts(self, variant_id: int, found: Sequence[PublishedPart], what: str) -> None:
+        """Add live parts to a variant's record in whatever state it is (a version-checked write)."""
+        ours = {p.index: p for p in found}
         for _ in range(5):
             with self.ctx.session() as s:
                 row = s.execute(
-                    select(Variant.version, Variant.remote_parts, Variant.state).where(Variant.id == job.variant_id)
+                    select(Variant.version, Variant.remote_parts, Variant.state).where(Variant.id == variant_id)
                 ).first()
                 if row is None:
-                    log.warning("variant %s was deleted while %s went live: %s", job.variant_id, what, list(ours))
+                    log.warning("variant %s was deleted while %s went live: %s", variant_id, what, list(ours))
                     return
                 version, stored, state = row
                 merged = {int(p["index"]): PublishedPart.from_json(p) for p in stored or []}
@@ -663,7 +792,7 @@ class Publisher:
                 parts = [merged[i] for i in sorted(merged)]
                 if transitions.move(
                     s,
-                    job.variant_id,
+                    variant_id,
                     expected=(state,),
                     where=(Variant.version == version,),
                     values={
@@ -672,7 +801,7 @@ class Publisher:
                         "remote_url": parts[0].url,
                     },
                 ):
-                    log.warning("variant %s changed hands while %s went live; recorded it anyway", job.variant_id, what)
+                    log.warning("variant %s changed hands while %s went live; recorded it anyway", variant_id, what)
                     return
 
     @contextmanager
@@ -799,6 +928,8 @@ class Publisher:
 
     def _published(self, job: _Job, published: Published) -> Outcome:
         self._remember(job, published.parts)
+        job.stale.update(published.stale_parts)
+        published = replace(published, stale_parts=tuple(sorted(job.stale)))
         with job.lock:
             payload = [p.to_json() for p in job.parts]
         now = self.clock()
@@ -879,6 +1010,16 @@ class Publisher:
                 .execution_options(synchronize_session=False)
             )
         return result
+
+
+def _earlier_texts(attempts: Sequence[PublishAttempt], texts: Sequence[str]) -> list[list[str]]:
+    """Distinct part texts earlier attempts sent, newest first, other than ``texts``."""
+    seen: list[list[str]] = []
+    for attempt in sorted(attempts, key=lambda a: a.id, reverse=True):
+        sent = [str(t) for t in attempt.texts or []]
+        if sent and sent != list(texts) and sent not in seen:
+            seen.append(sent)
+    return seen
 
 
 def _say(message: str) -> Callable[[Variant, Account], str]:

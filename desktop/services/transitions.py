@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from desktop.store.database import rows_changed
-from desktop.store.models import Post, Variant, VariantState, utcnow
+from desktop.store.models import Post, PublishAttempt, Variant, VariantState, utcnow
 
 S = VariantState
 
@@ -97,15 +97,19 @@ def move_one(
 
 
 def cancel(s: Session, variant_ids: Iterable[int], *, now: datetime | None = None) -> int:
-    """Cancel variants that have not gone out (or have stopped). Never one being published."""
+    """Cancel variants that have not gone out (or have stopped). Never one being published.
+
+    A variant an earlier attempt may have sent (a timeout, a crash) keeps ``next_attempt_at`` as a
+    mark: the publisher then asks the network once whether it went out after all, and records it."""
+    ids = list(variant_ids)
+    when = now or utcnow()
+    tried = set(s.scalars(select(PublishAttempt.variant_id).where(PublishAttempt.variant_id.in_(ids)).distinct()))
+    values: dict[str, Any] = {"claimed_by": "", "claimed_at": None}
+    checked = [i for i in ids if i in tried]
+    untried = [i for i in ids if i not in tried]
     return move(
-        s,
-        variant_ids,
-        expected=CANCELLABLE,
-        to=S.CANCELLED,
-        values={"next_attempt_at": None, "claimed_by": ""},
-        now=now,
-    )
+        s, checked, expected=CANCELLABLE, to=S.CANCELLED, values={**values, "next_attempt_at": when}, now=when
+    ) + move(s, untried, expected=CANCELLABLE, to=S.CANCELLED, values={**values, "next_attempt_at": None}, now=when)
 
 
 def retry(s: Session, variant_ids: Iterable[int], *, at: datetime) -> int:

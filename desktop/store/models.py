@@ -307,6 +307,9 @@ class PublishAttempt(Base):
     )
     error: Mapped[str] = mapped_column(Text, default="")
     runner: Mapped[str] = mapped_column(String(120), default="")  # "gui 1234@host", "cli 99@host"
+    #: The texts of the parts this attempt sent: after an edit, what an earlier attempt may have
+    #: left on the network is looked up by these.
+    texts: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
     variant: Mapped[Variant] = relationship(back_populates="attempts")
 

@@ -385,12 +385,8 @@ def test_a_media_file_gone_from_the_data_dir_fails_the_variant_in_words(
 
 
 def test_an_edit_after_an_unknown_outcome_is_never_silently_dropped(
-    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, monkeypatch: pytest.MonkeyPatch
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport
 ) -> None:
-    import providers.mastodon as mastodon_module
-
-    # the test runs in seconds; in life the edit comes minutes after the lost reply
-    monkeypatch.setattr(mastodon_module, "EARLIER_THAN", timedelta(seconds=-5))
     row = posts.schedule_post(ctx, account_ids=[masto.id], text="Fist draft with a typo", now=True)
     faults.lose_reply("POST", STATUSES)  # it went out, but we never heard
     (first,) = Publisher(ctx).run_once().outcomes
@@ -438,3 +434,79 @@ def test_a_post_on_time_has_no_lateness(ctx: AppContext, masto: MastodonAccount,
     clock.advance(minutes=1)
     (outcome,) = Publisher(ctx, clock=clock).run_once().outcomes
     assert outcome.late == "" and outcome.to_json()["late"] is None
+
+
+def test_an_edit_after_an_unknown_outcome_past_the_key_window_is_not_posted_beside_it(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Version one", now=True)
+    faults.lose_reply("POST", STATUSES)
+    (first,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert first.state == "retrying"
+    doc = compose.load_post(ctx, row.id)
+    doc.parts = ["Version two"]
+    compose.schedule(ctx, doc, compose.When(now=True))
+    clock.advance(hours=3)  # Mastodon has forgotten the key: only a lookup can tell
+    (second,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert second.state == "published" and "went out before your last edit" in second.error
+    (status,) = masto.statuses()  # one post, the earlier one, tracked
+    assert "Version one" in status["content"]
+    assert _variant(ctx, row.variants[0].id).remote_id == status["id"]
+
+
+def test_cancelling_after_an_unknown_outcome_still_finds_the_live_post(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Timed out, then cancelled", now=True)
+    faults.lose_reply("POST", STATUSES)
+    assert [o.state for o in Publisher(ctx, clock=clock).run_once().outcomes] == ["retrying"]
+    _, changed = posts.cancel_post(ctx, row.id)
+    assert changed == 1
+    clock.advance(minutes=1)
+    (found,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert found.state == "published" and found.reconciled
+    assert "already published it" in found.error and "delete it there" in found.error
+    (status,) = masto.statuses()
+    v = _variant(ctx, row.variants[0].id)
+    assert v.state is VariantState.PUBLISHED and v.remote_id == status["id"]
+    assert Publisher(ctx, clock=clock).run_once().outcomes == []  # asked once, not every pass
+
+
+def test_cancelling_a_post_that_never_reached_the_network_asks_nothing(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Never sent", at=clock.now + timedelta(hours=1))
+    posts.cancel_post(ctx, row.id)
+    clock.advance(hours=2)
+    assert Publisher(ctx, clock=clock).run_once().outcomes == []
+    assert faults.calls == []  # no attempt was ever made: nothing to ask the network
+    assert _variant(ctx, row.variants[0].id).state is VariantState.CANCELLED
+
+
+def test_a_shared_text_edit_racing_a_claim_inside_the_save_is_refused(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="original", now=True)
+    doc = compose.load_post(ctx, row.id)
+    doc.parts = ["edited"]
+    publisher = Publisher(ctx, clock=clock)
+    claimed: list[object] = []
+
+    def claim_first(session: Session, *_args: object) -> None:
+        if not claimed:  # the publisher's claim lands between the composer's read and its write
+            claimed.extend(publisher._claim_due(PassReport()))
+
+    event.listen(Session, "before_flush", claim_first)
+    try:
+        with pytest.raises(transitions.Conflict):
+            compose.schedule(ctx, doc, compose.When(at=doc.at), clock=clock.now)
+    finally:
+        event.remove(Session, "before_flush", claim_first)
+    (job,) = claimed
+    assert publisher._process(job).state == "published"  # type: ignore[arg-type]
+    with ctx.session() as s:
+        assert s.get(Post, row.id).text == "original"  # type: ignore[union-attr]
+    assert "original" in masto.statuses()[0]["content"]

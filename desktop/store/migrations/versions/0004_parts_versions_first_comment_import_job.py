@@ -1,4 +1,4 @@
-"""thread parts tracked one by one, variant versions, first comment column, import jobs
+"""thread parts tracked one by one, variant versions, first comment column, import jobs, attempt texts
 
 Revision ID: 0004
 Revises: 0003
@@ -9,6 +9,7 @@ Create Date: 2026-11-30 10:45:00
 - ``posts.first_comment`` moves out of the settings table (``compose.post.<id>`` rows), where the
   composer kept it as "the last thread part is the first comment".
 - ``posts.import_job``: rows of a CSV import still in progress.
+- ``publish_attempts.texts``: what each attempt sent, to look up an earlier text after an edit.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def upgrade() -> None:
     with op.batch_alter_table("variants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("remote_parts", sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    with op.batch_alter_table("publish_attempts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("texts", sa.JSON(), nullable=True))
 
     conn = op.get_bind()
     # Live parts: ids as they were, the first part's URL where it was recorded.
@@ -102,6 +105,8 @@ def downgrade() -> None:
     ).all():
         parts = [*(_json(thread) or []), comment]
         conn.execute(sa.text("UPDATE posts SET thread = :t WHERE id = :id"), {"t": json.dumps(parts), "id": pid})
+    with op.batch_alter_table("publish_attempts", schema=None) as batch_op:
+        batch_op.drop_column("texts")
     with op.batch_alter_table("variants", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("remote_parts")
