@@ -237,13 +237,25 @@ class PublishedPart:
     index: int
     remote_id: str
     url: str = ""
+    #: Found live with an earlier text than the post has now (it went out before an edit).
+    stale: bool = False
 
     def to_json(self) -> dict[str, object]:
+        """The public shape (``--json``)."""
         return {"index": self.index, "remote_id": self.remote_id, "url": self.url or None}
+
+    def to_record(self) -> dict[str, object]:
+        """The stored shape: the public one, plus what the app must remember."""
+        return {**self.to_json(), **({"stale": True} if self.stale else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> PublishedPart:
-        return cls(int(data["index"]), str(data["remote_id"]), str(data.get("url") or ""))  # type: ignore[call-overload]
+        return cls(
+            int(data["index"]),  # type: ignore[call-overload]
+            str(data["remote_id"]),
+            str(data.get("url") or ""),
+            bool(data.get("stale", False)),
+        )
 
 
 #: ``publish`` calls this with each part the moment the network returns it, so the caller can save

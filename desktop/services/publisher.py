@@ -219,7 +219,6 @@ class _Job:
     #: Texts earlier attempts sent that differ from today's (the user edited since): what they may
     #: have left on the network is looked up by these before anything is sent.
     earlier_texts: list[list[str]] = field(default_factory=list)
-    stale: set[int] = field(default_factory=set)  # parts found live with an earlier text
     parts: list[PublishedPart] = field(default_factory=list)  # live, in order; grows as parts go out
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -418,7 +417,7 @@ class Publisher:
                     expected=(S.CANCELLED,),
                     to=state,
                     values={
-                        "remote_parts": [p.to_json() for p in parts],
+                        "remote_parts": [p.to_record() for p in parts],
                         "remote_id": parts[0].remote_id,
                         "remote_url": parts[0].url,
                         "published_at": self.clock(),
@@ -714,11 +713,10 @@ class Publisher:
             )
             candidates = ([] if trust_network else [job.texts]) + job.earlier_texts
             for parts, stale in self._look_up(handle, job.key, candidates, job.first_started, job.texts, job.parts):
-                job.stale.update(stale)
-                self._remember(job, parts)
+                self._remember(job, [replace(p, stale=p.index in stale) for p in parts])
                 break
         if len(job.parts) >= wanted:
-            return Published.from_parts(job.parts[:wanted], already=True, stale_parts=sorted(job.stale))
+            return Published.from_parts(job.parts[:wanted], already=True)
         return self._with_refresh(
             handle,
             lambda c: provider.publish(
@@ -759,7 +757,7 @@ class Publisher:
             if not new:
                 return
             job.parts = sorted([*job.parts, *new], key=lambda p: p.index)
-            payload = [p.to_json() for p in job.parts]
+            payload = [p.to_record() for p in job.parts]
             first = job.parts[0]
         values = {"remote_parts": payload, "remote_id": first.remote_id, "remote_url": first.url}
         with self.ctx.session() as s:
@@ -796,7 +794,7 @@ class Publisher:
                     expected=(state,),
                     where=(Variant.version == version,),
                     values={
-                        "remote_parts": [p.to_json() for p in parts],
+                        "remote_parts": [p.to_record() for p in parts],
                         "remote_id": parts[0].remote_id,
                         "remote_url": parts[0].url,
                     },
@@ -927,11 +925,12 @@ class Publisher:
         return self._outcome(job, state, error=self._conflict_words(job), conflict=True, **kw)
 
     def _published(self, job: _Job, published: Published) -> Outcome:
-        self._remember(job, published.parts)
-        job.stale.update(published.stale_parts)
-        published = replace(published, stale_parts=tuple(sorted(job.stale)))
+        self._remember(job, [replace(p, stale=p.index in published.stale_parts) for p in published.parts])
+        with job.lock:  # stale parts of earlier attempts are in the record too
+            stale = tuple(p.index for p in job.parts if p.stale)
+        published = replace(published, stale_parts=stale)
         with job.lock:
-            payload = [p.to_json() for p in job.parts]
+            payload = [p.to_record() for p in job.parts]
         now = self.clock()
         note = ""
         if published.stale_parts:

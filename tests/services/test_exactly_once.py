@@ -510,3 +510,28 @@ def test_a_shared_text_edit_racing_a_claim_inside_the_save_is_refused(
     with ctx.session() as s:
         assert s.get(Post, row.id).text == "original"  # type: ignore[union-attr]
     assert "original" in masto.statuses()[0]["content"]
+
+
+def test_a_part_found_with_its_earlier_text_is_remembered_across_attempts(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    """Found by the soak: part 1 went out unheard, the user edited the thread, part 2 then timed
+    out too; the attempt after that must still know part 1 carries the earlier text."""
+    row = _thread(ctx, masto.id)
+    faults.lose_reply("POST", STATUSES)  # part 1, old text, unheard
+    assert [o.state for o in Publisher(ctx, clock=clock).run_once().outcomes] == ["retrying"]
+    edited = [f"{t} (edited)" for t in THREAD]
+    doc = compose.load_post(ctx, row.id)
+    doc.parts = edited
+    compose.schedule(ctx, doc, compose.When(now=True))
+    faults.lose_reply("POST", STATUSES)  # the next POST is part 2 (part 1 is found, not sent): unheard too
+    clock.advance(minutes=1)
+    (second,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert second.state == "retrying" and [p.index for p in second.parts] == [0]
+    clock.advance(hours=1)
+    (third,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert third.state == "published"
+    assert "part 1 went out before your last edit" in third.error
+    chain = _chain(masto, [THREAD[0], *edited[1:]])  # each once: the earlier part 1, the edited rest
+    _assert_chained(chain)
+    assert len(masto.statuses()) == 3
