@@ -2,6 +2,8 @@
 
 One pass (:meth:`Publisher.run_once`):
 
+0. What it will not send without the user is set aside, in words (:mod:`publish_holds`), and
+   cancelled posts an earlier attempt may have sent are looked up once on the network.
 1. Variants left in ``publishing`` by a process that died (its lease expired, or its pid is gone
    on this host) are *reconciled*: claimed again and resumed with the same idempotency key when
    the network still remembers it, else looked up with ``find_published`` first. Never blindly
@@ -19,7 +21,7 @@ One pass (:meth:`Publisher.run_once`):
    partially_live (permanent: the network's own message), or needs_reconnect.
 
 A pass cannot crash: each variant's whole step, its outcome write included, is guarded and ends
-in a state the user can act on.
+in a state the user can act on. What a pass did is a :class:`PassReport` (:mod:`publish_report`).
 """
 
 from __future__ import annotations
@@ -44,9 +46,12 @@ from sqlalchemy.orm import selectinload
 from desktop.services import activity, app_settings, transitions
 from desktop.services.accounts import AccountError, AccountHandle, open_account
 from desktop.services.posts import build_request, due_filter
+from desktop.services.publish_holds import Holds
+from desktop.services.publish_report import Outcome, PassReport
+
+__all__ = ["MAX_RETRY_AFTER", "Outcome", "PassReport", "Publisher", "retry_delay", "runner_id"]
 from desktop.services.transitions import S
 from desktop.services.vault import VaultError
-from desktop.services.zones import iso_utc
 from desktop.store.models import (
     Account,
     AccountStatus,
@@ -88,27 +93,6 @@ def runner_id(kind: str) -> str:
     return f"{kind} {os.getpid()}@{socket.gethostname()} {uuid.uuid4().hex[:8]}"
 
 
-def _owner_is_dead(claimed_by: str) -> bool:
-    """True if ``claimed_by`` names a process on this host that no longer runs."""
-    try:
-        _kind, pid_host, _tag = claimed_by.split(" ")
-        pid_text, host = pid_host.split("@", 1)
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if host != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return False  # ourselves: never dead while we ask
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OSError):
-        return False
-    return False
-
-
 def retry_delay(retry_after: float | None) -> float | None:
     """The network's Retry-After as a usable delay: finite, non-negative, at most a day."""
     if retry_after is None:
@@ -120,84 +104,6 @@ def retry_delay(retry_after: float | None) -> float | None:
     if math.isnan(value) or value < 0:
         return None
     return min(value, MAX_RETRY_AFTER)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    variant_id: int
-    post_id: int
-    account_id: int
-    network: str
-    handle: str
-    state: str
-    url: str = ""
-    error: str = ""
-    next_attempt_at: datetime | None = None
-    reconciled: bool = False
-    parts: tuple[PublishedPart, ...] = ()
-    #: Another writer changed the variant before this outcome could be saved (what went live
-    #: was recorded all the same); ``state`` is what this publisher wanted to write.
-    conflict: bool = False
-    #: For a post that went out late: how late, and why where known ("due 09:00, published 09:47
-    #: after the computer woke").
-    late: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "variant_id": self.variant_id,
-            "post_id": self.post_id,
-            "account_id": self.account_id,
-            "network": self.network,
-            "handle": self.handle,
-            "state": self.state,
-            "url": self.url or None,
-            "error": self.error or None,
-            "next_attempt_at": iso_utc(self.next_attempt_at),
-            "reconciled": self.reconciled,
-            "parts": [p.to_json() for p in self.parts],
-            "late": self.late or None,
-        }
-
-
-@dataclass
-class PassReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    paused: bool = False
-
-    def _in(self, *states: str) -> list[Outcome]:
-        return [o for o in self.outcomes if o.state in states and not o.conflict]
-
-    @property
-    def published(self) -> list[Outcome]:
-        return self._in("published")
-
-    @property
-    def retrying(self) -> list[Outcome]:
-        return self._in("retrying")
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return self._in("failed", "needs_reconnect", "partially_live", "outcome_unknown")
-
-    @property
-    def conflicts(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.conflict]
-
-    @property
-    def ok(self) -> bool:
-        """Nothing in this pass failed, needs the user, must be retried or lost a race."""
-        return not self.failed and not self.retrying and not self.conflicts
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "paused": self.paused,
-            "published": [o.to_json() for o in self.published],
-            "retrying": [o.to_json() for o in self.retrying],
-            "failed": [o.to_json() for o in self._in("failed", "partially_live", "outcome_unknown")],
-            "needs_reconnect": [o.to_json() for o in self._in("needs_reconnect")],
-            "conflicts": [o.to_json() for o in self.conflicts],
-        }
 
 
 @dataclass
@@ -244,6 +150,7 @@ class Publisher:
         self.rng = rng
         self.lease = lease
         self.max_attempts = max_attempts
+        self.holds = Holds(ctx, clock=clock, lease=lease, max_attempts=max_attempts)
         self._refresh_locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -254,10 +161,10 @@ class Publisher:
             return PassReport(paused=True)
         report = PassReport()
         self._sweep_abandoned_imports()
-        report.outcomes.extend(self._hold_unreachable_accounts())
-        report.outcomes.extend(self._give_up_late())
-        report.outcomes.extend(self._give_up_exhausted())
-        report.outcomes.extend(self._unknown_orphans())
+        report.outcomes.extend(self.holds.hold_unreachable_accounts())
+        report.outcomes.extend(self.holds.give_up_late())
+        report.outcomes.extend(self.holds.give_up_exhausted())
+        report.outcomes.extend(self.holds.unknown_orphans())
         report.outcomes.extend(self._check_cancelled())
         jobs = self._claim_stale() + self._claim_due(report)
         if jobs:
@@ -276,29 +183,18 @@ class Publisher:
 
     def reconcile_interrupted(self) -> list[Outcome]:
         """Only step 1 of a pass: for app start-up."""
-        outcomes = self._unknown_orphans()
+        outcomes = self.holds.unknown_orphans()
         return outcomes + [self._process(job) for job in self._claim_stale()]
 
     # --- claiming --------------------------------------------------------------------------------
 
-    def _reachable(self) -> Any:
-        return (Account.paused.is_(False), Account.status == AccountStatus.CONNECTED)
-
-    def _candidates(self, *conditions: Any) -> list[tuple[int, VariantState, str, datetime | None, str]]:
-        with self.ctx.session() as s:
-            rows = s.execute(
-                select(Variant.id, Variant.state, Variant.claimed_by, Variant.claimed_at, Account.provider)
-                .join(Account, Account.id == Variant.account_id)
-                .where(*conditions)
-                .order_by(Variant.scheduled_at, Variant.id)
-            ).all()
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
     def _claim_due(self, report: PassReport) -> list[_Job]:
         jobs = []
-        for variant_id, state, _by, _at, network in self._candidates(due_filter(self.clock()), *self._reachable()):
+        for variant_id, state, _by, _at, network in self.holds.candidates(
+            due_filter(self.clock()), *self.holds.reachable()
+        ):
             if network not in self.ctx.registry:
-                report.outcomes.extend(self._no_plugin(variant_id, state, network))
+                report.outcomes.extend(self.holds.no_plugin(variant_id, state, network))
                 continue
             job = self._guarded_claim(variant_id, expected_state=state)
             if isinstance(job, Outcome):
@@ -307,54 +203,24 @@ class Publisher:
                 jobs.append(job)
         return jobs
 
-    def _stale(self, claimed_by: str, claimed_at: datetime | None) -> bool:
-        expired = claimed_at is None or claimed_at < self.clock() - self.lease
-        return expired or _owner_is_dead(claimed_by)
-
     def _claim_stale(self) -> list[_Job]:
         jobs = []
-        for variant_id, _state, claimed_by, claimed_at, network in self._candidates(
-            Variant.state == S.PUBLISHING, *self._reachable()
+        for variant_id, _state, claimed_by, claimed_at, network in self.holds.candidates(
+            Variant.state == S.PUBLISHING, *self.holds.reachable()
         ):
-            if network not in self.ctx.registry or not self._stale(claimed_by, claimed_at):
+            if network not in self.ctx.registry or not self.holds.is_stale(claimed_by, claimed_at):
                 continue  # a live publisher is working on it (or _unknown_orphans handles it)
             job = self._guarded_claim(variant_id, expected_state=S.PUBLISHING, previous_owner=claimed_by)
             if isinstance(job, _Job):
                 jobs.append(job)
         return jobs
 
-    def _unknown_orphans(self) -> list[Outcome]:
-        """Stale claims the network cannot be asked about (the account is paused, disconnected or
-        needs reconnecting, or its plugin is missing): the user checks the network."""
-        outcomes = []
-        for variant_id, _state, claimed_by, claimed_at, network in self._candidates(Variant.state == S.PUBLISHING):
-            if not self._stale(claimed_by, claimed_at):
-                continue
-            why = self._why_unreachable(variant_id, network)
-            if why is None:
-                continue
-            message = (
-                f"Publishing was interrupted and {why}, so whether it went out is unknown. Check the post on "
-                "the network: if it is not there, Retry; if it is, Cancel."
-            )
-            outcomes.extend(
-                self._move_waiting(
-                    [variant_id],
-                    expected=(S.PUBLISHING,),
-                    to=S.OUTCOME_UNKNOWN,
-                    why=_say(message),
-                    where=(Variant.claimed_by == claimed_by,),
-                    values={"claimed_by": "", "claimed_at": None},
-                )
-            )
-        return outcomes
-
     def _check_cancelled(self) -> list[Outcome]:
         """Cancelled variants an earlier attempt may have sent: ask the network once (read only)
         and, if it went out after all, record it and say so instead of forgetting a live post."""
         outcomes = []
-        for variant_id, _state, _by, _at, network in self._candidates(
-            Variant.state == S.CANCELLED, Variant.next_attempt_at <= self.clock(), *self._reachable()
+        for variant_id, _state, _by, _at, network in self.holds.candidates(
+            Variant.state == S.CANCELLED, Variant.next_attempt_at <= self.clock(), *self.holds.reachable()
         ):
             if network not in self.ctx.registry:
                 continue
@@ -442,26 +308,6 @@ class Publisher:
             ]
         return []
 
-    def _why_unreachable(self, variant_id: int, network: str) -> str | None:
-        if network not in self.ctx.registry:
-            return f"the {network.capitalize()} plugin is not installed"
-        with self.ctx.session() as s:
-            account = s.scalar(select(Account).join(Variant).where(Variant.id == variant_id))
-            if account is None:
-                return None
-            if account.paused:
-                return f"publishing for {account.handle} is paused"
-            if account.status != AccountStatus.CONNECTED:
-                return f"{account.handle} needs to be reconnected"
-        return None
-
-    def _no_plugin(self, variant_id: int, state: VariantState, network: str) -> list[Outcome]:
-        message = (
-            f"The {network.capitalize()} plugin is not installed, so this post cannot be sent. Install the plugin and "
-            "Retry, or cancel the post."
-        )
-        return self._move_waiting([variant_id], expected=(state,), to=S.FAILED, why=lambda _v, _a: message)
-
     def _guarded_claim(
         self, variant_id: int, *, expected_state: VariantState, previous_owner: str | None = None
     ) -> _Job | Outcome | None:
@@ -470,7 +316,7 @@ class Publisher:
         except Exception as exc:  # unreadable media, a broken row: never crash the pass
             log.exception("could not prepare variant %s", variant_id)
             message = f"This post could not be prepared for sending: {_plain(exc)} Edit it, then Retry."
-            outs = self._move_waiting(
+            outs = self.holds.move_waiting(
                 [variant_id],
                 expected=(expected_state, S.PUBLISHING),
                 to=S.FAILED,
@@ -549,98 +395,6 @@ class Publisher:
             attempt.texts = job.texts
             job.earlier_texts = _earlier_texts(earlier, job.texts)
         return job  # committed: the claim and the attempt exist before any HTTP call
-
-    def _hold_unreachable_accounts(self) -> list[Outcome]:
-        """Due variants of accounts that need reconnecting: say so now rather than wait silently."""
-        return self._stop_waiting(
-            (due_filter(self.clock()), Account.status != AccountStatus.CONNECTED),
-            S.NEEDS_RECONNECT,
-            lambda v, a: a.status_detail or f"{a.handle} needs to be reconnected before posts can go out.",
-        )
-
-    def _give_up_late(self) -> list[Outcome]:
-        """Scheduled variants more than the give-up window late are not sent without the user."""
-        hours = float(app_settings.get(self.ctx, app_settings.GIVE_UP_HOURS) or 0)
-        if hours <= 0:
-            return []
-        cutoff = self.clock() - timedelta(hours=hours)
-        return self._stop_waiting(
-            (Variant.state == S.SCHEDULED, Variant.scheduled_at < cutoff, Variant.attempt_count == 0),
-            S.FAILED,
-            lambda v, a: (
-                f"Not sent: it was due {v.scheduled_at:%Y-%m-%d %H:%M} UTC, more than {hours:g} hours ago, while "
-                "nothing was publishing. Retry to send it now, or edit or cancel it."
-            ),
-        )
-
-    def _give_up_exhausted(self) -> list[Outcome]:
-        """Due variants whose attempt budget is spent stop here, in words, instead of being claimed."""
-        return self._stop_waiting(
-            (due_filter(self.clock()), Variant.attempt_count >= self.max_attempts),
-            S.FAILED,
-            lambda v, a: f"Gave up after {v.attempt_count} attempts. Last error: {v.last_error or 'none recorded'}",
-        )
-
-    def _stop_waiting(
-        self, conditions: tuple[Any, ...], state: VariantState, why: Callable[[Variant, Account], str]
-    ) -> list[Outcome]:
-        """Move matching variants of unpaused accounts to ``state`` with a reason the user sees.
-        Each move is conditional on the state read, so a concurrent publisher's claim wins."""
-        with self.ctx.session() as s:
-            ids = s.scalars(
-                select(Variant.id)
-                .join(Account, Account.id == Variant.account_id)
-                .where(*conditions, Account.paused.is_(False))
-            ).all()
-        return self._move_waiting(ids, expected=tuple(transitions.DUE), to=state, why=why)
-
-    def _move_waiting(
-        self,
-        variant_ids: Sequence[int],
-        *,
-        expected: Sequence[VariantState],
-        to: VariantState,
-        why: Callable[[Variant, Account], str],
-        where: Sequence[Any] = (),
-        values: dict[str, Any] | None = None,
-    ) -> list[Outcome]:
-        outcomes = []
-        for variant_id in variant_ids:
-            with self.ctx.session() as s:
-                row = s.execute(
-                    select(Variant, Account)
-                    .join(Account, Account.id == Variant.account_id)
-                    .where(Variant.id == variant_id)
-                ).first()
-                if row is None:
-                    continue
-                variant, account = row
-                if variant.state not in expected:
-                    continue
-                target = S.PARTIALLY_LIVE if to == S.FAILED and variant.remote_parts else to
-                message = why(variant, account)
-                moved = transitions.move_one(
-                    s,
-                    variant_id,
-                    expected=(variant.state,),
-                    to=target,
-                    where=(Variant.version == variant.version, *where),
-                    values={"last_error": message, "next_attempt_at": None, **(values or {})},
-                )
-                if moved:
-                    outcomes.append(
-                        Outcome(
-                            variant.id,
-                            variant.post_id,
-                            account.id,
-                            account.provider,
-                            account.handle,
-                            target.value,
-                            error=message,
-                            parts=tuple(PublishedPart.from_json(p) for p in variant.remote_parts or []),
-                        )
-                    )
-        return outcomes
 
     # --- publishing ------------------------------------------------------------------------------
 
@@ -1019,11 +773,6 @@ def _earlier_texts(attempts: Sequence[PublishAttempt], texts: Sequence[str]) -> 
         if sent and sent != list(texts) and sent not in seen:
             seen.append(sent)
     return seen
-
-
-def _say(message: str) -> Callable[[Variant, Account], str]:
-    """A reason that does not depend on the row."""
-    return lambda _variant, _account: message
 
 
 def _words(exc: ProviderError) -> str:

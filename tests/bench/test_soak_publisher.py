@@ -45,7 +45,8 @@ from sqlalchemy.orm import selectinload
 from desktop.services import posts
 from desktop.services.accounts import open_account
 from desktop.services.context import AppContext
-from desktop.services.publisher import Publisher, _owner_is_dead
+from desktop.services.publish_holds import owner_is_dead
+from desktop.services.publisher import Publisher
 from desktop.store.models import Post, PublishAttempt, Variant, VariantState
 from providers.mastodon import MastodonProvider, plain_text
 from tests.servers.mastodon import MastodonAccount, MastodonMockServer, connect_mastodon
@@ -191,7 +192,7 @@ def crash_some(ctx: AppContext, transport: FaultyTransport, variant_ids: list[in
     """Leave ``variant_ids`` as a publisher that died mid-publish would: claimed by a dead pid,
     a pending attempt, and (every other one) the status already on the server under the
     variant's key. Returns how many were really published."""
-    assert _owner_is_dead(DEAD_OWNER)
+    assert owner_is_dead(DEAD_OWNER)
     sent = 0
     for i, variant_id in enumerate(variant_ids):
         with ctx.session() as s:

@@ -13,7 +13,7 @@ from desktop.services.activity import AttentionRow
 from desktop.ui.icons import app_icon
 
 if TYPE_CHECKING:
-    from desktop.services.publisher import Outcome
+    from desktop.services.publish_report import Outcome
 
 
 class Tray(QObject):
