@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from desktop.services import activity, app_settings, transitions
@@ -313,6 +314,10 @@ class Publisher:
     ) -> _Job | Outcome | None:
         try:
             return self._claim(variant_id, expected_state=expected_state, previous_owner=previous_owner)
+        except DBAPIError as exc:  # busy (an import, another publisher): the next pass tries again
+            # If the claim itself committed, its lease runs out and the claim is reconciled.
+            log.warning("variant %s not claimed this pass: %s", variant_id, self._db_words(exc))
+            return None
         except Exception as exc:  # unreadable media, a broken row: never crash the pass
             log.exception("could not prepare variant %s", variant_id)
             message = f"This post could not be prepared for sending: {_plain(exc)} Edit it, then Retry."

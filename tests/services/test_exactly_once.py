@@ -535,3 +535,24 @@ def test_a_part_found_with_its_earlier_text_is_remembered_across_attempts(
     chain = _chain(masto, [THREAD[0], *edited[1:]])  # each once: the earlier part 1, the edited rest
     _assert_chained(chain)
     assert len(masto.statuses()) == 3
+
+
+def test_a_busy_database_at_claim_time_skips_the_variant_for_this_pass(
+    ctx: AppContext, masto: MastodonAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Waits for a busy database", now=True)
+    publisher = Publisher(ctx)
+    real_claim = publisher._claim
+
+    def busy(*_a: object, **_kw: object) -> None:
+        raise OperationalError("UPDATE variants SET …", {"secret": 1}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(publisher, "_claim", busy)
+    assert publisher.run_once().outcomes == []  # nothing failed, nothing crashed
+    assert _variant(ctx, row.variants[0].id).state is VariantState.SCHEDULED
+    monkeypatch.setattr(publisher, "_claim", real_claim)
+    assert [o.state for o in publisher.run_once().outcomes] == ["published"]
