@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from desktop.services import activity, app_settings, transitions
 from desktop.services.accounts import AccountError, AccountHandle, open_account
@@ -240,16 +240,7 @@ class Publisher:
 
     def _check_one_cancelled(self, variant_id: int) -> list[Outcome]:
         with self.ctx.session() as s:
-            variant = s.scalar(
-                select(Variant)
-                .where(Variant.id == variant_id)
-                .options(
-                    selectinload(Variant.post).selectinload(Post.attachments),
-                    selectinload(Variant.attachments),
-                    selectinload(Variant.account),
-                    selectinload(Variant.attempts),
-                )
-            )
+            variant = _load_for_sending(s, variant_id)
             if variant is None or variant.state != S.CANCELLED or variant.next_attempt_at is None:
                 return []
             # take the check: one publisher asks, the others see the mark gone
@@ -354,16 +345,7 @@ class Publisher:
                 return None  # someone else took it first
         # The claim is committed: whatever happens next ends in a state through _finish.
         with self.ctx.session() as s:
-            variant = s.scalar(
-                select(Variant)
-                .where(Variant.id == variant_id)
-                .options(
-                    selectinload(Variant.post).selectinload(Post.attachments),
-                    selectinload(Variant.attachments),
-                    selectinload(Variant.account),
-                    selectinload(Variant.attempts),
-                )
-            )
+            variant = _load_for_sending(s, variant_id)
             assert variant is not None
             earlier = list(variant.attempts)
             for attempt in earlier:
@@ -768,6 +750,20 @@ class Publisher:
                 .execution_options(synchronize_session=False)
             )
         return result
+
+
+def _load_for_sending(s: Session, variant_id: int) -> Variant | None:
+    """A variant with all that building its request and judging its attempts needs."""
+    return s.scalar(
+        select(Variant)
+        .where(Variant.id == variant_id)
+        .options(
+            selectinload(Variant.post).selectinload(Post.attachments),
+            selectinload(Variant.attachments),
+            selectinload(Variant.account),
+            selectinload(Variant.attempts),
+        )
+    )
 
 
 def _earlier_texts(attempts: Sequence[PublishAttempt], texts: Sequence[str]) -> list[list[str]]:
