@@ -34,9 +34,7 @@ RETRYABLE = frozenset({*NEEDS_USER, S.CANCELLED})
 EDITABLE = frozenset({S.DRAFT, S.SCHEDULED, S.RETRYING, *NEEDS_USER, S.CANCELLED})
 #: The calendar may move these (a retrying one keeps its retry time: retry or edit it first).
 MOVABLE = frozenset({S.DRAFT, S.SCHEDULED})
-#: A post can be deleted from the app while its variants are in these states.
-DELETABLE = frozenset({S.DRAFT, S.SCHEDULED, S.RETRYING, S.CANCELLED, S.PUBLISHED, *NEEDS_USER})
-#: Nothing may change these but the publisher that holds the claim.
+#: Nothing may change these but the publisher that holds the claim (nor delete their post).
 IN_FLIGHT = frozenset({S.PUBLISHING})
 
 
