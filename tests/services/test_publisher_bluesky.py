@@ -62,3 +62,38 @@ def test_refresh_impossible_needs_reconnect_and_keeps_the_post(ctx: AppContext, 
         assert s.get(Account, account_id).status is AccountStatus.NEEDS_RECONNECT
     assert pds.list_records(did) == []
     assert posts.get_post(ctx, row.id).status == "failed"  # visible, and Retry or a reconnect resumes it
+
+
+def test_a_thread_refused_at_part_two_keeps_part_one_and_resumes_after_it(ctx: AppContext, pds: PdsServer) -> None:
+    from providers.bluesky.provider import BlueskyProvider
+    from tests.faults import FaultTransport
+
+    faults = FaultTransport()
+    ctx.registry._instances["bluesky"] = BlueskyProvider(transport=faults)
+    account_id, did, _key = _connect(ctx, pds)
+    parts = ["Bluesky thread, part one", "Part two", "Part three"]
+    row = posts.schedule_post(ctx, account_ids=[account_id], text=parts[0], thread=parts[1:], now=True)
+    faults.respond(
+        "POST",
+        "/xrpc/com.atproto.repo.createRecord",
+        nth=2,
+        status=400,
+        body={"error": "InvalidRequest", "message": "Invalid app.bsky.feed.post record"},
+    )
+
+    (refused,) = Publisher(ctx).run_once().outcomes
+
+    assert refused.state == "partially_live" and "Part 1 is live" in refused.error
+    assert [p.index for p in refused.parts] == [0]
+    assert [r["value"]["text"] for r in pds.list_records(did)] == [parts[0]]
+
+    posts.retry_post(ctx, row.id)
+    (done,) = Publisher(ctx).run_once().outcomes
+
+    assert done.state == "published" and [p.index for p in done.parts] == [0, 1, 2]
+    records = {r["uri"]: r["value"] for r in pds.list_records(did)}
+    assert sorted(v["text"] for v in records.values()) == sorted(parts)  # each part once
+    uris = [p.remote_id for p in done.parts]
+    assert records[uris[1]]["reply"]["parent"]["uri"] == uris[0]
+    assert records[uris[2]]["reply"]["parent"]["uri"] == uris[1]
+    assert records[uris[2]]["reply"]["root"]["uri"] == uris[0]
