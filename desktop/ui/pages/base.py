@@ -44,6 +44,7 @@ class Page(QWidget):
         if self.subtitle:
             sub = QLabel(self.subtitle)
             sub.setProperty("role", "subtitle")
+            sub.setWordWrap(True)  # at the minimum window size it wraps, so the header's buttons keep their text
             titles.addWidget(sub)
         header.addLayout(titles, 1)
         self.header_actions = QHBoxLayout()
