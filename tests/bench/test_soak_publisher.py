@@ -137,12 +137,9 @@ class FaultyTransport(httpx.BaseTransport):
             self.faults[fault] += 1
         if fault == "connect_error":
             raise httpx.ConnectError("injected: connection refused", request=request)
-        if fault == "server_500":
-            return httpx.Response(500, json={"error": "injected: internal error"}, request=request)
-        if fault == "rate_429":
-            return httpx.Response(
-                429, headers={"Retry-After": "1"}, json={"error": "injected: Too many requests"}, request=request
-            )
+        answer = self._answer(fault, text, request)
+        if answer is not None:
+            return answer
         response = self._forward(request)
         if fault == "timeout_after":
             response.close()
@@ -153,6 +150,16 @@ class FaultyTransport(httpx.BaseTransport):
                 200, headers={"Content-Type": "application/json"}, content=response.content[:17], request=request
             )
         return response
+
+    def _answer(self, fault: str, text: str, request: httpx.Request) -> httpx.Response | None:
+        """A reply made up without reaching the server, for faults that are one; else None."""
+        if fault == "server_500":
+            return httpx.Response(500, json={"error": "injected: internal error"}, request=request)
+        if fault == "rate_429":
+            return httpx.Response(
+                429, headers={"Retry-After": "1"}, json={"error": "injected: Too many requests"}, request=request
+            )
+        return None
 
     def close(self) -> None:
         """Clients close their transport on exit; keep the pool for the next client."""
