@@ -5,8 +5,7 @@ a path pattern and fires on the Nth matching call (and the ``times - 1`` after i
 
 - ``respond(...)``: answer without reaching the server (e.g. 429 with ``Retry-After``, 422);
 - ``lose_reply()``: let the request reach the server, then raise a timeout, so the post exists
-  but the caller never hears about it (the "unknown outcome" case);
-- ``crash(exc)``: raise any exception in the caller (a bug, a kill stand-in).
+  but the caller never hears about it (the "unknown outcome" case).
 
 ``FakeClock`` is a settable ``utcnow`` for the publisher.
 """
@@ -73,12 +72,6 @@ class FaultTransport(httpx.BaseTransport):
             response = inner.handle_request(request)
             response.read()
             raise httpx.ReadTimeout("reply lost (injected)", request=request)
-
-        return self._add(method, path, nth, times, effect)
-
-    def crash(self, method: str, path: str, exc: BaseException, *, nth: int = 1, times: int = 1) -> FaultTransport:
-        def effect(_request: httpx.Request, _inner: httpx.BaseTransport) -> httpx.Response:
-            raise exc
 
         return self._add(method, path, nth, times, effect)
 

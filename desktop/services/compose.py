@@ -56,7 +56,7 @@ __all__ = ["REQUIRE_ALT_TEXT", "When"]  # re-exported: the composer's UI imports
 
 #: Counters turn amber at this share of the limit.
 WARN_RATIO = 0.9
-#: Variants in these states are live, in flight or may be live: the composer never changes them.
+#: Variants in these states are live, in flight or still being imported: the composer never changes them.
 LOCKED = frozenset(set(VariantState) - EDITABLE - {VariantState.PARTIALLY_LIVE})
 #: Said when a save loses a race with a publisher (or another window).
 CHANGED_ELSEWHERE = (

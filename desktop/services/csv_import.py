@@ -794,6 +794,7 @@ def discard_abandoned_imports(ctx: AppContext, *, clock: datetime | None = None)
     for job in jobs:
         if job:
             with ctx.session() as s:
-                removed += transitions.discard_import(s, job)
-            log.info("discarded %d post(s) of an interrupted import (%s)", removed, job)
+                gone = transitions.discard_import(s, job)
+            removed += gone
+            log.info("discarded %d post(s) of an interrupted import (%s)", gone, job)
     return removed

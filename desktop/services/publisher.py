@@ -53,6 +53,7 @@ from desktop.services.publish_report import Outcome, PassReport
 __all__ = ["MAX_RETRY_AFTER", "Outcome", "PassReport", "Publisher", "retry_delay", "runner_id"]
 from desktop.services.transitions import S
 from desktop.services.vault import VaultError
+from desktop.store.database import rows_changed
 from desktop.store.models import (
     Account,
     AccountStatus,
@@ -181,11 +182,6 @@ class Publisher:
             discard_abandoned_imports(self.ctx, clock=self.clock())
         except Exception:
             log.warning("could not sweep abandoned imports", exc_info=True)
-
-    def reconcile_interrupted(self) -> list[Outcome]:
-        """Only step 1 of a pass: for app start-up."""
-        outcomes = self.holds.unknown_orphans()
-        return outcomes + [self._process(job) for job in self._claim_stale()]
 
     # --- claiming --------------------------------------------------------------------------------
 
@@ -411,6 +407,7 @@ class Publisher:
         return describe_db_error(exc, self.ctx.db.path)
 
     def _step(self, job: _Job) -> Outcome:
+        opened = utcnow()  # the account as read now: a reconnect after this is not undone below
         try:
             handle = open_account(self.ctx, job.account_id)
         except VaultError as exc:  # locked keyring, no D-Bus: temporary, the post must not be lost
@@ -422,14 +419,14 @@ class Publisher:
                 "Retry.",
             )
         except AccountError as exc:
-            return self._needs_reconnect(job, str(exc))
+            return self._needs_reconnect(job, str(exc), opened)
         try:
             with self._lease_kept(job):
                 published = self._publish(handle, job)
         except ProviderError as exc:
             self._remember(job, exc.parts)
             if isinstance(exc, AuthExpired):
-                return self._needs_reconnect(job, _words(exc))
+                return self._needs_reconnect(job, _words(exc), opened)
             if isinstance(exc, RateLimited):
                 return self._retry(job, _words(exc), exc.retry_after)
             if isinstance(exc, Transient):
@@ -739,17 +736,22 @@ class Publisher:
         error = self._partial_note(job, error)
         return self._settle(job, state, AttemptOutcome.FAILED, error, values={"next_attempt_at": None})
 
-    def _needs_reconnect(self, job: _Job, error: str) -> Outcome:
+    def _needs_reconnect(self, job: _Job, error: str, opened: datetime) -> Outcome:
+        """The variant waits for a reconnect, and so does the account, unless the user changed the
+        account (reconnected it) after this attempt read its credentials."""
         message = self._partial_note(job, f"Sign-in expired: reconnect {job.handle}. {error}".strip())
-        result = self._settle(job, S.NEEDS_RECONNECT, AttemptOutcome.AUTH, message, values={"next_attempt_at": None})
         with self.ctx.session() as s:
-            s.execute(
-                update(Account)
-                .where(Account.id == job.account_id)
-                .values(status=AccountStatus.NEEDS_RECONNECT, status_detail=message)
-                .execution_options(synchronize_session=False)
+            marked = rows_changed(
+                s.execute(
+                    update(Account)
+                    .where(Account.id == job.account_id, Account.updated_at <= opened)
+                    .values(status=AccountStatus.NEEDS_RECONNECT, status_detail=message)
+                    .execution_options(synchronize_session=False)
+                )
             )
-        return result
+        if not marked:  # reconnected (or changed) meanwhile: the new sign-in gets its own try
+            return self._retry(job, f"{job.handle} was signed in again while this attempt ran; trying again.", 1.0)
+        return self._settle(job, S.NEEDS_RECONNECT, AttemptOutcome.AUTH, message, values={"next_attempt_at": None})
 
 
 def _load_for_sending(s: Session, variant_id: int) -> Variant | None:
