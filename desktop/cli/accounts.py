@@ -9,6 +9,7 @@ from desktop.cli.context import open_context
 from desktop.cli.output import EXIT_OK, CommandFailed, emit_json, say, table
 from desktop.cli.secrets import read_secret
 from desktop.services import accounts as svc
+from desktop.services.transitions import Conflict
 from desktop.services.vault import VaultError
 from providers.base import ProviderError
 from providers.registry import Registry
@@ -103,7 +104,7 @@ def run_remove(args: argparse.Namespace, data_dir: str | None, as_json: bool) ->
     with open_context(data_dir) as ctx:
         try:
             removed = svc.remove_account(ctx, args.id)
-        except svc.AccountNotFound as exc:
+        except (svc.AccountError, Conflict) as exc:  # not found, or a post of it is going out now
             raise CommandFailed(str(exc)) from exc
         except VaultError as exc:
             raise CommandFailed(f"could not remove the keyring entry: {exc}") from exc

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from desktop.services import transitions
 from desktop.services.vault import VaultError, account_key
@@ -148,11 +149,22 @@ def remove_account(ctx: AppContext, account_id: int) -> RemovedAccount:
         if account is None:
             raise AccountNotFound(account_id)
         key = account_key(account.provider, account.server_url, account.remote_id)
-        n = s.scalar(select(func.count()).select_from(Variant).where(Variant.account_id == account_id)) or 0
+        variants = list(account.variants)
+        if any(v.state in transitions.IN_FLIGHT for v in variants):
+            raise AccountError(f"A post to {account.handle} is being published right now; try again in a moment.")
         handle = account.handle
-        deleted = ctx.vault.delete(key)  # keyring first: a DB row without secrets is harmless
         s.delete(account)
-    return RemovedAccount(account_id, handle, deleted, n)
+        try:  # each variant row goes only at the version read: a claim in between stops it all
+            s.flush()
+        except StaleDataError:
+            raise transitions.Conflict(
+                f"A post to {handle} started publishing just now, so the account was not removed. Try again "
+                "in a moment."
+            ) from None
+        # the keyring before the commit: if it fails, the rows stay too (a DB row without secrets
+        # is harmless; secrets without a row would be orphaned)
+        deleted = ctx.vault.delete(key)
+    return RemovedAccount(account_id, handle, deleted, len(variants))
 
 
 def disconnect_account(ctx: AppContext, account_id: int) -> AccountRow:

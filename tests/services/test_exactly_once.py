@@ -556,3 +556,44 @@ def test_a_busy_database_at_claim_time_skips_the_variant_for_this_pass(
     assert _variant(ctx, row.variants[0].id).state is VariantState.SCHEDULED
     monkeypatch.setattr(publisher, "_claim", real_claim)
     assert [o.state for o in publisher.run_once().outcomes] == ["published"]
+
+
+def test_removing_an_account_while_its_post_goes_out_is_refused(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock
+) -> None:
+    from desktop.services import accounts
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Going out", now=True)
+    publisher = Publisher(ctx, clock=clock)
+    (job,) = publisher._claim_due(PassReport())
+    with pytest.raises(accounts.AccountError, match="being published right now"):
+        accounts.remove_account(ctx, masto.id)
+    assert ctx.vault.load(accounts.open_account(ctx, masto.id).vault_key) is not None  # secrets kept
+    assert publisher._process(job).state == "published"
+    assert _variant(ctx, row.variants[0].id).remote_id
+    removed = accounts.remove_account(ctx, masto.id)  # once it is out, removal goes ahead
+    assert removed.variants_removed == 1 and removed.keyring_entry_deleted
+
+
+def test_a_reconnect_during_an_attempt_is_not_undone_by_its_auth_failure(
+    ctx: AppContext, masto: MastodonAccount, clock: FakeClock
+) -> None:
+    from desktop.services import accounts
+    from desktop.store.models import AccountStatus, utcnow
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Signed in again meanwhile", now=True)
+    publisher = Publisher(ctx, clock=clock)
+    (job,) = publisher._claim_due(PassReport())
+    with ctx.session() as s:
+        reconnected_at = s.get(Account, masto.id).updated_at  # type: ignore[union-attr]
+    opened = reconnected_at - timedelta(seconds=1)  # the attempt read the credentials, then the user reconnected
+    outcome = publisher._needs_reconnect(job, "The access token was revoked", opened)
+    assert outcome.state == "retrying" and "signed in again" in outcome.error
+    assert accounts.list_accounts(ctx)[0].status == AccountStatus.CONNECTED.value
+    assert _variant(ctx, row.variants[0].id).state is VariantState.RETRYING
+
+    clock.advance(minutes=5)
+    (job,) = publisher._claim_due(PassReport())
+    outcome = publisher._needs_reconnect(job, "The access token was revoked", utcnow())  # nothing changed since
+    assert outcome.state == "needs_reconnect"
+    assert accounts.list_accounts(ctx)[0].status == AccountStatus.NEEDS_RECONNECT.value
