@@ -147,28 +147,35 @@ def attempt_log(
     if search.strip():
         needle = f"%{search.strip().lower()}%"
         query = query.where(func.lower(Post.text).like(needle) | func.lower(PublishAttempt.error).like(needle))
-    woke_at, zone = last_wake_time(), user_zone(ctx)
     with ctx.session() as s:
-        return [
-            AttemptRow(
-                a.id,
-                a.variant_id,
-                post_id,
-                provider,
-                handle,
-                a.started_at,
-                a.finished_at,
-                a.outcome.value,
-                a.error,
-                a.runner,
-                text,
-                scheduled_at,
-                late_note(scheduled_at, a.finished_at, woke_at=woke_at, zone=zone)
-                if a.outcome in PUBLISHED_OUTCOMES
-                else "",
-            )
-            for a, post_id, provider, handle, text, scheduled_at in s.execute(query)
-        ]
+        rows = s.execute(query).all()
+    zone = user_zone(ctx)
+    # Asking the OS when it woke may start a process: only when some post went out late.
+    went_late = any(
+        a.outcome in PUBLISHED_OUTCOMES and late_note(scheduled_at, a.finished_at)
+        for a, _p, _n, _h, _t, scheduled_at in rows
+    )
+    woke_at = last_wake_time() if went_late else None
+    return [
+        AttemptRow(
+            a.id,
+            a.variant_id,
+            post_id,
+            provider,
+            handle,
+            a.started_at,
+            a.finished_at,
+            a.outcome.value,
+            a.error,
+            a.runner,
+            text,
+            scheduled_at,
+            late_note(scheduled_at, a.finished_at, woke_at=woke_at, zone=zone)
+            if a.outcome in PUBLISHED_OUTCOMES
+            else "",
+        )
+        for a, post_id, provider, handle, text, scheduled_at in rows
+    ]
 
 
 def needs_attention(ctx: AppContext) -> list[AttentionRow]:
