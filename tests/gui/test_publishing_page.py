@@ -176,10 +176,31 @@ def test_a_partly_live_thread_says_so_with_its_live_links(
     assert problem.data() == "Partly live"
     assert "https://example.social/@ann/111" in problem.data(Qt.ItemDataRole.ToolTipRole)
     assert page.attention.index(0, AttentionModel.ERROR).data().startswith("Part 1 is live")
-    for size in ((900, 600), (1280, 800)):
-        window.resize(*size)
-        qtbot.wait(50)
-        window.grab().save(str(screenshot_dir / f"publishing-partly-live-{size[0]}x{size[1]}.png"))
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.ui import theme
+    from desktop.ui.pages.publishing import cancel_question
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        for scheme, colors in (("light", theme.LIGHT), ("dark", theme.DARK)):
+            app.setPalette(theme._palette(colors))
+            app.setStyleSheet(theme.stylesheet(colors))
+            for size in ((900, 600), (1280, 800)):
+                window.resize(*size)
+                qtbot.wait(50)
+                assert window.grab().save(
+                    str(screenshot_dir / f"publishing-partly-live-{size[0]}x{size[1]}-{scheme}.png")
+                )
+            box = QMessageBox(QMessageBox.Icon.Question, "Cancel post", cancel_question(page.attention.row_at(0)))
+            box.show()
+            qtbot.wait(50)
+            assert box.grab().save(str(screenshot_dir / f"publishing-cancel-partly-live-{scheme}.png"))
+            box.close()
+    finally:
+        app.setPalette(theme._palette(theme.LIGHT))
+        app.setStyleSheet(theme.stylesheet(theme.LIGHT))
 
 
 def test_cancelling_a_partly_live_thread_says_what_stays_public() -> None:
@@ -192,3 +213,28 @@ def test_cancelling_a_partly_live_thread_says_what_stays_public() -> None:
     assert "may already be on the network" in cancel_question(unknown)
     plain = AttentionRow(3, 3, 1, "mastodon", "@ann", "failed", None, "x", "Hi", 1)
     assert cancel_question(plain) == "Stop the post to @ann? It will not be sent."
+
+
+def test_a_post_that_went_out_late_is_announced(qtbot: QtBot, ctx: AppContext, masto: MastodonAccount) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from desktop.services import transitions
+    from desktop.store.models import VariantState
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Slept through it", draft=True)
+    with ctx.session() as s:  # due 40 minutes ago, while the computer was asleep
+        transitions.move(
+            s,
+            row.variants[0].id,
+            expected={VariantState.DRAFT},
+            to=VariantState.SCHEDULED,
+            values={"scheduled_at": datetime.now(UTC) - timedelta(minutes=40)},
+        )
+    window = _window(qtbot, ctx)
+    announced: list[list] = []
+    window.engine.late_published.connect(announced.append)
+    window.tray.notify = lambda title, body, warning=False: False  # type: ignore[method-assign]  # no tray here
+    _pass(qtbot, window)
+    ((outcome,),) = announced
+    assert outcome.late.endswith("late") or "after the computer woke" in outcome.late
+    assert window.statusBar().currentMessage().startswith("Posted late to")

@@ -281,11 +281,12 @@ class PublishingPage(Page):
 def cancel_question(row: AttentionRow) -> str:
     """What cancelling stops, and what it cannot take back."""
     if row.live_urls:
-        shown = "Part 1 is" if len(row.live_urls) == 1 else f"Parts 1–{len(row.live_urls)} are"
+        one = len(row.live_urls) == 1
+        shown = "Part 1 is" if one else f"Parts 1–{len(row.live_urls)} are"
         links = "\n".join(row.live_urls)
         return (
-            f"Stop the rest of the thread to {row.handle}?\n\n{shown} already public and stay on the network "
-            f"until you delete them there:\n{links}"
+            f"Stop the rest of the thread to {row.handle}?\n\n{shown} already public and "
+            f"{'stays' if one else 'stay'} on the network until you delete {'it' if one else 'them'} there:\n{links}"
         )
     if row.state == "outcome_unknown":
         return (
