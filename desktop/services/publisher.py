@@ -87,6 +87,9 @@ MAX_ATTEMPTS = 8
 #: rate-limited post is tried again within a day rather than never.
 MAX_RETRY_AFTER = 24 * 3600.0
 LEASE = timedelta(minutes=10)  # a claim older than this, not renewed, belongs to a dead publisher
+#: A cancelled post whose check on the network was taken but not finished (the publisher died, the
+#: network failed) is checked again after this.
+CHECK_AGAIN_AFTER = timedelta(minutes=15)
 # Use the network's own idempotency only well inside the time it remembers keys.
 IDEMPOTENCY_MARGIN = 0.8
 
@@ -223,15 +226,8 @@ class Publisher:
                 continue
             try:
                 outcomes.extend(self._check_one_cancelled(variant_id))
-            except Exception as exc:  # the network or the DB said no: ask again later, quietly
+            except Exception as exc:  # the network or the DB said no: the mark, pushed on, asks again
                 log.warning("could not check cancelled variant %s: %s", variant_id, _plain(exc))
-                with self.ctx.session() as s:
-                    transitions.move(
-                        s,
-                        variant_id,
-                        expected=(S.CANCELLED,),
-                        values={"next_attempt_at": self.clock() + timedelta(minutes=15)},
-                    )
         return outcomes
 
     def _check_one_cancelled(self, variant_id: int) -> list[Outcome]:
@@ -239,15 +235,17 @@ class Publisher:
             variant = _load_for_sending(s, variant_id)
             if variant is None or variant.state != S.CANCELLED or variant.next_attempt_at is None:
                 return []
-            # take the check: one publisher asks, the others see the mark gone
+            # Take the check: one publisher asks; the mark moves on rather than going, so a
+            # publisher killed while asking leaves the check to the next one.
             if not transitions.move_one(
                 s,
                 variant_id,
                 expected=(S.CANCELLED,),
                 where=(Variant.version == variant.version,),
-                values={"next_attempt_at": None},
+                values={"next_attempt_at": self.clock() + CHECK_AGAIN_AFTER},
             ):
                 return []
+            taken = variant.version + 1
             texts = [p.text for p in build_request(self.ctx, variant.post, variant).parts]
             done = [PublishedPart.from_json(p) for p in variant.remote_parts or []]
             first = min((a.started_at for a in variant.attempts), default=self.clock())
@@ -276,6 +274,7 @@ class Publisher:
                         "remote_url": parts[0].url,
                         "published_at": self.clock(),
                         "last_error": message,
+                        "next_attempt_at": None,
                     },
                 )
             if not moved:  # retried or deleted meanwhile: the facts still go in
@@ -294,6 +293,14 @@ class Publisher:
                     parts=tuple(parts),
                 )
             ]
+        with self.ctx.session() as s:  # not there: the check is done (unless the variant moved on)
+            transitions.move(
+                s,
+                variant_id,
+                expected=(S.CANCELLED,),
+                where=(Variant.version == taken,),
+                values={"next_attempt_at": None},
+            )
         return []
 
     def _guarded_claim(

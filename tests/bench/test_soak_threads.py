@@ -283,7 +283,8 @@ def _open(ctx: AppContext) -> int:
 
 def _latest_retry(ctx: AppContext) -> datetime | None:
     with ctx.session() as s:
-        when = s.scalar(select(func.max(Variant.next_attempt_at)).where(Variant.state == S.RETRYING))
+        # retries, and cancelled posts still to be checked on the network (a killed checker's mark)
+        when = s.scalar(select(func.max(Variant.next_attempt_at)).where(Variant.state.in_((S.RETRYING, S.CANCELLED))))
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 

@@ -597,3 +597,24 @@ def test_a_reconnect_during_an_attempt_is_not_undone_by_its_auth_failure(
     outcome = publisher._needs_reconnect(job, "The access token was revoked", utcnow())  # nothing changed since
     assert outcome.state == "needs_reconnect"
     assert accounts.list_accounts(ctx)[0].status == AccountStatus.NEEDS_RECONNECT.value
+
+
+def test_a_check_cut_short_is_asked_again_later(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    """Found by the soak: a publisher killed while asking the network about a cancelled post must
+    not take the question with it."""
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="Cancelled, then the checker died", now=True)
+    faults.lose_reply("POST", STATUSES)
+    Publisher(ctx, clock=clock).run_once()
+    posts.cancel_post(ctx, row.id)
+    faults.respond("GET", r"/api/v1/accounts/\d+/statuses", status=503, body={"error": "down"})  # the check fails
+    clock.advance(seconds=1)
+    assert Publisher(ctx, clock=clock).run_once().outcomes == []
+    v = _variant(ctx, row.variants[0].id)
+    assert v.state is VariantState.CANCELLED and v.next_attempt_at is not None  # still to be asked
+    assert Publisher(ctx, clock=clock).run_once().outcomes == []  # not again at once
+    clock.advance(minutes=16)
+    (found,) = Publisher(ctx, clock=clock).run_once().outcomes
+    assert found.state == "published" and found.reconciled
+    assert _variant(ctx, row.variants[0].id).next_attempt_at is None
