@@ -20,9 +20,12 @@ While the passes run:
 
 - two publishers (separate ``AppContext``s on the same data dir) run each pass concurrently in
   threads, with a racer thread that cancels (``posts.cancel_post``) and edits (``compose.load_post``
-  then ``compose.schedule``) posts it saw ``scheduled`` and never attempted; an edit that finds a
-  claim made after its load raises ``transitions.Conflict`` — counted as a correctly refused race;
-  a cancel that changes nothing (the variant was claimed) likewise;
+  then ``compose.schedule``, keeping the scheduled time) posts it sees ``scheduled`` or
+  ``retrying`` — the latter possibly live already after an unheard attempt; an edit that finds a
+  claim made after its load raises ``transitions.Conflict``, and one that would change a thread's
+  live part is refused with "already public" — both counted as correctly refused; a cancel that
+  changes nothing (the variant was claimed) likewise. Edits and cancels an earlier attempt beat to
+  the network must say so (the earlier text, live once, is then accepted by the judge);
 - before some passes a third publisher runs in a subprocess (``python -c``) with its own faulty
   transport and is SIGKILLed at a random moment; its claims are reconciled by the others (its pid
   is dead). The key-window memory is shared with it through two files (a snapshot in, a log out).
