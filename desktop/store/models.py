@@ -124,6 +124,8 @@ class Account(Base):
     limits: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     #: Non-secret per-account provider settings (e.g. Bluesky AppView URL).
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: When this account's own metrics (followers, ...) were last read from the network.
+    metrics_synced_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -146,6 +148,12 @@ class Campaign(Base):
     utm_term: Mapped[str] = mapped_column(String(200), default="")
     utm_content: Mapped[str] = mapped_column(String(200), default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A measurable goal: reach ``goal_target`` of ``goal_metric`` ("engagements", "likes", ...,
+    #: "followers") by ``goal_by``. ``goal`` stays the goal in the user's own words.
+    goal_metric: Mapped[str] = mapped_column(String(40), default="")
+    goal_target: Mapped[int | None] = mapped_column(Integer, default=None)
+    goal_by: Mapped[date | None] = mapped_column(Date, default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="campaign")
@@ -176,6 +184,10 @@ class Post(Base):
     first_comment: Mapped[str] = mapped_column(Text, default="")
     #: The CSV import that saved this post, while that import is still running (else None).
     import_job: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    #: Published outside the app and imported for analytics (history); never published by us.
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Links the user opted out of UTM tagging (exact URLs as written in the text).
+    no_utm: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -201,6 +213,7 @@ class Variant(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "account_id"),
         Index("ix_variants_state_scheduled_at", "state", "scheduled_at"),
+        Index("ix_variants_account_remote_id", "account_id", "remote_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,7 +236,12 @@ class Variant(Base):
     #: Every live part, in order: ``[{"index": 0, "remote_id": "…", "url": "…"}]``, each saved the
     #: moment the network returned it.
     remote_parts: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    #: Each part's text with the campaign's UTM tags applied, worked out once at the first claim;
+    #: every later attempt, count and look-up uses exactly this (None until first claimed).
+    tagged_texts: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    #: When this variant's metrics were last read from the network.
+    metrics_synced_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
     #: When the user was last told about this variant's failure (one notification per failure).
     notified_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -321,6 +339,7 @@ class MetricSnapshot(Base):
     __table_args__ = (
         Index("ix_metric_snapshots_variant_metric_taken", "variant_id", "metric", "taken_at"),
         Index("ix_metric_snapshots_account_metric_taken", "account_id", "metric", "taken_at"),
+        Index("ix_metric_snapshots_taken_at", "taken_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -329,6 +348,33 @@ class MetricSnapshot(Base):
     metric: Mapped[str] = mapped_column(String(40))
     value: Mapped[int] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MetricLatest(Base):
+    """The newest snapshot of each (variant, metric), maintained beside the history so the
+    dashboard reads current values without scanning it."""
+
+    __tablename__ = "metric_latest"
+
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateWindow(Base):
+    """What the network last said about an account's rate-limit window (from its response
+    headers), shared by every process so metrics can leave a reserve for publishing."""
+
+    __tablename__ = "rate_windows"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True, default="default")
+    limit: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer)
+    resets_at: Mapped[datetime | None] = mapped_column(default=None)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QueueSlot(Base):

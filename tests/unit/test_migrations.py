@@ -124,3 +124,49 @@ def test_0004_moves_first_comments_and_part_ids_out_of_old_places(tmp_path: Path
         assert json.loads(override) == ["part two"]  # the comment left the override too
         assert conn.execute(text("SELECT count(*) FROM settings WHERE key LIKE 'compose.post.%'")).scalar_one() == 0
         assert conn.execute(text("SELECT version FROM variants WHERE id = 1")).scalar_one() == 1
+
+
+def test_migrations_form_one_line_with_a_single_head() -> None:
+    """Two branches adding revisions side by side must be merged before they land."""
+    from alembic.script import ScriptDirectory
+
+    from desktop.store.database import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [head_revision()]
+    revisions = list(script.walk_revisions())
+    assert [r.down_revision for r in revisions][-1] is None
+    assert all(len(r.nextrev) <= 1 for r in revisions)
+
+
+def test_0005_keeps_every_post_and_variant(tmp_path: Path) -> None:
+    """0005 adds columns to posts and variants; SQLite must not rebuild a table whose rows the
+    foreign keys would cascade away."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, tmp_path, target="0004")
+    stamp = "'2026-11-01 00:00:00'"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, provider, remote_id, handle, display_name, server_url, avatar_url, status,"
+                " status_detail, settings, paused, created_at, updated_at) VALUES"
+                f" (1, 'mastodon', '9', '@ann', 'Ann', 'https://x', '', 'connected', '', '{{}}', 0, {stamp}, {stamp})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO posts (id, text, thread, link, content_warning, language, timezone, first_comment,"
+                f" created_at, updated_at) VALUES (1, 'Hello', '[]', '', '', '', 'UTC', '', {stamp}, {stamp})"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO variants (id, post_id, account_id, media_overridden, state, idempotency_key,"
+                " attempt_count, claimed_by, remote_id, remote_url, remote_parts, version, last_error, created_at,"
+                f" updated_at) VALUES (1, 1, 1, 0, 'published', 'k1', 1, '', 'm1', '', '[]', 1, '', {stamp}, {stamp})"
+            )
+        )
+    migrate(engine, tmp_path)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT external, no_utm FROM posts")).one() == (0, "[]")
+        assert conn.execute(text("SELECT remote_id, tagged_texts FROM variants")).one() == ("m1", None)
