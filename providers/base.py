@@ -174,6 +174,41 @@ class Connection:
     handle: str
     secrets: Mapping[str, str] = field(repr=False)
     settings: Mapping[str, str] = field(default_factory=dict)  # non-secret, e.g. AppView URL
+    #: Called with the rate-limit window of every HTTP response the provider receives while
+    #: acting for this account (when its headers carry one), publishing included. It may be
+    #: called from any thread the provider runs on; it must not raise.
+    observe_rate: Callable[[RateWindow], None] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """A rate-limit window as the network reported it in response headers."""
+
+    limit: int
+    remaining: int
+    resets_at: datetime | None  # UTC
+    scope: str = "default"
+
+
+@dataclass(frozen=True)
+class MetricsOffer:
+    """What an account can report now: post metrics, account metrics, and why some are missing."""
+
+    post: tuple[str, ...]
+    account: tuple[str, ...]
+    note: str = ""  # a sentence for the user when something is missing ("…has no AppView…")
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A post found on the network (history import): published outside or inside the app."""
+
+    remote_id: str
+    url: str
+    text: str
+    published_at: datetime  # UTC
+    metrics: Mapping[str, int]  # only the metrics the network reports for it
+    reply_to: str | None = None  # remote id of the parent when it is a reply
 
 
 @dataclass(frozen=True)
@@ -322,6 +357,8 @@ class Provider(ABC):
     """One social network. Subclasses declare ``info`` and implement the calls."""
 
     info: ProviderInfo
+    #: How many remote ids one ``post_metrics`` request can take.
+    metrics_batch_size: int = 1
 
     def limits_for(self, connection_limits: Limits | None = None) -> Limits:
         return connection_limits or self.info.limits
@@ -472,6 +509,18 @@ class Provider(ABC):
     @abstractmethod
     def account_metrics(self, conn: Connection) -> AccountMetrics:
         """Current counters for the account (followers, ...)."""
+
+    def metrics_offered(self, conn: Connection) -> MetricsOffer:
+        """What this account can report now. By default what the network declares; a provider
+        whose metrics depend on the connection (a Bluesky server without an AppView) narrows
+        it and says why in ``note``. Offline: no network call."""
+        return MetricsOffer(tuple(self.info.post_metrics), tuple(self.info.account_metrics))
+
+    def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
+        """The account's own recent posts on the network, newest first, for the history import:
+        top-level posts and replies (``reply_to`` set), never reposts or boosts; those published
+        before ``since`` and any past ``limit`` are left out. The default knows none."""
+        return []
 
     @abstractmethod
     def delete(self, conn: Connection, remote_id: str) -> None:
