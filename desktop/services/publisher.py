@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from desktop.services import activity, app_settings, transitions
 from desktop.services.accounts import AccountError, AccountHandle, open_account
+from desktop.services.connections import CredentialRefresher
 from desktop.services.posts import build_request, due_filter
 from desktop.services.publish_holds import Holds
 from desktop.services.publish_report import Outcome, PassReport
@@ -156,8 +157,7 @@ class Publisher:
         self.lease = lease
         self.max_attempts = max_attempts
         self.holds = Holds(ctx, clock=clock, lease=lease, max_attempts=max_attempts)
-        self._refresh_locks: dict[int, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._refresher = CredentialRefresher(ctx)
 
     # --- the pass ------------------------------------------------------------------------------
 
@@ -575,30 +575,8 @@ class Publisher:
             keeper.join()
 
     def _with_refresh(self, handle: AccountHandle, call: Callable[[Any], Any]) -> Any:
-        """Run ``call(connection)``; on AuthExpired refresh the credentials once and try again.
-
-        New secrets are saved to the vault before they are used, so a rotated refresh token
-        is never lost, and refreshes of one account are serialised.
-        """
-        try:
-            return call(handle.connection)
-        except AuthExpired as exc:
-            refused = exc
-        with self._refresh_lock(handle.account_id):
-            current = self.ctx.vault.load(handle.vault_key)
-            if current is not None and dict(current) != dict(handle.connection.secrets):
-                secrets = current  # another thread or process refreshed already
-            else:
-                try:
-                    secrets = dict(handle.provider.refresh(handle.connection))
-                except AuthExpired as exc:  # keep the network's words from the refused call
-                    raise AuthExpired(exc.message, network_message=refused.network_message) from exc
-                self.ctx.vault.save(handle.vault_key, secrets)
-        return call(replace(handle.connection, secrets=secrets))
-
-    def _refresh_lock(self, account_id: int) -> threading.Lock:
-        with self._locks_guard:
-            return self._refresh_locks.setdefault(account_id, threading.Lock())
+        """Run ``call(connection)``, refreshing expired credentials once (:mod:`connections`)."""
+        return self._refresher.call(handle, call)
 
     # --- outcomes --------------------------------------------------------------------------------
 
