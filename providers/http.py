@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import math
 import time
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from providers.base import AuthExpired, ProviderError, RateLimited, Rejected, Transient
+from providers.base import AuthExpired, ProviderError, RateLimited, RateWindow, Rejected, Transient
 
 try:
     from importlib.metadata import version as _dist_version
@@ -22,6 +23,8 @@ try:
     APP_VERSION = _dist_version("campaign-desk")
 except Exception:  # not installed (e.g. running from a source tree)
     APP_VERSION = "0.0.0"
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = f"CampaignDesk/{APP_VERSION} (+https://campaign-desk.app)"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=60.0, pool=10.0)
@@ -164,6 +167,108 @@ def retry_after_from(headers: Mapping[str, str], *, now: float | None = None) ->
             if parsed is not None:
                 return parsed
     return None
+
+
+def _count(value: str | None) -> int | None:
+    """A non-negative whole number of requests from a header value, else None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.isdigit() or len(value) > 12:  # isdigit: no sign, no fraction, no "nan"
+        return None
+    return int(value)
+
+
+def _structured_params(item: str) -> tuple[str, dict[str, str]]:
+    """(name, parameters) of one structured-field list item: ``"name";r=5;t=30`` or ``100;w=60``."""
+    head, *params = (piece.strip() for piece in item.split(";"))
+    out: dict[str, str] = {}
+    for param in params:
+        key, _, val = param.partition("=")
+        if key:
+            out[key.strip().lower()] = val.strip().strip('"')
+    return head.strip('"'), out
+
+
+def _policy_scope(policy: str | None) -> str:
+    """A name for the window from ``RateLimit-Policy``: the quoted policy name of the IETF draft
+    (``"burst";q=100;w=60`` → "burst"), else the policy itself (atproto: ``3000;w=300``)."""
+    if not policy:
+        return "default"
+    first = policy.split(",")[0].strip()
+    if not first:
+        return "default"
+    if first.startswith('"'):
+        name, _ = _structured_params(first)
+        return name or "default"
+    return first[:80]
+
+
+def rate_window_from(headers: Mapping[str, str], *, now: datetime | None = None) -> RateWindow | None:
+    """The rate-limit window a response's headers describe, or None when they describe none.
+
+    Reads Mastodon's ``X-RateLimit-Limit/-Remaining/-Reset`` (the reset an ISO 8601 time; the
+    headers describe whichever of the account's limits is nearest to being hit), the atproto PDS
+    and IETF-draft ``RateLimit-Limit/-Remaining/-Reset`` with ``RateLimit-Policy`` (the reset in
+    epoch seconds on a PDS, delta seconds in the draft: numbers past 10⁹ are taken as epoch
+    seconds), and the draft's later combined ``RateLimit: "name";r=…;t=…`` with
+    ``RateLimit-Policy: "name";q=…;w=…``. The reset is capped at 24 hours ahead. Malformed or
+    inconsistent values (not whole numbers, more remaining than the limit) give None, never an
+    exception: a window we cannot read is a window we do not know.
+    """
+    current = now if now is not None else datetime.now(UTC)
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=UTC)
+    policy = headers.get("ratelimit-policy")
+    for prefix in ("ratelimit-", "x-ratelimit-", "x-rate-limit-"):
+        raw_limit, raw_remaining = headers.get(prefix + "limit"), headers.get(prefix + "remaining")
+        if raw_limit is None and raw_remaining is None:
+            continue
+        limit, remaining = _count(raw_limit), _count(raw_remaining)
+        raw_reset = headers.get(prefix + "reset")
+        scope = _policy_scope(policy) if prefix == "ratelimit-" else "default"
+        return _window(limit, remaining, raw_reset, scope, current)
+    combined = headers.get("ratelimit")
+    if combined:
+        name, params = _structured_params(combined.split(",")[0].strip())
+        limit = None
+        for item in (policy or "").split(","):
+            policy_name, policy_params = _structured_params(item.strip())
+            if policy_name == name:
+                limit = _count(policy_params.get("q"))
+                break
+        return _window(limit, _count(params.get("r")), params.get("t"), name or "default", current)
+    return None
+
+
+def _window(
+    limit: int | None, remaining: int | None, raw_reset: str | None, scope: str, now: datetime
+) -> RateWindow | None:
+    if limit is None or remaining is None or limit <= 0 or remaining > limit:
+        return None
+    resets_at = None
+    if raw_reset is not None:
+        wait = _parse_reset(raw_reset, now.timestamp()) if raw_reset.strip() else None
+        if wait is None:
+            return None
+        resets_at = now + timedelta(seconds=wait)
+    return RateWindow(limit=limit, remaining=remaining, resets_at=resets_at, scope=scope)
+
+
+def report_rate(response: httpx.Response, observe: Callable[[RateWindow], None] | None) -> None:
+    """Pass the response's rate-limit window, if it carries one, to ``observe``.
+
+    Observing is advisory: an observer that fails (a busy database, say) is logged and ignored,
+    so it can never turn a post that went out into a failure."""
+    if observe is None:
+        return
+    window = rate_window_from(response.headers)
+    if window is None:
+        return
+    try:
+        observe(window)
+    except Exception:  # advisory, see the docstring: the request itself succeeded
+        log.warning("Recording a rate-limit window failed", exc_info=True)
 
 
 def json_body(response: httpx.Response) -> Any:
