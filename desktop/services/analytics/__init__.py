@@ -1,0 +1,166 @@
+"""Analytics: what worked, aggregated in SQL over the published variants and their metrics.
+
+Definitions come from :mod:`desktop.services.metric_names` (engagements, engagement rate).
+Every function opens one session; :func:`dashboard` reads everything the page shows in one.
+No Qt here: the page calls :func:`dashboard` off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from desktop.services.analytics import queries
+from desktop.services.analytics.sql import HourBuckets
+from desktop.services.analytics.values import (
+    Breakdown,
+    Dashboard,
+    HeatCell,
+    KpiComparison,
+    Kpis,
+    MetricPoint,
+    Period,
+    Scope,
+    SeriesPoint,
+    TopPost,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from desktop.services.context import AppContext
+
+__all__ = [
+    "Breakdown",
+    "Dashboard",
+    "HeatCell",
+    "KpiComparison",
+    "Kpis",
+    "MetricPoint",
+    "Period",
+    "Scope",
+    "SeriesPoint",
+    "TopPost",
+    "best_hours",
+    "by_campaign",
+    "by_network",
+    "dashboard",
+    "engagements_over_time",
+    "follower_growth",
+    "heatmap",
+    "kpis",
+    "last_synced",
+    "missing_metrics",
+    "post_history",
+    "top_posts",
+]
+
+TOP_ORDERS = queries.TOP_ORDERS
+
+
+def _kpis(ctx: AppContext, s: Session, scope: Scope) -> KpiComparison:
+    return KpiComparison(
+        current=queries.totals(ctx, s, scope, scope.period),
+        previous=queries.totals(ctx, s, scope, scope.period.previous()),
+    )
+
+
+def kpis(ctx: AppContext, scope: Scope) -> KpiComparison:
+    """Posts, engagements, engagement rate, follower change, impressions and link clicks for the
+    scope's period and the period of the same length before it."""
+    with ctx.session() as s:
+        return _kpis(ctx, s, scope)
+
+
+def engagements_over_time(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[SeriesPoint]:
+    """Engagements of the posts published each local day, per network (every day of the period
+    for every network that published in it, 0 where none)."""
+    hours = HourBuckets.for_zone(zone, scope.period)
+    with ctx.session() as s:
+        rows = queries.buckets(s, scope, scope.period, hours, with_rate=False)
+    return queries.series_from(ctx, rows, scope.period, zone)
+
+
+def follower_growth(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[SeriesPoint]:
+    """Each account's followers per local day (the day's last snapshot), days without one left out."""
+    with ctx.session() as s:
+        return queries.growth(ctx, s, scope, scope.period, zone)
+
+
+def top_posts(ctx: AppContext, scope: Scope, *, limit: int = 50, order_by: str = "engagements") -> list[TopPost]:
+    """The posts of the period with the most ``order_by`` ("engagements", "engagement_rate",
+    "published_at" or a post metric such as "likes"), with their newest metrics."""
+    with ctx.session() as s:
+        return queries.top(ctx, s, scope, scope.period, limit=limit, order_by=order_by)
+
+
+def by_network(ctx: AppContext, scope: Scope) -> list[Breakdown]:
+    """Posts, engagements and mean engagement rate per network, most engagements first."""
+    with ctx.session() as s:
+        rows = queries.buckets(s, scope, scope.period, HourBuckets(()))
+    return queries.networks_from(ctx, rows)
+
+
+def by_campaign(ctx: AppContext, scope: Scope) -> list[Breakdown]:
+    """Posts, engagements and mean engagement rate per campaign (key "" = no campaign)."""
+    with ctx.session() as s:
+        return queries.campaigns(s, scope, scope.period)
+
+
+def heatmap(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[HeatCell]:
+    """Posts and mean engagement rate per local (weekday, hour): all 168 cells, Monday 00:00 first.
+
+    SQL groups by UTC hour bucket (split where the zone's hours start); Python names each
+    bucket's local weekday and hour, so a period across a DST change is right on both sides."""
+    hours = HourBuckets.for_zone(zone, scope.period)
+    with ctx.session() as s:
+        rows = queries.buckets(s, scope, scope.period, hours)
+    return queries.heatmap_from(rows, zone)
+
+
+def best_hours(cells: Sequence[HeatCell], *, count: int = 5, min_posts: int = 2) -> list[HeatCell]:
+    """The ``count`` cells with the highest engagement rate among those with at least
+    ``min_posts`` posts, best first (ties: more posts, then earlier in the week)."""
+    eligible = [c for c in cells if c.posts >= min_posts and c.engagement_rate is not None]
+    eligible.sort(key=lambda c: (-(c.engagement_rate or 0.0), -c.posts, c.weekday, c.hour))
+    return eligible[: max(count, 0)]
+
+
+def post_history(ctx: AppContext, variant_id: int) -> list[MetricPoint]:
+    """Every snapshot of the variant's metrics, oldest first."""
+    with ctx.session() as s:
+        return queries.history(s, variant_id)
+
+
+def missing_metrics(ctx: AppContext, scope: Scope) -> list[str]:
+    """Sentences for the networks in scope that do not report impressions or link clicks,
+    from what each network declares ("Bluesky does not report impressions or link clicks.")."""
+    with ctx.session() as s:
+        return queries.missing(ctx, s, scope)
+
+
+def last_synced(ctx: AppContext) -> datetime | None:
+    """When a metric was last read from any network (newest snapshot), None if never."""
+    with ctx.session() as s:
+        return queries.newest_snapshot(s)
+
+
+def dashboard(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> Dashboard:
+    """Everything the analytics page shows, read in one session (call it off the GUI thread)."""
+    hours = HourBuckets.for_zone(zone, scope.period)
+    with ctx.session() as s:
+        rows = queries.buckets(s, scope, scope.period, hours)
+        return Dashboard(
+            scope=scope,
+            kpis=_kpis(ctx, s, scope),
+            series=queries.series_from(ctx, rows, scope.period, zone),
+            growth=queries.growth(ctx, s, scope, scope.period, zone),
+            top_posts=queries.top(ctx, s, scope, scope.period, limit=50, order_by="engagements"),
+            by_network=queries.networks_from(ctx, rows),
+            by_campaign=queries.campaigns(s, scope, scope.period),
+            heatmap=queries.heatmap_from(rows, zone),
+            missing=queries.missing(ctx, s, scope),
+            last_synced=queries.newest_snapshot(s),
+        )
