@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from desktop.store.models import Account, Post, QueueSlot, Variant, VariantState
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from desktop.services.analytics import HeatCell
     from desktop.services.context import AppContext
 
 HORIZON_DAYS = 7 * 8  # look this far ahead for a free slot
@@ -146,6 +147,41 @@ def set_slots(ctx: AppContext, account_id: int, slots: Iterable[tuple[int, time]
         for day, at in wanted:
             s.add(QueueSlot(account_id=account_id, weekday=day, time_of_day=at, timezone=timezone))
     return list_slots(ctx, account_id)
+
+
+def add_slots_from_hours(
+    ctx: AppContext, account_ids: Iterable[int], cells: Sequence[HeatCell], *, timezone: str | None = None
+) -> int:
+    """Add a weekly queue slot at each cell's local weekday and hour (e.g. the analytics
+    heatmap's best hours) for each account, in ``timezone`` (default: the user's zone, the one
+    the heatmap is drawn in). Slots the account already has at that weekday and time are
+    skipped. Returns how many slots were added."""
+    from desktop.services import zones
+
+    zone = timezone or zones.user_zone_name(ctx)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise QueueError(f"Unknown time zone {zone!r}.") from exc
+    wanted = sorted({(cell.weekday, time(cell.hour)) for cell in cells})
+    for day, _at in wanted:
+        if not 0 <= day <= 6:
+            raise QueueError(f"Weekday {day} is not 0 (Monday) to 6 (Sunday).")
+    added = 0
+    with ctx.session() as s:
+        for account_id in dict.fromkeys(account_ids):
+            if s.get(Account, account_id) is None:
+                raise QueueError(f"No account with id {account_id}.")
+            have = set(
+                s.execute(
+                    select(QueueSlot.weekday, QueueSlot.time_of_day).where(QueueSlot.account_id == account_id)
+                ).tuples()
+            )
+            for day, at in wanted:
+                if (day, at) not in have:
+                    add_slot(s, account_id, day, at, zone)
+                    added += 1
+    return added
 
 
 # --- filling the queue --------------------------------------------------------------------------
