@@ -82,6 +82,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     when.add_argument("--now", action="store_true", help="publish at the next publishing pass")
     p.add_argument("--campaign", metavar="NAME")
     p.add_argument("--link", default="", help="a link to show as a preview card where the network can")
+    p.add_argument(
+        "--no-utm",
+        dest="no_utm",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="leave this link (as written in the text) without the campaign's UTM tags (repeatable)",
+    )
     p.add_argument("--language", default="", metavar="CODE", help="e.g. en, fr")
     p.add_argument("--content-warning", default="", metavar="TEXT")
     p.add_argument("--draft", action="store_true", help="save without scheduling")
@@ -132,6 +140,11 @@ def run_schedule(args: argparse.Namespace, data_dir: str | None, as_json: bool) 
     if not (args.at or args.next_slot or args.now or args.draft):
         raise UsageError("say when: --at ISO8601, --next-slot or --now (or --draft to save without scheduling)")
     media = [MediaSpec(Path(path), alt) for path, alt in args.media]
+    if args.no_utm:
+        try:
+            svc.check_no_utm(args.no_utm, [args.text, *args.thread, *(t for _, t in args.text_for), args.link])
+        except svc.PostError as exc:
+            raise UsageError(f"--no-utm: {exc}") from exc
     with open_context(data_dir) as ctx:
         try:
             row = svc.schedule_post(
@@ -147,6 +160,7 @@ def run_schedule(args: argparse.Namespace, data_dir: str | None, as_json: bool) 
                 draft=args.draft,
                 campaign=args.campaign,
                 link=args.link,
+                no_utm=args.no_utm,
                 language=args.language,
                 content_warning=args.content_warning,
             )

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from desktop.services import app_settings
+from desktop.services import app_settings, utm
 from desktop.services.media import store_media, stored
 from desktop.services.posts import (
     REQUIRE_ALT_TEXT,
@@ -149,6 +149,8 @@ class ComposeDoc:
     post_id: int | None = None
     status: str = "draft"  # of the stored post, when editing one
     locked: frozenset[int] = frozenset()  # accounts whose variant is already live
+    #: Links (as written) the user opted out of the campaign's UTM tags.
+    no_utm: list[str] = field(default_factory=list)
     #: Each stored variant's version when this document last read or saved it: a save finding
     #: another is refused (the publisher, or another window, changed it in between).
     versions: dict[int, int] = field(default_factory=dict)
@@ -187,6 +189,7 @@ class ComposeDoc:
             "post_id": self.post_id,
             "status": self.status,
             "locked": sorted(self.locked),
+            "no_utm": list(self.no_utm),
             "versions": {str(k): v for k, v in self.versions.items()},
         }
 
@@ -211,6 +214,7 @@ class ComposeDoc:
             post_id=data.get("post_id"),
             status=data.get("status", "draft"),
             locked=frozenset(int(a) for a in data.get("locked", [])),
+            no_utm=[str(u) for u in data.get("no_utm") or []],
             versions={int(k): int(v) for k, v in (data.get("versions") or {}).items()},
         )
 
@@ -263,30 +267,51 @@ def measure_parts(provider: Provider, limits: Limits, parts: Sequence[str]) -> l
     return [Count(provider.measure(p, limits), limits.max_chars) for p in parts]
 
 
-def measure_all(doc: ComposeDoc, targets: Mapping[int, Target], registry: Registry) -> dict[int, list[Count]]:
-    """Each selected account's part lengths, counted as its network counts them."""
+def tagged(doc: ComposeDoc, target: Target, texts: Sequence[str], campaign: Any | None) -> list[str]:
+    """``texts`` with ``campaign``'s UTM tags as ``target``'s network gets them (links the user
+    opted out left alone); unchanged without a campaign. ``campaign``: a ``CampaignRow``."""
+    if campaign is None or not doc.campaign:
+        return list(texts)
+    return utm.tag_parts(texts, utm.params_for(campaign, target.network), skip=doc.no_utm)
+
+
+def measure_all(
+    doc: ComposeDoc, targets: Mapping[int, Target], registry: Registry, *, campaign: Any | None = None
+) -> dict[int, list[Count]]:
+    """Each selected account's part lengths, counted as its network counts them (links tagged
+    with ``campaign``'s UTM parameters, as they will go out)."""
     out: dict[int, list[Count]] = {}
     for account_id in doc.account_ids:
         t = targets.get(account_id)
         if t is None:  # not loaded (yet): nothing to count against
             continue
-        out[account_id] = measure_parts(registry.get(t.network), t.limits, doc.parts_for(account_id))
+        texts = tagged(doc, t, doc.parts_for(account_id), campaign)
+        out[account_id] = measure_parts(registry.get(t.network), t.limits, texts)
     return out
 
 
-def request_for(doc: ComposeDoc, target: Target) -> PostRequest:
-    """What the provider would be asked to publish for ``target`` (first comment included)."""
+def request_for(doc: ComposeDoc, target: Target, *, campaign: Any | None = None) -> PostRequest:
+    """What the provider would be asked to publish for ``target`` (first comment included, links
+    tagged with ``campaign``'s UTM parameters)."""
     texts = doc.parts_for(target.account_id)
     if doc.first_comment.strip() and target.threads:
         texts = [*texts, doc.first_comment]
+    texts = tagged(doc, target, texts, campaign)
     media = tuple(m.item() for m in doc.media_for(target.account_id))
     parts = tuple(PostPart(t, media if i == 0 else ()) for i, t in enumerate(texts))
     return PostRequest(parts=parts, link=doc.link or None)
 
 
-def validate_target(doc: ComposeDoc, target: Target, provider: Provider, *, require_alt: bool = False) -> list[Problem]:
+def validate_target(
+    doc: ComposeDoc,
+    target: Target,
+    provider: Provider,
+    *,
+    require_alt: bool = False,
+    campaign: Any | None = None,
+) -> list[Problem]:
     """The problems ``target``'s network would refuse the post for, plus the user's own rules."""
-    request = request_for(doc, target)
+    request = request_for(doc, target, campaign=campaign)
     problems = list(provider.validate(request, target.limits))
     if require_alt and target.alt_text:
         for m in request.parts[0].media:
@@ -296,11 +321,18 @@ def validate_target(doc: ComposeDoc, target: Target, provider: Provider, *, requ
 
 
 def validate_all(
-    doc: ComposeDoc, targets: Mapping[int, Target], registry: Registry, *, require_alt: bool = False
+    doc: ComposeDoc,
+    targets: Mapping[int, Target],
+    registry: Registry,
+    *,
+    require_alt: bool = False,
+    campaign: Any | None = None,
 ) -> dict[int, list[Problem]]:
     """Each selected account's problems (an empty list: ready to schedule)."""
     return {
-        a: validate_target(doc, targets[a], registry.get(targets[a].network), require_alt=require_alt)
+        a: validate_target(
+            doc, targets[a], registry.get(targets[a].network), require_alt=require_alt, campaign=campaign
+        )
         for a in doc.account_ids
         if a not in doc.locked and a in targets
     }
@@ -454,6 +486,7 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
         read = doc.versions.get(v.account_id)
         if read is not None and v.version != read:
             raise Conflict(CHANGED_ELSEWHERE)
+    before = {v.account_id: _tagging_inputs(post, v) for v in post.variants}
     # A variant with live parts keeps what it was published with.
     for v in post.variants:
         if (v.state in LOCKED or v.remote_parts) and v.text is None:
@@ -464,6 +497,9 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
     post.first_comment = doc.first_comment if doc.first_comment.strip() else ""
     post.link = doc.link
     post.campaign_id = campaign_id_for(s, doc.campaign)
+    # Opt-outs of links no longer in the post go with them.
+    present = set(utm.links_in([*doc.parts, doc.first_comment, doc.link, *_override_texts(doc)]))
+    post.no_utm = [u for u in dict.fromkeys(doc.no_utm) if u in present]
     _set_attachments(ctx, s, post.attachments, doc.media)
     existing = {v.account_id: v for v in post.variants}
     for account_id in doc.account_ids:
@@ -494,6 +530,10 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
             v.attachments.clear()
         if v.state == VariantState.CANCELLED:
             v.state = VariantState.DRAFT
+        if found is not None and v.tagged_texts is not None and _tagging_inputs(post, v) != before[account_id]:
+            # Worked out again at the next claim; a partially live thread keeps its live parts' texts.
+            live = len(v.remote_parts or [])
+            v.tagged_texts = list(v.tagged_texts[:live]) if live else None
     for account_id, v in existing.items():
         if account_id in doc.account_ids or v.state in LOCKED:
             continue
@@ -504,6 +544,15 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
             v.state = VariantState.CANCELLED
     s.flush()
     return post
+
+
+def _tagging_inputs(post: Post, v: Variant) -> tuple[Any, ...]:
+    """What a variant's tagged texts are worked out from: a change in any makes them stale."""
+    return (effective_parts(post, v), post.first_comment, post.link, post.campaign_id, list(post.no_utm or []))
+
+
+def _override_texts(doc: ComposeDoc) -> list[str]:
+    return [t for o in doc.overrides.values() if o.parts for t in o.parts]
 
 
 def _keep_live_parts(v: Variant, parts: list[str], handle: str) -> None:
@@ -560,6 +609,7 @@ def load_post(ctx: AppContext, post_id: int) -> ComposeDoc:
             link=post.link,
             post_id=post.id,
             status=post_status(v.state for v in post.variants),
+            no_utm=[str(u) for u in post.no_utm or []],
         )
         locked = set()
         for v in post.variants:

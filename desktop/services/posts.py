@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from desktop.services import app_settings, transitions
+from desktop.services import app_settings, transitions, utm
 from desktop.services.accounts import AccountNotFound
 from desktop.services.media import describe_media, store_media, stored
 from desktop.services.slots import next_free_slot
@@ -191,13 +191,44 @@ def takes_first_comment(ctx: AppContext, account: Account) -> bool:
     return info.threads and limits.max_parts > 1
 
 
-def build_request(ctx: AppContext, post: Post, variant: Variant) -> PostRequest:
-    """The PostRequest a provider publishes for ``variant`` (media from the data dir), with the
-    post's first comment as the last part where the network has replies."""
-    attachments = variant.attachments if variant.media_overridden else post.attachments
+def untagged_parts(ctx: AppContext, post: Post, variant: Variant) -> list[str]:
+    """The texts ``variant`` sends as the user wrote them, first comment included where the
+    network takes it (as the thread's last part)."""
     texts = effective_parts(post, variant)
     if post.first_comment.strip() and takes_first_comment(ctx, variant.account):
         texts = [*texts, post.first_comment]
+    return texts
+
+
+def tagged_parts(post: Post, variant: Variant, texts: Sequence[str]) -> list[str]:
+    """``texts`` as they go out: the texts fixed at the first claim (``Variant.tagged_texts``) where
+    there are some, the rest with the campaign's UTM tags (none without a campaign)."""
+    fixed = [str(t) for t in variant.tagged_texts or []][: len(texts)]
+    rest = list(texts[len(fixed) :])
+    if rest and post.campaign is not None:
+        rest = utm.tag_parts(rest, utm.params_for(post.campaign, variant.account.provider), skip=post.no_utm or ())
+    return [*fixed, *rest]
+
+
+def _card_link(post: Post, variant: Variant, texts: Sequence[str], tagged: Sequence[str]) -> str | None:
+    """The preview card's link: tagged as it stands in the text, else tagged now (or as written)."""
+    if not post.link:
+        return None
+    if post.campaign is None or post.link in (post.no_utm or ()):
+        return post.link
+    found = utm.tagged_counterpart(post.link, texts, tagged)
+    if found is not None:
+        return found
+    return utm.tag_url(post.link, utm.params_for(post.campaign, variant.account.provider))
+
+
+def build_request(ctx: AppContext, post: Post, variant: Variant) -> PostRequest:
+    """The PostRequest a provider publishes for ``variant`` (media from the data dir), with the
+    post's first comment as the last part where the network has replies, and the campaign's
+    UTM tags on its links (:func:`tagged_parts`)."""
+    attachments = variant.attachments if variant.media_overridden else post.attachments
+    untagged = untagged_parts(ctx, post, variant)
+    texts = tagged_parts(post, variant, untagged)
     parts = []
     for i, text in enumerate(texts):
         media = tuple(stored(ctx, a.media).item(a.alt_text) for a in attachments if a.part == i)
@@ -206,7 +237,7 @@ def build_request(ctx: AppContext, post: Post, variant: Variant) -> PostRequest:
         parts=tuple(parts),
         language=post.language or None,
         content_warning=post.content_warning or None,
-        link=post.link or None,
+        link=_card_link(post, variant, untagged, texts),
     )
 
 
@@ -225,22 +256,32 @@ def check_targets(
     networks: Sequence[str] = (),
     text: str,
     media: Sequence[MediaSpec] = (),
+    campaign: str | None = None,
+    no_utm: Sequence[str] = (),
 ) -> list[TargetCheck]:
-    """Length and problems for each target, offline. ``networks`` need no connected account."""
+    """Length and problems for each target, offline. ``networks`` need no connected account.
+    With ``campaign``, the text is checked with its links tagged as that network's would be."""
     items: tuple[MediaItem, ...] = tuple(describe_media(m.path, m.alt_text) for m in media)
-    request = PostRequest(parts=(PostPart(text=text, media=items),))
     checks = []
     with ctx.session() as s:
+        found = s.get(Campaign, campaign_id_for(s, campaign)) if campaign else None
+
+        def request(network: str) -> PostRequest:
+            tagged = utm.tag_text(text, utm.params_for(found, network), skip=no_utm) if found else text
+            return PostRequest(parts=(PostPart(text=tagged, media=items),))
+
         for account_id in account_ids:
             account = s.get(Account, account_id)
             if account is None:
                 raise AccountNotFound(account_id)
             provider = ctx.registry.get(account.provider)
             limits = Limits.from_json(account.limits) if account.limits else provider.info.limits
-            checks.append(check_variant(provider, limits, request, account_id=account.id, handle=account.handle))
-    for network in networks:
-        provider = ctx.registry.get(network)
-        checks.append(check_variant(provider, provider.info.limits, request, account_id=None, handle=""))
+            checks.append(
+                check_variant(provider, limits, request(account.provider), account_id=account.id, handle=account.handle)
+            )
+        for network in networks:
+            provider = ctx.registry.get(network)
+            checks.append(check_variant(provider, provider.info.limits, request(network), account_id=None, handle=""))
     return checks
 
 
@@ -371,6 +412,7 @@ def schedule_post(
     language: str = "",
     content_warning: str = "",
     first_comment: str = "",
+    no_utm: Sequence[str] = (),
     timezone: str = "UTC",
     clock: datetime | None = None,
     session: Session | None = None,
@@ -403,6 +445,7 @@ def schedule_post(
                 language=language,
                 content_warning=content_warning,
                 first_comment=first_comment,
+                no_utm=no_utm,
                 timezone=timezone,
                 clock=clock,
                 session=s,
@@ -421,6 +464,7 @@ def schedule_post(
         raise PostError(f"--text-for names account(s) not in the post: {', '.join(map(str, sorted(unknown)))}.")
     when = When(at=at, at_for=dict(at_for or {}), next_slot=next_slot, now=now, draft=draft)
     check_when(when, account_ids, current)
+    check_no_utm(no_utm, [text, *thread, *text_for.values(), first_comment, link])
     campaign_id = campaign_id_for(s, campaign)
     accounts = []
     for account_id in account_ids:
@@ -437,6 +481,7 @@ def schedule_post(
         language=language,
         content_warning=content_warning,
         first_comment=first_comment,
+        no_utm=list(dict.fromkeys(no_utm)),
         timezone=timezone,
         import_job=hold_for_import,
     )
@@ -469,6 +514,17 @@ def _refuse_media_early(
         checks.append(TargetCheck(provider.info.id, account.id, account.handle, 0, limits.max_chars, problems))
     if any(not c.ok for c in checks):
         raise PostRejected(checks)
+
+
+def check_no_utm(no_utm: Sequence[str], texts: Sequence[str]) -> None:
+    """Each link opted out of UTM tags must be a link in the post, as written."""
+    found = set(utm.links_in(texts))
+    missing = [u for u in no_utm if u not in found]
+    if missing:
+        raise PostError(
+            f"{missing[0]} is not a link in this post; give it exactly as written in the text "
+            "(with http:// or https://) to leave it without UTM tags."
+        )
 
 
 def campaign_id_for(s: Session, name: str | None) -> int | None:

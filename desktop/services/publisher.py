@@ -383,6 +383,17 @@ class Publisher:
             job.request = build_request(self.ctx, variant.post, variant)
             job.texts = [p.text for p in job.request.parts]
             attempt.texts = job.texts
+            if variant.tagged_texts != job.texts:
+                # Fixed now, UTM tags included: every later attempt and look-up sends and seeks
+                # exactly this, whatever happens to the campaign meanwhile.
+                transitions.move(
+                    s,
+                    variant.id,
+                    expected=(S.PUBLISHING,),
+                    where=(Variant.claimed_by == self.me,),
+                    values={"tagged_texts": job.texts},
+                    now=now,
+                )
             job.earlier_texts = _earlier_texts(earlier, job.texts)
         return job  # committed: the claim and the attempt exist before any HTTP call
 

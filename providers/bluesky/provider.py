@@ -152,13 +152,14 @@ class BlueskyProvider(Provider):
     # --- counting and checks -------------------------------------------------------------
 
     def measure(self, text: str, limits: Limits | None = None) -> int:
-        return count_graphemes(text)
+        """Graphemes of the text as posted: a long link counts as its shortened form."""
+        return count_graphemes(richtext.display_text(text))
 
     def validate(self, post: PostRequest, limits: Limits | None = None) -> list[Problem]:
         problems = super().validate(post, limits)
         for i, part in enumerate(post.parts):
             where = i if len(post.parts) > 1 else None
-            if len(part.text.encode("utf-8")) > MAX_TEXT_BYTES:
+            if len(richtext.display_text(part.text).encode("utf-8")) > MAX_TEXT_BYTES:
                 problems.append(Problem("too_long", f"The text is over Bluesky's {MAX_TEXT_BYTES}-byte limit.", where))
             for m in part.media:
                 if m.mime.startswith("video/"):
@@ -314,7 +315,7 @@ class BlueskyProvider(Provider):
                     created_any = True
                 else:
                     ref = (found[0], found[1])
-                    if i >= len(done) and found[2] != part.text:
+                    if i >= len(done) and found[2] != richtext.display_text(part.text):
                         stale.append(i)  # an earlier attempt wrote it before the user edited this part
             except ProviderError as exc:
                 exc.parts = tuple(made)
@@ -345,7 +346,8 @@ class BlueskyProvider(Provider):
     def _record(
         self, conn: Connection, post: PostRequest, part: PostPart, index: int, refs: list[tuple[str, str]]
     ) -> dict[str, Any]:
-        record: dict[str, Any] = {"$type": POST, "text": part.text, "createdAt": _now_iso()}
+        # The text as the official app posts it: long links shortened, the facet holds the full URI.
+        record: dict[str, Any] = {"$type": POST, "text": richtext.display_text(part.text), "createdAt": _now_iso()}
         found = richtext.facets(part.text, lambda handle: self._resolve_handle(conn, handle))
         if found:
             record["facets"] = found

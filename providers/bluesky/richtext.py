@@ -4,7 +4,14 @@ Bluesky posts carry plain text plus ``app.bsky.richtext.facet`` annotations whos
 (inclusive) and ``byteEnd`` (exclusive) index the UTF-8 encoding of the text. Python indexes
 strings by code point, so every offset is converted with :func:`byte_offset`. Detection follows
 the official client's rules (``@atproto/api`` ``detectFacets``): a mention or link starts the
-text or follows whitespace or ``(``; trailing punctuation is not part of a link or tag.
+text or follows whitespace or ``(``; trailing punctuation is not part of a link or tag (all of it,
+where the official client drops one character; and a ``)`` only when the link opened no ``(``).
+
+Long links are shown shortened, as the official app does before it posts (social-app
+``shortenLinks``/``toShortUrl``): the text shows the host and the first 13 characters of the
+path, query and fragment followed by ``...`` when those are longer than 15, and the link facet
+carries the full URI. A short link is left as written. :func:`display` is the text a post
+carries; :func:`measure <providers.bluesky.provider.BlueskyProvider.measure>` counts it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,12 @@ _LINK = regex.compile(r"(?:^|\s|\()(https?://\S+)", regex.IGNORECASE)
 _INVISIBLE = "\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
 _TAG = regex.compile(rf"(?:^|\s)([#＃]((?!\ufe0f)[^\s{_INVISIBLE}]*[^\d\s\p{{P}}{_INVISIBLE}]+[^\s{_INVISIBLE}]*))")
 _TRAILING_PUNCT = regex.compile(r"\p{P}+$")
+_LINK_TRAILING = ".,;:!?\"'*"
+_AUTHORITY = regex.compile(r"^(https?://)([^/?#]*)(.*)$", regex.IGNORECASE | regex.DOTALL)
+#: toShortUrl: a path (with query and fragment) longer than this is cut to SHORT_KEEP characters.
+SHORT_PATH = 15
+SHORT_KEEP = 13
+ELLIPSIS = "..."  # the official app's three dots
 MAX_TAG_GRAPHEMES = 64
 MAX_TAG_BYTES = 640
 
@@ -49,11 +62,13 @@ def detect(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _LINK.finditer(text):
         start, end = m.span(1)
-        uri = m.group(1)
-        if uri[-1] in ".,;:!?\"'":
-            uri, end = uri[:-1], end - 1
-        if uri.endswith(")") and "(" not in uri:
-            uri, end = uri[:-1], end - 1
+        while end > start and text[end - 1] in _LINK_TRAILING:
+            end -= 1
+        while end > start and text[end - 1] == ")" and text.count("(", start, end) < text.count(")", start, end):
+            end -= 1
+            while end > start and text[end - 1] in _LINK_TRAILING:
+                end -= 1
+        uri = text[start:end]
         if len(uri) > len("https://"):
             spans.append(Span(start, end, "link", uri))
     for m in _MENTION.finditer(text):
@@ -77,11 +92,49 @@ def detect(text: str) -> list[Span]:
     return kept
 
 
-def facets(text: str, resolve_handle: Callable[[str], str | None]) -> list[dict[str, Any]]:
-    """The ``facets`` array for ``text``. ``resolve_handle`` maps a handle to a DID, or None
-    when it does not exist (such a mention is left as plain text)."""
-    out: list[dict[str, Any]] = []
+def short_url(uri: str) -> str:
+    """How the official app shows a link: ``host`` + the first 13 characters of path, query and
+    fragment + ``...`` when those are longer than 15 characters; a short link as written."""
+    m = _AUTHORITY.match(uri)
+    if m is None:
+        return uri
+    host = m.group(2).rsplit("@", 1)[-1]
+    path = "" if m.group(3) == "/" else m.group(3)
+    if len(path) <= SHORT_PATH:
+        return uri
+    return host + path[:SHORT_KEEP] + ELLIPSIS
+
+
+def display(text: str) -> tuple[str, list[Span]]:
+    """The text a post carries (long links shortened) and its features located in that text;
+    a link span's value is still the full URI."""
+    out: list[str] = []
+    spans: list[Span] = []
+    last = shift = 0
     for s in detect(text):
+        shown = short_url(s.value) if s.kind == "link" else text[s.start : s.end]
+        out.append(text[last : s.start])
+        out.append(shown)
+        start = s.start + shift
+        spans.append(Span(start, start + len(shown), s.kind, s.value))
+        shift += len(shown) - (s.end - s.start)
+        last = s.end
+    out.append(text[last:])
+    return "".join(out), spans
+
+
+def display_text(text: str) -> str:
+    """``text`` as posted: long links shortened (see :func:`display`)."""
+    return display(text)[0]
+
+
+def facets(text: str, resolve_handle: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """The ``facets`` array for ``text`` as posted (:func:`display_text`): byte offsets into the
+    shortened text, link URIs in full. ``resolve_handle`` maps a handle to a DID, or None when
+    it does not exist (such a mention is left as plain text)."""
+    out: list[dict[str, Any]] = []
+    text, spans = display(text)
+    for s in spans:
         feature: dict[str, Any]
         if s.kind == "link":
             feature = {"$type": f"{FACET}#link", "uri": s.value}
