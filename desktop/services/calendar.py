@@ -140,6 +140,7 @@ def calendar_items(
             Variant.scheduled_at < end,
             when >= start,
             when < end,
+            Post.external.is_(False),  # published outside the app: analytics only
         )
         .order_by(when, Variant.id)
     )

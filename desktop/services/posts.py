@@ -596,7 +596,10 @@ def list_posts(
 ) -> list[PostRow]:
     """Posts, newest first. ``state`` matches a post status or any variant's state; ``start``/``end``
     bound the variants' scheduled (or published) time."""
-    query = select(Post).options(*_LOAD).where(Post.import_job.is_(None)).order_by(Post.id.desc())
+    # posts published outside the app (imported for analytics) are not the user's to manage here
+    query = (
+        select(Post).options(*_LOAD).where(Post.import_job.is_(None), Post.external.is_(False)).order_by(Post.id.desc())
+    )
     when = func.coalesce(Variant.published_at, Variant.scheduled_at)
     needs_variant = start is not None or end is not None or (state is not None and state not in POST_STATUSES)
     with ctx.session() as s:

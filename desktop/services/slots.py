@@ -300,6 +300,7 @@ def upcoming_queue(
             .join(Post, Post.id == Variant.post_id)
             .where(
                 Variant.account_id == account_id,
+                Post.external.is_(False),  # published outside the app: never queued
                 Variant.state == VariantState.SCHEDULED,
                 Variant.scheduled_at > now,
             )
