@@ -8,6 +8,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -76,21 +77,32 @@ def _guard_request(request: httpx.Request) -> None:
         raise InsecureURL(f"Refusing plain-http request to {request.url.host}")
 
 
-def make_client(base_url: str = "", *, timeout: httpx.Timeout | float | None = None, **kw: Any) -> httpx.Client:
+def make_client(
+    base_url: str = "",
+    *,
+    timeout: httpx.Timeout | float | None = None,
+    observe_rate: Callable[[RateWindow], None] | None = None,
+    **kw: Any,
+) -> httpx.Client:
     """An httpx client with our timeouts, user agent and TLS verification (always on).
 
     Plain ``http://`` is accepted only for loopback addresses (local and test servers).
+    ``observe_rate`` is given the rate-limit window of every response (see :func:`report_rate`);
+    only for a client that acts for one account.
     """
     if base_url:
         base_url = check_url(base_url)
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
     kw.pop("verify", None)  # TLS verification is not negotiable
+    hooks: dict[str, list[Callable[..., Any]]] = {"request": [_guard_request]}
+    if observe_rate is not None:
+        hooks["response"] = [lambda response: report_rate(response, observe_rate)]
     return httpx.Client(
         base_url=base_url,
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         headers=headers,
         follow_redirects=False,
-        event_hooks={"request": [_guard_request]},
+        event_hooks=hooks,
         **kw,
     )
 
@@ -255,8 +267,10 @@ def _window(
     return RateWindow(limit=limit, remaining=remaining, resets_at=resets_at, scope=scope)
 
 
-def report_rate(response: httpx.Response, observe: Callable[[RateWindow], None] | None) -> None:
-    """Pass the response's rate-limit window, if it carries one, to ``observe``.
+def report_rate(response: httpx.Response, observe: Callable[[RateWindow], None] | None, *, host: str = "") -> None:
+    """Pass the response's rate-limit window, if it carries one, to ``observe``. With ``host``,
+    the window's scope names it (``"host"`` or ``"host policy"``), for a provider whose calls go to
+    servers that count separately (a Bluesky PDS and its AppView).
 
     Observing is advisory: an observer that fails (a busy database, say) is logged and ignored,
     so it can never turn a post that went out into a failure."""
@@ -265,6 +279,8 @@ def report_rate(response: httpx.Response, observe: Callable[[RateWindow], None] 
     window = rate_window_from(response.headers)
     if window is None:
         return
+    if host:
+        window = replace(window, scope=host if window.scope == "default" else f"{host} {window.scope}")
     try:
         observe(window)
     except Exception:  # advisory, see the docstring: the request itself succeeded

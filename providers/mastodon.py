@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import regex
@@ -43,7 +43,9 @@ from providers.base import (
     ProviderInfo,
     Published,
     PublishedPart,
+    RateWindow,
     Rejected,
+    RemotePost,
     Transient,
     count_graphemes,
 )
@@ -176,8 +178,37 @@ def _parse_time(value: object) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _next_max_id(response: httpx.Response) -> str:
+    """``max_id`` of the Link header's ``rel="next"`` page, if the server sent one."""
+    link = response.links.get("next", {}).get("url", "")
+    values = parse_qs(urlsplit(link).query).get("max_id") if link else None
+    return values[0] if values else ""
+
+
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _counts(entity: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, int]:
+    """``{metric: count}`` for each of ``fields`` (metric → entity key) the entity reports as a
+    whole number; one it leaves out (or sends as something else) is not reported, not 0."""
+    out: dict[str, int] = {}
+    for metric, key in fields.items():
+        value = entity.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            out[metric] = value
+    return out
+
+
+#: Status entity counters (docs.joinmastodon.org/entities/Status), by our metric names.
+STATUS_COUNTS = {
+    "likes": "favourites_count",
+    "reposts": "reblogs_count",
+    "replies": "replies_count",
+    "quotes": "quotes_count",  # Mastodon 4.5+
+}
+#: Account entity counters (docs.joinmastodon.org/entities/Account).
+ACCOUNT_COUNTS = {"followers": "followers_count", "following": "following_count", "posts": "statuses_count"}
 
 
 def limits_from_instance(data: Mapping[str, Any], base: Limits = DEFAULT_LIMITS) -> Limits:
@@ -229,10 +260,13 @@ class MastodonProvider(Provider):
         alt_text=True,
         native_idempotency=True,
         idempotency_window=3600.0,  # Mastodon keeps Idempotency-Key results for about an hour
-        post_metrics=("likes", "reposts", "replies"),
+        # quotes_count is in the Status entity since Mastodon 4.5; an older server leaves it out,
+        # and then the post's quotes are "not reported", never 0 (see _counts).
+        post_metrics=("likes", "reposts", "replies", "quotes"),
         account_metrics=("followers", "following", "posts"),
         icon="mastodon",
     )
+    metrics_batch_size = BATCH_SIZE
 
     def __init__(
         self,
@@ -278,9 +312,11 @@ class MastodonProvider(Provider):
     # --- HTTP plumbing -----------------------------------------------------------------------
 
     @contextmanager
-    def _client(self, server_url: str, token: str | None) -> Iterator[httpx.Client]:
+    def _client(
+        self, server_url: str, token: str | None, observe_rate: Callable[[RateWindow], None] | None = None
+    ) -> Iterator[httpx.Client]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        with make_client(server_url, transport=self._transport, headers=headers) as client:
+        with make_client(server_url, transport=self._transport, headers=headers, observe_rate=observe_rate) as client:
             yield client
 
     @contextmanager
@@ -288,7 +324,8 @@ class MastodonProvider(Provider):
         token = conn.secrets.get("access_token")
         if not token:
             raise AuthExpired("This Mastodon account has no access token; please reconnect it.")
-        with self._client(conn.server_url, token) as client:
+        # Every response while acting for the account, publishing included, reports its window.
+        with self._client(conn.server_url, token, conn.observe_rate) as client:
             yield client
 
     def _call(self, client: httpx.Client, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -335,7 +372,7 @@ class MastodonProvider(Provider):
         )
 
     def fetch_limits(self, conn: Connection) -> Limits:
-        with self._client(conn.server_url, conn.secrets.get("access_token")) as client:
+        with self._client(conn.server_url, conn.secrets.get("access_token"), conn.observe_rate) as client:
             return self._instance(client)[0]
 
     def _instance(self, client: httpx.Client) -> tuple[Limits, str]:
@@ -540,14 +577,7 @@ class MastodonProvider(Provider):
                     statuses = [s for s in (self._status_or_none(client, i) for i in chunk) if s is not None]
                 for status in statuses:
                     if isinstance(status, dict) and str(status.get("id")) in ids:
-                        found[str(status["id"])] = PostMetrics(
-                            remote_id=str(status["id"]),
-                            values={
-                                "likes": _int(status.get("favourites_count")),
-                                "reposts": _int(status.get("reblogs_count")),
-                                "replies": _int(status.get("replies_count")),
-                            },
-                        )
+                        found[str(status["id"])] = PostMetrics(str(status["id"]), _counts(status, STATUS_COUNTS))
         return found
 
     def _status_or_none(self, client: httpx.Client, status_id: str) -> Any:
@@ -562,12 +592,56 @@ class MastodonProvider(Provider):
             account = self._get_json(client, "/api/v1/accounts/verify_credentials")
         if not isinstance(account, dict):
             raise Transient("Mastodon sent an unexpected reply to verify_credentials.")
-        return AccountMetrics(
-            values={
-                "followers": _int(account.get("followers_count")),
-                "following": _int(account.get("following_count")),
-                "posts": _int(account.get("statuses_count")),
-            }
+        return AccountMetrics(_counts(account, ACCOUNT_COUNTS))
+
+    def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
+        """The account's own statuses, newest first: ``GET /api/v1/accounts/:id/statuses`` with
+        ``exclude_reblogs=true``, 40 a page, paging back with ``max_id`` (the Link header's
+        ``next``, else the last id) until a status older than ``since`` or ``limit`` of them.
+        Boosts are left out; replies are kept with ``reply_to``."""
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        found: list[RemotePost] = []
+        params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
+        with self._session(conn) as client:
+            while len(found) < limit:
+                response = self._call(client, "GET", f"/api/v1/accounts/{conn.remote_id}/statuses", params=params)
+                page = json_body(response)
+                if not isinstance(page, list):
+                    raise Transient("Mastodon sent an unexpected reply to the account's statuses.")
+                if not page:
+                    break
+                for status in page:
+                    post = self._remote_post(status) if isinstance(status, dict) else None
+                    if post is None:
+                        continue
+                    if since is not None and post.published_at < since:
+                        return found  # newest first: everything further back is older still
+                    found.append(post)
+                    if len(found) >= limit:
+                        break
+                last = page[-1]
+                next_id = _next_max_id(response) or (str(last.get("id") or "") if isinstance(last, dict) else "")
+                if not next_id or next_id == params.get("max_id"):
+                    break
+                params["max_id"] = next_id
+        return found
+
+    def _remote_post(self, status: Mapping[str, Any]) -> RemotePost | None:
+        if status.get("reblog") or "id" not in status:
+            return None
+        created = _parse_time(status.get("created_at"))
+        if created is None:
+            return None
+        reply_to = status.get("in_reply_to_id")
+        source = status.get("text")
+        return RemotePost(
+            remote_id=str(status["id"]),
+            url=str(status.get("url") or status.get("uri") or ""),
+            text=source if isinstance(source, str) else plain_text(str(status.get("content") or "")),
+            published_at=created,
+            metrics=_counts(status, STATUS_COUNTS),
+            reply_to=str(reply_to) if reply_to else None,
         )
 
     def delete(self, conn: Connection, remote_id: str) -> None:

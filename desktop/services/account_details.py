@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.services.accounts import AccountError, AccountNotFound, AccountRow, get_account, open_account
 from desktop.services.vault import VaultError
 from desktop.store.models import Account
-from providers.base import Limits, ProviderInfo
+from providers.base import Connection, Limits
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -44,6 +44,7 @@ class ReconnectForm:
 @dataclass(frozen=True)
 class _Stored:
     network: str
+    remote_id: str
     handle: str
     server_url: str
     status: str
@@ -58,6 +59,7 @@ def _load(ctx: AppContext, account_id: int) -> _Stored:
             raise AccountNotFound(account_id)
         return _Stored(
             network=account.provider,
+            remote_id=account.remote_id,
             handle=account.handle,
             server_url=account.server_url,
             status=account.status.value,
@@ -69,48 +71,36 @@ def _load(ctx: AppContext, account_id: int) -> _Stored:
 def account_capabilities(ctx: AppContext, account_id: int) -> AccountCapabilities:
     """Which post and account metrics this account can provide now.
 
-    A provider that can tell per account (``metrics_available(conn)``, e.g. Bluesky without an
-    AppView) is asked with the account's live Connection; otherwise its declared metrics apply.
-    No network call is made.
+    The provider answers from the account's live Connection (``metrics_offered``: e.g. Bluesky
+    without an AppView offers none, and says why). No network call is made.
     """
     stored = _load(ctx, account_id)
     network = stored.network
     if network not in ctx.registry:
         return AccountCapabilities((), (), f"The {network} network plugin is not loaded.")
-    provider = ctx.registry.get(network)
-    info = provider.info
-    declared = AccountCapabilities(info.post_metrics, info.account_metrics)
-    metrics_available = getattr(provider, "metrics_available", None)
-    if callable(metrics_available):
-        try:
-            conn = open_account(ctx, account_id).connection
-        except VaultError as exc:
-            return AccountCapabilities((), (), f"Metrics unknown: {exc}")
-        except AccountError:
-            return AccountCapabilities(
-                (), (), "Metrics unknown: no saved credentials for this account. Reconnect it to collect metrics."
-            )
-        post = tuple(metrics_available(conn))
-        if not post:
-            # The provider answers for post metrics; its account counters come from the same source.
-            return AccountCapabilities((), (), _no_metrics_note(info))
-        declared = AccountCapabilities(post, info.account_metrics)
-    if not declared.post_metrics and not declared.account_metrics:
+    info = ctx.registry.cls(network).info
+    if not info.post_metrics and not info.account_metrics:
         return AccountCapabilities((), (), f"{info.name} does not provide metrics.")
+    provider = ctx.registry.get(network)
     if stored.status != "connected":
+        # Its secrets may be gone (disconnected); what it offers depends on its settings only.
+        conn = Connection(stored.server_url, stored.remote_id, stored.handle, {}, stored.settings)
+        offer = provider.metrics_offered(conn)
+        if offer.post or offer.account:
+            return AccountCapabilities(offer.post, offer.account, "Metrics are collected again once you reconnect.")
+        return AccountCapabilities((), (), offer.note or f"{info.name} does not provide metrics for this account.")
+    try:
+        conn = open_account(ctx, account_id).connection
+    except VaultError as exc:
+        return AccountCapabilities((), (), f"Metrics unknown: {exc}")
+    except AccountError:
         return AccountCapabilities(
-            declared.post_metrics, declared.account_metrics, "Metrics are collected again once you reconnect."
+            (), (), "Metrics unknown: no saved credentials for this account. Reconnect it to collect metrics."
         )
-    return declared
-
-
-def _no_metrics_note(info: ProviderInfo) -> str:
-    # Name the setting from the provider's own connect form (e.g. "AppView (for metrics)").
-    field = next((f for f in info.connect_fields if not f.secret and "metrics" in f.label.lower()), None)
-    if field is None:
-        return f"No metrics: this {info.name} account's settings turn them off."
-    source = field.label.split("(")[0].strip()
-    return f"No metrics: this {info.name} account has no {source} configured. Reconnect it and set one to count them."
+    offer = provider.metrics_offered(conn)
+    if not offer.post and not offer.account:
+        return AccountCapabilities((), (), offer.note or f"{info.name} does not provide metrics for this account.")
+    return AccountCapabilities(offer.post, offer.account, offer.note)
 
 
 def account_details(ctx: AppContext, account_id: int) -> AccountDetails:

@@ -7,7 +7,7 @@ is a TID derived from the idempotency key, so a retried publish cannot create a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from providers.base import (
     Connection,
     Limits,
     MediaItem,
+    MetricsOffer,
     PartCallback,
     PostMetrics,
     PostPart,
@@ -33,7 +34,9 @@ from providers.base import (
     ProviderInfo,
     Published,
     PublishedPart,
+    RateWindow,
     Rejected,
+    RemotePost,
     Transient,
     count_graphemes,
 )
@@ -49,6 +52,39 @@ POST = "app.bsky.feed.post"
 MAX_TEXT_BYTES = 3000  # the lexicon's maxLength for text, in UTF-8 bytes
 GET_POSTS_BATCH = 25
 NO_APPVIEW = frozenset({"none", "off", "-"})
+
+
+#: PostView counts (app.bsky.feed.defs#postView) and ProfileViewDetailed counts, by our metric names.
+POST_COUNTS = {
+    "likes": "likeCount",
+    "reposts": "repostCount",
+    "replies": "replyCount",
+    "quotes": "quoteCount",
+    "saves": "bookmarkCount",
+}
+PROFILE_COUNTS = {"followers": "followersCount", "following": "followsCount", "posts": "postsCount"}
+
+
+def _counts(view: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, int]:
+    """``{metric: count}`` for each count the view carries as a whole number; one it leaves out
+    is not reported (kept apart from 0)."""
+    out: dict[str, int] = {}
+    for metric, key in fields.items():
+        value = view.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            out[metric] = value
+    return out
+
+
+def _parse_time(value: object) -> datetime | None:
+    """An atproto datetime (RFC 3339) in UTC, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class MetricsUnavailable(ProviderError):
@@ -133,10 +169,13 @@ class BlueskyProvider(Provider):
         threads=True,
         alt_text=True,
         native_idempotency=True,
-        post_metrics=("likes", "reposts", "replies", "quotes"),
+        # PostView counts (app.bsky.feed.defs): every one is optional in the lexicon, so a count an
+        # AppView leaves out (bookmarkCount before bookmarks existed) is "not reported", never 0.
+        post_metrics=("likes", "reposts", "replies", "quotes", "saves"),
         account_metrics=("followers", "following", "posts"),
         icon="bluesky",
     )
+    metrics_batch_size = GET_POSTS_BATCH  # app.bsky.feed.getPosts takes at most 25 URIs
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         # ``transport`` lets tests put an httpx.MockTransport under every request.
@@ -146,8 +185,10 @@ class BlueskyProvider(Provider):
         """Close the pooled HTTP connections (optional; they are also freed with the provider)."""
         self._clients.close()
 
-    def _xrpc(self, base_url: str, token: str | None = None) -> Xrpc:
-        return Xrpc(self._clients.get(base_url), token)
+    def _xrpc(
+        self, base_url: str, token: str | None = None, observe_rate: Callable[[RateWindow], None] | None = None
+    ) -> Xrpc:
+        return Xrpc(self._clients.get(base_url), token, observe_rate)
 
     # --- counting and checks -------------------------------------------------------------
 
@@ -219,7 +260,7 @@ class BlueskyProvider(Provider):
         the stored app password. Transport trouble stays Transient (it is not the user's fault)."""
         service = conn.settings.get("service") or conn.server_url
         password = conn.secrets.get("app_password", "")
-        with self._xrpc(service) as x:
+        with self._xrpc(service, observe_rate=conn.observe_rate) as x:
             refresh_jwt = conn.secrets.get("refresh_jwt", "")
             if refresh_jwt:
                 r = x.post_raw("com.atproto.server.refreshSession", token=refresh_jwt)
@@ -253,11 +294,11 @@ class BlueskyProvider(Provider):
     # --- records -------------------------------------------------------------------------
 
     def _pds(self, conn: Connection) -> Xrpc:
-        return self._xrpc(conn.server_url, conn.secrets.get("access_jwt", ""))
+        return self._xrpc(conn.server_url, conn.secrets.get("access_jwt", ""), conn.observe_rate)
 
     def _get_record(self, conn: Connection, collection: str, rkey: str) -> dict[str, Any] | None:
         """The record, or None if it does not exist. Public on the PDS: no token needed."""
-        with self._xrpc(conn.server_url) as x:
+        with self._xrpc(conn.server_url, observe_rate=conn.observe_rate) as x:
             r = x.get_raw(
                 "com.atproto.repo.getRecord", {"repo": conn.remote_id, "collection": collection, "rkey": rkey}
             )
@@ -370,7 +411,7 @@ class BlueskyProvider(Provider):
         return record
 
     def _resolve_handle(self, conn: Connection, handle: str) -> str | None:
-        with self._xrpc(conn.server_url) as x:
+        with self._xrpc(conn.server_url, observe_rate=conn.observe_rate) as x:
             r = x.get_raw("com.atproto.identity.resolveHandle", {"handle": handle})
         if r.status_code == 400:  # HandleNotFound, or not a valid handle: no facet
             return None
@@ -439,9 +480,16 @@ class BlueskyProvider(Provider):
 
     # --- metrics -------------------------------------------------------------------------
 
-    def metrics_available(self, conn: Connection) -> tuple[str, ...]:
-        """Which post metrics this account can provide now: none without an AppView."""
-        return self.info.post_metrics if self._appview(conn) else ()
+    def metrics_offered(self, conn: Connection) -> MetricsOffer:
+        """Everything declared when the account has an AppView (its setting); none without one,
+        since posts and profiles are counted there, not on the PDS."""
+        if self._appview(conn):
+            return super().metrics_offered(conn)
+        return MetricsOffer(
+            (),
+            (),
+            "No metrics: this Bluesky account has no AppView configured. Reconnect it and set one to count them.",
+        )
 
     def _appview(self, conn: Connection) -> str:
         value = conn.settings.get("appview", DEFAULT_APPVIEW)
@@ -454,7 +502,7 @@ class BlueskyProvider(Provider):
         via_pds = appview.rstrip("/") == conn.server_url.rstrip("/")
         # The PDS proxies app.bsky.* to its own AppView for signed-in calls; the public AppView needs no token.
         token = conn.secrets.get("access_jwt", "") if via_pds else None
-        with self._xrpc(appview, token) as x:
+        with self._xrpc(appview, token, conn.observe_rate) as x:
             r = x.get_raw(nsid, params)
         # A bare PDS without an AppView answers 400 "No service configured for ..."; an
         # AppView that is not one answers 404/501.
@@ -473,26 +521,78 @@ class BlueskyProvider(Provider):
         for start in range(0, len(ids), GET_POSTS_BATCH):
             batch = ids[start : start + GET_POSTS_BATCH]
             data = self._appview_query(conn, "app.bsky.feed.getPosts", {"uris": batch})
-            for view in data.get("posts") or ():
+            posts = data.get("posts")
+            if not isinstance(posts, list):
+                raise Transient("Bluesky sent an unexpected reply to getPosts.")
+            for view in posts:
                 if not isinstance(view, dict) or view.get("uri") not in batch:
                     continue
-                out[view["uri"]] = PostMetrics(
-                    view["uri"],
-                    {
-                        "likes": int(view.get("likeCount") or 0),
-                        "reposts": int(view.get("repostCount") or 0),
-                        "replies": int(view.get("replyCount") or 0),
-                        "quotes": int(view.get("quoteCount") or 0),
-                    },
-                )
+                out[view["uri"]] = PostMetrics(view["uri"], _counts(view, POST_COUNTS))
         return out
 
     def account_metrics(self, conn: Connection) -> AccountMetrics:
         data = self._appview_query(conn, "app.bsky.actor.getProfile", {"actor": conn.remote_id})
-        return AccountMetrics(
-            {
-                "followers": int(data.get("followersCount") or 0),
-                "following": int(data.get("followsCount") or 0),
-                "posts": int(data.get("postsCount") or 0),
-            }
+        return AccountMetrics(_counts(data, PROFILE_COUNTS))
+
+    def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
+        """The account's own posts and replies, newest first, from the AppView's
+        ``app.bsky.feed.getAuthorFeed`` (``filter=posts_with_replies``, 100 a page, cursor
+        paging). Reposts and pins (items with a ``reason``) and posts by anyone else are left
+        out; paging stops at the first post older than ``since`` or at ``limit`` posts."""
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        found: list[RemotePost] = []
+        params: dict[str, Any] = {"actor": conn.remote_id, "limit": 100, "filter": "posts_with_replies"}
+        seen_cursors: set[str] = set()
+        while len(found) < limit:
+            data = self._appview_query(conn, "app.bsky.feed.getAuthorFeed", params)
+            feed = data.get("feed")
+            if not isinstance(feed, list):
+                raise Transient("Bluesky sent an unexpected reply to getAuthorFeed.")
+            for item in feed:
+                post = self._remote_post(conn, item)
+                if post is None:
+                    continue
+                if since is not None and post.published_at < since:
+                    return found  # newest first: everything further back is older still
+                found.append(post)
+                if len(found) >= limit:
+                    return found
+            cursor = data.get("cursor")
+            if not feed or not isinstance(cursor, str) or not cursor or cursor in seen_cursors:
+                break
+            seen_cursors.add(cursor)
+            params["cursor"] = cursor
+        return found
+
+    def _remote_post(self, conn: Connection, item: object) -> RemotePost | None:
+        """One feedViewPost as a RemotePost, or None for a repost, a pin or someone else's post."""
+        if not isinstance(item, dict) or item.get("reason"):
+            return None
+        view = item.get("post")
+        if not isinstance(view, dict) or not isinstance(view.get("uri"), str):
+            return None
+        author = view.get("author")
+        if not isinstance(author, dict) or author.get("did") != conn.remote_id:
+            return None
+        raw_record = view.get("record")
+        record: dict[str, Any] = raw_record if isinstance(raw_record, dict) else {}
+        published = _parse_time(record.get("createdAt")) or _parse_time(view.get("indexedAt"))
+        if published is None:
+            return None
+        reply = record.get("reply")
+        parent = reply.get("parent") if isinstance(reply, dict) else None
+        parent_uri = parent.get("uri") if isinstance(parent, dict) else None
+        text = record.get("text")
+        try:
+            url = self._url(conn, view["uri"])
+        except ValueError:
+            return None
+        return RemotePost(
+            remote_id=view["uri"],
+            url=url,
+            text=text if isinstance(text, str) else "",
+            published_at=published,
+            metrics=_counts(view, POST_COUNTS),
+            reply_to=parent_uri if isinstance(parent_uri, str) else None,
         )

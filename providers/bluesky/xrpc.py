@@ -14,12 +14,13 @@ What a PDS really answers (checked against @atproto/pds 0.5.35):
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from providers.base import AuthExpired, Transient
-from providers.http import check_url, json_body, make_client, raise_for_status, send
+from providers.base import AuthExpired, RateWindow, Transient
+from providers.http import check_url, json_body, make_client, raise_for_status, report_rate, send
 
 NETWORK = "Bluesky"
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
@@ -97,11 +98,28 @@ class ClientPool:
 
 
 class Xrpc:
-    """Calls to one XRPC host (a PDS, an entryway or an AppView), as one account (``token``)."""
+    """Calls to one XRPC host (a PDS, an entryway or an AppView), as one account (``token``).
 
-    def __init__(self, client: httpx.Client, token: str | None = None) -> None:
+    ``observe_rate`` (the account's, from its Connection) is given the rate-limit window of every
+    reply. The pooled client is shared by accounts, so this is done here, per call, rather than
+    by a hook on the client. Each window's scope names the host, since a PDS and an AppView count
+    separately: ``"pds.example 3000;w=300"`` (host, then the ``RateLimit-Policy``)."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        token: str | None = None,
+        observe_rate: Callable[[RateWindow], None] | None = None,
+    ) -> None:
         self.client = client
         self.token = token
+        self.observe_rate = observe_rate
+
+    def _observed(self, response: httpx.Response) -> httpx.Response:
+        if self.observe_rate is not None:
+            url = self.client.base_url if self.client.base_url.host else response.request.url
+            report_rate(response, self.observe_rate, host=f"{url.host}:{url.port}" if url.port else url.host)
+        return response
 
     def __enter__(self) -> Xrpc:
         return self
@@ -114,7 +132,9 @@ class Xrpc:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
     def get_raw(self, nsid: str, params: Any = None, *, token: str | None = None) -> httpx.Response:
-        return send(self.client, "GET", f"/xrpc/{nsid}", network=NETWORK, params=params, headers=self._headers(token))
+        return self._observed(
+            send(self.client, "GET", f"/xrpc/{nsid}", network=NETWORK, params=params, headers=self._headers(token))
+        )
 
     def post_raw(
         self,
@@ -128,8 +148,10 @@ class Xrpc:
         headers = self._headers(token)
         if content is not None:
             headers["Content-Type"] = content_type or "application/octet-stream"
-            return send(self.client, "POST", f"/xrpc/{nsid}", network=NETWORK, content=content, headers=headers)
-        return send(self.client, "POST", f"/xrpc/{nsid}", network=NETWORK, json=body, headers=headers)
+            return self._observed(
+                send(self.client, "POST", f"/xrpc/{nsid}", network=NETWORK, content=content, headers=headers)
+            )
+        return self._observed(send(self.client, "POST", f"/xrpc/{nsid}", network=NETWORK, json=body, headers=headers))
 
     def query(self, nsid: str, params: Any = None, *, token: str | None = None) -> dict[str, Any]:
         r = self.get_raw(nsid, params, token=token)

@@ -178,7 +178,7 @@ def test_details_of_a_mastodon_account_list_its_declared_metrics(
     assert card.server.text() == "https://mastodon.example"
     assert (card.handle.text(), card.name.text()) == ("@shop@masto.example", "The Shop")
     assert card.limits.text() == "500 characters · 4 media · threads up to 25"
-    assert card.post_metrics.text() == "Likes, reposts, replies"
+    assert card.post_metrics.text() == "Likes, reposts, replies, quotes"
     assert card.account_metrics.text() == "Followers, following, posts"
     assert card.note.isHidden()
 

@@ -353,7 +353,7 @@ def test_metrics_through_the_pds_proxy(pds: PdsServer, provider: BlueskyProvider
     quiet = provider.publish(conn, PostRequest.single("nobody saw me"), key())
     record = stored(pds, published.remote_id)
     _like_and_follow(pds, conn, published.remote_id, str(record["cid"]))
-    assert provider.metrics_available(conn) == ("likes", "reposts", "replies", "quotes")
+    assert provider.metrics_offered(conn).post == ("likes", "reposts", "replies", "quotes", "saves")
     metrics = provider.post_metrics(conn, [published.remote_id, quiet.remote_id, published.remote_id])
     assert dict(metrics[published.remote_id].values) == {"likes": 1, "reposts": 0, "replies": 1, "quotes": 0}
     assert dict(metrics[quiet.remote_id].values) == {"likes": 0, "reposts": 0, "replies": 0, "quotes": 0}
@@ -370,6 +370,6 @@ def test_metrics_from_the_appview_directly(pds: PdsServer, provider: BlueskyProv
 
 def test_no_appview_setting_means_no_metrics(provider: BlueskyProvider, conn: Connection) -> None:
     off = dataclasses.replace(conn, settings={**conn.settings, "appview": ""})
-    assert provider.metrics_available(off) == ()
+    assert provider.metrics_offered(off).post == ()
     with pytest.raises(MetricsUnavailable, match="need an AppView"):
         provider.account_metrics(off)

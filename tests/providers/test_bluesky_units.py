@@ -74,7 +74,7 @@ def test_registry_builds_the_provider_without_arguments() -> None:
     assert info.limits.max_image_bytes == 1_000_000 and info.native_idempotency and info.threads
     assert [f.name for f in info.connect_fields] == ["handle", "app_password", "service", "appview"]
     assert [f.name for f in info.connect_fields if f.secret] == ["app_password"]
-    assert info.post_metrics == ("likes", "reposts", "replies", "quotes")
+    assert info.post_metrics == ("likes", "reposts", "replies", "quotes", "saves")
     assert info.account_metrics == ("followers", "following", "posts")
 
 
@@ -318,7 +318,7 @@ def test_a_pds_without_appview_means_metrics_unavailable() -> None:
     recorded = RECORDED["pds_without_appview"]
     p = provider_with(lambda request: httpx.Response(recorded["status"], json=recorded["body"]))
     via_pds = conn({"appview": "https://pds.example.com"})
-    assert p.metrics_available(via_pds) == p.info.post_metrics  # unknown until asked
+    assert p.metrics_offered(via_pds).post == p.info.post_metrics  # unknown until asked
     with pytest.raises(MetricsUnavailable, match="need an AppView") as err:
         p.post_metrics(via_pds, [f"at://{DID}/app.bsky.feed.post/x"])
     assert "No service configured" in str(err.value)
@@ -407,7 +407,9 @@ def test_account_metrics_from_get_profile() -> None:
 def test_no_appview_means_no_metrics() -> None:
     p = provider_with(lambda request: pytest.fail("no request expected"))
     c = conn({"appview": ""})
-    assert p.metrics_available(c) == ()
+    offer = p.metrics_offered(c)
+    assert (offer.post, offer.account) == ((), ())
+    assert offer.note.startswith("No metrics: this Bluesky account has no AppView configured.")
     with pytest.raises(MetricsUnavailable, match="need an AppView"):
         p.post_metrics(c, [f"at://{DID}/app.bsky.feed.post/x"])
-    assert p.metrics_available(conn()) == ("likes", "reposts", "replies", "quotes")
+    assert p.metrics_offered(conn()).post == ("likes", "reposts", "replies", "quotes", "saves")

@@ -66,13 +66,13 @@ def add_bluesky(ctx: AppContext, appview: str, *, secrets: bool = True) -> int:
 def test_mastodon_offers_its_declared_metrics(ctx: AppContext) -> None:
     account_id = add_account(ctx, "mastodon", "@shop@masto.example", "https://masto.example", secrets={})
     assert account_capabilities(ctx, account_id) == AccountCapabilities(
-        ("likes", "reposts", "replies"), ("followers", "following", "posts"), ""
+        ("likes", "reposts", "replies", "quotes"), ("followers", "following", "posts"), ""
     )
 
 
 def test_bluesky_with_an_appview_offers_post_and_account_metrics(ctx: AppContext) -> None:
     caps = account_capabilities(ctx, add_bluesky(ctx, "https://appview.example"))
-    assert caps.post_metrics == ("likes", "reposts", "replies", "quotes")
+    assert caps.post_metrics == ("likes", "reposts", "replies", "quotes", "saves")
     assert caps.account_metrics == ("followers", "following", "posts")
     assert caps.note == ""
 
@@ -94,7 +94,7 @@ def test_a_disconnected_account_keeps_its_metrics_but_says_to_reconnect(ctx: App
     account_id = add_account(ctx, "mastodon", "@shop@masto.example", "https://masto.example", secrets={"t": "x"})
     disconnect_account(ctx, account_id)
     caps = account_capabilities(ctx, account_id)
-    assert caps.post_metrics == ("likes", "reposts", "replies")
+    assert caps.post_metrics == ("likes", "reposts", "replies", "quotes")
     assert "reconnect" in caps.note
 
 
