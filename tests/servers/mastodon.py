@@ -9,11 +9,17 @@ stops it at the end of the session. It offers:
 - ``.create_account(username=None) -> access_token`` — a fresh local account and its token
   (mock-only ``POST /api/v1/_mock/dev_user``; real Mastodon has no such endpoint)
 - ``.inject_fault(...)`` / ``.clear_faults()`` — the mock's fault rules (``/api/v1/_mock/faults``)
+- ``.post_status / .favourite / .boost / .reply / .follow`` — what a *second* user (or the account
+  itself, outside the app) does through the ordinary client API, for metrics and history tests
+- every response carries ``X-RateLimit-Limit/-Remaining/-Reset`` (the mock's opt-in rate limiter,
+  per token, with a limit no test reaches; unlike real Mastodon it sends the reset as epoch
+  seconds, not an ISO 8601 time — tests/fixtures/mastodon/rate_headers.json has the real shape)
 
 Where mastodon-mock differs from real Mastodon (covered by tests/fixtures/mastodon instead):
 it counts status length with ``len()`` (code points, URLs at full length, no CW), always reports
 500 characters / 4 media, returns media as ready (200) at once, never answers 206 while processing,
-and serves unauthenticated reads without checking the token.
+serves unauthenticated reads without checking the token, and leaves ``quotes_count`` out of
+statuses (as Mastodon before 4.5 does).
 """
 
 from __future__ import annotations
@@ -103,6 +109,38 @@ class MastodonMockServer:
     def clear_faults(self) -> None:
         self._client.delete("/api/v1/_mock/faults").raise_for_status()
 
+    # --- what other people (or the account itself, outside the app) do --------------------------
+
+    def _json(self, method: str, path: str, token: str, **kw: Any) -> Any:
+        response = self.api(method, path, token, **kw)
+        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def account_id(self, token: str) -> str:
+        """The id of the account behind ``token`` (verify_credentials)."""
+        return str(self._json("GET", "/api/v1/accounts/verify_credentials", token)["id"])
+
+    def post_status(self, token: str, text: str, *, in_reply_to_id: str | None = None) -> dict[str, Any]:
+        """A status posted straight through the API (``POST /api/v1/statuses``), not by the app."""
+        data = {"status": text, **({"in_reply_to_id": in_reply_to_id} if in_reply_to_id else {})}
+        return dict(self._json("POST", "/api/v1/statuses", token, data=data))
+
+    def favourite(self, token: str, status_id: str) -> dict[str, Any]:
+        """The user behind ``token`` favourites the status (``POST /api/v1/statuses/:id/favourite``)."""
+        return dict(self._json("POST", f"/api/v1/statuses/{status_id}/favourite", token))
+
+    def boost(self, token: str, status_id: str) -> dict[str, Any]:
+        """The user behind ``token`` boosts the status (``POST /api/v1/statuses/:id/reblog``)."""
+        return dict(self._json("POST", f"/api/v1/statuses/{status_id}/reblog", token))
+
+    def reply(self, token: str, status_id: str, text: str = "Nice one!") -> dict[str, Any]:
+        """The user behind ``token`` replies to the status."""
+        return self.post_status(token, text, in_reply_to_id=status_id)
+
+    def follow(self, token: str, account_id: str) -> None:
+        """The user behind ``token`` follows the account (``POST /api/v1/accounts/:id/follow``)."""
+        self._json("POST", f"/api/v1/accounts/{account_id}/follow", token)
+
     def api(self, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
         """A raw API call, for tests that check the server's state directly."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -129,6 +167,8 @@ def _write_config(directory: Path, port: int) -> Path:
         f'media_storage_path = "{media.as_posix()}"\n'
         "[auth]\npermissive = false\n"
         "[faults]\nenabled = true\n"
+        # Rate-limit headers on every response, as Mastodon sends them; no test comes near the limit.
+        "[ratelimit]\nenabled = true\nlimit = 1000000\nwindow_seconds = 300\n"
         "[seed]\naccounts = []\n",
         encoding="utf-8",
     )
