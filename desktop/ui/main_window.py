@@ -32,6 +32,7 @@ from desktop.ui.pages.compose import ComposePage
 from desktop.ui.pages.publishing import PublishingPage
 from desktop.ui.pages.queue import QueuePage
 from desktop.ui.pages.settings import SettingsPage
+from desktop.ui.analytics.engine import MetricsEngine
 from desktop.ui.publishing.engine import PublishingEngine
 from desktop.ui.publishing.tray import Tray, failure_message, late_message
 from desktop.ui.tasks import TaskRunner
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.runner = TaskRunner(self)
         self.engine = PublishingEngine(ctx, self)
+        self.metrics_engine = MetricsEngine(ctx, self)
         self.tray = Tray(self)
         self._quitting = False
         self._close_to_tray = True
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
         self._restore()
         if start_publishing:
             self.engine.start()
+            self.metrics_engine.start()
 
     # --- navigation -----------------------------------------------------------------------
 
@@ -317,7 +320,9 @@ class MainWindow(QMainWindow):
             self.runner.cancel_all()
         self.save_state()
         self.engine.stop()
+        self.metrics_engine.stop()  # a pass in flight stops before its next request; what it read is saved
         self.runner.wait(5000)
         self.engine.wait(15_000)  # a pass in flight finishes; if killed instead, the next run reconciles
+        self.metrics_engine.wait(5_000)
         self.tray.icon.hide()
         event.accept()

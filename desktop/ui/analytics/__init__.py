@@ -1,0 +1,1 @@
+"""The Analytics area: the in-app metrics engine, the dashboard and its parts."""
