@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         for number, page_cls in enumerate(PAGES, start=1):
             if page_cls is PublishingPage:
                 page = PublishingPage(ctx, self.runner, engine=self.engine)
+            elif page_cls is AnalyticsPage:
+                page = AnalyticsPage(ctx, self.runner, engine=self.metrics_engine)
             else:
                 page = page_cls(ctx, self.runner)
             page.navigate.connect(self.show_page)

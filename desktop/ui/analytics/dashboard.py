@@ -1,0 +1,535 @@
+"""The Analytics dashboard: filters, KPI tiles, charts, heatmap and top posts for one scope.
+
+Everything it shows comes from one ``analytics.dashboard`` call made off the GUI thread; a result
+that arrives after a newer request was made is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.analytics.callbacks import owned
+from desktop.ui.analytics.charts import ChartCard, breakdown_chart, engagements_chart, growth_chart, local_days
+from desktop.ui.analytics.filters import FilterBar, FilterChoice
+from desktop.ui.analytics.heatmap import AccountsDialog, HeatmapWidget, added_sentence
+from desktop.ui.analytics.kpis import KpiRow
+from desktop.ui.analytics.post_view import PostDialog
+from desktop.ui.analytics.top_posts import TopPostsTable
+from desktop.ui.analytics.wording import ago, day_range
+from desktop.ui.widgets.empty_state import EmptyState
+
+if TYPE_CHECKING:
+    from desktop.services.accounts import AccountRow
+    from desktop.services.analytics import Dashboard, HeatCell, Scope, TopPost
+    from desktop.services.campaign_progress import GoalProgress
+    from desktop.services.campaigns import CampaignRow
+    from desktop.services.context import AppContext
+    from desktop.ui.analytics.engine import MetricsEngine
+    from desktop.ui.tasks import TaskRunner
+
+#: The first day "ever" means when asking whether anything was published at all.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One load's answer, made on a worker thread."""
+
+    choice: FilterChoice
+    zone: ZoneInfo
+    accounts: list[AccountRow]
+    campaigns: list[CampaignRow]
+    scope: Scope | None = None
+    dashboard: Dashboard | None = None
+    best: list[HeatCell] | None = None
+    published_ever: int = 0
+    progress: GoalProgress | None = None
+
+
+def load(ctx: AppContext, choice: FilterChoice) -> Loaded:
+    """Everything the page shows for ``choice`` (worker thread)."""
+    from desktop.services import analytics
+    from desktop.services.accounts import list_accounts
+    from desktop.services.campaigns import campaign_progress, list_campaigns
+    from desktop.services.zones import user_zone
+
+    zone = user_zone(ctx)
+    accounts = list_accounts(ctx)
+    campaigns = list_campaigns(ctx, include_archived=True)
+    if not accounts:
+        return Loaded(choice, zone, accounts, campaigns)
+    if choice.campaign_id is not None and all(c.id != choice.campaign_id for c in campaigns):
+        choice = FilterChoice(choice.days, choice.first, choice.last, None, choice.account_ids, choice.include_external)
+    scope = choice.scope(zone)
+    board = analytics.dashboard(ctx, scope, zone=zone)
+    ever = board.kpis.current.posts
+    if not ever:  # nothing in this period: was anything published at all?
+        now = datetime.now(UTC)
+        everything = analytics.Scope(analytics.Period(EPOCH, now + timedelta(days=1)))
+        ever = analytics.kpis(ctx, everything).current.posts
+    progress = campaign_progress(ctx, choice.campaign_id) if choice.campaign_id is not None else None
+    best = analytics.best_hours(board.heatmap)
+    return Loaded(choice, zone, accounts, campaigns, scope, board, best, ever, progress)
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "card-title")
+    return label
+
+
+class ChartGrid(QWidget):
+    """Chart cards two to a row when there is room, one above the other when not."""
+
+    WIDE = 860
+
+    def __init__(self, cards: list[QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cards = cards
+        self.shown = list(cards)
+        for card in cards:
+            card.setParent(self)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(12)
+        self.columns = 0
+        self.reflow()
+
+    def show_only(self, cards: list[QWidget]) -> None:
+        self.shown = [c for c in self.cards if c in cards]
+        self.reflow()
+
+    def reflow(self) -> None:
+        shown = self.shown
+        columns = 2 if self.width() >= self.WIDE else 1
+        for c in self.cards:
+            self.grid.removeWidget(c)
+            c.setVisible(c in shown)
+        for i, card in enumerate(shown):
+            self.grid.addWidget(card, i // columns, i % columns)
+        for col in range(2):
+            self.grid.setColumnStretch(col, 1 if col < columns else 0)
+        self.columns = columns
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if (2 if self.width() >= self.WIDE else 1) != self.columns:
+            self.reflow()
+
+
+class CampaignPanel(QFrame):
+    """The campaign view's header: which campaign, and how far it is towards its goal."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(6)
+        row = QHBoxLayout()
+        self.swatch = QLabel()
+        self.name = _heading("")
+        row.addWidget(self.swatch)
+        row.addWidget(self.name)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.sentence = QLabel()
+        self.sentence.setWordWrap(True)
+        self.sentence.setObjectName("goal-sentence")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(8)
+        self.notes = QLabel()
+        self.notes.setProperty("role", "muted")
+        self.notes.setWordWrap(True)
+        for w in (self.sentence, self.bar, self.notes):
+            layout.addWidget(w)
+
+    def show_campaign(self, campaign: CampaignRow, progress: GoalProgress | None) -> None:
+        px = QPixmap(14, 14)
+        px.fill(QColor(campaign.color))
+        self.swatch.setPixmap(px)
+        self.name.setText(campaign.name)
+        if progress is None:
+            self.sentence.setText(
+                "This campaign has no measurable goal. Give it one on the Campaigns page to track progress here."
+            )
+            self.bar.hide()
+        else:
+            self.sentence.setText(progress.sentence)
+            self.bar.setValue(round(max(0.0, min(1.0, progress.fraction)) * 1000))
+            self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {campaign.color}; border-radius: 4px; }}")
+            self.bar.show()
+        self.notes.setText(campaign.goal)
+        self.notes.setVisible(bool(campaign.goal))
+
+
+class AnalyticsView(QWidget):
+    """The whole dashboard, with its empty states."""
+
+    navigate = Signal(str)
+
+    def __init__(
+        self, ctx: AppContext, runner: TaskRunner, engine: MetricsEngine | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx, self.runner, self.engine = ctx, runner, engine
+        self.loaded: Loaded | None = None
+        self.zone = ZoneInfo("UTC")
+        self._generation = 0
+        self._sync_details = ""
+        self._stale = False
+        self.post_dialog: PostDialog | None = None
+
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setProperty("primary", True)
+        self.sync_button.setToolTip("Measure every post of the last 90 days and every account now")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.sync_button.setEnabled(engine is not None)
+        self.report_button = QPushButton("Report (PDF)…")
+        self.report_button.setToolTip("Save what is shown here as a PDF report to hand on")
+        self.report_button.clicked.connect(self.save_report)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack)
+        self.no_accounts = EmptyState(
+            "accounts",
+            "No accounts yet",
+            "Connect a social account first; then its posts' likes, reposts and followers are measured here.",
+            "Connect an account",
+            lambda: self.navigate.emit("accounts"),
+        )
+        self.nothing_published = EmptyState(
+            "analytics",
+            "Nothing published yet",
+            "Once your posts go out, their likes, reposts, replies and followers are measured here over time.",
+            "Compose a post",
+            lambda: self.navigate.emit("compose"),
+        )
+        self.never_synced = EmptyState(
+            "analytics",
+            "Not measured yet",
+            "Your published posts have not been measured yet. Sync now asks the networks for their likes, "
+            "reposts and replies, and each account's followers.",
+            "Sync now",
+            self.sync_now,
+        )
+        self.loading = QLabel("Loading…")
+        self.loading.setProperty("role", "muted")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.content = QWidget()
+        for w in (self.loading, self.no_accounts, self.nothing_published, self.never_synced, self.content):
+            self.stack.addWidget(w)
+        self._build_content()
+
+        self._ago_timer = QTimer(self)  # only rewrites "12 min ago"; no database work
+        self._ago_timer.setInterval(60_000)
+        self._ago_timer.timeout.connect(self._show_sync_status)
+        if engine is not None:
+            engine.sync_started.connect(self._show_sync_status)
+            engine.sync_finished.connect(self._sync_finished)
+            engine.sync_failed.connect(self._sync_failed)
+
+    def _build_content(self) -> None:
+        column = QVBoxLayout(self.content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(12)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.refresh)
+        column.addWidget(self.filters)
+        status_row = QHBoxLayout()
+        status_row.setSpacing(8)
+        self.sync_status = QLabel()
+        self.sync_status.setObjectName("sync-status")
+        self.sync_status.setProperty("role", "muted")
+        self.sync_status.setWordWrap(True)
+        self.details_button = QPushButton("Details")
+        self.details_button.setFlat(True)
+        self.details_button.clicked.connect(self._show_details)
+        self.details_button.hide()
+        status_row.addWidget(self.sync_status, 1)
+        status_row.addWidget(self.details_button)
+        status_row.addWidget(self.filters.external)
+        column.addLayout(status_row)
+        self.campaign_panel = CampaignPanel()
+        self.campaign_panel.hide()
+        column.addWidget(self.campaign_panel)
+        self.kpis = KpiRow()
+        column.addWidget(self.kpis)
+        self.engagement_card = ChartCard("Engagements over time", "No engagements in this period.")
+        self.growth_card = ChartCard("Followers", "No follower counts yet for these accounts.")
+        self.network_card = ChartCard("By network", "No posts in this period.")
+        self.campaign_card = ChartCard("By campaign", "No posts in this period.")
+        self.charts = ChartGrid([self.engagement_card, self.growth_card, self.network_card, self.campaign_card])
+        column.addWidget(self.charts)
+
+        heat = QFrame()
+        heat.setProperty("role", "card")
+        heat_layout = QVBoxLayout(heat)
+        heat_layout.setContentsMargins(14, 12, 14, 12)
+        heat_layout.setSpacing(8)
+        row = QHBoxLayout()
+        self.heat_title = _heading("When your posts do best")
+        row.addWidget(self.heat_title)
+        row.addStretch(1)
+        self.best_button = QPushButton("Add best hours to the queue…")
+        self.best_button.setToolTip("Weekly queue slots at the hours with your highest engagement rate")
+        self.best_button.clicked.connect(self.add_best_hours)
+        row.addWidget(self.best_button)
+        heat_layout.addLayout(row)
+        self.heat_note = QLabel()
+        self.heat_note.setProperty("role", "muted")
+        self.heat_note.setWordWrap(True)
+        heat_layout.addWidget(self.heat_note)
+        self.heatmap = HeatmapWidget()
+        heat_layout.addWidget(self.heatmap)
+        self.best_result = QLabel()
+        self.best_result.setObjectName("best-result")
+        self.best_result.setWordWrap(True)
+        self.best_result.hide()
+        heat_layout.addWidget(self.best_result)
+        column.addWidget(heat)
+
+        self.top_posts = TopPostsTable()
+        self.top_posts.open_details.connect(self.open_post)
+        column.addWidget(self.top_posts)
+        column.addStretch(1)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Load the dashboard for the current filters; an older load still running is ignored."""
+        self._generation += 1
+        self._stale = False
+        generation = self._generation
+        choice = self.filters.choice()
+        if self.loaded is None:
+            self.stack.setCurrentWidget(self.loading)
+        self.runner.run(
+            lambda: load(self.ctx, choice),
+            on_done=owned(self, lambda loaded: self._loaded(generation, loaded)),
+            on_error=owned(self, lambda exc: self._failed(generation, exc)),
+            name="analytics_dashboard",
+        )
+
+    def is_current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    def _failed(self, generation: int, exc: Exception) -> None:
+        if not self.is_current(generation):
+            return
+        self.stack.setCurrentWidget(self.content)
+        self._sync_details = str(exc)
+        self.sync_status.setText("The dashboard could not be loaded. Try again; if it keeps failing, see Details.")
+        self.details_button.show()
+
+    def _loaded(self, generation: int, loaded: Loaded) -> None:
+        if not self.is_current(generation):
+            return  # the user changed the filters meanwhile; a newer load is on its way
+        self.loaded = loaded
+        self.zone = loaded.zone
+        self.filters.blockSignals(True)
+        self.filters.set_choices(loaded.campaigns, loaded.accounts)
+        if loaded.choice.campaign_id is None:
+            self.filters.choose_campaign(None)
+        self.filters.blockSignals(False)
+        board = loaded.dashboard
+        if not loaded.accounts:
+            self.stack.setCurrentWidget(self.no_accounts)
+            return
+        if board is None or not loaded.published_ever:
+            self.stack.setCurrentWidget(self.nothing_published)
+            return
+        if board.last_synced is None and not (self.engine is not None and self.engine.running):
+            self.stack.setCurrentWidget(self.never_synced)
+            return
+        self.stack.setCurrentWidget(self.content)
+        self._show(loaded, board)
+
+    def _show(self, loaded: Loaded, board: Dashboard) -> None:
+        assert loaded.scope is not None
+        period, zone = loaded.scope.period, loaded.zone
+        self._show_sync_status()
+        campaign = next((c for c in loaded.campaigns if c.id == loaded.choice.campaign_id), None)
+        if campaign is not None:
+            self.campaign_panel.show_campaign(campaign, loaded.progress)
+        self.campaign_panel.setVisible(campaign is not None)
+        self.kpis.set_comparison(board.kpis, board.missing)
+        days = local_days(period.start, period.end, zone)
+        span = day_range(period.start, period.end, zone)
+        self.engagement_card.title.setText(f"Engagements over time · {span}")
+        self.engagement_card.set_chart(engagements_chart(board.series, days, zone) if board.series else None)
+        self.growth_card.set_chart(growth_chart(board.growth, days, zone) if board.growth else None)
+        self.network_card.title.setText("By network" + (f" · {campaign.name}" if campaign else ""))
+        self.network_card.set_chart(breakdown_chart(board.by_network) if board.by_network else None)
+        self.campaign_card.set_chart(breakdown_chart(board.by_campaign) if board.by_campaign else None)
+        cards = [self.engagement_card, self.growth_card, self.network_card, self.campaign_card]
+        if campaign is not None:  # a campaign's view compares its networks instead
+            cards.remove(self.campaign_card)
+        self.charts.show_only(cards)
+        best = loaded.best or []
+        self.heatmap.set_cells(board.heatmap, best, zone.key)
+        if best:
+            self.heat_note.setText(
+                f"Engagement rate by the hour posts went out ({zone.key}); darker is better. Outlined: your best hours."
+            )
+        else:
+            self.heat_note.setText(
+                "Not enough posts yet to tell your best hours: each needs at least two posts with follower counts."
+            )
+        self.best_button.setEnabled(bool(best))
+        self.top_posts.set_rows(board.top_posts, zone, {b.key: b.label for b in board.by_network})
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._ago_timer.start()
+        if self._stale:
+            self.refresh()
+        else:
+            self._show_sync_status()
+
+    def hideEvent(self, event: Any) -> None:
+        super().hideEvent(event)
+        self._ago_timer.stop()
+
+    # --- sync status --------------------------------------------------------------------------
+
+    def _show_sync_status(self) -> None:
+        if self.engine is not None and self.engine.running:
+            self.sync_status.setText("Syncing… the networks are being asked for the newest numbers.")
+            self.sync_button.setEnabled(False)
+            self.details_button.hide()
+            return
+        self.sync_button.setEnabled(self.engine is not None)
+        board = self.loaded.dashboard if self.loaded else None
+        if board is None:
+            return
+        if board.last_synced is None:
+            self.sync_status.setText("Never synced — Sync now measures your posts.")
+        else:
+            self.sync_status.setText(f"Last synced {ago(board.last_synced)}.")
+        self.details_button.setVisible(bool(self._sync_details))
+
+    def sync_now(self) -> None:
+        if self.engine is None:
+            return
+        self._sync_details = ""
+        self.engine.sync_now()
+        self._show_sync_status()
+
+    def _sync_finished(self, report: Any) -> None:
+        errors = [str(e) for e in (getattr(report, "errors", None) or [])]
+        self._sync_details = "\n".join(errors)
+        self.sync_button.setEnabled(True)
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # never load while hidden: showing the page again loads it
+
+    def _sync_failed(self, exc: Any) -> None:
+        self._sync_details = str(exc)
+        self.sync_button.setEnabled(True)
+        self.sync_status.setText("Metrics could not be synced. Check your connection and try again; see Details.")
+        self.details_button.show()
+
+    def _show_details(self) -> None:
+        QMessageBox.information(self, "Metrics sync", self._sync_details or "No details.")
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def open_post(self, post: TopPost) -> None:
+        self.post_dialog = PostDialog(self.ctx, self.runner, post, self.zone, self)
+        self.post_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.post_dialog.open()
+
+    def show_campaign(self, campaign_id: int | None) -> None:
+        """The campaign view: the same dashboard filtered to one campaign."""
+        if not self.filters.choose_campaign(campaign_id):
+            self.refresh()
+
+    def accounts_in_scope(self) -> list[AccountRow]:
+        if self.loaded is None:
+            return []
+        chosen = set(self.loaded.choice.account_ids)
+        return [a for a in self.loaded.accounts if not chosen or a.id in chosen]
+
+    def add_best_hours(self, account_ids: list[int] | None = None) -> None:
+        """Ask which accounts (unless given), then add queue slots at the best hours off the GUI thread."""
+        best = (self.loaded.best if self.loaded else None) or []
+        accounts = self.accounts_in_scope()
+        if not best or not accounts:
+            return
+        if account_ids is None:
+            dialog = AccountsDialog(accounts, best, self.zone.key, self)
+            if dialog.exec() != AccountsDialog.DialogCode.Accepted:
+                return
+            account_ids = dialog.chosen()
+        handles = [a.handle for a in accounts if a.id in set(account_ids)]
+        from desktop.services import slots
+
+        self.best_button.setEnabled(False)
+        zone = self.zone.key  # the heatmap's zone: the slots land on the hours it shows
+        self.runner.run(
+            lambda: slots.add_slots_from_hours(self.ctx, account_ids, best, timezone=zone),
+            on_done=owned(self, lambda count: self._slots_added(count, handles, best)),
+            on_error=owned(self, self._slots_failed),
+            name="add_best_hours",
+        )
+
+    def _slots_added(self, count: int, handles: list[str], best: list[HeatCell]) -> None:
+        self.best_button.setEnabled(True)
+        self.best_result.setStyleSheet("")
+        self.best_result.setText(added_sentence(count, handles, best))
+        self.best_result.show()
+
+    def _slots_failed(self, exc: Exception) -> None:
+        self.best_button.setEnabled(True)
+        self.best_result.setStyleSheet("color: #e03131;")
+        self.best_result.setText(f"No queue slots were added: {exc}")
+        self.best_result.show()
+
+    def save_report(self, path: str | None = None) -> str | None:
+        """Write what is shown as a PDF (the data is already loaded; drawing needs the GUI thread)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from desktop.ui.analytics.report import render_report, report_title
+
+        loaded = self.loaded
+        if loaded is None or loaded.dashboard is None or loaded.scope is None:
+            return None
+        campaign = next((c for c in loaded.campaigns if c.id == loaded.choice.campaign_id), None)
+        title = report_title(campaign.name if campaign else None)
+        if path is None:
+            path, _f = QFileDialog.getSaveFileName(self, "Save report", f"{title}.pdf", "PDF (*.pdf)")
+            if not path:
+                return None
+        try:
+            render_report(
+                path, loaded.dashboard, loaded.scope, loaded.zone, title, campaign=campaign, progress=loaded.progress
+            )
+        except OSError as exc:
+            QMessageBox.warning(self, "Report", f"The report was not saved: {exc.strerror or exc}.")
+            return None
+        self.sync_status.setText(f"Report saved to {path}.")
+        return path

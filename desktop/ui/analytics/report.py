@@ -1,0 +1,195 @@
+"""The PDF report of a period or a campaign, to hand to a client: cover, KPIs, charts, top posts.
+
+One QTextDocument laid out on A4 by QPdfWriter; the charts are the dashboard's own, drawn into
+images in the light theme. Drawing charts needs the GUI thread: the page loads the data off it
+and calls :func:`render_report`; :func:`write_report` does both, for callers already there.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCharts import QChart, QChartView
+from PySide6.QtCore import QMarginsF, QSizeF, QUrl
+from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+
+from desktop.ui import theme
+from desktop.ui.analytics.charts import breakdown_chart, engagements_chart, growth_chart, local_days, style_chart
+from desktop.ui.analytics.kpis import kpi_table
+from desktop.ui.analytics.wording import day_range, number, percent
+
+if TYPE_CHECKING:
+    from desktop.services.analytics import Dashboard, Scope
+    from desktop.services.campaign_progress import GoalProgress
+    from desktop.services.campaigns import CampaignRow
+    from desktop.services.context import AppContext
+
+TOP_POSTS = 15
+CHART_SIZE = (1000, 420)
+
+
+def report_title(campaign: str | None) -> str:
+    return f"{campaign} — campaign report" if campaign else "Social media report"
+
+
+def chart_image(chart: QChart, width: int = CHART_SIZE[0], height: int = CHART_SIZE[1]) -> QImage:
+    """``chart`` drawn in the light theme into an image (twice the pixels, for print)."""
+    style_chart(chart, theme.LIGHT)
+    chart.setBackgroundBrush(QColor("#ffffff"))
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.resize(width, height)
+    image = QImage(width * 2, height * 2, QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(2)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.render(painter)
+    painter.end()
+    view.deleteLater()
+    return image
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+STYLE = """
+body { font-family: sans-serif; color: #1f2329; font-size: 10pt; }
+h1 { font-size: 26pt; color: #1f2329; }
+h2 { font-size: 14pt; color: #1f2329; margin-top: 18px; }
+.muted { color: #6b7280; }
+table { border-collapse: collapse; }
+th { background: #f1f3f7; color: #4b5563; text-align: left; padding: 4px 6px; }
+td { padding: 4px 6px; border-bottom: 1px solid #e3e6ea; }
+td.n { text-align: right; }
+"""
+
+
+def report_html(
+    board: Dashboard,
+    scope: Scope,
+    zone: ZoneInfo,
+    title: str,
+    *,
+    campaign: CampaignRow | None = None,
+    progress: GoalProgress | None = None,
+    made: datetime | None = None,
+) -> str:
+    """The report's text, with ``chart://<name>`` images the caller adds as resources."""
+    period = day_range(scope.period.start, scope.period.end, zone)
+    made_on = (made or datetime.now(UTC)).astimezone(zone)
+    cover = [
+        f"<h1>{_e(title)}</h1>",
+        f"<p style='font-size:14pt'>{_e(period)} "
+        f"<span class='muted'>({scope.period.days} days, {_e(zone.key)})</span></p>",
+    ]
+    if campaign is not None:
+        cover.append(f"<p style='font-size:12pt'>Campaign: <b>{_e(campaign.name)}</b></p>")
+        if progress is not None:
+            cover.append(f"<p>{_e(progress.sentence)}</p>")
+        if campaign.goal:
+            cover.append(f"<p class='muted'>{_e(campaign.goal)}</p>")
+    cover.append(f"<p class='muted'>Prepared {made_on:%d %B %Y} with Campaign Desk.</p>")
+    if board.last_synced is not None:
+        cover.append(f"<p class='muted'>Metrics as of {board.last_synced.astimezone(zone):%d %B %Y, %H:%M}.</p>")
+
+    body = ["<h2>Key figures</h2>", "<table width='100%'>"]
+    body.append("<tr><th>Measure</th><th>This period</th><th>Previous period</th><th>Change</th></tr>")
+    for name, now_value, before, change in kpi_table(board.kpis):
+        body.append(
+            f"<tr><td>{_e(name)}</td><td class='n'>{_e(now_value)}</td>"
+            f"<td class='n'>{_e(before)}</td><td class='n'>{_e(change)}</td></tr>"
+        )
+    body.append("</table>")
+    body.append(
+        "<p class='muted'>Engagements are likes, reposts, replies and quotes (and saves where offered). "
+        "Engagement rate: a post's engagements divided by its account's followers when it was published.</p>"
+    )
+    for sentence in board.missing:
+        body.append(f"<p class='muted'>{_e(sentence)}</p>")
+
+    for name, heading in (
+        ("engagements", "Engagements over time"),
+        ("growth", "Followers"),
+        ("networks", "By network"),
+        ("campaigns", "By campaign"),
+    ):
+        body.append(f"<h2>{heading}</h2><p><img src='chart://{name}' width='640'></p>")
+
+    body.append("<h2>Top posts</h2><table width='100%'>")
+    body.append("<tr><th>Post</th><th>Account</th><th>Published</th><th>Engagements</th><th>Rate</th></tr>")
+    for post in list(board.top_posts)[:TOP_POSTS]:
+        text = " ".join(post.text.split())
+        text = text if len(text) <= 90 else text[:89] + "…"
+        body.append(
+            f"<tr><td>{_e(text)}</td><td>{_e(post.handle)}<br><span class='muted'>{_e(post.network)}</span></td>"
+            f"<td>{post.published_at.astimezone(zone):%d %b %H:%M}</td>"
+            f"<td class='n'>{number(post.engagements)}</td><td class='n'>{percent(post.engagement_rate, 2)}</td></tr>"
+        )
+    if not board.top_posts:
+        body.append("<tr><td colspan='5' class='muted'>No posts were published in this period.</td></tr>")
+    body.append("</table>")
+    return (
+        f"<html><head><style>{STYLE}</style></head><body>"
+        + "".join(cover)
+        + "<p style='page-break-after: always'></p>"
+        + "".join(body)
+        + "</body></html>"
+    )
+
+
+def render_report(
+    path: str | Path,
+    board: Dashboard,
+    scope: Scope,
+    zone: ZoneInfo,
+    title: str,
+    *,
+    campaign: CampaignRow | None = None,
+    progress: GoalProgress | None = None,
+) -> Path:
+    """Write the A4 PDF for data already loaded. GUI thread (charts are drawn with Qt widgets)."""
+    target = Path(path)
+    days = local_days(scope.period.start, scope.period.end, zone)
+    doc = QTextDocument()
+    doc.setDefaultStyleSheet(STYLE)
+    charts = {
+        "engagements": engagements_chart(board.series, days, zone),
+        "growth": growth_chart(board.growth, days, zone),
+        "networks": breakdown_chart(board.by_network),
+        "campaigns": breakdown_chart(board.by_campaign),
+    }
+    for name, chart in charts.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{name}"), chart_image(chart))
+    doc.setHtml(report_html(board, scope, zone, title, campaign=campaign, progress=progress))
+    writer = QPdfWriter(str(target))
+    writer.setTitle(title)
+    writer.setCreator("Campaign Desk")
+    writer.setPageLayout(
+        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(18, 18, 18, 18))
+    )
+    writer.setResolution(300)
+    doc.setPageSize(QSizeF(writer.width(), writer.height()))
+    doc.print_(writer)
+    if not target.exists():
+        raise OSError(f"Could not write {target}")
+    return target
+
+
+def write_report(path: str | Path, ctx: AppContext, scope: Scope, zone: ZoneInfo, title: str) -> Path:
+    """Load the dashboard for ``scope`` and write its report to ``path`` (GUI thread)."""
+    from desktop.services import analytics
+    from desktop.services.campaigns import campaign_progress, list_campaigns
+
+    board = analytics.dashboard(ctx, scope, zone=zone)
+    campaign = None
+    progress = None
+    if scope.campaign_id is not None:
+        campaign = next((c for c in list_campaigns(ctx, include_archived=True) if c.id == scope.campaign_id), None)
+        progress = campaign_progress(ctx, scope.campaign_id)
+    return render_report(path, board, scope, zone, title, campaign=campaign, progress=progress)

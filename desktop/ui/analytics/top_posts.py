@@ -1,0 +1,243 @@
+"""Top posts: a sortable table of the period's posts with their newest counters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services import export
+from desktop.services.metric_names import LIKES, REPLIES, REPOSTS
+from desktop.services.zones import format_local
+from desktop.ui.analytics.wording import number, percent
+from desktop.ui.icons import icon, network_icon
+from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE, Column, RowTableModel
+
+if TYPE_CHECKING:
+    from desktop.services.analytics import TopPost
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+EXTERNAL_TIP = "Published outside Campaign Desk; imported so its metrics count here."
+
+
+def _swatch(color: str | None) -> QIcon | None:
+    if not color:
+        return None
+    px = QPixmap(12, 12)
+    px.fill(QColor(color))
+    return QIcon(px)
+
+
+def _count(metric: str) -> Column[TopPost]:
+    # a metric the network does not report sorts below a real 0
+    return Column(
+        "",
+        lambda r: r.metrics.get(metric, -1),
+        display=lambda r: number(r.metrics.get(metric)),
+        align=RIGHT,
+    )
+
+
+class TopPostsModel(RowTableModel["TopPost"]):
+    TEXT, ACCOUNT, CAMPAIGN, PUBLISHED, LIKES, REPOSTS, REPLIES, ENGAGEMENTS, RATE = range(9)
+    TITLES = ("Post", "Account", "Campaign", "Published", "Likes", "Reposts", "Replies", "Engagements", "Rate")
+
+    def __init__(self, parent: QObject | None = None, zone: ZoneInfo | None = None) -> None:
+        self.zone = zone or ZoneInfo("UTC")
+        self.network_names: dict[str, str] = {}  # network id → "Mastodon"
+        columns: list[Column[TopPost]] = [
+            Column(
+                "",
+                lambda r: r.text,
+                display=lambda r: " ".join(r.text.split())[:140],
+                tooltip=lambda r: r.text + (f"\n\n{EXTERNAL_TIP}" if r.external else ""),
+            ),
+            Column(
+                "",
+                lambda r: f"{r.network} {r.handle}".lower(),
+                display=lambda r: r.handle + ("  ↗ external" if r.external else ""),
+                decoration=lambda r: network_icon(r.network),
+                tooltip=lambda r: (
+                    f"{self.network_names.get(r.network, r.network)} · {r.handle}"
+                    + (f"\n{EXTERNAL_TIP}" if r.external else "")
+                ),
+            ),
+            Column(
+                "",
+                lambda r: (r.campaign or "").lower(),
+                display=lambda r: r.campaign or "—",
+                decoration=lambda r: _swatch(r.campaign_color),
+            ),
+            Column(
+                "",
+                lambda r: r.published_at.timestamp(),
+                display=lambda r: format_local(r.published_at, "%Y-%m-%d %H:%M", self.zone),
+                tooltip=lambda r: f"In {self.zone.key}",
+            ),
+            _count(LIKES),
+            _count(REPOSTS),
+            _count(REPLIES),
+            Column("", lambda r: r.engagements, display=lambda r: number(r.engagements), align=RIGHT),
+            Column(
+                "",
+                lambda r: -1.0 if r.engagement_rate is None else r.engagement_rate,
+                display=lambda r: percent(r.engagement_rate, 2),
+                tooltip=lambda r: "Engagements divided by the account's followers when it was published",
+                align=RIGHT,
+            ),
+        ]
+        columns = [
+            Column(t, c.value, c.display, c.decoration, c.tooltip, c.align)
+            for t, c in zip(self.TITLES, columns, strict=True)
+        ]
+        super().__init__(columns, parent)
+
+
+class TopPostsTable(QFrame):
+    """The table card: sortable view, "Open post", "Export…", double-click for the post's history."""
+
+    open_details = Signal(object)  # TopPost
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(8)
+        row = QHBoxLayout()
+        self.title = QLabel("Top posts")
+        self.title.setProperty("role", "card-title")
+        row.addWidget(self.title)
+        row.addStretch(1)
+        self.details_button = QPushButton(icon("analytics"), "History…")
+        self.details_button.setToolTip("This post's counters over time")
+        self.open_button = QPushButton(icon("link"), "Open post")
+        self.open_button.setToolTip("Open the live post in your browser")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save this table, as sorted, to a CSV or JSON file")
+        for b in (self.details_button, self.open_button, self.export_button):
+            row.addWidget(b)
+        layout.addLayout(row)
+        self.model = TopPostsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(TopPostsModel.ENGAGEMENTS, Qt.SortOrder.DescendingOrder)
+        self.view.setShowGrid(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(32)
+        self.view.setMinimumHeight(360)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TopPostsModel.TEXT, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        self.view.setColumnWidth(TopPostsModel.TEXT, 280)
+        layout.addWidget(self.view, 1)
+        self.status = QLabel()
+        self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.view.doubleClicked.connect(lambda index: self._details(index))
+        self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.details_button.clicked.connect(lambda: self._details(self.view.currentIndex()))
+        self.open_button.clicked.connect(self.open_selected)
+        self.export_button.clicked.connect(lambda: self.export())
+        self._update_buttons()
+
+    def set_rows(self, rows: Sequence[TopPost], zone: ZoneInfo, network_names: dict[str, str] | None = None) -> None:
+        self.model.zone = zone
+        self.model.network_names = dict(network_names or {})
+        self.model.set_rows(rows)
+        self.status.setText("" if rows else "No posts were published in this period.")
+        self.status.setVisible(not rows)
+        self._update_buttons()
+
+    def selected(self) -> TopPost | None:
+        rows = self.view.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.details_button.setEnabled(row is not None)
+        self.open_button.setEnabled(row is not None and bool(row.url))
+        self.export_button.setEnabled(self.model.rowCount() > 0)
+
+    def _details(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        if row is not None:
+            self.open_details.emit(row)
+
+    def open_selected(self) -> bool:
+        row = self.selected()
+        if row is None or not row.url:
+            return False
+        return QDesktopServices.openUrl(QUrl(row.url))
+
+    def rows_in_view(self) -> tuple[list[str], list[list[Any]]]:
+        """Headers and rows in the view's sort order: full text, native numbers (empty where the
+        network does not report a counter), times as UTC ISO 8601."""
+        headers = ["text", "handle", "network", "campaign", "published_at", "likes", "reposts", "replies"]
+        headers += ["engagements", "engagement_rate", "url"]
+        out = []
+        for r in range(self.proxy.rowCount()):
+            post: TopPost = self.proxy.index(r, 0).data(ROW_ROLE)
+            out.append(
+                [
+                    post.text,
+                    post.handle,
+                    post.network,
+                    post.campaign or "",
+                    post.published_at,
+                    post.metrics.get(LIKES),
+                    post.metrics.get(REPOSTS),
+                    post.metrics.get(REPLIES),
+                    post.engagements,
+                    None if post.engagement_rate is None else round(post.engagement_rate, 6),
+                    post.url,
+                ]
+            )
+        return headers, out
+
+    def export(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self, "Export top posts", "top-posts.csv", "CSV (*.csv);;JSON (*.json)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        headers, rows = self.rows_in_view()
+        try:
+            export.write_table(path, headers, rows, export.format_for(path))
+        except (OSError, export.ExportError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.status.setText(f"The table was not saved. {reason.rstrip('.')}. Choose another folder.")
+            self.status.setVisible(True)
+            return None
+        self.status.setText(f"Saved {len(rows)} posts to {path}.")
+        self.status.setVisible(True)
+        return path
