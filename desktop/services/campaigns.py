@@ -207,7 +207,7 @@ def _name_taken(s: Session, name: str, *, other_than: int | None = None) -> str 
         return None
     if found.archived:
         return f"An archived campaign named {found.name!r} already exists; unarchive it or choose another name."
-    return f"A campaign named {found.name!r} already exists."
+    return f"A campaign named {name!r} already exists."
 
 
 def _utm_values(utm: dict[str, str]) -> dict[str, str]:

@@ -105,7 +105,7 @@ def test_edit_failures_and_bad_usage_exit_codes(subprocess_env: dict[str, str]) 
     run_cli("campaigns", "add", "Spring", env=subprocess_env)
     run_cli("campaigns", "add", "Summer", env=subprocess_env)
     r = run_cli("campaigns", "edit", "Spring", "--name", "SUMMER", env=subprocess_env)
-    assert r.code == 1 and r.stderr.strip() == "campaign-desk campaigns: A campaign named 'Summer' already exists."
+    assert r.code == 1 and r.stderr.strip() == "campaign-desk campaigns: A campaign named 'SUMMER' already exists."
     r = run_cli("campaigns", "edit", "Autumn", "--notes", "x", "--json", env=subprocess_env)
     assert r.code == 1 and r.json() == {"ok": False, "error": "No campaign named or numbered 'Autumn'."}
     r = run_cli("campaigns", "edit", "Spring", env=subprocess_env)

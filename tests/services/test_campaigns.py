@@ -88,7 +88,7 @@ def test_edit_changes_every_field_and_keeps_the_posts(ctx: AppContext) -> None:
     ("changes", "message"),
     [
         ({"name": "  "}, "needs a name"),
-        ({"name": "summer"}, "named 'Summer' already exists"),
+        ({"name": "summer"}, "named 'summer' already exists"),
         ({"starts_on": date(2026, 5, 2), "ends_on": date(2026, 5, 1)}, "ends .* before it starts"),
         ({"color": "blue"}, "RRGGBB"),
         ({"goal_metric": "vibes", "goal_target": 3}, "'vibes' cannot be a goal"),
