@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import compose
+from desktop.services import compose, utm
 from desktop.services.compose import ComposeDoc, Override, Target
 from desktop.ui.compose import style
 from desktop.ui.compose.chips import AccountChips
 from desktop.ui.compose.editor import ThreadEditor
+from desktop.ui.compose.links import LinksRow
 from desktop.ui.compose.media import MediaModel, MediaStrip
 from desktop.ui.compose.media_ops import MediaOps
 from desktop.ui.compose.preview import PreviewPane
@@ -58,6 +59,7 @@ class Composer(MediaOps, SaveOps, QWidget):
         self.ctx, self.runner = ctx, runner
         self.doc = ComposeDoc()
         self.targets: dict[int, Target] = {}
+        self.campaign_rows: dict[str, Any] = {}  # name -> CampaignRow, for its UTM tags
         self.problems: dict[int, list[Any]] = {}
         self.require_alt = False
         self.current: int | None = SHARED
@@ -150,6 +152,10 @@ class Composer(MediaOps, SaveOps, QWidget):
         self.counters.setWordWrap(True)
         self.counters.setContentsMargins(14, 2, 14, 0)
         card.insertWidget(card.indexOf(self.toolbar), self.counters)
+        self.links_row = LinksRow()
+        self.links_row.set_icon_color(style.colors(self).text)
+        self.links_row.toggled.connect(self._link_toggled)
+        card.insertWidget(card.indexOf(self.toolbar), self.links_row)
         column.addWidget(self.card, 1)
 
         self.comment_box = self.toolbar.comment_editor
@@ -200,7 +206,7 @@ class Composer(MediaOps, SaveOps, QWidget):
         def load() -> dict[str, Any]:
             return {
                 "targets": compose.list_targets(self.ctx),
-                "campaigns": [c.name for c in campaigns.list_campaigns(self.ctx)],
+                "campaigns": campaigns.list_campaigns(self.ctx),
                 "snippets": snippets.list_snippets(self.ctx),
                 "require_alt": compose.require_alt_text(self.ctx),
                 "zone": app_settings.get(self.ctx, app_settings.TIMEZONE) or "",
@@ -213,7 +219,8 @@ class Composer(MediaOps, SaveOps, QWidget):
         self.require_alt = data["require_alt"]
         self.toolbar.set_snippets(data["snippets"])
         self.bar.set_zone(data["zone"])
-        self.bar.set_campaigns(data["campaigns"], self.doc.campaign)
+        self.campaign_rows = {c.name: c for c in data["campaigns"]}
+        self.bar.set_campaigns(list(self.campaign_rows), self.doc.campaign)
         self.doc.account_ids = [a for a in self.doc.account_ids if a in self.targets]
         if not self._loaded_once and not self.doc.account_ids and self.doc.is_empty() and len(self.targets) == 1:
             self.doc.account_ids = list(self.targets)  # one account: nothing to choose
@@ -333,6 +340,22 @@ class Composer(MediaOps, SaveOps, QWidget):
 
     def _campaign_changed(self) -> None:
         self.doc.campaign = self.bar.campaign.currentData()
+        self.update_counts()
+        self._touch()
+
+    def campaign_row(self) -> Any | None:
+        """The post's campaign (whose UTM tags its links get), or None."""
+        return self.campaign_rows.get(self.doc.campaign) if self.doc.campaign else None
+
+    def post_links(self) -> list[str]:
+        """Every link in the post (shared text, each account's own, first comment, card link)."""
+        texts = [*self.doc.parts, *(t for o in self.doc.overrides.values() for t in (o.parts or []))]
+        return utm.links_in([*texts, self.doc.first_comment, self.doc.link])
+
+    def _link_toggled(self, url: str, tagged: bool) -> None:
+        skipped = [u for u in self.doc.no_utm if u != url]
+        self.doc.no_utm = skipped if tagged else [*skipped, url]
+        self.validate_now()
         self._touch(validate=False)
 
     # --- typing ------------------------------------------------------------------------------------
@@ -369,7 +392,7 @@ class Composer(MediaOps, SaveOps, QWidget):
 
     def update_counts(self) -> None:
         """The counter strip (every selected account) and each part's counter, coloured by level."""
-        counts = compose.measure_all(self.doc, self.targets, self.ctx.registry)
+        counts = compose.measure_all(self.doc, self.targets, self.ctx.registry, campaign=self.campaign_row())
         names = Counter(self.targets[a].network_name for a in counts)
         chunks = []
         for account_id, per_part in counts.items():
@@ -408,7 +431,11 @@ class Composer(MediaOps, SaveOps, QWidget):
     def validate_now(self) -> None:
         """Check every variant (debounced after typing) and say why scheduling is refused."""
         self._validate_timer.stop()
-        self.problems = compose.validate_all(self.doc, self.targets, self.ctx.registry, require_alt=self.require_alt)
+        campaign = self.campaign_row()
+        self.problems = compose.validate_all(
+            self.doc, self.targets, self.ctx.registry, require_alt=self.require_alt, campaign=campaign
+        )
+        self.links_row.set_links(self.post_links(), self.doc.no_utm, self.doc.campaign if campaign else None)
         lines = []
         if not self.doc.account_ids:
             lines.append("Pick at least one account to post to.")
@@ -439,12 +466,16 @@ class Composer(MediaOps, SaveOps, QWidget):
         if target is None:
             self.preview.show_variant(None, [], [], {})
             return
+        campaign = self.campaign_row()
+        first_comment = self.doc.first_comment
+        if first_comment.strip():
+            (first_comment,) = compose.tagged(self.doc, target, [first_comment], campaign)
         self.preview.show_variant(
             target,
-            self.doc.parts_for(account_id),
+            compose.tagged(self.doc, target, self.doc.parts_for(account_id), campaign),
             self.doc.media_for(account_id),
             self.previews,
-            self.doc.first_comment,
+            first_comment,
         )
 
     # --- splitting --------------------------------------------------------------------------------------

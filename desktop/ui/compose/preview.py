@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import utm
 from desktop.services.compose import MediaRef, Target
 from desktop.ui.compose.style import colors
 from desktop.ui.icons import network_icon
@@ -42,6 +43,11 @@ def highlight(text: str, accent: str) -> str:
         last = m.end()
     out.append(html.escape(text[last:]))
     return "".join(out).replace("\n", "<br>")
+
+
+def _breakable(url: str) -> str:
+    """``url`` escaped, with break opportunities after ``/ ? & =`` so a long link wraps."""
+    return "".join(html.escape(ch) + ("&#8203;" if ch in "/?&=" else "") for ch in url)
 
 
 def avatar(name: str, size: int = 40) -> QPixmap:
@@ -153,6 +159,17 @@ class PostCard(QFrame):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.text)
+        tagged = [u for u in utm.links_in([text]) if utm.has_utm(u)]
+        self.links = QLabel(
+            "<br>".join(f"Link opens {_breakable(u)}" for u in tagged) if tagged else "",
+        )
+        self.links.setProperty("role", "card-link")
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        self.links.setWordWrap(True)
+        self.links.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.links.setToolTip("Where the link really goes: the campaign's UTM tags are added when it is sent")
+        self.links.setVisible(bool(tagged))
+        column.addWidget(self.links)
         if images:
             column.addSpacing(4)
             column.addWidget(ImageGrid(images))

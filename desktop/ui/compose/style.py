@@ -46,6 +46,8 @@ _SVG = {
     "reset": '<path d="M4 12a8 8 0 1 0 2.3-5.6"/><path d="M4 4v4h4"/>',
     "comment": '<path d="M4 5h16v11H9l-5 4z"/>',
     "close": '<path d="M6 6l12 12M18 6L6 18"/>',
+    "link": '<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1"/>'
+    '<path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>',
 }
 
 
@@ -120,6 +122,7 @@ def stylesheet(c: theme.Colors) -> str:
     QFrame#PostCard {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 12px; }}
     QLabel[role="card-name"] {{ font-weight: 600; font-size: 13px; }}
     QLabel[role="card-handle"] {{ color: {c.muted}; font-size: 12px; }}
+    QLabel[role="card-link"] {{ color: {c.muted}; font-size: 11px; }}
     QLabel[role="card-text"] {{ font-size: 13px; }}
     QLabel[role="section"] {{ color: {c.muted}; font-size: 11px; font-weight: 600; letter-spacing: 0.5px; }}
     QFrame#ScheduleBar {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 10px; }}
