@@ -79,6 +79,7 @@ def _copy(s: Session, post: Post, times: dict[int, datetime | None], state_for: 
         text=post.text,
         thread=list(post.thread or []),
         link=post.link,
+        no_utm=list(post.no_utm or []),  # the links the user left without UTM tags stay so
         content_warning=post.content_warning,
         language=post.language,
         campaign_id=post.campaign_id,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desktop.services import campaigns, compose, posts
+from desktop.services import campaigns, compose, posts, recurrence
 from desktop.services.context import AppContext
 from desktop.services.publisher import Publisher
 from desktop.store.models import AttemptOutcome, PublishAttempt, Variant, VariantState
@@ -76,6 +76,21 @@ def test_an_opted_out_link_stays_as_written(ctx: AppContext, masto: MastodonAcco
     body = _text(status)
     assert "https://shop.example.com/spring?ref=home&utm_source=fediverse&utm_medium=social" in body
     assert f"read {other}" in body and "faq?" not in body
+
+
+def test_a_duplicate_keeps_the_opt_outs(ctx: AppContext, masto: MastodonAccount) -> None:
+    campaigns.add_campaign(ctx, "Spring launch")
+    other = "https://docs.example.org/faq"
+    row = posts.schedule_post(
+        ctx,
+        account_ids=[masto.id],
+        text=f"Shop {LINK} or read {other}",
+        campaign="Spring launch",
+        no_utm=[other],
+        now=True,
+    )
+    copy = recurrence.duplicate_post(ctx, row.id)
+    assert compose.load_post(ctx, copy).no_utm == [other]
 
 
 def test_an_opt_out_of_a_link_not_in_the_post_is_refused(ctx: AppContext, masto: MastodonAccount) -> None:
@@ -228,3 +243,32 @@ def test_bluesky_shows_the_long_link_shortened_and_links_the_full_tagged_url(ctx
     assert value["embed"]["external"]["uri"] == tagged  # the card opens the tagged link too
     v = _variant(ctx, card_post.variants[0].id)
     assert v.tagged_texts == [f"{lead} {tagged}"]
+
+
+def test_a_partly_live_thread_keeps_its_live_parts_tags_and_tags_the_rest_anew(
+    ctx: AppContext, masto: MastodonAccount, faults: FaultTransport, clock: FakeClock
+) -> None:
+    spring = campaigns.add_campaign(ctx, "Spring launch")
+    parts = [f"One: {LINK}", "Two, refused.", "Three: https://blog.example.net/post"]
+    row = posts.schedule_post(
+        ctx, account_ids=[masto.id], text=parts[0], thread=parts[1:], campaign="Spring launch", now=True
+    )
+    faults.respond("POST", STATUSES, nth=2, status=422, body={"error": "Validation failed: Text is invalid"})
+    assert [o.state for o in Publisher(ctx, clock=clock).run_once().outcomes] == ["partially_live"]
+    first_tagged = f"One: {TAGGED}"
+    assert _variant(ctx, row.variants[0].id).tagged_texts[0] == first_tagged
+
+    campaigns.edit_campaign(ctx, spring.id, utm={"source": "toot"})
+    doc = compose.load_post(ctx, row.id)
+    doc.overrides[masto.id] = compose.Override(parts=[parts[0], "Two, rewritten.", parts[2]])
+    compose.schedule(ctx, doc, compose.When(now=True))
+    assert _variant(ctx, row.variants[0].id).tagged_texts == [first_tagged]  # the live part's text stays
+
+    clock.advance(minutes=1)
+    assert [o.state for o in Publisher(ctx, clock=clock).run_once().outcomes] == ["published"]
+    bodies = [_text(st) for st in reversed(masto.statuses())]
+    assert bodies[0] == first_tagged and bodies[1] == "Two, rewritten."
+    assert bodies[2] == (
+        "Three: https://blog.example.net/post?utm_source=toot&utm_medium=social&utm_campaign=spring-launch"
+    )
+    assert _variant(ctx, row.variants[0].id).tagged_texts == bodies
