@@ -1,4 +1,11 @@
-"""Keep publishing when the app is closed: an OS job that runs ``publish-due`` every minute.
+"""Keep publishing when the app is closed: an OS job that runs ``background run`` every minute.
+
+``campaign-desk background run`` is one publishing pass (``publish-due``), then, in the same
+process and only after it, the metrics that are due (``sync-metrics --due``), which start no new
+request once :data:`METRICS_BUDGET` seconds of the run have passed. One program per minute on
+every platform, so each scheduler keeps its one simple definition, and publishing always comes
+first and is never held up by metrics: the run ends well inside its minute, and the schedulers
+that refuse a second copy while one runs are never made to skip a publishing pass.
 
 One mechanism per OS, each running the job *inside the user's session*, so the OS keyring
 (Keychain, Credential Manager, Secret Service) is reachable:
@@ -16,7 +23,7 @@ Each catches up after sleep: a run missed while the computer slept starts on wak
 ``Persistent=true``, launchd calendar intervals, Task Scheduler ``StartWhenAvailable``); cron
 has no catch-up, but it runs every minute, so the first minute after wake publishes what is due.
 
-Every generator returns the exact file contents, so tests can parse them. ``publish-due`` is
+Every generator returns the exact file contents, so tests can parse them. A run is
 safe to run concurrently with the open app (variants are claimed with conditional updates),
 and all three schedulers also refuse to start a second copy while one still runs.
 
@@ -41,6 +48,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
+    from desktop.services.metrics import SyncReport
+    from desktop.services.publish_report import PassReport
 
 SYSTEMD = "systemd"
 LAUNCHD = "launchd"
@@ -50,7 +59,12 @@ CRON = "cron"
 JOB_NAME = "campaign-desk-publish"  # systemd unit base name and crontab marker
 LAUNCHD_LABEL = "app.campaign-desk.publish"
 TASK_NAME = "Campaign Desk\\Publish"
-LOG_NAME = "publish-due.log"
+LOG_NAME = "publish-due.log"  # kept from before metrics joined the run: existing installs write here
+#: What the OS job runs (after ``--data-dir DIR``): a publishing pass, then the metrics that are due.
+JOB_COMMAND = ("background", "run")
+#: Seconds after a run starts past which its metrics part starts no new request (the OS job runs
+#: every minute; an HTTP request already under way may still take its timeout).
+METRICS_BUDGET = 40.0
 TASK_XML_NAME = "publish-task.xml"
 WINDOWED_EXE = "Campaign Desk.exe"  # the frozen Windows bundle's GUI exe (see build.spec)
 
@@ -76,7 +90,7 @@ def publish_command(
     frozen: bool | None = None,
     platform: str | None = None,
 ) -> list[str]:
-    """The argv the OS job runs: one ``publish-due`` pass on ``data_dir``."""
+    """The argv the OS job runs: ``background run`` (publishing, then due metrics) on ``data_dir``."""
     exe = executable or sys.executable
     is_frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
     windows = (platform or sys.platform) == "win32"
@@ -84,12 +98,12 @@ def publish_command(
         if windows:  # the windowed exe beside the console one: no console window every minute
             windowed = Path(exe).with_name(WINDOWED_EXE)
             exe = str(windowed) if windowed.exists() else exe
-        return [exe, "--data-dir", str(data_dir), "publish-due"]
+        return [exe, "--data-dir", str(data_dir), *JOB_COMMAND]
     if windows:
         pythonw = Path(exe).with_name("pythonw.exe")
         if Path(exe).name.lower() == "python.exe" and pythonw.exists():
             exe = str(pythonw)
-    return [exe, "-m", "desktop", "--data-dir", str(data_dir), "publish-due"]
+    return [exe, "-m", "desktop", "--data-dir", str(data_dir), *JOB_COMMAND]
 
 
 def posix_command_line(argv: list[str]) -> str:
@@ -131,7 +145,9 @@ def launchd_plist(argv: list[str], log_path: Path, *, label: str = LAUNCHD_LABEL
     return plistlib.dumps(data, fmt=plistlib.FMT_XML, sort_keys=False).decode("utf-8")
 
 
-def schtasks_xml(argv: list[str], *, description: str = "Campaign Desk: publish due posts every minute") -> str:
+def schtasks_xml(
+    argv: list[str], *, description: str = "Campaign Desk: publish due posts and read due metrics every minute"
+) -> str:
     """A Task Scheduler 1.2 definition: every minute, only while the user is logged on."""
     command, arguments = argv[0], windows_command_line(argv[1:])
     return f"""<?xml version="1.0" encoding="UTF-16"?>
@@ -183,7 +199,7 @@ def schtasks_xml(argv: list[str], *, description: str = "Campaign Desk: publish 
 def systemd_service(argv: list[str]) -> str:
     """A oneshot service: the timer never starts a second one while one is still running."""
     return f"""[Unit]
-Description=Campaign Desk: publish due posts
+Description=Campaign Desk: publish due posts, then read due metrics
 
 [Service]
 Type=oneshot
@@ -193,7 +209,7 @@ ExecStart={systemd_exec_line(argv)}
 
 def systemd_timer(*, name: str = JOB_NAME) -> str:
     return f"""[Unit]
-Description=Campaign Desk: publish due posts every minute
+Description=Campaign Desk: publish due posts and read due metrics every minute
 
 [Timer]
 OnCalendar=*-*-* *:*:00
@@ -237,6 +253,53 @@ def crontab_without_line(existing: str, *, name: str = JOB_NAME) -> str:
 
 def crontab_has_line(existing: str, *, name: str = JOB_NAME) -> bool:
     return any(_is_ours(raw, name) for raw in existing.splitlines())
+
+
+# --- one run ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What one ``background run`` did: the publishing pass, then the metrics pass (None when it
+    did not run: ``metrics_note`` says why)."""
+
+    publish: PassReport
+    metrics: SyncReport | None
+    metrics_note: str = ""
+    metrics_failed: bool = False  # the metrics pass itself could not run
+
+    @property
+    def ok(self) -> bool:
+        metrics_ok = self.metrics.ok if self.metrics is not None else not self.metrics_failed
+        return self.publish.ok and metrics_ok
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "publish": self.publish.to_json(),
+            "metrics": self.metrics.to_json() if self.metrics is not None else None,
+            "metrics_note": self.metrics_note or None,
+        }
+
+
+def run_job(ctx: AppContext, *, budget: float = METRICS_BUDGET, clock: Any = time.monotonic) -> JobRun:
+    """One run of the OS job: a publishing pass, then the due metrics within ``budget`` seconds
+    of the start. A publishing pass that cannot run raises (as ``publish-due`` does); a metrics
+    pass that cannot run is reported, never at publishing's expense."""
+    from desktop.services.metrics import sync_metrics
+    from desktop.services.publisher import Publisher
+
+    started = clock()
+    publish = Publisher(ctx, kind="cli").run_once()
+    if clock() - started >= budget:
+        return JobRun(publish, None, "Publishing took the run's time; due metrics wait for the next run.")
+    try:
+        metrics = sync_metrics(ctx, manual=False, cancel=lambda: clock() - started >= budget)
+    except Exception as exc:  # the DB is busy or broken: publishing's report still goes out
+        from desktop.store.database import describe_db_error
+
+        return JobRun(publish, None, f"Metrics could not be read: {describe_db_error(exc, ctx.db.path)}", True)
+    return JobRun(publish, metrics)
 
 
 # --- the plan ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def test_status_json_has_the_documented_shape(subprocess_env: dict[str, str], is
     data = r.json()
     assert set(data) == {"mechanism", "installed", "command", "files", "detail"}
     assert data["mechanism"] in MECHANISMS and isinstance(data["installed"], bool)
-    assert data["command"].endswith("publish-due") and str(isolated_home.resolve()) in data["command"]
+    assert data["command"].endswith("background run") and str(isolated_home.resolve()) in data["command"]
     assert all(isinstance(f, str) for f in data["files"]) and data["detail"]
 
 
@@ -46,7 +46,7 @@ def test_without_any_scheduler_status_says_why_and_install_fails_in_one_line(
     )
 
     as_json = run_cli("background", "install", "--json", env=env).json()
-    assert as_json["ok"] is False and as_json["mechanism"] is None and "publish-due" in as_json["command"]
+    assert as_json["ok"] is False and as_json["mechanism"] is None and "background run" in as_json["command"]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="crontab is the Linux fallback")
@@ -62,7 +62,7 @@ def test_install_status_remove_through_crontab(subprocess_env: dict[str, str], t
     assert installed.json()["mechanism"] == "cron" and installed.json()["installed"] is True
     lines = spool.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "0 3 * * * /usr/local/bin/backup" and len(lines) == 2
-    assert "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/" in lines[1] and "publish-due" in lines[1]
+    assert "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/" in lines[1] and "background run" in lines[1]
 
     human = run_cli("background", "status", env=env)
     assert human.code == 0 and human.stdout.startswith("Installed (crontab, every minute)")

@@ -47,7 +47,7 @@ def test_unavailable_mechanism_shows_the_command_and_refuses_in_words(
     section = _section(qtbot, qapp, ctx, job)
 
     command = section.command.toPlainText()
-    assert command == f"/usr/bin/python3 -m desktop --data-dir {ctx.data_dir} publish-due"
+    assert command == f"/usr/bin/python3 -m desktop --data-dir {ctx.data_dir} background run"
     assert section.command.isReadOnly()
     assert section.mechanism.text() == "Not available on this computer"
     assert not section.enabled.isChecked()

@@ -98,7 +98,8 @@ def test_command_runs_this_python_as_a_module_when_unfrozen() -> None:
         "desktop",
         "--data-dir",
         "/data",
-        "publish-due",
+        "background",
+        "run",
     ]
 
 
@@ -107,7 +108,8 @@ def test_frozen_command_runs_the_bundle_itself() -> None:
         "/opt/campaign-desk/campaign-desk",
         "--data-dir",
         "/data",
-        "publish-due",
+        "background",
+        "run",
     ]
 
 
@@ -119,7 +121,7 @@ def test_windows_uses_the_console_free_executables(tmp_path: Path) -> None:
     (tmp_path / "campaign-desk.exe").touch()
     (tmp_path / "Campaign Desk.exe").touch()
     frozen = publish_command("D:/data", executable=str(tmp_path / "campaign-desk.exe"), frozen=True, platform="win32")
-    assert frozen == [str(tmp_path / "Campaign Desk.exe"), "--data-dir", "D:/data", "publish-due"]
+    assert frozen == [str(tmp_path / "Campaign Desk.exe"), "--data-dir", "D:/data", "background", "run"]
 
 
 # --- launchd ----------------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def test_launchd_plist_runs_every_minute_in_the_background(tmp_path: Path) -> No
     log = tmp_path / "publish-due.log"
     plist = plistlib.loads(launchd_plist(_argv(), log).encode("utf-8"))
     assert plist["Label"] == "app.campaign-desk.publish"
-    assert plist["ProgramArguments"] == [SPACED_PYTHON, "-m", "desktop", "--data-dir", SPACED_DATA, "publish-due"]
+    assert plist["ProgramArguments"] == [SPACED_PYTHON, "-m", "desktop", "--data-dir", SPACED_DATA, "background", "run"]
     assert plist["RunAtLoad"] is True
     # every minute by the calendar: launchd runs a calendar interval missed in sleep on wake,
     # while a StartInterval firing missed in sleep is simply lost (launchd.plist(5))
@@ -156,7 +158,7 @@ def test_launchd_plan_puts_the_agent_in_launch_agents_of_the_gui_session(tmp_pat
 
 def test_schtasks_xml_runs_the_command_every_minute_only_while_logged_on() -> None:
     argv = [r"C:\Program Files\Python311\pythonw.exe", "-m", "desktop", "--data-dir", r"C:\Users\Ann Lee\Data"]
-    argv.append("publish-due")
+    argv.extend(["background", "run"])
     # schtasks reads the file as UTF-16 with a byte order mark: parse exactly those bytes
     task = ET.fromstring(schtasks_xml(argv).encode("utf-16"))
     exec_ = task.find("t:Actions/t:Exec", TASK_NS)
@@ -164,7 +166,7 @@ def test_schtasks_xml_runs_the_command_every_minute_only_while_logged_on() -> No
     assert exec_.findtext("t:Command", namespaces=TASK_NS) == r"C:\Program Files\Python311\pythonw.exe"
     assert (
         exec_.findtext("t:Arguments", namespaces=TASK_NS)
-        == r'-m desktop --data-dir "C:\Users\Ann Lee\Data" publish-due'
+        == r'-m desktop --data-dir "C:\Users\Ann Lee\Data" background run'
     )
     trigger = task.find("t:Triggers/t:TimeTrigger", TASK_NS)
     assert trigger is not None and trigger.findtext("t:Repetition/t:Interval", namespaces=TASK_NS) == "PT1M"
@@ -186,7 +188,7 @@ def test_schtasks_plan_registers_the_xml_under_campaign_desk(tmp_path: Path) -> 
         ("schtasks", "/Create", "/TN", r"Campaign Desk\Publish", "/XML", str(xml.path), "/F"),
     )
     assert plan.remove_commands == (("schtasks", "/Delete", "/TN", r"Campaign Desk\Publish", "/F"),)
-    assert plan.command_line.endswith("publish-due") and "--data-dir" in plan.command_line
+    assert plan.command_line.endswith("background run") and "--data-dir" in plan.command_line
 
 
 # --- systemd user timer --------------------------------------------------------------------------------
@@ -248,7 +250,12 @@ esac
 
     assert status.installed
     service = _ini((tmp_path / "config/systemd/user/campaign-desk-publish.service").read_text(encoding="utf-8"))
-    assert shlex.split(service["Service"]["ExecStart"])[-3:] == ["--data-dir", str(tmp_path / "my data"), "publish-due"]
+    assert shlex.split(service["Service"]["ExecStart"])[-4:] == [
+        "--data-dir",
+        str(tmp_path / "my data"),
+        "background",
+        "run",
+    ]
     changes = [c for c in calls.read_text().splitlines() if not c.startswith("--user is-")]
     assert changes == [
         "--user show-environment",
@@ -301,11 +308,11 @@ def test_cron_line_reaches_the_session_bus_and_logs_to_the_data_dir(tmp_path: Pa
     schedule, command = line[:10], line[10:]
     assert schedule == "* * * * * "
     assert command.startswith("XDG_RUNTIME_DIR=/run/user/1000 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus ")
-    assert "'/opt/My Tools/py/bin/python3' -m desktop --data-dir '/data/50\\% done' publish-due" in command
+    assert "'/opt/My Tools/py/bin/python3' -m desktop --data-dir '/data/50\\% done' background run" in command
     assert ">> '/data/50\\% done/publish-due.log' 2>&1 # campaign-desk-publish" in command
     # what the shell runs once cron has turned \% back into %
     shell_words = shlex.split(command.replace("\\%", "%"), comments=True)
-    assert shell_words[2:8] == _argv("/data/50% done")
+    assert shell_words[2:9] == _argv("/data/50% done")
 
 
 def test_crontab_text_keeps_other_lines_and_holds_exactly_one_of_ours() -> None:
@@ -358,7 +365,7 @@ def test_without_a_user_session_or_crontab_it_says_so_in_one_line(tmp_path: Path
     job = BackgroundJob(platform="linux", tool_path=str(tmp_path / "bin"))
     plan = job.plan_for(tmp_path / "data")
     assert plan.mechanism is None
-    assert "publish-due" in plan.command_line  # still shown, to schedule by hand
+    assert plan.command_line.endswith("background run")  # still shown, to schedule by hand
     assert "Failed to connect to bus" in plan.unavailable and "crontab" in plan.unavailable
     assert job.status(plan).installed is False
     with pytest.raises(BackgroundJobError) as caught:
@@ -384,7 +391,7 @@ def test_a_failing_systemctl_becomes_a_clear_error(tmp_path: Path) -> None:
 def test_plan_uses_the_contexts_data_dir(ctx: AppContext, tmp_path: Path) -> None:
     job = BackgroundJob(platform="darwin", home=tmp_path, tool_path=str(tmp_path / "empty"), executable="/py")
     plan = job.plan(ctx)
-    assert plan.argv == ("/py", "-m", "desktop", "--data-dir", str(ctx.data_dir), "publish-due")
+    assert plan.argv == ("/py", "-m", "desktop", "--data-dir", str(ctx.data_dir), "background", "run")
     assert plan.mechanism is None and plan.unavailable == "launchctl was not found."
 
 

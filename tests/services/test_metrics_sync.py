@@ -382,3 +382,31 @@ def test_the_first_sync_imports_history_once(ctx: AppContext, masto: MastodonAcc
     _post_elsewhere(masto, "also outside, later")
     assert sync_metrics(ctx, manual=True).history_imported == 0  # automatic once; import_history for more
     assert import_history(ctx, masto.id) == 1
+
+
+# --- the OS job's run: publishing first, then the due metrics ------------------------------------------
+
+
+def test_background_run_publishes_then_reads_due_metrics(ctx: AppContext, masto: MastodonAccount) -> None:
+    from desktop.services.background_job import run_job
+
+    row = posts.schedule_post(ctx, account_ids=[masto.id], text="from the OS job", now=True)
+    result = run_job(ctx)
+    assert result.ok and [o.variant_id for o in result.publish.published] == [row.variants[0].id]
+    assert result.metrics is not None and not result.metrics.manual
+    assert result.metrics.posts == 1  # published a moment ago, never measured: due at once
+    assert set(result.to_json()) == {"ok", "publish", "metrics", "metrics_note"}
+    again = run_job(ctx)
+    assert again.metrics is not None and again.metrics.posts == 0  # the cadence: not due for an hour
+
+
+def test_background_run_leaves_metrics_to_the_next_run_when_publishing_took_the_time(
+    ctx: AppContext, masto: MastodonAccount
+) -> None:
+    from desktop.services.background_job import METRICS_BUDGET, run_job
+
+    posts.schedule_post(ctx, account_ids=[masto.id], text="slow minute", now=True)
+    ticks = iter([0.0, METRICS_BUDGET + 1])
+    result = run_job(ctx, clock=lambda: next(ticks))
+    assert len(result.publish.published) == 1
+    assert result.metrics is None and "next run" in result.metrics_note and result.ok

@@ -62,8 +62,9 @@ def save_external_posts(
     offered: Sequence[str],
     zone: str,
     now: datetime | None = None,
-) -> int:
-    """Create external posts for what ``found`` holds that the app does not know. Returns how many."""
+) -> tuple[int, int]:
+    """Create external posts for what ``found`` holds that the app does not know. Returns how
+    many, and how many snapshots (their first readings) were written."""
     taken_at = now or utcnow()
     known = known_remote_ids(ctx, account_id)
     new: list[RemotePost] = []
@@ -73,7 +74,7 @@ def save_external_posts(
         known.add(remote.remote_id)
         new.append(remote)
     if not new:
-        return 0
+        return 0, 0
     with ctx.session() as s:
         readings = []
         for remote in new:
@@ -92,5 +93,5 @@ def save_external_posts(
             s.flush()
             values = {m: v for m, v in remote.metrics.items() if m in offered}
             readings.append(Reading(account_id, variant.id, values))
-        write_readings(s, readings, taken_at)
-    return len(new)
+        snapshots = write_readings(s, readings, taken_at)
+    return len(new), snapshots

@@ -195,7 +195,10 @@ def import_history(
     Returns how many were new. Raises AccountError, VaultError or a ProviderError."""
     handle = open_account(ctx, account_id)
     offer = handle.provider.metrics_offered(handle.connection)
-    return _import(ctx, handle, CredentialRefresher(ctx), offer, since=since, limit=limit, now=now or utcnow())
+    imported, _snapshots = _import(
+        ctx, handle, CredentialRefresher(ctx), offer, since=since, limit=limit, now=now or utcnow()
+    )
+    return imported
 
 
 # --- planning --------------------------------------------------------------------------------------
@@ -286,7 +289,9 @@ def _sync_account(
     try:
         if not history_imported(ctx, target.account_id):
             guard()
-            tally.history += _import(ctx, handle, refresher, offer, since=None, limit=HISTORY_LIMIT, now=now)
+            imported, snapshots = _import(ctx, handle, refresher, offer, since=None, limit=HISTORY_LIMIT, now=now)
+            tally.history += imported
+            tally.snapshots += snapshots
             keep_windows()
         if target.read_account and offer.account:
             guard()
@@ -365,12 +370,12 @@ def _import(
     since: datetime | None,
     limit: int,
     now: datetime,
-) -> int:
+) -> tuple[int, int]:
     provider = handle.provider
     found = refresher.call(handle, lambda c: provider.recent_posts(c, since=since, limit=limit))
-    count = save_external_posts(ctx, handle.account_id, found, offered=offer.post, zone=user_zone_name(ctx), now=now)
+    result = save_external_posts(ctx, handle.account_id, found, offered=offer.post, zone=user_zone_name(ctx), now=now)
     app_settings.put(ctx, history_key(handle.account_id), iso_utc(now))
-    return count
+    return result
 
 
 def _post_metrics(provider: Provider, ids: list[str], conn: Connection) -> dict[str, PostMetrics]:
