@@ -231,6 +231,8 @@ def rate_window_from(headers: Mapping[str, str], *, now: datetime | None = None)
     current = now if now is not None else datetime.now(UTC)
     if current.tzinfo is None:
         current = current.replace(tzinfo=UTC)
+    if not isinstance(headers, httpx.Headers):
+        headers = httpx.Headers(headers)  # header names are case-insensitive
     policy = headers.get("ratelimit-policy")
     for prefix in ("ratelimit-", "x-ratelimit-", "x-rate-limit-"):
         raw_limit, raw_remaining = headers.get(prefix + "limit"), headers.get(prefix + "remaining")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from providers.base import AuthExpired, RateLimited, Rejected, Transient
+from providers.base import AuthExpired, RateLimited, RateWindow, Rejected, Transient
 from providers.http import (
     MAX_RETRY_AFTER,
     USER_AGENT,
@@ -22,6 +25,8 @@ from providers.http import (
     make_client,
     parse_retry_after,
     raise_for_status,
+    rate_window_from,
+    report_rate,
     retry_after_from,
     send,
 )
@@ -268,3 +273,64 @@ def test_rate_limited_with_an_infinite_retry_after_carries_the_cap() -> None:
     with pytest.raises(RateLimited) as caught:
         raise_for_status(response, network="Mastodon")
     assert caught.value.retry_after == MAX_RETRY_AFTER
+
+
+# --- rate_window_from: recorded header sets (tests/fixtures/<network>/rate_headers.json) ---------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RATE_NOW = datetime.fromtimestamp(NOW, UTC)
+
+
+def _rate_cases() -> list[Any]:
+    cases = []
+    for network in ("mastodon", "bluesky"):
+        data = json.loads((FIXTURES / network / "rate_headers.json").read_text(encoding="utf-8"))
+        cases.extend(pytest.param(case, id=f"{network}: {case['name']}") for case in data["cases"])
+    return cases
+
+
+@pytest.mark.parametrize("case", _rate_cases())
+def test_rate_window_from_recorded_headers(case: dict[str, Any]) -> None:
+    window = rate_window_from(case["headers"], now=RATE_NOW)  # a plain dict, names in any case
+    assert rate_window_from(httpx.Headers(case["headers"]), now=RATE_NOW) == window
+    expect = case["expect"]
+    if expect is None:
+        assert window is None
+        return
+    resets_at = datetime.fromisoformat(expect["resets_at"]) if expect["resets_at"] else None
+    assert window == RateWindow(expect["limit"], expect["remaining"], resets_at, expect["scope"])
+
+
+def test_rate_window_reset_is_utc_and_relative_to_now() -> None:
+    window = rate_window_from({"RateLimit-Limit": "10", "RateLimit-Remaining": "3", "RateLimit-Reset": "30"})
+    assert window is not None and window.resets_at is not None
+    assert window.resets_at.utcoffset() == timedelta(0)
+    assert abs((window.resets_at - datetime.now(UTC)).total_seconds() - 30) < 5
+
+
+def test_report_rate_names_the_host_and_survives_a_failing_observer(caplog: pytest.LogCaptureFixture) -> None:
+    headers = {"RateLimit-Limit": "3000", "RateLimit-Remaining": "7", "RateLimit-Policy": "3000;w=300"}
+    response = httpx.Response(200, headers=headers, request=httpx.Request("GET", "http://127.0.0.1:1/xrpc/x"))
+    seen: list[RateWindow] = []
+    report_rate(response, seen.append, host="appview.example")
+    report_rate(response, seen.append)
+    report_rate(httpx.Response(200, request=response.request), seen.append)  # no window: not called
+    assert [(w.scope, w.remaining) for w in seen] == [("appview.example 3000;w=300", 7), ("3000;w=300", 7)]
+
+    def broken(window: RateWindow) -> None:
+        raise RuntimeError("database is locked")
+
+    report_rate(response, broken)  # must not raise: the request itself succeeded
+    assert "Recording a rate-limit window failed" in caplog.text
+
+
+def test_client_reports_every_response_to_its_observer() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        status = 429 if request.url.path == "/limited" else 200
+        return httpx.Response(status, headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0"})
+
+    seen: list[RateWindow] = []
+    with make_client("http://127.0.0.1:9", transport=httpx.MockTransport(answer), observe_rate=seen.append) as c:
+        c.get("/ok")
+        c.get("/limited")
+    assert [(w.limit, w.remaining) for w in seen] == [(300, 0), (300, 0)]
