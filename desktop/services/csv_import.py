@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from desktop.services import app_settings, transitions
+from desktop.services import app_settings, transitions, utm
 from desktop.services import posts as post_svc
 from desktop.services.accounts import AccountNotFound
 from desktop.services.media import MediaError, StoredMedia, describe_media, store_media
@@ -61,6 +61,7 @@ ALIASES: dict[str, str] = {
     **dict.fromkeys(("alt text", "alt", "alt texts", "image description"), "alt"),
     "campaign": "campaign",
     **dict.fromkeys(("link", "url"), "link"),
+    **dict.fromkeys(("no utm", "untagged links"), "no_utm"),
 }
 REQUIRED = ("text", "accounts")
 DELIMITERS = ",;\t"
@@ -107,6 +108,8 @@ class ImportRow:
     at: datetime | None = None  # the time column, read (None: empty or unreadable)
     #: Each media file as read from its content (type, size, pixels), in the order of ``media``.
     media_items: tuple[MediaItem, ...] = ()
+    #: Links of the text left without the campaign's UTM tags.
+    no_utm: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -265,6 +268,7 @@ class _Directory:
     accounts: list[Account]
     campaigns: dict[str, str]  # lower-case name → name
     base: Path  # the CSV's folder: relative media paths start here
+    utm: dict[str, dict[str, str]] = field(default_factory=dict)  # lower-case name → its UTM fields
     allow_media_anywhere: bool = False
     require_alt: bool = False
     slots_taken: dict[int, set[datetime]] = field(default_factory=dict)
@@ -326,11 +330,37 @@ class _Directory:
         return f"account {token!r} is ambiguous: write {choices}"
 
 
+def _utm_fields(s: Session) -> dict[int, dict[str, str]]:
+    """Each campaign's name and UTM fields, by id (what utm.params_for reads)."""
+    return {
+        c.id: {"name": c.name, **{k: getattr(c, f"utm_{k}") or "" for k in utm.UTM_KEYS}}
+        for c in s.scalars(select(Campaign))
+    }
+
+
+def _tagged_request(
+    text: str, media: tuple[MediaItem, ...], link: str, network: str, campaign: Any | None, no_utm: Sequence[str]
+) -> PostRequest:
+    """The one-part request as it goes to ``network``: with the campaign's UTM tags, if any."""
+    if campaign is not None:
+        params = utm.params_for(campaign, network)
+        text = utm.tag_text(text, params, skip=no_utm)
+        if link and link not in no_utm:
+            link = utm.tag_url(link, params)
+    return PostRequest(parts=(PostPart(text=text, media=media),), link=link or None)
+
+
 def _check_text(
-    ctx: AppContext, d: _Directory, row_text: str, accounts: list[Account], media: tuple[MediaItem, ...]
+    ctx: AppContext,
+    d: _Directory,
+    row_text: str,
+    accounts: list[Account],
+    media: tuple[MediaItem, ...],
+    campaign: Any | None = None,
+    no_utm: Sequence[str] = (),
 ) -> list[str]:
-    """Length, media and alt-text rules, as each target's network (and the user's settings) say."""
-    request = PostRequest(parts=(PostPart(text=row_text, media=media),))
+    """Length, media and alt-text rules, as each target's network (and the user's settings) say,
+    on the text as it goes out (links tagged with ``campaign``'s UTM fields)."""
     errors = []
     for account in accounts:
         found = d.network(ctx, account)
@@ -338,6 +368,7 @@ def _check_text(
             errors.append(found)
             continue
         provider, limits = found
+        request = _tagged_request(row_text, media, "", account.provider, campaign, no_utm)
         check = post_svc.check_variant(provider, limits, request, account_id=account.id, handle=account.handle)
         problems = list(check.problems)
         if d.require_alt:
@@ -429,9 +460,15 @@ def _check_row(
     link = cell.get("link", "").strip()
     if link and not re.match(r"^https?://\S+$", link, re.IGNORECASE):
         errors.append(f"link {link!r} is not a web address (start it with https://)")
+    no_utm = tuple(_split(cell.get("no_utm", ""), spaces=True))
+    present = set(utm.links_in([text, link]))
+    for url in no_utm:
+        if url not in present:
+            errors.append(f"no utm link {url!r} is not a link in the text (write it exactly as in the text)")
 
     if accounts and len(media) == len(paths):  # length and media rules, as each network counts
-        errors.extend(_check_text(ctx, d, text, accounts, tuple(items)))
+        fields = d.utm.get(campaign.lower()) if campaign else None
+        errors.extend(_check_text(ctx, d, text, accounts, tuple(items), fields, no_utm))
     return ImportRow(
         line=line,
         text=text,
@@ -441,6 +478,7 @@ def _check_row(
         media_items=tuple(items),
         campaign=campaign,
         link=link,
+        no_utm=no_utm,
         errors=tuple(errors),
         raw_accounts=cell.get("accounts", "").strip(),
         raw_time=raw_time,
@@ -466,6 +504,7 @@ def parse_csv(
         d = _Directory(
             accounts=list(s.scalars(select(Account).order_by(Account.id))),
             campaigns={n.lower(): n for n in s.scalars(select(Campaign.name))},
+            utm={f["name"].lower(): f for f in _utm_fields(s).values()},
             base=path.parent,
             allow_media_anywhere=allow_media_anywhere,
             require_alt=bool(app_settings.get(ctx, post_svc.REQUIRE_ALT_TEXT)),
@@ -537,6 +576,7 @@ class _Saver:
     now: datetime
     campaigns: dict[str, int]  # lower-case name → id
     require_alt: bool
+    utm: dict[int, dict[str, str]] = field(default_factory=dict)  # campaign id → its UTM fields
     networks: dict[int, _Network | str] = field(default_factory=dict)  # account id → rules, or why not
     media: dict[Path, StoredMedia] = field(default_factory=dict)
 
@@ -544,8 +584,9 @@ class _Saver:
     def start(cls, ctx: AppContext, job: str, zone_name: str, now: datetime) -> _Saver:
         with ctx.session() as s:
             campaigns = {name.lower(): cid for cid, name in s.execute(select(Campaign.id, Campaign.name))}
+            fields = _utm_fields(s)
         require_alt = bool(app_settings.get(ctx, post_svc.REQUIRE_ALT_TEXT))
-        return cls(ctx, job, zone_name, now, campaigns, require_alt)
+        return cls(ctx, job, zone_name, now, campaigns, require_alt, utm=fields)
 
     def _network(self, s: Session, account_id: int) -> _Network:
         found = self.networks.get(account_id)
@@ -575,10 +616,12 @@ class _Saver:
             campaign_id = self.campaigns.get(row.campaign.lower())
             if campaign_id is None:
                 raise post_svc.no_campaign(row.campaign)
-        request = PostRequest(parts=(PostPart(text=row.text, media=row.media_items),), link=row.link or None)
+        post_svc.check_no_utm(row.no_utm, [row.text, row.link])
+        campaign = self.utm.get(campaign_id) if campaign_id is not None else None
         checks = []
         for target in row.targets:
             net = self._network(s, target.account_id)
+            request = _tagged_request(row.text, row.media_items, row.link, target.network, campaign, row.no_utm)
             checks.append(
                 post_svc.check_request(
                     net.provider,
@@ -617,6 +660,7 @@ class _Saver:
                         "thread": [],
                         "campaign_id": campaign_ids[-1],
                         "link": row.link,
+                        "no_utm": list(row.no_utm),
                         "timezone": self.zone_name,
                         "import_job": self.job,
                         "created_at": created,
