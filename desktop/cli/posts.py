@@ -123,6 +123,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     chk.add_argument("--network", dest="networks", action="append", default=[], metavar="N")
     chk.add_argument("--text", required=True)
     chk.add_argument("--media", dest="media_paths", action="append", default=[], metavar="PATH")
+    chk.add_argument("--campaign", metavar="NAME", help="count the links with this campaign's UTM tags")
+    chk.add_argument(
+        "--no-utm", dest="no_utm", action="append", default=[], metavar="URL", help="a link to leave untagged"
+    )
     chk.set_defaults(handler=run_check)
 
 
@@ -235,6 +239,11 @@ def run_retry(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> 
 def run_check(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
     if not args.accounts and not args.networks:
         raise UsageError("name at least one target: --account ID or --network N")
+    if args.no_utm:
+        try:
+            svc.check_no_utm(args.no_utm, [args.text])
+        except svc.PostError as exc:
+            raise UsageError(f"--no-utm: {exc}") from exc
     with open_context(data_dir) as ctx:
         try:
             checks: list[TargetCheck] = svc.check_targets(
@@ -243,10 +252,12 @@ def run_check(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> 
                 networks=args.networks,
                 text=args.text,
                 media=[MediaSpec(Path(p)) for p in args.media_paths],
+                campaign=args.campaign,
+                no_utm=args.no_utm,
             )
         except UnknownNetwork as exc:
             raise UsageError(str(exc)) from exc
-        except (AccountNotFound, MediaError) as exc:
+        except (AccountNotFound, MediaError, svc.PostError) as exc:
             raise CommandFailed(str(exc)) from exc
     ok = all(c.ok for c in checks)
     if as_json:

@@ -66,3 +66,20 @@ def test_schedule_no_utm_of_a_link_not_in_the_text_is_bad_usage(
     assert len(r.stderr.strip().splitlines()) == 1
     r = run_cli("posts", "list", "--json", env=env)
     assert r.json()["posts"] == []  # nothing saved
+
+
+def test_check_with_a_campaign_counts_the_tagged_text(subprocess_env: dict[str, str]) -> None:
+    env = subprocess_env
+    assert run_cli("campaigns", "add", "Spring launch", env=env).code == 0
+    text = "x" * 276 + " https://a.example/b"  # 296; its tags make the link long: 302 on Bluesky
+    r = run_cli("check", "--network", "bluesky", "--text", text, "--json", env=env)
+    assert r.code == 0 and r.json()["targets"][0]["length"] == 296
+    r = run_cli("check", "--network", "bluesky", "--text", text, "--campaign", "Spring launch", "--json", env=env)
+    assert r.code == 1 and r.json()["targets"][0]["length"] == 302
+    r = run_cli(
+        "check", "--network", "bluesky", "--text", text, "--campaign", "Spring launch", "--no-utm",
+        "https://a.example/b", "--json", env=env,
+    )  # fmt: skip
+    assert r.code == 0 and r.json()["targets"][0]["length"] == 296
+    r = run_cli("check", "--network", "bluesky", "--text", text, "--campaign", "Nope", env=env)
+    assert r.code == 1 and "No campaign named 'Nope'" in r.stderr
