@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from desktop.services.analytics import queries
+from desktop.services.analytics.aggregation import Aggregates, Totals, aggregate
 from desktop.services.analytics.sql import HourBuckets
 from desktop.services.analytics.values import (
     Breakdown,
@@ -60,10 +61,14 @@ __all__ = [
 TOP_ORDERS = queries.TOP_ORDERS
 
 
-def _kpis(ctx: AppContext, s: Session, scope: Scope) -> KpiComparison:
+def _kpis(ctx: AppContext, s: Session, scope: Scope, agg: Aggregates) -> KpiComparison:
+    accounts = queries.scope_accounts(s, scope)
+    offered = queries.offered(ctx, accounts)
+    ids = [a for a, _, _ in accounts]
+    previous = scope.period.previous()
     return KpiComparison(
-        current=queries.totals(ctx, s, scope, scope.period),
-        previous=queries.totals(ctx, s, scope, scope.period.previous()),
+        current=queries.kpis_from(agg.current(), queries.follower_change(s, ids, scope.period), offered),
+        previous=queries.kpis_from(agg.previous or Totals(), queries.follower_change(s, ids, previous), offered),
     )
 
 
@@ -71,7 +76,8 @@ def kpis(ctx: AppContext, scope: Scope) -> KpiComparison:
     """Posts, engagements, engagement rate, follower change, impressions and link clicks for the
     scope's period and the period of the same length before it."""
     with ctx.session() as s:
-        return _kpis(ctx, s, scope)
+        beside = queries.offered(ctx, queries.scope_accounts(s, scope))
+        return _kpis(ctx, s, scope, aggregate(s, scope, HourBuckets(()), beside=beside, previous=True))
 
 
 def engagements_over_time(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[SeriesPoint]:
@@ -79,8 +85,8 @@ def engagements_over_time(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> l
     for every network that published in it, 0 where none)."""
     hours = HourBuckets.for_zone(zone, scope.period)
     with ctx.session() as s:
-        rows = queries.buckets(s, scope, scope.period, hours, with_rate=False)
-    return queries.series_from(ctx, rows, scope.period, zone)
+        agg = aggregate(s, scope, hours, rates=False)
+    return queries.series_from(ctx, agg.buckets, scope.period, zone)
 
 
 def follower_growth(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[SeriesPoint]:
@@ -93,20 +99,24 @@ def top_posts(ctx: AppContext, scope: Scope, *, limit: int = 50, order_by: str =
     """The posts of the period with the most ``order_by`` ("engagements", "engagement_rate",
     "published_at" or a post metric such as "likes"), with their newest metrics."""
     with ctx.session() as s:
-        return queries.top(ctx, s, scope, scope.period, limit=limit, order_by=order_by)
+        ids = queries.ranked(s, scope, scope.period, limit=limit, order_by=order_by)
+        posts = queries.top_details(ctx, s, ids)
+    if order_by == "engagements":
+        return sorted(posts, key=lambda p: (-p.engagements, -p.published_at.timestamp(), -p.variant_id))
+    return posts
 
 
 def by_network(ctx: AppContext, scope: Scope) -> list[Breakdown]:
     """Posts, engagements and mean engagement rate per network, most engagements first."""
     with ctx.session() as s:
-        rows = queries.buckets(s, scope, scope.period, HourBuckets(()))
-    return queries.networks_from(ctx, rows)
+        agg = aggregate(s, scope, HourBuckets(()))
+    return queries.networks_from(ctx, agg.buckets)
 
 
 def by_campaign(ctx: AppContext, scope: Scope) -> list[Breakdown]:
     """Posts, engagements and mean engagement rate per campaign (key "" = no campaign)."""
     with ctx.session() as s:
-        return queries.campaigns(s, scope, scope.period)
+        return queries.campaigns_from(s, aggregate(s, scope, HourBuckets(()), campaigns=True).campaigns)
 
 
 def heatmap(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[HeatCell]:
@@ -116,8 +126,8 @@ def heatmap(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[HeatCell]:
     bucket's local weekday and hour, so a period across a DST change is right on both sides."""
     hours = HourBuckets.for_zone(zone, scope.period)
     with ctx.session() as s:
-        rows = queries.buckets(s, scope, scope.period, hours)
-    return queries.heatmap_from(rows, zone)
+        agg = aggregate(s, scope, hours)
+    return queries.heatmap_from(agg.buckets, zone)
 
 
 def best_hours(cells: Sequence[HeatCell], *, count: int = 5, min_posts: int = 2) -> list[HeatCell]:
@@ -147,20 +157,23 @@ def last_synced(ctx: AppContext) -> datetime | None:
         return queries.newest_snapshot(s)
 
 
-def dashboard(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> Dashboard:
-    """Everything the analytics page shows, read in one session (call it off the GUI thread)."""
+def dashboard(ctx: AppContext, scope: Scope, *, zone: ZoneInfo, top: int = 50) -> Dashboard:
+    """Everything the analytics page shows, read in one session (call it off the GUI thread).
+
+    The posts of both periods are read once, in one statement (see ``aggregate``)."""
     hours = HourBuckets.for_zone(zone, scope.period)
     with ctx.session() as s:
-        rows = queries.buckets(s, scope, scope.period, hours)
+        beside = queries.offered(ctx, queries.scope_accounts(s, scope))
+        agg = aggregate(s, scope, hours, beside=beside, campaigns=True, previous=True, top=top)
         return Dashboard(
             scope=scope,
-            kpis=_kpis(ctx, s, scope),
-            series=queries.series_from(ctx, rows, scope.period, zone),
+            kpis=_kpis(ctx, s, scope, agg),
+            series=queries.series_from(ctx, agg.buckets, scope.period, zone),
             growth=queries.growth(ctx, s, scope, scope.period, zone),
-            top_posts=queries.top(ctx, s, scope, scope.period, limit=50, order_by="engagements"),
-            by_network=queries.networks_from(ctx, rows),
-            by_campaign=queries.campaigns(s, scope, scope.period),
-            heatmap=queries.heatmap_from(rows, zone),
+            top_posts=queries.top_by_engagements(ctx, s, agg.top),
+            by_network=queries.networks_from(ctx, agg.buckets),
+            by_campaign=queries.campaigns_from(s, agg.campaigns),
+            heatmap=queries.heatmap_from(agg.buckets, zone),
             missing=queries.missing(ctx, s, scope),
             last_synced=queries.newest_snapshot(s),
         )

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, Float, Select, cast, func, literal, select
+from sqlalchemy import Float, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from desktop.services.analytics.aggregation import Bucket, Totals, aggregate
 from desktop.services.analytics.sql import (
     HourBuckets,
-    engagements,
-    follower_at,
     follower_bounds,
+    follower_value,
     followers_near,
     metric_sum,
     metric_value,
+    nearer,
     published_in,
     rate,
 )
@@ -39,7 +39,14 @@ from desktop.services.analytics.values import (
     SeriesPoint,
     TopPost,
 )
-from desktop.services.metric_names import FOLLOWERS, IMPRESSIONS, LINK_CLICKS, POST_METRICS, label
+from desktop.services.metric_names import (
+    ENGAGEMENT_METRICS,
+    FOLLOWERS,
+    IMPRESSIONS,
+    LINK_CLICKS,
+    POST_METRICS,
+    label,
+)
 from desktop.store.models import (
     Account,
     Campaign,
@@ -97,38 +104,9 @@ def scope_accounts(s: Session, scope: Scope) -> list[tuple[int, str, str]]:
     return [(i, p, h) for i, p, h in s.execute(query.order_by(Account.id))]
 
 
-def _posts(scope: Scope, period: Period, *columns: Any) -> Select[Any]:
-    return (
-        select(*columns)
-        .select_from(Variant)
-        .join(Post, Post.id == Variant.post_id)
-        .join(Account, Account.id == Variant.account_id)
-        .where(*published_in(scope, period))
-    )
-
-
-def _followers_at_publish() -> ColumnElement[int]:
-    return followers_near(Variant.account_id, Variant.published_at)
-
-
-def _per_post(scope: Scope, period: Period, *columns: Any, followers: bool = False) -> CTE:
-    """One row per published variant in scope with ``columns`` (labelled), plus "fol" (followers
-    at publish) when asked. Materialized, so each post's correlated look-ups run once."""
-    extra: list[Any] = []
-    if followers:
-        before, after = follower_bounds(Variant.account_id, Variant.published_at)
-        extra = [
-            Variant.account_id.label("f_account"),
-            Variant.published_at.label("f_at"),
-            before.label("f_before"),
-            after.label("f_after"),
-        ]
-    base = _posts(scope, period, *columns, *extra).cte("per_post_base").prefix_with("MATERIALIZED")
-    if not followers:
-        return base
-    fol = follower_at(base.c.f_account, base.c.f_at, base.c.f_before, base.c.f_after)
-    names = [c.name for c in columns]
-    return select(*[base.c[n] for n in names], fol.label("fol")).cte("per_post").prefix_with("MATERIALIZED")
+def offered(ctx: AppContext, accounts: Sequence[tuple[int, str, str]]) -> set[str]:
+    """The post metrics any of the accounts' networks declares."""
+    return {m for _, network, _ in accounts for m in offered_post_metrics(ctx, network)}
 
 
 def _at(value: datetime) -> ColumnElement[datetime]:
@@ -138,104 +116,66 @@ def _at(value: datetime) -> ColumnElement[datetime]:
 # --- KPIs -----------------------------------------------------------------------------------------
 
 
-def totals(ctx: AppContext, s: Session, scope: Scope, period: Period) -> Kpis:
-    """The KPIs of ``scope`` over ``period``."""
-    accounts = scope_accounts(s, scope)
-    offered = {m for _, network, _ in accounts for m in offered_post_metrics(ctx, network)}
-    per = _per_post(
-        scope,
-        period,
-        engagements().label("eng"),
-        metric_sum([IMPRESSIONS]).label("impressions"),
-        metric_sum([LINK_CLICKS]).label("link_clicks"),
-        followers=True,
-    )
-    posts, engaged, mean_rate, impressions, clicks = s.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(per.c.eng), 0),
-            func.avg(rate(per.c.eng, per.c.fol)),
-            func.coalesce(func.sum(per.c.impressions), 0),
-            func.coalesce(func.sum(per.c.link_clicks), 0),
-        )
-    ).one()
+def kpis_from(totals: Totals, change: int | None, offered: set[str]) -> Kpis:
     return Kpis(
-        posts=int(posts),
-        engagements=int(engaged),
-        engagement_rate=None if mean_rate is None else float(mean_rate),
-        follower_change=follower_change(s, [a for a, _, _ in accounts], period),
-        impressions=int(impressions) if IMPRESSIONS in offered else None,
-        link_clicks=int(clicks) if LINK_CLICKS in offered else None,
+        posts=totals.posts,
+        engagements=totals.engagements,
+        engagement_rate=totals.engagement_rate,
+        follower_change=change,
+        impressions=totals.impressions if IMPRESSIONS in offered else None,
+        link_clicks=totals.link_clicks if LINK_CLICKS in offered else None,
     )
 
 
 def follower_change(s: Session, account_ids: Sequence[int], period: Period) -> int | None:
-    """Sum over the accounts of followers nearest the end minus nearest the start."""
+    """Sum over the accounts of followers in the snapshot nearest the period's end minus in the
+    one nearest its start. An account counts only when those are two different snapshots (one
+    reading, or none, says nothing about change); None when no account counts."""
     if not account_ids:
         return None
-    per = (
+    start, end = _at(period.start), _at(period.end)
+    start_before, start_after = follower_bounds(Account.id, start)
+    end_before, end_after = follower_bounds(Account.id, end)
+    bounds = (
         select(
-            followers_near(Account.id, _at(period.start)).label("first"),
-            followers_near(Account.id, _at(period.end)).label("last"),
+            Account.id.label("account_id"),
+            start_before.label("sb"),
+            start_after.label("sa"),
+            end_before.label("eb"),
+            end_after.label("ea"),
         )
         .where(Account.id.in_(account_ids))
-        .subquery()
+        .cte("follower_bounds")
+        .prefix_with("MATERIALIZED")
     )
-    change, known = s.execute(select(func.sum(per.c.last - per.c.first), func.count(per.c.last))).one()
-    return int(change) if known else None
+    near = select(
+        bounds.c.account_id,
+        nearer(start, bounds.c.sb, bounds.c.sa).label("first_at"),
+        nearer(end, bounds.c.eb, bounds.c.ea).label("last_at"),
+    ).subquery()
+    change = follower_value(near.c.account_id, near.c.last_at) - follower_value(near.c.account_id, near.c.first_at)
+    total, known = s.execute(
+        select(func.sum(change), func.count()).where(near.c.first_at.is_not(None), near.c.first_at != near.c.last_at)
+    ).one()
+    return int(total) if known else None
 
 
-# --- buckets: engagements over time, heatmap, networks --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bucket:
-    network: str
-    start: datetime  # UTC; the whole bucket lies in one local hour of the zone it was made for
-    posts: int
-    engagements: int
-    rate_sum: float
-    rated: int  # posts with follower data
-
-
-def buckets(s: Session, scope: Scope, period: Period, hours: HourBuckets, *, with_rate: bool = True) -> list[Bucket]:
-    """Posts, engagements and summed rates per network per hour bucket."""
-    columns: list[Any] = [
-        Account.provider.label("network"),
-        Variant.published_at.label("at"),
-        engagements().label("eng"),
-    ]
-    if with_rate:
-        columns.append(_followers_at_publish().label("fol"))
-    per = _posts(scope, period, *columns).cte("per_post").prefix_with("MATERIALIZED")
-    keys = hours.keys(per.c.at)
-    if with_rate:
-        rates = rate(per.c.eng, per.c.fol)
-        rate_cols: list[Any] = [func.sum(rates), func.count(rates)]
-    else:
-        rate_cols = [literal(0.0), literal(0)]
-    rows = s.execute(
-        select(per.c.network, func.count(), func.coalesce(func.sum(per.c.eng), 0), *rate_cols, *keys).group_by(
-            per.c.network, *keys
-        )
-    )
-    return [
-        Bucket(network, hours.start(key), int(posts), int(engaged), float(rate_sum or 0.0), int(rated or 0))
-        for network, posts, engaged, rate_sum, rated, *key in rows
-    ]
+# --- from buckets: engagements over time, heatmap, networks ----------------------------------------
 
 
 def local_days(period: Period, zone: ZoneInfo) -> list[date]:
+    if period.end <= period.start:
+        return []
     first = period.start.astimezone(zone).date()
     last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)] if period.end > period.start else []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def series_from(ctx: AppContext, rows: Sequence[Bucket], period: Period, zone: ZoneInfo) -> list[SeriesPoint]:
     """Engagements per local day per network; every day of the period for each network seen."""
     per_day: dict[tuple[date, str], int] = defaultdict(int)
     for row in rows:
-        per_day[(row.start.astimezone(zone).date(), row.network)] += row.engagements
+        per_day[(row.start.astimezone(zone).date(), row.network)] += row.totals.engagements
     networks = sorted({row.network for row in rows})
     labels = {n: network_label(ctx, n) for n in networks}
     return [
@@ -245,19 +185,12 @@ def series_from(ctx: AppContext, rows: Sequence[Bucket], period: Period, zone: Z
 
 def heatmap_from(rows: Sequence[Bucket], zone: ZoneInfo) -> list[HeatCell]:
     """All 168 local (weekday, hour) cells, Monday 00:00 first."""
-    posts: dict[tuple[int, int], int] = defaultdict(int)
-    rate_sum: dict[tuple[int, int], float] = defaultdict(float)
-    rated: dict[tuple[int, int], int] = defaultdict(int)
+    cells: dict[tuple[int, int], Totals] = defaultdict(Totals)
     for row in rows:
         local = row.start.astimezone(zone)
-        cell = (local.weekday(), local.hour)
-        posts[cell] += row.posts
-        rate_sum[cell] += row.rate_sum
-        rated[cell] += row.rated
+        cells[(local.weekday(), local.hour)] += row.totals
     return [
-        HeatCell(
-            day, hour, posts[(day, hour)], rate_sum[(day, hour)] / rated[(day, hour)] if rated[(day, hour)] else None
-        )
+        HeatCell(day, hour, cells[(day, hour)].posts, cells[(day, hour)].engagement_rate)
         for day in range(7)
         for hour in range(24)
     ]
@@ -265,50 +198,30 @@ def heatmap_from(rows: Sequence[Bucket], zone: ZoneInfo) -> list[HeatCell]:
 
 def networks_from(ctx: AppContext, rows: Sequence[Bucket]) -> list[Breakdown]:
     """Posts, engagements and mean rate per network, most engagements first."""
-    acc: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    per: dict[str, Totals] = defaultdict(Totals)
     for row in rows:
-        a = acc[row.network]
-        a[0] += row.posts
-        a[1] += row.engagements
-        a[2] += row.rate_sum
-        a[3] += row.rated
+        per[row.network] += row.totals
     result = [
-        Breakdown(n, network_label(ctx, n), None, int(a[0]), int(a[1]), a[2] / a[3] if a[3] else None)
-        for n, a in acc.items()
+        Breakdown(n, network_label(ctx, n), None, t.posts, t.engagements, t.engagement_rate) for n, t in per.items()
     ]
     return sorted(result, key=lambda b: (-b.engagements, b.label))
 
 
-# --- campaigns --------------------------------------------------------------------------------------
-
-
-def campaigns(s: Session, scope: Scope, period: Period) -> list[Breakdown]:
+def campaigns_from(s: Session, per: dict[int | None, Totals]) -> list[Breakdown]:
     """Posts, engagements and mean rate per campaign ("" = no campaign), most engagements first."""
-    per = _per_post(scope, period, Post.campaign_id.label("campaign_id"), engagements().label("eng"), followers=True)
-    grouped = (
-        select(
-            per.c.campaign_id,
-            func.count().label("posts"),
-            func.coalesce(func.sum(per.c.eng), 0).label("eng"),
-            func.avg(rate(per.c.eng, per.c.fol)).label("rate"),
+    ids = [cid for cid in per if cid is not None]
+    named = {
+        cid: (name, color)
+        for cid, name, color in s.execute(
+            select(Campaign.id, Campaign.name, Campaign.color).where(Campaign.id.in_(ids))
         )
-        .group_by(per.c.campaign_id)
-        .subquery()
-    )
-    rows = s.execute(
-        select(grouped, Campaign.name, Campaign.color).outerjoin(Campaign, Campaign.id == grouped.c.campaign_id)
-    )
-    result = [
-        Breakdown(
-            "" if cid is None else str(cid),
-            name if cid is not None and name is not None else "No campaign",
-            color if cid is not None else None,
-            int(posts),
-            int(engaged),
-            None if mean is None else float(mean),
+    }
+    result = []
+    for cid, t in per.items():
+        name, color = named.get(cid, ("No campaign", None)) if cid is not None else ("No campaign", None)
+        result.append(
+            Breakdown("" if cid is None else str(cid), name, color, t.posts, t.engagements, t.engagement_rate)
         )
-        for cid, posts, engaged, mean, name, color in rows
-    ]
     return sorted(result, key=lambda b: (-b.engagements, b.key == "", b.label))
 
 
@@ -329,8 +242,7 @@ def growth(ctx: AppContext, s: Session, scope: Scope, period: Period, zone: Zone
         select(snap.account_id, snap.taken_at, snap.value, newest.label("n"))
         .where(
             snap.account_id.in_(list(accounts)),
-            snap.metric == FOLLOWERS,
-            snap.variant_id.is_(None),
+            snap.metric == FOLLOWERS,  # an account metric only: variant_id is NULL
             snap.taken_at >= period.start,
             snap.taken_at < period.end,
         )
@@ -353,31 +265,40 @@ def growth(ctx: AppContext, s: Session, scope: Scope, period: Period, zone: Zone
 # --- top posts ----------------------------------------------------------------------------------------
 
 
-def top(ctx: AppContext, s: Session, scope: Scope, period: Period, *, limit: int, order_by: str) -> list[TopPost]:
-    """The ``limit`` posts of the period with most ``order_by`` (see TOP_ORDERS)."""
+def ranked(s: Session, scope: Scope, period: Period, *, limit: int, order_by: str) -> list[int]:
+    """The ids of the ``limit`` variants of the period with most ``order_by`` (see TOP_ORDERS)."""
     if order_by not in TOP_ORDERS:
         raise ValueError(f"Top posts can be ordered by {', '.join(TOP_ORDERS)}, not {order_by!r}.")
-    eng = engagements().label("eng")
-    columns: list[Any] = [Variant.id.label("variant_id"), Variant.account_id, Variant.published_at, eng]
-    key: Any = eng
+    if order_by == "engagements":
+        return [vid for vid, _ in aggregate(s, scope, HourBuckets(()), rates=False, top=limit).top]
+    key: Any
     if order_by == "engagement_rate":
-        key = rate(eng, _followers_at_publish()).label("key")
+        key = rate(metric_sum(ENGAGEMENT_METRICS), followers_near(Variant.account_id, Variant.published_at))
     elif order_by == "published_at":
         key = Variant.published_at
-    elif order_by != "engagements":
-        key = func.coalesce(cast(metric_value(order_by), Float), -1.0).label("key")
-    if key is not eng and key is not Variant.published_at:
-        columns.append(key)
-    ranked = _posts(scope, period, *columns)
-    best = (
-        ranked.order_by(key.desc().nulls_last(), Variant.published_at.desc(), Variant.id.desc()).limit(limit).subquery()
+    else:
+        key = cast(metric_value(order_by), Float)
+    query = (
+        select(Variant.id)
+        .join(Post, Post.id == Variant.post_id)
+        .where(*published_in(scope, period))
+        .order_by(key.desc().nulls_last(), Variant.published_at.desc(), Variant.id.desc())
+        .limit(limit)
     )
-    best_key = best.c.eng if key is eng else best.c.published_at if key is Variant.published_at else best.c.key
+    return list(s.scalars(query))
+
+
+def top_details(ctx: AppContext, s: Session, variant_ids: Sequence[int]) -> list[TopPost]:
+    """The variants as top-post rows, in the order given."""
+    if not variant_ids:
+        return []
     rows = s.execute(
         select(
-            best.c.variant_id,
-            best.c.eng,
-            rate(best.c.eng, followers_near(best.c.account_id, best.c.published_at)).label("rate"),
+            Variant.id.label("variant_id"),
+            metric_sum(ENGAGEMENT_METRICS).label("eng"),
+            rate(metric_sum(ENGAGEMENT_METRICS), followers_near(Variant.account_id, Variant.published_at)).label(
+                "rate"
+            ),
             Variant.post_id,
             Variant.account_id,
             Variant.text.label("own_text"),
@@ -392,46 +313,47 @@ def top(ctx: AppContext, s: Session, scope: Scope, period: Period, *, limit: int
             Campaign.name,
             Campaign.color,
         )
-        .select_from(best)
-        .join(Variant, Variant.id == best.c.variant_id)
         .join(Account, Account.id == Variant.account_id)
         .join(Post, Post.id == Variant.post_id)
         .outerjoin(Campaign, Campaign.id == Post.campaign_id)
-        .order_by(best_key.desc().nulls_last(), best.c.published_at.desc(), best.c.variant_id.desc())
+        .where(Variant.id.in_(list(variant_ids)))
     ).all()
     metrics: dict[int, dict[str, int]] = defaultdict(dict)
-    if rows:
-        for variant_id, metric, value in s.execute(
-            select(MetricLatest.variant_id, MetricLatest.metric, MetricLatest.value).where(
-                MetricLatest.variant_id.in_([r.variant_id for r in rows])
-            )
-        ):
-            metrics[variant_id][metric] = int(value)
-    result = []
+    for variant_id, metric, value in s.execute(
+        select(MetricLatest.variant_id, MetricLatest.metric, MetricLatest.value).where(
+            MetricLatest.variant_id.in_(list(variant_ids))
+        )
+    ):
+        metrics[variant_id][metric] = int(value)
+    by_id = {}
     for r in rows:
         tagged = r.tagged_texts or []
         text = str(tagged[0]) if tagged else (r.own_text if r.own_text is not None else r.shared_text) or ""
         parts = r.remote_parts or []
         url = r.remote_url or next((str(p.get("url") or "") for p in parts if isinstance(p, dict)), "")
-        result.append(
-            TopPost(
-                variant_id=r.variant_id,
-                post_id=r.post_id,
-                account_id=r.account_id,
-                network=r.provider,
-                handle=r.handle,
-                text=text,
-                url=url,
-                published_at=r.published_at,
-                campaign=r.name,
-                campaign_color=r.color,
-                external=bool(r.external),
-                metrics=dict(metrics.get(r.variant_id, {})),
-                engagements=int(r.eng),
-                engagement_rate=None if r.rate is None else float(r.rate),
-            )
+        by_id[r.variant_id] = TopPost(
+            variant_id=r.variant_id,
+            post_id=r.post_id,
+            account_id=r.account_id,
+            network=r.provider,
+            handle=r.handle,
+            text=text,
+            url=url,
+            published_at=r.published_at,
+            campaign=r.name,
+            campaign_color=r.color,
+            external=bool(r.external),
+            metrics=dict(metrics.get(r.variant_id, {})),
+            engagements=int(r.eng),
+            engagement_rate=None if r.rate is None else float(r.rate),
         )
-    return result
+    return [by_id[v] for v in variant_ids if v in by_id]
+
+
+def top_by_engagements(ctx: AppContext, s: Session, best: Sequence[tuple[int, int]]) -> list[TopPost]:
+    """Top-post rows for (variant_id, engagements) pairs: most engagements, then newest, first."""
+    posts = top_details(ctx, s, [vid for vid, _ in best])
+    return sorted(posts, key=lambda p: (-p.engagements, -p.published_at.timestamp(), -p.variant_id))
 
 
 # --- small reads -----------------------------------------------------------------------------------

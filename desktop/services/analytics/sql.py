@@ -46,7 +46,9 @@ def _seconds_sqlite(element: seconds, compiler: Any, **kw: Any) -> str:
 def published_in(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
     """Conditions on Variant (joined with Post) for the published variants in ``scope``/``period``."""
     where: list[ColumnElement[bool]] = [
-        Variant.state == VariantState.PUBLISHED,
+        # Written so no index on state can serve it: without statistics SQLite would otherwise
+        # walk every published variant by state instead of the period by published_at.
+        Variant.state.concat("") == VariantState.PUBLISHED.value,
         Variant.published_at >= period.start,
         Variant.published_at < period.end,
     ]
@@ -61,9 +63,11 @@ def published_in(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
 
 def metric_sum(metrics: Sequence[str], variant_id: Any = Variant.id) -> ColumnElement[int]:
     """The sum of the newest values of ``metrics`` for one variant (0 when none reported)."""
+    # The metric test is kept off the index: one seek on variant_id reads the variant's few
+    # rows, where an IN list on the key's second column would seek once per metric.
     return (
         select(func.coalesce(func.sum(MetricLatest.value), 0))
-        .where(MetricLatest.variant_id == variant_id, MetricLatest.metric.in_(list(metrics)))
+        .where(MetricLatest.variant_id == variant_id, MetricLatest.metric.concat("").in_(list(metrics)))
         .correlate_except(MetricLatest)
         .scalar_subquery()
     )
@@ -87,10 +91,22 @@ def follower_bounds(account_id: Any, at: Any) -> tuple[ColumnElement[datetime], 
     """When the account's follower count was read last at or before ``at``, and first after it
     (NULL when never): two correlated look-ups on (account_id, metric, taken_at)."""
     snap = MetricSnapshot.__table__.alias("fs")
-    own = and_(snap.c.account_id == account_id, snap.c.metric == FOLLOWERS, snap.c.variant_id.is_(None))
+    # "followers" is only ever an account metric (variant_id NULL), so the index
+    # (account_id, metric, taken_at) answers these alone, without reading the rows.
+    own = and_(snap.c.account_id == account_id, snap.c.metric == FOLLOWERS)
     before = select(func.max(snap.c.taken_at)).where(own, snap.c.taken_at <= at).correlate_except(snap)
     after = select(func.min(snap.c.taken_at)).where(own, snap.c.taken_at > at).correlate_except(snap)
     return before.scalar_subquery(), after.scalar_subquery()
+
+
+def nearer(at: Any, before: Any, after: Any) -> ColumnElement[datetime]:
+    """Whichever of ``before`` and ``after`` is nearer ``at`` (``before`` on a tie or alone)."""
+    return case(
+        (after.is_(None), before),
+        (before.is_(None), after),
+        (seconds(at) - seconds(before) <= seconds(after) - seconds(at), before),
+        else_=after,
+    )
 
 
 def follower_at(account_id: Any, at: Any, before: Any, after: Any) -> ColumnElement[int]:
@@ -99,20 +115,18 @@ def follower_at(account_id: Any, at: Any, before: Any, after: Any) -> ColumnElem
 
     Kept in two steps because SQLite cannot use an outer column in a subquery's ORDER BY: the
     bounds are computed once per row in an inner query and compared here."""
-    nearest = case(
-        (after.is_(None), before),
-        (before.is_(None), after),
-        (seconds(at) - seconds(before) <= seconds(after) - seconds(at), before),
-        else_=after,
-    )
+    return follower_value(account_id, nearer(at, before, after))
+
+
+def follower_value(account_id: Any, taken_at: Any) -> ColumnElement[int]:
+    """The account's follower count read at ``taken_at`` (the last row if read twice then)."""
     snap = MetricSnapshot.__table__.alias("fn")
     return (
         select(snap.c.value)
         .where(
             snap.c.account_id == account_id,
             snap.c.metric == FOLLOWERS,
-            snap.c.variant_id.is_(None),
-            snap.c.taken_at == nearest,
+            snap.c.taken_at == taken_at,
         )
         .order_by(snap.c.id.desc())
         .limit(1)

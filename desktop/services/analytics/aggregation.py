@@ -1,0 +1,215 @@
+"""The per-post aggregation behind the dashboard: one SQL statement.
+
+Each published variant of the current and the previous period is looked at once (its
+engagements from metric_latest, the follower snapshots around its publish time), in a
+materialized CTE; the statement then returns, as one UNION ALL, the few aggregate rows every
+figure is made from:
+
+- ``b``: per network per UTC hour bucket of the current period (series, heatmap, networks, KPIs)
+- ``c``: per campaign of the current period
+- ``p``: the previous period's totals
+- ``t``: the current period's posts with most engagements (top posts)
+
+Rates are returned as sums and counts, so Python can merge buckets into local days and hours
+and still get the exact mean over posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CTE, Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
+
+from desktop.services.analytics.sql import (
+    HourBuckets,
+    follower_at,
+    follower_bounds,
+    metric_sum,
+    published_in,
+    rate,
+)
+from desktop.services.analytics.values import Period, Scope
+from desktop.services.metric_names import ENGAGEMENT_METRICS, IMPRESSIONS, LINK_CLICKS
+from desktop.store.models import Account, Post, Variant
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Totals:
+    posts: int = 0
+    engagements: int = 0
+    rate_sum: float = 0.0
+    rated: int = 0  # posts with follower data
+    impressions: int = 0
+    link_clicks: int = 0
+
+    @property
+    def engagement_rate(self) -> float | None:
+        return self.rate_sum / self.rated if self.rated else None
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.posts + other.posts,
+            self.engagements + other.engagements,
+            self.rate_sum + other.rate_sum,
+            self.rated + other.rated,
+            self.impressions + other.impressions,
+            self.link_clicks + other.link_clicks,
+        )
+
+
+@dataclass(frozen=True)
+class Bucket:
+    network: str
+    start: Any  # datetime (UTC); the whole bucket lies in one local hour of the zone it was made for
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    buckets: list[Bucket] = field(default_factory=list)
+    campaigns: dict[int | None, Totals] = field(default_factory=dict)
+    previous: Totals | None = None
+    top: list[tuple[int, int]] = field(default_factory=list)  # (variant_id, engagements), best first
+
+    def current(self) -> Totals:
+        total = Totals()
+        for bucket in self.buckets:
+            total = total + bucket.totals
+        return total
+
+
+def _per_post(scope: Scope, span: Period, current_start: Any, *, rates: bool, beside: Collection[str]) -> CTE:
+    """One row per published variant in ``span``: network, campaign, time, whether it is in the
+    current period, engagements (and impressions and link clicks), followers at publish."""
+    columns: list[Any] = [
+        Variant.id.label("variant_id"),
+        Account.provider.label("network"),
+        Post.campaign_id.label("campaign_id"),
+        Variant.published_at.label("at"),
+        case((Variant.published_at >= current_start, 1), else_=0).label("cur"),
+        metric_sum(ENGAGEMENT_METRICS).label("eng"),
+    ]
+    columns += [metric_sum([m]).label(m) for m in (IMPRESSIONS, LINK_CLICKS) if m in beside]
+    if rates:
+        before, after = follower_bounds(Variant.account_id, Variant.published_at)
+        columns += [Variant.account_id.label("account_id"), before.label("f_before"), after.label("f_after")]
+    base = (
+        select(*columns)
+        .select_from(Variant)
+        .join(Post, Post.id == Variant.post_id)
+        .join(Account, Account.id == Variant.account_id)
+        .where(*published_in(scope, span))
+        .cte("per_post_base")
+        .prefix_with("MATERIALIZED")
+    )
+    if not rates:
+        return base
+    # A second materialized step: SQLite re-evaluates a subquery each time it is referenced, and
+    # the nearest-snapshot choice references each bound several times.
+    fol = follower_at(base.c.account_id, base.c.at, base.c.f_before, base.c.f_after)
+    keep = [c for c in base.c if not c.name.startswith("f_") and c.name != "account_id"]
+    return select(*keep, rate(base.c.eng, fol).label("r")).cte("per_post").prefix_with("MATERIALIZED")
+
+
+def aggregate(
+    s: Session,
+    scope: Scope,
+    hours: HourBuckets,
+    *,
+    rates: bool = True,
+    beside: Collection[str] = (),
+    campaigns: bool = False,
+    previous: bool = False,
+    top: int = 0,
+) -> Aggregates:
+    """The aggregate rows of ``scope``'s period (and its previous period when asked): see the
+    module docstring. ``beside`` names what to sum besides engagements: impressions, link clicks."""
+    current = scope.period
+    span = Period(current.previous().start, current.end) if previous else current
+    per = _per_post(scope, span, current.start, rates=rates, beside=beside)
+    nothing = null()
+    keys = hours.keys(per.c.at)
+    key_cols = [*keys, *([literal(0)] * (5 - len(keys)))]
+
+    def beside_sum(metric: str, wanted: bool) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(per.c[metric]), 0) if wanted and metric in beside else literal(0)
+
+    def sums(*, with_beside: bool = True) -> list[ColumnElement[Any]]:
+        return [
+            func.count().label("posts"),
+            func.coalesce(func.sum(per.c.eng), 0).label("eng"),
+            (func.sum(per.c.r) if rates else literal(0.0)).label("rate_sum"),
+            (func.count(per.c.r) if rates else literal(0)).label("rated"),
+            beside_sum(IMPRESSIONS, with_beside).label("impressions"),
+            beside_sum(LINK_CLICKS, with_beside).label("link_clicks"),
+        ]
+
+    def head(kind: str, network: Any, campaign: Any, bucket: Sequence[Any]) -> list[ColumnElement[Any]]:
+        return [
+            literal(kind, String).label("kind"),
+            cast(network, String).label("network"),
+            cast(campaign, Integer).label("campaign_id"),
+            *[cast(k, Integer).label(f"k{i}") for i, k in enumerate(bucket)],
+        ]
+
+    no_bucket = [nothing] * 5
+    parts = [
+        select(*head("b", per.c.network, nothing, key_cols), *sums(), nothing.label("variant_id"))
+        .where(per.c.cur == 1)
+        .group_by(per.c.network, *keys)
+    ]
+    if campaigns:
+        parts.append(
+            select(*head("c", nothing, per.c.campaign_id, no_bucket), *sums(with_beside=False), nothing)
+            .where(per.c.cur == 1)
+            .group_by(per.c.campaign_id)
+        )
+    if previous:
+        parts.append(select(*head("p", nothing, nothing, no_bucket), *sums(), nothing).where(per.c.cur == 0))
+    if top:
+        best = (
+            select(per.c.variant_id, per.c.eng)
+            .where(per.c.cur == 1)
+            .order_by(per.c.eng.desc(), per.c.at.desc(), per.c.variant_id.desc())
+            .limit(top)
+            .subquery()
+        )
+        parts.append(
+            select(
+                *head("t", nothing, nothing, no_bucket),
+                literal(1),
+                best.c.eng,
+                literal(0.0),
+                literal(0),
+                literal(0),
+                literal(0),
+                best.c.variant_id,
+            )
+        )
+    result = Aggregates(previous=Totals() if previous else None)
+    for row in s.execute(union_all(*parts)):
+        totals = Totals(
+            int(row.posts),
+            int(row.eng or 0),
+            float(row.rate_sum or 0.0),
+            int(row.rated or 0),
+            int(row.impressions or 0),
+            int(row.link_clicks or 0),
+        )
+        if row.kind == "b":
+            bucket = [row.k0, row.k1, row.k2, row.k3, row.k4][: len(keys)]
+            result.buckets.append(Bucket(row.network, hours.start(bucket), totals))
+        elif row.kind == "c":
+            result.campaigns[row.campaign_id] = totals
+        elif row.kind == "p":
+            result = Aggregates(result.buckets, result.campaigns, totals, result.top)
+        else:
+            result.top.append((int(row.variant_id), totals.engagements))
+    result.top.sort(key=lambda t: -t[1])  # UNION ALL keeps no order; ties are re-ordered by the caller
+    return result
