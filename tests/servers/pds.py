@@ -37,7 +37,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -205,16 +206,16 @@ class PdsServer:
         assert r.status_code == 200, r.text
         return str(r.json()["password"])
 
-    def get_record(self, did: str, collection: str, rkey: str) -> dict[str, object] | None:
+    def get_record(self, did: str, collection: str, rkey: str) -> dict[str, Any] | None:
         r = self.xrpc("GET", "com.atproto.repo.getRecord", params={"repo": did, "collection": collection, "rkey": rkey})
         if r.status_code == 400 and r.json().get("error") == "RecordNotFound":
             return None
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    def list_records(self, did: str, collection: str = "app.bsky.feed.post") -> list[dict[str, object]]:
+    def list_records(self, did: str, collection: str = "app.bsky.feed.post") -> list[dict[str, Any]]:
         """Every record of ``collection`` in the repo, read straight from the PDS."""
-        records: list[dict[str, object]] = []
+        records: list[dict[str, Any]] = []
         cursor = None
         while True:
             params = {"repo": did, "collection": collection, "limit": 100, **({"cursor": cursor} if cursor else {})}
@@ -225,6 +226,13 @@ class PdsServer:
             cursor = page.get("cursor")
             if not cursor or not page["records"]:
                 return records
+
+    # --- what other accounts (or the account itself, outside the app) do -------------------------
+
+    def user(self, handle_prefix: str = "fan") -> PdsUser:
+        """A second account, signed in, for liking, reposting, replying and following."""
+        handle, did, password = self.create_account(handle_prefix)
+        return PdsUser(self, handle, did, self.session(handle, password)["accessJwt"])
 
     def mint_token(self, did: str, *, refresh: bool = False, expires_in: int = -60) -> str:
         """A JWT signed with this PDS's secret, exactly as it signs them, that expired
@@ -245,18 +253,107 @@ class PdsServer:
         return f"{signing_input}.{_b64(sig)}"
 
 
+@dataclass
+class PdsUser:
+    """An account on the test PDS acting through plain XRPC calls, as another app would: its
+    likes, reposts, follows and posts are real records in its own repo."""
+
+    pds: PdsServer
+    handle: str
+    did: str
+    token: str = field(repr=False)
+
+    def create(self, collection: str, record: dict[str, Any], *, created_at: str | None = None) -> dict[str, str]:
+        """``com.atproto.repo.createRecord`` in this account's repo; returns ``{"uri", "cid"}``."""
+        body = {"$type": collection, **record, "createdAt": created_at or _now()}
+        r = self.pds.xrpc(
+            "POST",
+            "com.atproto.repo.createRecord",
+            token=self.token,
+            json={"repo": self.did, "collection": collection, "record": body},
+        )
+        assert r.status_code == 200, r.text
+        return {"uri": r.json()["uri"], "cid": r.json()["cid"]}
+
+    def post(
+        self, text: str, *, reply_to: dict[str, str] | None = None, root: dict[str, str] | None = None, **kw: Any
+    ) -> dict[str, str]:
+        """An ``app.bsky.feed.post``; ``reply_to`` (and ``root``, else the same) make it a reply."""
+        record: dict[str, Any] = {"text": text}
+        if reply_to is not None:
+            record["reply"] = {"root": root or reply_to, "parent": reply_to}
+        return self.create("app.bsky.feed.post", record, **kw)
+
+    def subject(self, uri: str) -> dict[str, str]:
+        """``{"uri", "cid"}`` of a record, read back from the PDS (a strong ref to it)."""
+        did, collection, rkey = uri.removeprefix("at://").split("/")
+        record = self.pds.get_record(did, collection, rkey)
+        assert record is not None, uri
+        return {"uri": str(record["uri"]), "cid": str(record["cid"])}
+
+    def like(self, uri: str) -> dict[str, str]:
+        return self.create("app.bsky.feed.like", {"subject": self.subject(uri)})
+
+    def repost(self, uri: str) -> dict[str, str]:
+        return self.create("app.bsky.feed.repost", {"subject": self.subject(uri)})
+
+    def reply(self, uri: str, text: str = "Nice one!") -> dict[str, str]:
+        return self.post(text, reply_to=self.subject(uri))
+
+    def follow(self, did: str) -> dict[str, str]:
+        return self.create("app.bsky.graph.follow", {"subject": did})
+
+
 class StandInAppView(ThreadingHTTPServer):
-    """A *stand-in* for the Bluesky AppView, only for metrics: ``app.bsky.feed.getPosts`` and
-    ``app.bsky.actor.getProfile``, answered in the lexicon's shapes by counting the like, repost,
-    follow and post records in the test PDS's repos. The real AppView (@atproto/bsky) needs
-    PostgreSQL and a firehose indexer; this keeps metrics tests on real records instead."""
+    """A *stand-in* for the Bluesky AppView, only for what the app reads: ``app.bsky.feed.getPosts``,
+    ``app.bsky.actor.getProfile``, ``app.bsky.feed.getAuthorFeed`` and ``app.bsky.feed.getPostThread``,
+    answered in the lexicon's shapes (app.bsky.feed.defs#postView, #feedViewPost, #threadViewPost,
+    app.bsky.actor.defs#profileViewDetailed) by counting the like, repost, follow and post records
+    in the test PDS's repos: a like by a second account is a real ``app.bsky.feed.like`` record in
+    that account's repo. The real AppView (@atproto/bsky) needs PostgreSQL and a firehose indexer;
+    this keeps metrics tests on real records instead.
+
+    Like the real services it sends ``RateLimit-Limit/-Remaining/-Reset`` (epoch seconds) and
+    ``RateLimit-Policy`` (``limit;w=seconds``) on every reply, counting requests per client
+    address in a fixed window (:attr:`rate_limit` per :attr:`rate_window` seconds); past the
+    limit it answers 429 ``RateLimitExceeded``. It leaves ``bookmarkCount`` out (bookmarks are
+    private to the AppView, not records), as an AppView from before bookmarks does."""
 
     daemon_threads = True
+    rate_limit = 3000  # the public AppView's documented 3000 requests per 5 minutes per IP
+    rate_window = 300
 
     def __init__(self, pds: PdsServer) -> None:
         super().__init__(("127.0.0.1", 0), _AppViewHandler)
         self.pds = pds
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        self._rate_lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, int]] = {}
+
+    # --- rate limiting -------------------------------------------------------------------------
+
+    def take(self, client: str) -> tuple[bool, dict[str, str]]:
+        """Count one request from ``client``: whether it is within the limit, and the
+        RateLimit-* headers for its reply."""
+        with self._rate_lock:
+            now = time.time()
+            start, count = self._buckets.get(client, (now, 0))
+            if now - start >= self.rate_window:
+                start, count = now, 0
+            count += 1
+            self._buckets[client] = (start, count)
+        return count <= self.rate_limit, {
+            "RateLimit-Limit": str(self.rate_limit),
+            "RateLimit-Remaining": str(max(0, self.rate_limit - count)),
+            "RateLimit-Reset": str(int(start + self.rate_window)),
+            "RateLimit-Policy": f"{self.rate_limit};w={self.rate_window}",
+        }
+
+    def reset_rate(self) -> None:
+        with self._rate_lock:
+            self._buckets.clear()
+
+    # --- reading the PDS -----------------------------------------------------------------------
 
     def _records(self, collection: str) -> list[dict[str, Any]]:
         r = self.pds.xrpc("GET", "com.atproto.sync.listRepos", params={"limit": 1000})
@@ -269,36 +366,61 @@ class StandInAppView(ThreadingHTTPServer):
         r = self.pds.xrpc("GET", "com.atproto.repo.describeRepo", params={"repo": did})
         return str(r.json()["handle"])
 
-    def get_posts(self, uris: list[str]) -> dict[str, Any]:
-        likes = [r["value"]["subject"]["uri"] for r in self._records("app.bsky.feed.like")]
-        reposts = [r["value"]["subject"]["uri"] for r in self._records("app.bsky.feed.repost")]
+    def _did(self, actor: str) -> str:
+        if actor.startswith("did:"):
+            return actor
+        r = self.pds.xrpc("GET", "com.atproto.identity.resolveHandle", params={"handle": actor})
+        if r.status_code != 200:
+            raise AppViewError(400, "InvalidRequest", "Profile not found")
+        return str(r.json()["did"])
+
+    def _record(self, uri: str) -> dict[str, Any] | None:
+        did, collection, rkey = uri.removeprefix("at://").split("/")
+        return self.pds.get_record(did, collection, rkey)
+
+    def _counts(self) -> Callable[[str], dict[str, int]]:
+        """Counts per subject uri, from every repo's like, repost and post records (one read)."""
+        likes = Counter(r["value"]["subject"]["uri"] for r in self._records("app.bsky.feed.like"))
+        reposts = Counter(r["value"]["subject"]["uri"] for r in self._records("app.bsky.feed.repost"))
         posts = self._records("app.bsky.feed.post")
-        replies = [p["value"].get("reply", {}).get("parent", {}).get("uri") for p in posts]
-        quotes = [p["value"].get("embed", {}).get("record", {}).get("uri") for p in posts]
+        replies = Counter(p["value"].get("reply", {}).get("parent", {}).get("uri") for p in posts)
+        quotes = Counter(p["value"].get("embed", {}).get("record", {}).get("uri") for p in posts)
+        return lambda uri: {
+            "likeCount": likes[uri],
+            "repostCount": reposts[uri],
+            "replyCount": replies[uri],
+            "quoteCount": quotes[uri],
+        }
+
+    def _post_view(self, record: dict[str, Any], counts: Callable[[str], dict[str, int]]) -> dict[str, Any]:
+        """app.bsky.feed.defs#postView of a record as listRecords/getRecord return it."""
+        uri = str(record["uri"])
+        did = uri.removeprefix("at://").split("/")[0]
+        value = record["value"]
+        return {
+            "$type": "app.bsky.feed.defs#postView",
+            "uri": uri,
+            "cid": record["cid"],
+            "author": {"did": did, "handle": self._handle(did)},
+            "record": value,
+            **counts(uri),
+            "indexedAt": value.get("createdAt") or _now(),
+        }
+
+    # --- the queries ---------------------------------------------------------------------------
+
+    def get_posts(self, uris: list[str]) -> dict[str, Any]:
+        counts = self._counts()
         views = []
         for uri in uris:
-            did, collection, rkey = uri.removeprefix("at://").split("/")
-            record = self.pds.get_record(did, collection, rkey)
+            record = self._record(uri)
             if record is None:
                 continue  # the AppView leaves out posts it does not know
-            views.append(
-                {
-                    "uri": uri,
-                    "cid": record["cid"],
-                    "author": {"did": did, "handle": self._handle(did)},
-                    "record": record["value"],
-                    "likeCount": likes.count(uri),
-                    "repostCount": reposts.count(uri),
-                    "replyCount": replies.count(uri),
-                    "quoteCount": quotes.count(uri),
-                    "indexedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                }
-            )
+            views.append(self._post_view(record, counts))
         return {"posts": views}
 
     def get_profile(self, actor: str) -> dict[str, Any]:
-        if not actor.startswith("did:"):
-            actor = self.pds.xrpc("GET", "com.atproto.identity.resolveHandle", params={"handle": actor}).json()["did"]
+        actor = self._did(actor)
         follows = self._records("app.bsky.graph.follow")
         return {
             "did": actor,
@@ -307,6 +429,106 @@ class StandInAppView(ThreadingHTTPServer):
             "followsCount": sum(1 for f in follows if f["uri"].startswith(f"at://{actor}/")),
             "postsCount": len(self.pds.list_records(actor)),
         }
+
+    def get_author_feed(self, actor: str, limit: int, cursor: str | None, filter_: str) -> dict[str, Any]:
+        """The actor's posts and reposts, newest first; the cursor is ``sortAt::cid`` of the last
+        item, as the real AppView's. Reposts carry ``reason`` (#reasonRepost)."""
+        if not 1 <= limit <= 100:
+            raise AppViewError(400, "InvalidRequest", "limit must be between 1 and 100")
+        did = self._did(actor)
+        counts = self._counts()
+        items: list[tuple[str, str, dict[str, Any]]] = []
+        for record in self.pds.list_records(did):
+            value = record["value"]
+            reply = value.get("reply")
+            if reply and filter_ == "posts_no_replies":
+                continue
+            if reply and filter_ == "posts_and_author_threads" and not reply["root"]["uri"].startswith(f"at://{did}/"):
+                continue
+            if filter_ == "posts_with_media" and "images" not in str(value.get("embed", {}).get("$type", "")):
+                continue
+            item: dict[str, Any] = {"post": self._post_view(record, counts)}
+            if reply:
+                parent, root = self._record(reply["parent"]["uri"]), self._record(reply["root"]["uri"])
+                item["reply"] = {
+                    "root": self._post_view(root, counts) if root else _not_found(reply["root"]["uri"]),
+                    "parent": self._post_view(parent, counts) if parent else _not_found(reply["parent"]["uri"]),
+                }
+            items.append((str(value["createdAt"]), str(record["cid"]), item))
+        if filter_ != "posts_with_media":
+            by = {"did": did, "handle": self._handle(did)}
+            for repost in self.pds.list_records(did, "app.bsky.feed.repost"):
+                subject = self._record(repost["value"]["subject"]["uri"])
+                if subject is None:
+                    continue
+                sort_at = str(repost["value"]["createdAt"])
+                reason = {"$type": "app.bsky.feed.defs#reasonRepost", "by": by, "indexedAt": sort_at}
+                items.append(
+                    (sort_at, str(repost["cid"]), {"post": self._post_view(subject, counts), "reason": reason})
+                )
+        items.sort(key=lambda i: (i[0], i[1]), reverse=True)
+        if cursor:
+            sort_at, _, cid = cursor.partition("::")
+            items = [i for i in items if (i[0], i[1]) < (sort_at, cid)]
+        page = items[:limit]
+        out: dict[str, Any] = {"feed": [i[2] for i in page]}
+        if len(items) > limit:
+            out["cursor"] = f"{page[-1][0]}::{page[-1][1]}"
+        return out
+
+    def get_post_thread(self, uri: str, depth: int, parent_height: int) -> dict[str, Any]:
+        """The post with its parents (up to ``parent_height``) and replies (down to ``depth``)."""
+        record = self._record(uri)
+        if record is None:
+            raise AppViewError(400, "NotFound", f"Post not found: {uri}")
+        counts = self._counts()
+        children: dict[str, list[dict[str, Any]]] = {}
+        for post in self._records("app.bsky.feed.post"):
+            parent = post["value"].get("reply", {}).get("parent", {}).get("uri")
+            if parent:
+                children.setdefault(parent, []).append(post)
+
+        def down(rec: dict[str, Any], levels: int) -> dict[str, Any]:
+            node: dict[str, Any] = {"$type": "app.bsky.feed.defs#threadViewPost", "post": self._post_view(rec, counts)}
+            if levels > 0:
+                kids = sorted(children.get(str(rec["uri"]), []), key=lambda r: str(r["value"]["createdAt"]))
+                node["replies"] = [down(kid, levels - 1) for kid in kids]
+            return node
+
+        thread = down(record, depth)
+        node, value, height = thread, record["value"], 0
+        while value.get("reply") and height < parent_height:
+            parent_uri = value["reply"]["parent"]["uri"]
+            parent = self._record(parent_uri)
+            if parent is None:
+                node["parent"] = _not_found(parent_uri)
+                break
+            node["parent"] = {"$type": "app.bsky.feed.defs#threadViewPost", "post": self._post_view(parent, counts)}
+            node, value, height = node["parent"], parent["value"], height + 1
+        return {"thread": thread}
+
+
+class AppViewError(Exception):
+    """An XRPC error reply of the stand-in AppView."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _not_found(uri: str) -> dict[str, Any]:
+    return {"$type": "app.bsky.feed.defs#notFoundPost", "uri": uri, "notFound": True}
+
+
+def _int_param(params: dict[str, list[str]], name: str, default: int) -> int:
+    try:
+        return int(params[name][0]) if name in params else default
+    except ValueError:
+        raise AppViewError(400, "InvalidRequest", f"{name} must be an integer") from None
 
 
 class _AppViewHandler(BaseHTTPRequestHandler):
@@ -319,21 +541,47 @@ class _AppViewHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         params = parse_qs(url.query)
         nsid = url.path.removeprefix("/xrpc/")
+        allowed, rate = self.server.take(self.client_address[0])
+        if not allowed:
+            self._send(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, rate)
+            return
         try:
             if nsid == "app.bsky.feed.getPosts":
-                self._send(200, self.server.get_posts(params.get("uris", [])))
+                body = self.server.get_posts(params.get("uris", []))
             elif nsid == "app.bsky.actor.getProfile":
-                self._send(200, self.server.get_profile(params["actor"][0]))
+                body = self.server.get_profile(params["actor"][0])
+            elif nsid == "app.bsky.feed.getAuthorFeed":
+                body = self.server.get_author_feed(
+                    params["actor"][0],
+                    _int_param(params, "limit", 50),
+                    params.get("cursor", [None])[0],
+                    params.get("filter", ["posts_with_replies"])[0],
+                )
+            elif nsid == "app.bsky.feed.getPostThread":
+                body = self.server.get_post_thread(
+                    params["uri"][0], _int_param(params, "depth", 6), _int_param(params, "parentHeight", 80)
+                )
             else:
-                self._send(501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {nsid}"})
+                self._send(501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {nsid}"}, rate)
+                return
+        except AppViewError as exc:
+            self._send(exc.status, {"error": exc.error, "message": exc.message}, rate)
+            return
+        except KeyError as exc:
+            self._send(400, {"error": "InvalidRequest", "message": f"Error: Params must have the property {exc}"}, rate)
+            return
         except Exception as exc:  # a stand-in bug must show up as an error reply, not a hang
-            self._send(500, {"error": "InternalServerError", "message": repr(exc)})
+            self._send(500, {"error": "InternalServerError", "message": repr(exc)}, rate)
+            return
+        self._send(200, body, rate)
 
-    def _send(self, status: int, body: dict[str, Any]) -> None:
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
