@@ -598,7 +598,7 @@ class MastodonProvider(Provider):
         """The account's own statuses, newest first: ``GET /api/v1/accounts/:id/statuses`` with
         ``exclude_reblogs=true``, 40 a page, paging back with ``max_id`` (the Link header's
         ``next``, else the last id) until a status older than ``since`` or ``limit`` of them.
-        Boosts are left out; replies are kept with ``reply_to``."""
+        Boosts and direct messages are left out; replies are kept with ``reply_to``."""
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         found: list[RemotePost] = []
@@ -628,7 +628,8 @@ class MastodonProvider(Provider):
         return found
 
     def _remote_post(self, status: Mapping[str, Any]) -> RemotePost | None:
-        if status.get("reblog") or "id" not in status:
+        # A boost is someone else's post; a direct message is a conversation, not a post to measure.
+        if status.get("reblog") or "id" not in status or status.get("visibility") == "direct":
             return None
         created = _parse_time(status.get("created_at"))
         if created is None:

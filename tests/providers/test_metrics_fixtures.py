@@ -72,7 +72,7 @@ def test_mastodon_history_pages_by_link_header_and_leaves_out_boosts() -> None:
 
     found = mastodon(handler).recent_posts(MASTODON, since=datetime(2027, 1, 12, tzinfo=UTC))
 
-    assert [p.remote_id for p in found] == ["103", "101", "100"]  # no boost (102), stops before 99
+    assert [p.remote_id for p in found] == ["103", "101", "100"]  # no boost (102), no DM (100.5), stops before 99
     reply, sale, yesterday = found
     assert reply.reply_to == "90" and sale.reply_to is None
     assert dict(reply.metrics) == {"likes": 4, "reposts": 1, "replies": 0, "quotes": 2}  # a 4.5 server
