@@ -76,6 +76,10 @@ DESCRIPTIONS = {
 }
 
 
+#: How to replace an installed job whose definition is older than this version's.
+OUTDATED_HINT = "turn the setting off and on, or run campaign-desk background install"
+
+
 class BackgroundJobError(Exception):
     """Installing, removing or checking the OS job failed: one line, in words for the user."""
 
@@ -514,7 +518,28 @@ class BackgroundJob:
         return self.status(plan)
 
     def status(self, plan: JobPlan) -> JobStatus:
-        """Whether the OS has the job, and a line saying what it knows."""
+        """Whether the OS has the job, and a line saying what it knows (and whether what is
+        installed runs another command than this version's, e.g. ``publish-due`` alone)."""
+        status = self._status(plan)
+        if status.installed and self._outdated(plan):
+            return JobStatus(
+                True, f"{status.detail} It runs an older command: install it again to update it ({OUTDATED_HINT})."
+            )
+        return status
+
+    def _outdated(self, plan: JobPlan) -> bool:
+        if plan.mechanism == CRON:
+            ours = [line for line in self._read_crontab().splitlines() if _is_ours(line, self.name)]
+            return bool(ours) and ours != [plan.cron_line]
+        for f in plan.files:
+            try:
+                if f.path.exists() and f.path.read_text(encoding=f.encoding) != f.content:
+                    return True
+            except (OSError, UnicodeError):
+                return False  # unreadable: say nothing rather than guess
+        return False
+
+    def _status(self, plan: JobPlan) -> JobStatus:
         if plan.mechanism is None:
             return JobStatus(False, plan.unavailable)
         if plan.mechanism == CRON:

@@ -356,6 +356,35 @@ def test_crontab_install_starts_a_crontab_for_a_user_without_one(tmp_path: Path)
     assert spool.read_text(encoding="utf-8") == plan.cron_line + "\n"
 
 
+@posix_only
+def test_a_job_installed_by_an_earlier_version_is_called_older_until_installed_again(tmp_path: Path) -> None:
+    """Before metrics joined the run, the job ran ``publish-due`` alone: it still publishes, and
+    status says to install it again so that it reads metrics too."""
+    bin_dir = tmp_path / "bin"
+    spool = _fake_crontab(bin_dir)
+    job = BackgroundJob(platform="linux", tool_path=str(bin_dir), uid=1000, executable="/py", frozen=False)
+    plan = job.plan_for(tmp_path / "data")
+    old_argv = ["/py", "-m", "desktop", "--data-dir", str(tmp_path / "data"), "publish-due"]
+    spool.write_text(cron_line(old_argv, tmp_path / "data/publish-due.log", uid=1000) + "\n", encoding="utf-8")
+
+    status = job.status(plan)
+    assert status.installed and "older command" in status.detail and "background install" in status.detail
+
+    job.install(plan)
+    assert job.status(plan).detail == "In your crontab; runs every minute."
+
+
+def test_an_older_unit_file_is_called_older(tmp_path: Path) -> None:
+    job = BackgroundJob(platform="linux", config_dir=tmp_path / "config", executable="/py", frozen=False)
+    plan = job.plan_systemd(["/py", "-m", "desktop", "--data-dir", "/d", "background", "run"])
+    service = plan.files[0]
+    service.path.parent.mkdir(parents=True)
+    service.path.write_text(service.content.replace("background run", "publish-due"), encoding="utf-8")
+    assert job._outdated(plan)
+    service.path.write_text(service.content, encoding="utf-8")
+    assert not job._outdated(plan)
+
+
 # --- choosing, and saying why not -------------------------------------------------------------------
 
 
