@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from desktop.services.campaign_progress import GoalProgress, progress_for
@@ -339,6 +339,17 @@ def campaign_progress(ctx: AppContext, campaign_id: int, *, now: datetime | None
         if c is None:
             raise CampaignError(f"Campaign #{campaign_id} no longer exists.")
         return progress_for(s, [c], zone, now or utcnow()).get(campaign_id)
+
+
+def failure_sentence(exc: BaseException) -> str:
+    """What to tell the user when a campaign task failed: our sentence, or the database's in words."""
+    if isinstance(exc, CampaignError):
+        return str(exc)
+    from desktop.store.database import describe_db_error
+
+    if isinstance(exc, SQLAlchemyError):
+        return f"The campaign was not changed. {describe_db_error(exc)}"
+    return f"The campaign was not changed: {type(exc).__name__}."
 
 
 def _gone(name: str) -> CampaignError:

@@ -1,14 +1,15 @@
-"""New campaign: name, colour, optional dates, goal and UTM defaults."""
+"""New or edit campaign: name, colour, dates, goal (words and a number to reach), notes, UTM tags."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -16,40 +17,110 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.services import campaigns as svc
+from desktop.services import utm
+from desktop.services.metric_names import GOAL_METRICS, label
 from desktop.ui import theme
 
 if TYPE_CHECKING:
+    from desktop.services.campaigns import CampaignRow
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
 
+UTM_PROMISE = (
+    "Links in this campaign's posts get these UTM tags when each post is sent. Empty fields use the "
+    "network (utm_source), “social” (utm_medium) and the campaign's name (utm_campaign). Links you "
+    "opt out of in the composer, and links that already carry utm_ parameters, stay as written."
+)
+
+
+def _soft_breaks(url: str) -> str:
+    """A long link that a label may wrap after ``?`` and ``&``."""
+    return url.replace("?", "?\u200b").replace("&", "&\u200b")
+
+
+def _section(title: str) -> QLabel:
+    heading = QLabel(title)
+    heading.setProperty("role", "card-title")
+    return heading
+
 
 class CampaignDialog(QDialog):
-    created = Signal(object)  # CampaignRow
+    """Create a campaign, or edit ``campaign`` (prefilled; saving fails if it changed meanwhile)."""
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    created = Signal(object)  # CampaignRow
+    saved = Signal(object)  # CampaignRow, after an edit
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        campaign: CampaignRow | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
-        self.setWindowTitle("New campaign")
-        self.setMinimumWidth(440)
-        self._color = QColor(svc.PALETTE[0])
+        self.campaign = campaign
+        self._dates_kept: tuple[Any, Any] | None = None
+        self._network = ("mastodon", "Mastodon")  # the example link's network until accounts load
+        self.setWindowTitle("Edit campaign" if campaign else "New campaign")
+        self.setMinimumWidth(720)
+        self._color = QColor(campaign.color if campaign else svc.PALETTE[0])
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 18)
+        layout.setSpacing(12)
+        columns = QHBoxLayout()
+        columns.setSpacing(28)
+        columns.addLayout(self._build_campaign_column(), 3)
+        columns.addLayout(self._build_links_column(), 2)
+        layout.addLayout(columns)
+
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {theme.current().danger};")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.create_button = buttons.addButton(
+            "Save changes" if campaign else "Create campaign", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.create_button.setProperty("primary", True)
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        if campaign:
+            self._prefill(campaign)
+        self._validate()
+        self._update_example()
+        self._load_networks()
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_campaign_column(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.addWidget(_section("Campaign"))
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setVerticalSpacing(8)
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Spring launch")
         self.name.textChanged.connect(self._validate)
+        self.name.textChanged.connect(self._update_example)
         form.addRow("Name", self.name)
 
         self.color_button = QPushButton()
         self.color_button.setFixedWidth(64)
+        self.color_button.setToolTip("The campaign's colour on the calendar and in lists")
         self.color_button.clicked.connect(self._pick_color)
         self._paint_color()
         form.addRow("Colour", self.color_button)
@@ -67,44 +138,144 @@ class CampaignDialog(QDialog):
         self.has_dates.toggled.connect(self.end.setEnabled)
         self.has_dates.toggled.connect(self._validate)
         dates = QHBoxLayout()
-        dates.addWidget(self.start)
+        dates.setSpacing(8)
+        dates.addWidget(self.start, 1)
         dates.addWidget(QLabel("to"))
-        dates.addWidget(self.end)
+        dates.addWidget(self.end, 1)
         form.addRow("", self.has_dates)
         form.addRow("Dates", dates)
 
         self.goal = QLineEdit()
-        self.goal.setPlaceholderText("What success looks like, e.g. 500 sign-ups")
+        self.goal.setPlaceholderText("In your words, e.g. more newsletter sign-ups")
         form.addRow("Goal", self.goal)
 
+        self.has_target = QCheckBox("Measure it: a number to reach")
+        self.has_target.setToolTip("A number to reach, counted from the metrics Campaign Desk syncs")
+        self.target = QSpinBox()
+        self.target.setRange(1, svc.TARGET_MAX)
+        self.target.setValue(1000)
+        self.target.setGroupSeparatorShown(True)
+        self.target.setMinimumWidth(96)
+        self.metric_picker = QComboBox()
+        for m in GOAL_METRICS:
+            self.metric_picker.addItem("followers gained" if m == "followers" else label(m).lower(), m)
+        target_row = QHBoxLayout()
+        target_row.addWidget(self.target, 2)
+        target_row.addWidget(self.metric_picker, 3)
+        form.addRow("", self.has_target)
+        form.addRow("Target", target_row)
+
+        self.has_by = QCheckBox("Reach it by")
+        self.by = QDateEdit(today.addDays(30))
+        self.by.setCalendarPopup(True)
+        self.by.setDisplayFormat("d MMM yyyy")
+        by_row = QHBoxLayout()
+        by_row.addWidget(self.has_by)
+        by_row.addWidget(self.by, 1)
+        form.addRow("", by_row)
+        for w in (self.target, self.metric_picker, self.has_by, self.by):
+            w.setEnabled(False)
+        self.has_target.toggled.connect(self._goal_toggled)
+        self.has_by.toggled.connect(self._goal_toggled)
+        self.by.dateChanged.connect(self._validate)
+
+        self.progress = QLabel()
+        self.progress.setProperty("role", "muted")
+        self.progress.setWordWrap(True)
+        self.progress.hide()
+        form.addRow("", self.progress)
+
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Briefs, links to assets, who approves…")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(76)
+        form.addRow("Notes", self.notes)
+        column.addLayout(form)
+        column.addStretch(1)
+        return column
+
+    def _build_links_column(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.addWidget(_section("UTM tags on links"))
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setVerticalSpacing(8)
         self.utm: dict[str, QLineEdit] = {}
         for field in svc.UTM_FIELDS:
             edit = QLineEdit()
             edit.setPlaceholderText(
-                {"source": "e.g. social", "medium": "e.g. organic", "campaign": "e.g. spring-launch"}.get(
-                    field, "optional"
-                )
+                {"source": "the network", "medium": "social", "campaign": "from the name"}.get(field, "optional")
             )
+            edit.textChanged.connect(self._update_example)
             self.utm[field] = edit
             form.addRow(f"utm_{field}", edit)
-        layout.addLayout(form)
-        note = QLabel("Links in this campaign's posts get these UTM parameters automatically.")
-        note.setProperty("role", "muted")
-        note.setWordWrap(True)
-        layout.addWidget(note)
+        column.addLayout(form)
+        self.promise = QLabel(UTM_PROMISE)
+        self.promise.setProperty("role", "muted")
+        self.promise.setWordWrap(True)
+        column.addWidget(self.promise)
+        self.example_title = QLabel()
+        self.example_title.setProperty("role", "muted")
+        column.addWidget(self.example_title)
+        self.example = QLabel()
+        self.example.setWordWrap(True)
+        self.example.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.example)
+        column.addStretch(1)
+        return column
 
-        self.error = QLabel()
-        self.error.setStyleSheet(f"color: {theme.current().danger};")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
+    def _prefill(self, row: CampaignRow) -> None:
+        self.name.setText(row.name)
+        if row.starts_on or row.ends_on:
+            self.has_dates.setChecked(True)
+            self.start.setDate(QDate(row.starts_on or row.ends_on))  # type: ignore[arg-type]
+            self.end.setDate(QDate(row.ends_on or row.starts_on))  # type: ignore[arg-type]
+            # A campaign with only a start or an end (set from the command line) keeps it that way
+            # unless the user changes the dates here.
+            self._dates_kept = (row.starts_on, row.ends_on)
+            for d in (self.start, self.end):
+                d.dateChanged.connect(self._forget_kept_dates)
+        self.goal.setText(row.goal)
+        if row.goal_metric and row.goal_target:
+            self.has_target.setChecked(True)
+            self.target.setValue(row.goal_target)
+            self.metric_picker.setCurrentIndex(max(0, self.metric_picker.findData(row.goal_metric)))
+            if row.goal_by:
+                self.has_by.setChecked(True)
+                self.by.setDate(QDate(row.goal_by))
+        if row.progress:
+            self.progress.setText(f"Now: {row.progress.sentence}.")
+            self.progress.show()
+        self.notes.setPlainText(row.notes)
+        for field, edit in self.utm.items():
+            edit.setText(row.utm.get(field, ""))
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.create_button = buttons.addButton("Create campaign", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.create_button.setProperty("primary", True)
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+    def _load_networks(self) -> None:
+        """The example link shows the first connected account's network (read off the GUI thread)."""
+        from desktop.services.accounts import list_accounts
+
+        self.runner.run(
+            lambda: [(a.network, a.network_name) for a in list_accounts(self.ctx)],
+            on_done=self._networks_loaded,
+            on_error=lambda _exc: None,  # the example keeps Mastodon: nothing the user must act on
+            name="campaign_dialog_networks",
+        )
+
+    def _networks_loaded(self, networks: list[tuple[str, str]]) -> None:
+        if networks:
+            self._network = networks[0]
+            self._update_example()
+
+    # --- behaviour ----------------------------------------------------------------------------
+
+    def _forget_kept_dates(self) -> None:
+        self._dates_kept = None
+
+    def _goal_toggled(self) -> None:
+        on = self.has_target.isChecked()
+        for w in (self.target, self.metric_picker, self.has_by):
+            w.setEnabled(on)
+        self.by.setEnabled(on and self.has_by.isChecked())
         self._validate()
 
     def _pick_color(self) -> None:
@@ -118,39 +289,72 @@ class CampaignDialog(QDialog):
             f"background: {self._color.name()}; border-radius: 6px; min-height: 22px; border: none;"
         )
 
+    def _update_example(self) -> None:
+        network, network_name = self._network
+        fields = {"name": self.name.text().strip() or "campaign", **{k: e.text() for k, e in self.utm.items()}}
+        self.example_title.setText(f"On {network_name}, {utm.EXAMPLE_URL} goes out as:")
+        self.example.setText(_soft_breaks(utm.example_link(fields, network)))
+
     def _validate(self) -> None:
         problem = ""
+        dated = self.has_dates.isChecked()
         if not self.name.text().strip():
             problem = "name"
-        elif self.has_dates.isChecked() and self.end.date() < self.start.date():
+        elif dated and self.end.date() < self.start.date():
             problem = "The campaign cannot end before it starts."
+        elif dated and self.has_target.isChecked() and self.has_by.isChecked() and self.by.date() < self.start.date():
+            problem = "The goal's date is before the campaign starts."
         self.create_button.setEnabled(not problem)
         self.error.setText(problem if problem != "name" else "")
         self.error.setVisible(bool(problem) and problem != "name")
 
-    def _submit(self) -> None:
-        kwargs = {
+    def values(self) -> dict[str, Any]:
+        """The campaign as the form says it should be (keyword arguments for the service)."""
+        dated = self.has_dates.isChecked()
+        measured = self.has_target.isChecked()
+        starts_on, ends_on = (self.start.date().toPython(), self.end.date().toPython()) if dated else (None, None)
+        if dated and self._dates_kept is not None:
+            starts_on, ends_on = self._dates_kept
+        return {
+            "name": self.name.text(),
             "color": self._color.name(),
+            "starts_on": starts_on,
+            "ends_on": ends_on,
             "goal": self.goal.text().strip(),
-            "utm": {k: e.text().strip() for k, e in self.utm.items() if e.text().strip()},
+            "goal_metric": self.metric_picker.currentData() if measured else "",
+            "goal_target": self.target.value() if measured else None,
+            "goal_by": self.by.date().toPython() if measured and self.has_by.isChecked() else None,
+            "notes": self.notes.toPlainText().strip(),
+            "utm": {k: e.text().strip() for k, e in self.utm.items()},
         }
-        if self.has_dates.isChecked():
-            kwargs["starts_on"] = self.start.date().toPython()
-            kwargs["ends_on"] = self.end.date().toPython()
-        name = self.name.text()
-        self.create_button.setEnabled(False)
-        self.runner.run(
-            lambda: svc.add_campaign(self.ctx, name, **kwargs),  # type: ignore[arg-type]
-            on_done=self._done,
-            on_error=self._failed,
-        )
 
-    def _done(self, row: svc.CampaignRow) -> None:
-        self.created.emit(row)
+    def _submit(self) -> None:
+        kwargs = self.values()
+        self.create_button.setEnabled(False)
+        if self.campaign is None:
+            name = kwargs.pop("name")
+            kwargs["utm"] = {k: v for k, v in kwargs["utm"].items() if v}
+            self.runner.run(
+                lambda: svc.add_campaign(self.ctx, name, **kwargs),
+                on_done=self._done,
+                on_error=self._failed,
+                name="add_campaign",
+            )
+        else:
+            row = self.campaign
+            self.runner.run(
+                lambda: svc.edit_campaign(self.ctx, row.id, expected=row, **kwargs),
+                on_done=self._done,
+                on_error=self._failed,
+                name="edit_campaign",
+            )
+
+    def _done(self, row: CampaignRow) -> None:
+        (self.saved if self.campaign else self.created).emit(row)
         self.accept()
 
     def _failed(self, exc: Exception) -> None:
-        self.error.setText(str(exc))
+        self.error.setText(svc.failure_sentence(exc))
         self.error.show()
         self.create_button.setEnabled(True)
 
