@@ -11,10 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from desktop.services import calendar, posts
+from desktop.services import app_settings, calendar, posts
 from desktop.services.context import AppContext
 from desktop.services.metrics import import_history, last_synced, sync_metrics
 from desktop.services.metrics.cadence import post_due_filter, post_is_due
+from desktop.services.metrics.history import history_key
 from desktop.services.publisher import Publisher
 from desktop.store.models import (
     Account,
@@ -236,10 +237,11 @@ def test_metrics_stop_at_the_reserve_and_resume_after_the_reset(
 ) -> None:
     variant = _publish(ctx, masto.id, "reserve")
     _react(mastodon, variant.remote_id, boost=False)
+    app_settings.put(ctx, history_key(masto.id), "2026-01-01T00:00:00Z")  # only the counters here
     now = datetime.now(UTC).replace(microsecond=0)
     resets = now + timedelta(minutes=4)
-    # 61 left of 300 before the first request: the reserve (20% = 60) is reached after one.
-    recorded = RecordedHeaders(start=61, resets_at=resets)
+    # The first reply (the account's counters) says 59 of 300 are left: under the 20% reserve (60).
+    recorded = RecordedHeaders(start=59, resets_at=resets)
     ctx.registry._instances["mastodon"] = MastodonProvider(transport=recorded)
 
     report = sync_metrics(ctx, manual=True, now=now)
@@ -249,8 +251,8 @@ def test_metrics_stop_at_the_reserve_and_resume_after_the_reset(
     assert deferred.account_id == masto.id and deferred.until == resets
     assert "to keep 20% of the rate limit for publishing" in deferred.text
     assert report.to_json()["deferred"][0]["until"] == resets.isoformat().replace("+00:00", "Z")
-    assert _latest(ctx, variant.id) == {}  # no post metrics read once the reserve was reached
-    assert not any("/api/v1/statuses" in p for p in recorded.paths)
+    assert report.accounts == 1 and _latest(ctx, variant.id) == {}  # no post read past the reserve
+    assert recorded.paths == ["/api/v1/accounts/verify_credentials"]
     with ctx.session() as s:
         (window,) = s.scalars(select(RateWindow).where(RateWindow.account_id == masto.id)).all()
         assert (window.limit, window.remaining, window.resets_at) == (300, 59, resets)

@@ -329,6 +329,8 @@ def _sync_account(
                         )
                 with ctx.session() as s:
                     tally.snapshots += write_readings(s, readings, now)
+                    # not a state change: a plain UPDATE that leaves the row's version alone, so it
+                    # never makes an editor's or a publisher's version-checked write fail
                     s.execute(
                         update(Variant)
                         .where(Variant.id.in_([vid for vid, _r in batch]))
