@@ -44,6 +44,8 @@ def run_once(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> i
     else:
         if publish.paused:
             say("Publishing is paused (Settings). Nothing was sent.")
+        elif not publish.outcomes:
+            say("Nothing due.")
         else:
             say(
                 f"Publishing: {len(publish.published)} published, {len(publish.failed)} failed, "
@@ -52,7 +54,9 @@ def run_once(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> i
             for o in publish.outcomes:
                 if o.state != "published":
                     say(f"  variant #{o.variant_id} {o.network} {o.handle}: {o.state} {o.error}".rstrip())
-        if metrics is not None:
+        if metrics is not None and (
+            metrics.snapshots or metrics.deferred or metrics.skipped or metrics.errors or metrics.cancelled
+        ):  # the log gets a line every minute only when metrics did something worth reading
             print_report(metrics)
         if result.metrics_note:
             say(result.metrics_note)
