@@ -51,7 +51,8 @@ class BackgroundPublishingSection(Card):
         self.enabled.setEnabled(False)  # until we know what this computer offers
         self.enabled.setToolTip(
             "Asks the operating system to run one publishing pass every minute, in your session, "
-            "so scheduled posts go out while Campaign Desk is closed. Safe alongside the open app."
+            "so scheduled posts go out while Campaign Desk is closed, then to read the metrics that are "
+            "due, so likes and followers keep coming. Safe alongside the open app."
         )
         self.enabled.toggled.connect(self._toggled)
         form.addRow("", self.enabled)
