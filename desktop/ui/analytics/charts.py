@@ -102,13 +102,19 @@ def local_days(start: datetime, end: datetime, zone: tzinfo) -> list[date]:
 
 
 def _date_axis(days: Sequence[date], zone: tzinfo) -> QDateTimeAxis:
+    """Dates along the bottom, each tick on a whole day (the range runs on a little if needed)."""
     axis = QDateTimeAxis()
     axis.setFormat("d MMM")
-    axis.setTickCount(min(7, max(2, len(days))))
+    span = max(1, len(days) - 1)
+    if span <= 6:
+        ticks, step = span + 1, 1
+    else:
+        ticks = next((t for t in (7, 6, 5) if span % (t - 1) == 0), 7)
+        step = -(-span // (ticks - 1))
+    axis.setTickCount(ticks)
     if days:
-        lo, hi = _msecs(days[0], zone), _msecs(days[-1], zone)
-        if hi <= lo:
-            hi = lo + 86_400_000
+        lo = _msecs(days[0], zone)
+        hi = lo + (ticks - 1) * step * 86_400_000
         axis.setRange(QDateTime.fromMSecsSinceEpoch(int(lo)), QDateTime.fromMSecsSinceEpoch(int(hi)))
     return axis
 
