@@ -309,6 +309,7 @@ def test_a_failing_account_does_not_stop_the_others(
     (error,) = report.errors
     assert error.account_id == broken.id and error.network == "mastodon"
     assert "reconnect" in error.text
+    assert str(error) == f"Mastodon {error.handle}: {error.text}"  # a sentence naming the account
     assert "likes" in _latest(ctx, ok_variant.id)
     with ctx.session() as s:  # the metrics sync reports; it does not change the account's state
         account = s.get(Account, broken.id)

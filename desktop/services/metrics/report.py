@@ -19,6 +19,12 @@ class AccountNote:
     handle: str
     text: str  # the reason or the error, a sentence (the network's own words included)
     until: datetime | None = None  # deferred: when the account's window resets
+    network_name: str = ""  # shown to people, e.g. "Mastodon"
+
+    def __str__(self) -> str:
+        """One sentence naming the account: "Mastodon @ann@example.social: …"."""
+        who = f"{self.network_name or self.network.capitalize()} {self.handle}"
+        return self.text if self.text.startswith(who) else f"{who}: {self.text}"
 
     def to_json(self, key: str) -> dict[str, Any]:
         data: dict[str, Any] = {

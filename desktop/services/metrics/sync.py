@@ -162,7 +162,7 @@ def sync_metrics(
             cancelled = _sync_account(ctx, target, now=now, refresher=refresher, tally=tally, stop=stop, zone=zone)
         except Exception as exc:  # a broken row, a busy DB: this account only
             log.exception("metrics sync failed for account %s", target.account_id)
-            tally.errors.append(AccountNote(target.account_id, target.network, target.handle, _plain(exc)))
+            tally.errors.append(_noter(ctx, target)(_plain(exc)))
         if cancelled:
             break
     finished = utcnow()
@@ -385,8 +385,10 @@ def _post_metrics(provider: Provider, ids: list[str], conn: Connection) -> dict[
 
 
 def _noter(ctx: AppContext, target: _Target) -> Callable[..., AccountNote]:
+    name = ctx.registry.cls(target.network).info.name if target.network in ctx.registry else ""
+
     def note(text: str, *, until: datetime | None = None) -> AccountNote:
-        return AccountNote(target.account_id, target.network, target.handle, text, until)
+        return AccountNote(target.account_id, target.network, target.handle, text, until, name)
 
     return note
 
