@@ -172,11 +172,12 @@ def add_slots_from_hours(
         for account_id in dict.fromkeys(account_ids):
             if s.get(Account, account_id) is None:
                 raise QueueError(f"No account with id {account_id}.")
-            have = set(
-                s.execute(
+            have = {
+                (day, at)
+                for day, at in s.execute(
                     select(QueueSlot.weekday, QueueSlot.time_of_day).where(QueueSlot.account_id == account_id)
-                ).tuples()
-            )
+                )
+            }
             for day, at in wanted:
                 if (day, at) not in have:
                     add_slot(s, account_id, day, at, zone)

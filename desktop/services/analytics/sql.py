@@ -104,7 +104,8 @@ def nearer(at: Any, before: Any, after: Any) -> ColumnElement[datetime]:
     return case(
         (after.is_(None), before),
         (before.is_(None), after),
-        (seconds(at) - seconds(before) <= seconds(after) - seconds(at), before),
+        # A millisecond of slack: SQLite's julianday() keeps milliseconds, and a tie must stay a tie.
+        (seconds(at) - seconds(before) <= seconds(after) - seconds(at) + 0.001, before),
         else_=after,
     )
 
