@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -246,6 +247,7 @@ def add_campaign(
         **_utm_values(utm or {}),
     }
     _validate(values)
+    zone = _zone(ctx)
     with ctx.session() as s:
         taken = _name_taken(s, values["name"])
         if taken:
@@ -259,10 +261,11 @@ def add_campaign(
             s.flush()
         except IntegrityError:  # the same name saved by another process a moment ago
             raise CampaignError(f"A campaign named {values['name']!r} already exists.") from None
-        return _row(campaign, 0, progress_for(s, [campaign], _zone(ctx), utcnow()).get(campaign.id))
+        return _row(campaign, 0, progress_for(s, [campaign], zone, utcnow()).get(campaign.id))
 
 
-def _zone(ctx: AppContext) -> Any:
+def _zone(ctx: AppContext) -> ZoneInfo:
+    """The user's zone, read before a unit of work opens its session (it reads a setting)."""
     from desktop.services.zones import user_zone
 
     return user_zone(ctx)
@@ -297,18 +300,20 @@ def list_campaigns(
         return [_row(c, n, progress.get(c.id)) for c, n in found]
 
 
-def _load(s: Session, campaign_id: int, *, with_progress: AppContext | None = None) -> CampaignRow | None:
+def _load(s: Session, campaign_id: int, *, zone: ZoneInfo | None = None) -> CampaignRow | None:
+    """The campaign with its post count, and its goal's progress when ``zone`` is given."""
     c = s.get(Campaign, campaign_id)
     if c is None:
         return None
     n = s.scalar(select(func.count()).select_from(Post).where(Post.campaign_id == c.id)) or 0
-    progress = progress_for(s, [c], _zone(with_progress), utcnow()).get(c.id) if with_progress else None
+    progress = progress_for(s, [c], zone, utcnow()).get(c.id) if zone else None
     return _row(c, n, progress)
 
 
 def get_campaign(ctx: AppContext, campaign_id: int, *, with_progress: bool = False) -> CampaignRow | None:
+    zone = _zone(ctx) if with_progress else None
     with ctx.session() as s:
-        return _load(s, campaign_id, with_progress=ctx if with_progress else None)
+        return _load(s, campaign_id, zone=zone)
 
 
 def find_campaign(ctx: AppContext, name: str) -> CampaignRow | None:
@@ -321,11 +326,12 @@ def find_campaign(ctx: AppContext, name: str) -> CampaignRow | None:
 def resolve_campaign(ctx: AppContext, name_or_id: str, *, with_progress: bool = False) -> CampaignRow:
     """An all-digits argument is an id first, else (or then) a case-insensitive name."""
     text = name_or_id.strip()
+    zone = _zone(ctx) if with_progress else None
     with ctx.session() as s:
         cid = int(text) if text.isdigit() and s.get(Campaign, int(text)) is not None else None
         if cid is None:
             cid = s.scalar(select(Campaign.id).where(func.lower(Campaign.name) == text.lower()))
-        row = None if cid is None else _load(s, cid, with_progress=ctx if with_progress else None)
+        row = None if cid is None else _load(s, cid, zone=zone)
     if row is None:
         raise CampaignError(f"No campaign named or numbered {text!r}.")
     return row
@@ -376,6 +382,7 @@ def edit_campaign(
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"edit_campaign() got unknown field(s): {', '.join(sorted(unknown))}")
+    zone = _zone(ctx)
     with ctx.session() as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
@@ -411,7 +418,7 @@ def edit_campaign(
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise _stale(loaded["name"], loaded["name"])
             s.expire(c)
-        row = _load(s, campaign_id, with_progress=ctx)
+        row = _load(s, campaign_id, zone=zone)
         assert row is not None  # updated in this transaction
         return row
 
