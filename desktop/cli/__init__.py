@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop import __version__
-from desktop.cli import accounts, background, campaigns, doctor, importing, metrics, posts, publish
+from desktop.cli import accounts, background, campaigns, dev, doctor, export, importing, metrics, posts, publish
 from desktop.cli.output import DB_ERRORS, EXIT_FAILED, CommandFailed, emit_json, warn
 from desktop.store.database import describe_db_error, sqlite_path
 from desktop.store.paths import data_dir_path, database_url
 
-COMMANDS = (doctor, accounts, campaigns, posts, publish, metrics, importing, background)
+COMMANDS = (doctor, accounts, campaigns, posts, publish, metrics, importing, export, background, dev)
 
 
 def _common_options() -> argparse.ArgumentParser:
