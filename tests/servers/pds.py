@@ -327,15 +327,16 @@ class StandInAppView(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _AppViewHandler)
         self.pds = pds
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
-        self._rate_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, int]] = {}
+        self._handles: dict[str, str] = {}
 
     # --- rate limiting -------------------------------------------------------------------------
 
     def take(self, client: str) -> tuple[bool, dict[str, str]]:
         """Count one request from ``client``: whether it is within the limit, and the
         RateLimit-* headers for its reply."""
-        with self._rate_lock:
+        with self._lock:
             now = time.time()
             start, count = self._buckets.get(client, (now, 0))
             if now - start >= self.rate_window:
@@ -350,7 +351,7 @@ class StandInAppView(ThreadingHTTPServer):
         }
 
     def reset_rate(self) -> None:
-        with self._rate_lock:
+        with self._lock:
             self._buckets.clear()
 
     # --- reading the PDS -----------------------------------------------------------------------
@@ -363,8 +364,15 @@ class StandInAppView(ThreadingHTTPServer):
         return out
 
     def _handle(self, did: str) -> str:
-        r = self.pds.xrpc("GET", "com.atproto.repo.describeRepo", params={"repo": did})
-        return str(r.json()["handle"])
+        # Cached: no test changes a handle, and a feed page would otherwise ask once per post.
+        with self._lock:
+            known = self._handles.get(did)
+        if known is None:
+            r = self.pds.xrpc("GET", "com.atproto.repo.describeRepo", params={"repo": did})
+            known = str(r.json()["handle"])
+            with self._lock:
+                self._handles[did] = known
+        return known
 
     def _did(self, actor: str) -> str:
         if actor.startswith("did:"):
