@@ -6,7 +6,7 @@ import argparse
 import io
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -43,13 +43,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 @contextmanager
 def _stdout() -> Iterator[TextIO]:
     """Standard output as UTF-8 without newline translation (CSV writes its own line ends)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # already a plain text stream (an embedding host): use it as it is
+        yield sys.stdout
+        return
     sys.stdout.flush()
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
     try:
         yield stream
-    finally:
         stream.flush()
-        stream.detach()
+    finally:
+        with suppress(OSError, ValueError):  # a reader gone (head): main() reports the broken pipe
+            stream.detach()  # leaves sys.stdout's buffer open
 
 
 def run(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
