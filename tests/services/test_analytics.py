@@ -671,3 +671,48 @@ def test_add_slots_from_hours_defaults_to_the_users_zone(actx: AppContext) -> No
     assert slots.add_slots_from_hours(actx, [ann], [HeatCell(0, 7, 2, 0.1)]) == 1
     (row,) = slots.list_slots(actx, ann)
     assert (row.weekday, row.at, row.timezone) == (0, time(7, 0), zones.user_zone_name(actx))
+
+
+# --- the SQL itself ------------------------------------------------------------------------------
+
+
+def test_published_count_is_the_kpis_post_count(world) -> None:
+    ctx, data, ref = world
+    for scope in scopes(data):
+        assert analytics.published_count(ctx, scope) == len(ref.posts(scope))
+    assert analytics.published_count(ctx) == sum(r.state == VariantState.PUBLISHED for r in data.rows)
+
+
+def test_the_dashboard_statement_is_portable_sql() -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from desktop.services.analytics.aggregation import statement
+    from desktop.services.analytics.sql import HourBuckets
+
+    scope = Scope(Period.last_days(90, now=NOW, zone=KOLKATA), campaign_id=3, account_ids=(1, 2))
+    query, keys = statement(
+        scope,
+        HourBuckets.for_zone(KOLKATA, scope.period),
+        beside=(IMPRESSIONS, LINK_CLICKS),
+        campaigns=True,
+        previous=True,
+        top=50,
+    )
+    assert keys == 5  # year, month, day, hour and which side of :30 (Kolkata is UTC+05:30)
+    pg = str(query.compile(dialect=postgresql.dialect()))
+    assert "EXTRACT(EPOCH FROM" in pg and "EXTRACT(hour FROM" in pg and "AS MATERIALIZED" in pg
+    assert "julianday" not in pg.lower() and "strftime" not in pg.lower()
+    assert "julianday" in str(query.compile(dialect=sqlite.dialect()))
+
+
+def test_the_period_is_read_through_the_published_at_index(actx: AppContext) -> None:
+    from desktop.services.analytics.aggregation import statement
+    from desktop.services.analytics.sql import HourBuckets
+
+    mastodon = Scope(Period.last_days(90, now=NOW, zone=NEW_YORK), account_ids=(1,))
+    query, _keys = statement(mastodon, HourBuckets(()), previous=True, campaigns=True, top=5)
+    with actx.db.engine.connect() as conn:
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[3]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    # Not the index on state (every published post) nor the account's (all its posts ever).
+    assert "SEARCH variants USING INDEX ix_variants_published_at" in plan

@@ -55,6 +55,7 @@ __all__ = [
     "last_synced",
     "missing_metrics",
     "post_history",
+    "published_count",
     "top_posts",
 ]
 
@@ -149,6 +150,13 @@ def missing_metrics(ctx: AppContext, scope: Scope) -> list[str]:
     from what each network declares ("Bluesky does not report impressions or link clicks.")."""
     with ctx.session() as s:
         return queries.missing(ctx, s, scope)
+
+
+def published_count(ctx: AppContext, scope: Scope | None = None) -> int:
+    """How many variants are published in ``scope`` (ever, without one). Cheap: no metrics are
+    read, so an empty state can ask "was anything published at all?" on any store."""
+    with ctx.session() as s:
+        return queries.published_count(s, scope)
 
 
 def last_synced(ctx: AppContext) -> datetime | None:

@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CTE, Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import CTE, CompoundSelect, Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from desktop.services.analytics.sql import (
@@ -117,8 +117,7 @@ def _per_post(scope: Scope, span: Period, current_start: Any, *, rates: bool, be
     return select(*keep, rate(base.c.eng, fol).label("r")).cte("per_post").prefix_with("MATERIALIZED")
 
 
-def aggregate(
-    s: Session,
+def statement(
     scope: Scope,
     hours: HourBuckets,
     *,
@@ -127,9 +126,8 @@ def aggregate(
     campaigns: bool = False,
     previous: bool = False,
     top: int = 0,
-) -> Aggregates:
-    """The aggregate rows of ``scope``'s period (and its previous period when asked): see the
-    module docstring. ``beside`` names what to sum besides engagements: impressions, link clicks."""
+) -> tuple[CompoundSelect, int]:
+    """The UNION ALL statement behind :func:`aggregate`, and how many bucket keys it returns."""
     current = scope.period
     span = Period(current.previous().start, current.end) if previous else current
     per = _per_post(scope, span, current.start, rates=rates, beside=beside)
@@ -192,8 +190,25 @@ def aggregate(
                 best.c.variant_id,
             )
         )
+    return union_all(*parts), len(keys)
+
+
+def aggregate(
+    s: Session,
+    scope: Scope,
+    hours: HourBuckets,
+    *,
+    rates: bool = True,
+    beside: Collection[str] = (),
+    campaigns: bool = False,
+    previous: bool = False,
+    top: int = 0,
+) -> Aggregates:
+    """The aggregate rows of ``scope``'s period (and its previous period when asked): see the
+    module docstring. ``beside`` names what to sum besides engagements: impressions, link clicks."""
+    query, keys = statement(scope, hours, rates=rates, beside=beside, campaigns=campaigns, previous=previous, top=top)
     result = Aggregates(previous=Totals() if previous else None)
-    for row in s.execute(union_all(*parts)):
+    for row in s.execute(query):
         totals = Totals(
             int(row.posts),
             int(row.eng or 0),
@@ -203,7 +218,7 @@ def aggregate(
             int(row.link_clicks or 0),
         )
         if row.kind == "b":
-            bucket = [row.k0, row.k1, row.k2, row.k3, row.k4][: len(keys)]
+            bucket = [row.k0, row.k1, row.k2, row.k3, row.k4][:keys]
             result.buckets.append(Bucket(row.network, hours.start(bucket), totals))
         elif row.kind == "c":
             result.campaigns[row.campaign_id] = totals

@@ -382,5 +382,14 @@ def missing(ctx: AppContext, s: Session, scope: Scope) -> list[str]:
     return sentences
 
 
+def published_count(s: Session, scope: Scope | None) -> int:
+    query = select(func.count()).select_from(Variant)
+    if scope is None:
+        query = query.where(Variant.state == VariantState.PUBLISHED)
+    else:
+        query = query.join(Post, Post.id == Variant.post_id).where(*published_in(scope, scope.period))
+    return int(s.scalar(query) or 0)
+
+
 def newest_snapshot(s: Session) -> datetime | None:
     return s.scalar(select(func.max(MetricSnapshot.taken_at)))
