@@ -230,6 +230,22 @@ class _Writer:
             fill[column.key] = default.arg
         return fill
 
+    def advance_sequences(self, tables: Sequence[Table]) -> None:
+        """On PostgreSQL, move each table's id sequence past the ids given explicitly here, so the
+        app's own inserts do not collide with them (SQLite needs nothing: it takes max(id) + 1)."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        for table in tables:
+            self.conn.execute(
+                select(
+                    func.setval(
+                        func.pg_get_serial_sequence(table.name, "id"),
+                        select(func.coalesce(func.max(table.c.id), 1)).scalar_subquery(),
+                    )
+                )
+            )
+        self.conn.commit()
+
     def execute(self, statement: Any) -> None:
         self.conn.execute(statement)
         self.conn.commit()
@@ -282,7 +298,7 @@ def seed(
         taken_names = set(s.scalars(select(Campaign.name)))
 
     with _Writer.open(ctx) as out:
-        return _generate(
+        result = _generate(
             out,
             rng,
             dict(posts=posts, snapshots=snapshots, seed=seed, accounts=accounts, campaigns=campaigns, days=days),
@@ -292,6 +308,8 @@ def seed(
             {net: tuple(m for m in ctx.registry.cls(net).info.post_metrics if m in POST_METRICS) for net in NETWORKS},
             say,
         )
+        out.advance_sequences((ACCOUNTS_TABLE, CAMPAIGNS_TABLE, POSTS_TABLE, VARIANTS_TABLE))
+    return result
 
 
 def _generate(
