@@ -413,3 +413,17 @@ def test_background_run_leaves_metrics_to_the_next_run_when_publishing_took_the_
     result = run_job(ctx, clock=lambda: next(ticks))
     assert len(result.publish.published) == 1
     assert result.metrics is None and "next run" in result.metrics_note and result.ok
+
+
+def test_latest_keeps_the_newest_reading_whatever_order_writers_finish_in(
+    ctx: AppContext, masto: MastodonAccount
+) -> None:
+    from desktop.services.metrics.store import Reading, write_readings
+
+    variant = _publish(ctx, masto.id, "two writers")
+    with ctx.session() as s:
+        write_readings(s, [Reading(masto.id, variant.id, {"likes": 5})], NOW)
+    with ctx.session() as s:  # a slower pass, which read earlier, finishes later
+        write_readings(s, [Reading(masto.id, variant.id, {"likes": 3, "reposts": 1})], NOW - timedelta(minutes=1))
+    assert _latest(ctx, variant.id) == {"likes": 5, "reposts": 1}
+    assert sorted(_history(ctx, variant.id, "likes")) == [3, 5]  # both readings stay in the history

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from desktop.store.models import MetricLatest, MetricSnapshot, RateWindow
 from providers.base import RateWindow as SeenWindow
+
+_SNAPSHOTS: Table = MetricSnapshot.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def write_readings(s: Session, readings: Iterable[Reading], taken_at: datetime) 
             if r.variant_id is not None:
                 latest.append({**row, "taken_at": taken_at})
     if snapshots:
-        s.execute(insert(MetricSnapshot), snapshots)
+        s.execute(insert(_SNAPSHOTS), snapshots)  # Core executemany: no ORM step per row
     if latest:
         upsert(
             s,
@@ -104,16 +106,17 @@ def upsert(
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         else:
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        # one row per key in a statement (ON CONFLICT cannot touch a row twice)
+        # the last row per key wins (as the later reading); one statement, run for each row
+        # (executemany: compiled once and cached, whatever the number of rows)
         unique = list({tuple(r[k] for k in keys): r for r in rows}.values())
-        stmt = dialect_insert(model).values(unique)
         table = model.__table__
+        stmt = dialect_insert(table)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c[k] for k in keys],
             set_={c: stmt.excluded[c] for c in update},
             where=table.c[newer] <= stmt.excluded[newer],
         )
-        s.execute(stmt)
+        s.execute(stmt, unique)
         return
     for row in rows:  # pragma: no cover - neither of the supported databases
         found = s.get(model, tuple(row[k] for k in keys))
