@@ -61,7 +61,7 @@ def seed(ctx: AppContext, *, synced: bool = True, days: int = 20) -> Seeded:
         s.flush()
         for i in range(days):
             account = ann if i % 2 == 0 else bob
-            published = NOW - timedelta(days=i, hours=(i % 2))
+            published = NOW - timedelta(days=i, hours=1 + (i % 2))
             post = Post(
                 text=f"Post number {i}: our spring news https://example.com/{i}",
                 campaign_id=campaign.id if i % 2 == 0 else None,
@@ -91,7 +91,7 @@ def seed(ctx: AppContext, *, synced: bool = True, days: int = 20) -> Seeded:
                             variant_id=v.id,
                             metric=metric,
                             value=value // 2,
-                            taken_at=published + timedelta(hours=1),
+                            taken_at=published + timedelta(minutes=30),
                         )
                     )
                     s.add(MetricSnapshot(account_id=account, variant_id=v.id, metric=metric, value=value, taken_at=NOW))

@@ -22,6 +22,7 @@ from desktop.ui.analytics.dashboard import AnalyticsView, Loaded
 from desktop.ui.analytics.filters import CUSTOM
 from desktop.ui.analytics.post_view import PostDialog
 from desktop.ui.analytics.top_posts import TopPostsModel
+from desktop.ui.analytics.wording import ago
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tasks import TaskRunner
 from tests.gui.analytics_data import NOW, add_accounts, seed
@@ -105,7 +106,7 @@ def test_dashboard_shows_what_the_service_counts(qtbot: QtBot, ctx: AppContext) 
         view.top_posts.proxy.index(r, TopPostsModel.ACCOUNT).data() for r in range(view.top_posts.proxy.rowCount())
     ]
     assert sum("external" in a for a in account_col) == 1
-    assert "Last synced just now" in view.sync_status.text()
+    assert view.sync_status.text() == f"Last synced {ago(board.last_synced)}."
 
 
 def test_period_switch_and_filters(qtbot: QtBot, ctx: AppContext) -> None:
@@ -337,3 +338,26 @@ def test_service_dataset_matches_the_page(ctx: AppContext) -> None:
     board = analytics.dashboard(ctx, analytics.Scope(analytics.Period.last_days(30, now=NOW, zone=zone)), zone=zone)
     assert board.kpis.current.posts == 20
     assert board.last_synced is not None
+
+
+def test_sync_now_reports_accounts_it_could_not_measure(qtbot: QtBot, ctx: AppContext) -> None:
+    seed(ctx)  # accounts without keyring entries: the pass cannot sign in to either
+    window = _window(qtbot, ctx, (1280, 800))
+    view = _view_of(window)
+    _settle(qtbot, view)
+    assert view.sync_button.isEnabled()
+    with qtbot.waitSignal(window.metrics_engine.sync_finished, timeout=30_000):
+        view.sync_button.click()
+        assert view.sync_button.text() == "Syncing…"
+        assert view.sync_status.text().startswith("Syncing…")
+    qtbot.waitUntil(lambda: view.runner.pending() == 0 and view.sync_button.text() == "Sync now", timeout=15_000)
+    report = window.metrics_engine.last_report
+    assert report is not None
+    assert {n.handle for n in report.errors} == {"@ann@example.social", "bob.bsky.social"}
+    assert view.sync_status.text().endswith("@ann@example.social, bob.bsky.social could not be measured; see Details.")
+    assert view.details_button.isVisible()
+    assert "please reconnect the account" in view._sync_details
+
+
+def _view_of(window: MainWindow) -> AnalyticsView:
+    return window.pages["analytics"].view  # type: ignore[attr-defined]

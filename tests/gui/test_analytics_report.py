@@ -81,11 +81,15 @@ def test_report_of_a_campaign_from_the_page(qtbot: QtBot, ctx: AppContext, tmp_p
     view = AnalyticsView(ctx, TaskRunner())
     qtbot.addWidget(view)
     view.show()
-    view.show_campaign(data.campaign)  # the list is not loaded yet: it loads with everything
-    qtbot.waitUntil(lambda: view.loaded is not None and view.runner.pending() == 0, timeout=15_000)
-    before = view.loaded
-    assert view.filters.choose_campaign(data.campaign)
-    qtbot.waitUntil(lambda: view.loaded is not before and view.runner.pending() == 0, timeout=15_000)
+    view.refresh()  # what the main window does when the page is shown
+    view.show_campaign(data.campaign)  # before the campaign list has loaded: picked once it has
+    qtbot.waitUntil(
+        lambda: (
+            view.loaded is not None and view.loaded.choice.campaign_id == data.campaign and view.runner.pending() == 0
+        ),
+        timeout=15_000,
+    )
+    assert view.report_button.isEnabled()
     saved = view.save_report(str(tmp_path / "spring.pdf"))
     assert saved is not None
     pdf = pdfium.PdfDocument(saved)

@@ -90,6 +90,24 @@ def load(ctx: AppContext, choice: FilterChoice) -> Loaded:
     return Loaded(choice, zone, accounts, campaigns, scope, board, best, ever, progress)
 
 
+def sync_words(report: Any, zone: ZoneInfo) -> tuple[str, str]:
+    """(a sentence for the status line, the details) of a metrics pass's report."""
+    errors = list(getattr(report, "errors", ()) or ())
+    deferred = list(getattr(report, "deferred", ()) or ())
+    lines = [f"{n.handle}: {n.text}" for n in errors]
+    for n in deferred:
+        until = f" (until {n.until.astimezone(zone):%H:%M})" if getattr(n, "until", None) else ""
+        lines.append(f"{n.handle}: {n.text}{until}")
+    parts = []
+    if errors:
+        who = ", ".join(dict.fromkeys(n.handle for n in errors))
+        parts.append(f"{who} could not be measured; see Details.")
+    if deferred:
+        who = ", ".join(dict.fromkeys(n.handle for n in deferred))
+        parts.append(f"{who} will be measured later, to leave the network's rate limit to publishing.")
+    return " ".join(parts), "\n".join(lines)
+
+
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "card-title")
@@ -124,7 +142,8 @@ class ChartGrid(QWidget):
             self.grid.removeWidget(c)
             c.setVisible(c in shown)
         for i, card in enumerate(shown):
-            self.grid.addWidget(card, i // columns, i % columns)
+            last_alone = columns == 2 and i == len(shown) - 1 and i % 2 == 0
+            self.grid.addWidget(card, i // columns, i % columns, 1, 2 if last_alone else 1)
         for col in range(2):
             self.grid.setColumnStretch(col, 1 if col < columns else 0)
         self.columns = columns
@@ -198,6 +217,8 @@ class AnalyticsView(QWidget):
         self._generation = 0
         self._sync_details = ""
         self._stale = False
+        self._wanted_campaign: int | None = None
+        self._sync_note = ""
         self.post_dialog: PostDialog | None = None
 
         self.sync_button = QPushButton("Sync now")
@@ -207,7 +228,8 @@ class AnalyticsView(QWidget):
         self.sync_button.setEnabled(engine is not None)
         self.report_button = QPushButton("Report (PDF)…")
         self.report_button.setToolTip("Save what is shown here as a PDF report to hand on")
-        self.report_button.clicked.connect(self.save_report)
+        self.report_button.clicked.connect(lambda: self.save_report())
+        self.report_button.setEnabled(False)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -354,6 +376,10 @@ class AnalyticsView(QWidget):
         if loaded.choice.campaign_id is None:
             self.filters.choose_campaign(None)
         self.filters.blockSignals(False)
+        wanted, self._wanted_campaign = self._wanted_campaign, None
+        if wanted is not None and wanted != loaded.choice.campaign_id and self.filters.choose_campaign(wanted):
+            return  # choosing it started the campaign view's own load
+        self.report_button.setEnabled(loaded.dashboard is not None)
         board = loaded.dashboard
         if not loaded.accounts:
             self.stack.setCurrentWidget(self.no_accounts)
@@ -416,31 +442,37 @@ class AnalyticsView(QWidget):
     # --- sync status --------------------------------------------------------------------------
 
     def _show_sync_status(self) -> None:
-        if self.engine is not None and self.engine.running:
+        running = self.engine is not None and self.engine.running
+        if self.never_synced.action is not None:
+            self.never_synced.action.setEnabled(not running and self.engine is not None)
+            self.never_synced.action.setText("Syncing…" if running else "Sync now")
+        if running:
             self.sync_status.setText("Syncing… the networks are being asked for the newest numbers.")
             self.sync_button.setEnabled(False)
+            self.sync_button.setText("Syncing…")
             self.details_button.hide()
             return
         self.sync_button.setEnabled(self.engine is not None)
+        self.sync_button.setText("Sync now")
         board = self.loaded.dashboard if self.loaded else None
         if board is None:
             return
         if board.last_synced is None:
-            self.sync_status.setText("Never synced — Sync now measures your posts.")
+            text = "Never synced — Sync now measures your posts."
         else:
-            self.sync_status.setText(f"Last synced {ago(board.last_synced)}.")
+            text = f"Last synced {ago(board.last_synced)}."
+        self.sync_status.setText(f"{text} {self._sync_note}".strip())
         self.details_button.setVisible(bool(self._sync_details))
 
     def sync_now(self) -> None:
         if self.engine is None:
             return
-        self._sync_details = ""
+        self._sync_details = self._sync_note = ""
         self.engine.sync_now()
         self._show_sync_status()
 
     def _sync_finished(self, report: Any) -> None:
-        errors = [str(e) for e in (getattr(report, "errors", None) or [])]
-        self._sync_details = "\n".join(errors)
+        self._sync_note, self._sync_details = sync_words(report, self.zone)
         self.sync_button.setEnabled(True)
         if self.isVisible():
             self.refresh()
@@ -449,8 +481,11 @@ class AnalyticsView(QWidget):
 
     def _sync_failed(self, exc: Any) -> None:
         self._sync_details = str(exc)
-        self.sync_button.setEnabled(True)
-        self.sync_status.setText("Metrics could not be synced. Check your connection and try again; see Details.")
+        self._sync_note = ""
+        self._show_sync_status()
+        failed = "Metrics could not be synced. Check your connection and try again; the reason is under Details."
+        self.sync_status.setText(failed)
+        self.never_synced.body.setText(failed)
         self.details_button.show()
 
     def _show_details(self) -> None:
@@ -459,14 +494,18 @@ class AnalyticsView(QWidget):
     # --- actions ------------------------------------------------------------------------------
 
     def open_post(self, post: TopPost) -> None:
-        self.post_dialog = PostDialog(self.ctx, self.runner, post, self.zone, self)
+        board = self.loaded.dashboard if self.loaded else None
+        names = {b.key: b.label for b in board.by_network} if board else {}
+        self.post_dialog = PostDialog(self.ctx, self.runner, post, self.zone, self, network=names.get(post.network))
         self.post_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.post_dialog.open()
 
     def show_campaign(self, campaign_id: int | None) -> None:
         """The campaign view: the same dashboard filtered to one campaign."""
-        if not self.filters.choose_campaign(campaign_id):
-            self.refresh()
+        if self.filters.campaign_id() == campaign_id:
+            return
+        if not self.filters.choose_campaign(campaign_id):  # the list is still loading: pick it then
+            self._wanted_campaign = campaign_id
 
     def accounts_in_scope(self) -> list[AccountRow]:
         if self.loaded is None:

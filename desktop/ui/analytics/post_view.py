@@ -24,16 +24,24 @@ if TYPE_CHECKING:
 
 class PostDialog(QDialog):
     def __init__(
-        self, ctx: AppContext, runner: TaskRunner, post: TopPost, zone: ZoneInfo, parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        runner: TaskRunner,
+        post: TopPost,
+        zone: ZoneInfo,
+        parent: QWidget | None = None,
+        *,
+        network: str | None = None,  # the network's name ("Mastodon"); its id when not known
     ) -> None:
         super().__init__(parent)
         self.ctx, self.runner, self.post = ctx, runner, post
-        self.setWindowTitle(f"Post on {post.network} · {post.handle}")
+        network = network or post.network
+        self.setWindowTitle(f"Post on {network} · {post.handle}")
         self.resize(760, 560)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         when = format_local(post.published_at, "%a %d %b %Y, %H:%M", zone)
-        where = f"{post.handle} · {post.network} · published {when} ({zone.key})"
+        where = f"{post.handle} · {network} · published {when} ({zone.key})"
         if post.campaign:
             where += f" · campaign {post.campaign}"
         if post.external:

@@ -87,8 +87,8 @@ class TopPostsModel(RowTableModel["TopPost"]):
             Column(
                 "",
                 lambda r: r.published_at.timestamp(),
-                display=lambda r: format_local(r.published_at, "%Y-%m-%d %H:%M", self.zone),
-                tooltip=lambda r: f"In {self.zone.key}",
+                display=lambda r: format_local(r.published_at, "%d %b %H:%M", self.zone),
+                tooltip=lambda r: format_local(r.published_at, "%A %d %B %Y, %H:%M", self.zone) + f" ({self.zone.key})",
             ),
             _count(LIKES),
             _count(REPOSTS),
@@ -107,6 +107,22 @@ class TopPostsModel(RowTableModel["TopPost"]):
             for t, c in zip(self.TITLES, columns, strict=True)
         ]
         super().__init__(columns, parent)
+
+
+class PostsView(QTableView):
+    """The table, its post text column taking the width the counters leave (at least 200 px)."""
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit_text_column()
+
+    def fit_text_column(self) -> None:
+        model = self.model()
+        if model is None:
+            return
+        header = self.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(1, model.columnCount()))
+        self.setColumnWidth(TopPostsModel.TEXT, max(200, self.viewport().width() - others))
 
 
 class TopPostsTable(QFrame):
@@ -138,7 +154,7 @@ class TopPostsTable(QFrame):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.view = QTableView()
+        self.view = PostsView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(TopPostsModel.ENGAGEMENTS, Qt.SortOrder.DescendingOrder)
@@ -155,7 +171,7 @@ class TopPostsTable(QFrame):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TopPostsModel.TEXT, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        self.view.setColumnWidth(TopPostsModel.TEXT, 280)
+        self.view.setColumnWidth(TopPostsModel.TEXT, 260)
         layout.addWidget(self.view, 1)
         self.status = QLabel()
         self.status.setProperty("role", "muted")
@@ -174,6 +190,8 @@ class TopPostsTable(QFrame):
         self.model.set_rows(rows)
         self.status.setText("" if rows else "No posts were published in this period.")
         self.status.setVisible(not rows)
+        self.view.resizeColumnsToContents()
+        self.view.fit_text_column()
         self._update_buttons()
 
     def selected(self) -> TopPost | None:
