@@ -71,3 +71,15 @@ def test_scheduled_passes_follow_the_timer_and_stop(qtbot: Any, ctx: AppContext)
     engine.stop()
     assert not engine.timer.isActive()
     engine.wait(5000)
+
+
+def test_the_main_window_runs_the_engine_and_stops_it_on_quit(qtbot: Any, ctx: AppContext) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(ctx, start_publishing=True)
+    qtbot.addWidget(window)
+    engine = window.metrics_engine
+    assert isinstance(engine, MetricsEngine) and engine.timer.isActive()
+    assert engine.timer.interval() == 15 * 60_000
+    window.quit()
+    assert not engine.timer.isActive() and not engine.running
