@@ -427,3 +427,18 @@ def test_latest_keeps_the_newest_reading_whatever_order_writers_finish_in(
         write_readings(s, [Reading(masto.id, variant.id, {"likes": 3, "reposts": 1})], NOW - timedelta(minutes=1))
     assert _latest(ctx, variant.id) == {"likes": 5, "reposts": 1}
     assert sorted(_history(ctx, variant.id, "likes")) == [3, 5]  # both readings stay in the history
+
+
+def test_scheduled_passes_leave_a_failing_account_alone_for_a_while(
+    ctx: AppContext, masto: MastodonAccount, mastodon: MastodonMockServer
+) -> None:
+    _publish(ctx, masto.id, "revoked soon")
+    mastodon.api("POST", "/oauth/revoke", data={"token": masto.token})
+    start = datetime.now(UTC)
+    assert len(sync_metrics(ctx, manual=False, now=start).errors) == 1
+    # the OS job a minute later does not ask the network again (nor report the same error again)
+    quiet = sync_metrics(ctx, manual=False, now=start + timedelta(minutes=1))
+    assert quiet.errors == () and quiet.ok
+    # by hand it always tries; on the schedule, again after 30 minutes
+    assert len(sync_metrics(ctx, manual=True, now=start + timedelta(minutes=2)).errors) == 1
+    assert len(sync_metrics(ctx, manual=False, now=start + timedelta(minutes=33)).errors) == 1

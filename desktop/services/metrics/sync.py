@@ -14,7 +14,10 @@ Every response's rate-limit window is remembered per account (``rate_windows``, 
 other processes). Before each request, an account whose window has fewer than
 :data:`RATE_RESERVE` of its requests left (and has not reset) is *deferred* for this pass, so
 metrics never starve the publisher; a 429 defers it too. A failing account never stops the
-others: its error is reported in the network's words and the pass goes on.
+others: its error is reported in the network's words and the pass goes on. Scheduled passes then
+leave that account alone for a while (30 minutes after an error, until the window resets when
+deferred, 6 hours when it reports no metrics), so a job that runs every minute does not ask a
+failing network every minute; "Sync now" always tries.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from desktop.services import app_settings
 from desktop.services.accounts import AccountError, AccountHandle, open_account
 from desktop.services.connections import CredentialRefresher
 from desktop.services.metric_names import RATE_RESERVE, SYNC_NOW_DAYS
-from desktop.services.metrics.cadence import account_due_filter, post_due_filter
+from desktop.services.metrics.cadence import ACCOUNT_EVERY, account_due_filter, post_due_filter
 from desktop.services.metrics.history import history_imported, history_key, save_external_posts
 from desktop.services.metrics.report import AccountNote, SyncReport
 from desktop.services.metrics.store import Reading, save_windows, stored_windows, write_readings
@@ -64,6 +67,11 @@ LAST_SYNCED = "metrics.last_synced_at"
 UNKNOWN_RESET_AFTER = timedelta(minutes=5)
 #: Posts asked for in one history import.
 HISTORY_LIMIT = 200
+#: Settings key prefix (``metrics.wait_until.<account id>``): scheduled passes skip the account
+#: until then, after it failed, was skipped or deferred.
+WAIT_KEY = "metrics.wait_until"
+#: How long scheduled passes leave a failed account alone.
+ERROR_WAIT = timedelta(minutes=30)
 #: Variant states whose posts are (at least partly) live.
 MEASURED = (VariantState.PUBLISHED, VariantState.PARTIALLY_LIVE)
 
@@ -158,11 +166,13 @@ def sync_metrics(
         if stop():
             cancelled = True
             break
+        before = (len(tally.errors), len(tally.skipped), len(tally.deferred))
         try:
             cancelled = _sync_account(ctx, target, now=now, refresher=refresher, tally=tally, stop=stop, zone=zone)
         except Exception as exc:  # a broken row, a busy DB: this account only
             log.exception("metrics sync failed for account %s", target.account_id)
             tally.errors.append(_noter(ctx, target)(_plain(exc)))
+        _hold_back(ctx, target.account_id, tally, before, now)
         if cancelled:
             break
     finished = utcnow()
@@ -204,6 +214,33 @@ def import_history(
 # --- planning --------------------------------------------------------------------------------------
 
 
+def _wait_key(account_id: int) -> str:
+    return f"{WAIT_KEY}.{account_id}"
+
+
+def _hold_back(ctx: AppContext, account_id: int, tally: _Tally, before: tuple[int, int, int], now: datetime) -> None:
+    """After an account failed, was skipped or deferred, scheduled passes leave it alone for a
+    while (a pass every minute must not ask a failing network every minute); Sync now does not wait."""
+    errors, skipped, deferred = (tally.errors[before[0] :], tally.skipped[before[1] :], tally.deferred[before[2] :])
+    if errors:
+        until = now + ERROR_WAIT
+    elif deferred:
+        until = max((d.until for d in deferred if d.until), default=now + UNKNOWN_RESET_AFTER)
+    elif skipped:
+        until = now + ACCOUNT_EVERY
+    else:
+        return
+    try:
+        app_settings.put(ctx, _wait_key(account_id), iso_utc(until))
+    except Exception:  # only a courtesy to the network: never worth failing the pass
+        log.warning("could not note when to ask account %s again", account_id, exc_info=True)
+
+
+def _waiting(ctx: AppContext, account_id: int, now: datetime) -> bool:
+    value = app_settings.get(ctx, _wait_key(account_id))
+    return bool(value) and datetime.fromisoformat(str(value).replace("Z", "+00:00")) > now
+
+
 def _plan(ctx: AppContext, *, manual: bool, now: datetime) -> list[_Target]:
     reachable = (Account.status == AccountStatus.CONNECTED, Account.paused.is_(False))
     with ctx.session() as s:
@@ -230,8 +267,11 @@ def _plan(ctx: AppContext, *, manual: bool, now: datetime) -> list[_Target]:
     for account_id, network, handle, due in accounts:
         read_account = manual or bool(due)
         posts = by_account.get(account_id, [])
-        if read_account or posts or not history_imported(ctx, account_id):
-            targets.append(_Target(account_id, network, handle, read_account, posts))
+        if not (read_account or posts or not history_imported(ctx, account_id)):
+            continue
+        if not manual and _waiting(ctx, account_id, now):
+            continue  # it failed, was skipped or deferred recently: see _hold_back
+        targets.append(_Target(account_id, network, handle, read_account, posts))
     return targets
 
 
