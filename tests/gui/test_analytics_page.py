@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -25,6 +25,7 @@ from desktop.ui.analytics.top_posts import TopPostsModel
 from desktop.ui.analytics.wording import ago
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tasks import TaskRunner
+from desktop.ui.widgets.table_model import ROW_ROLE
 from tests.gui.analytics_data import NOW, add_accounts, seed
 
 SHOTS = Path(os.environ.get("CAMPAIGN_DESK_SCREENSHOTS") or tempfile.gettempdir()) / "analytics-page"
@@ -73,7 +74,7 @@ def _light(app: QApplication) -> None:
 def test_dashboard_shows_what_the_service_counts(qtbot: QtBot, ctx: AppContext) -> None:
     seed(ctx)
     view = _page(qtbot, ctx)
-    assert view.stack.currentWidget() is view.content
+    assert view.stack.currentWidget() is view.scroll
     board = view.loaded.dashboard  # type: ignore[union-attr]
     assert board is not None
     # 20 posts in the last 30 days; likes 2×(20-i) + reposts i%3 + 1 reply each
@@ -163,7 +164,7 @@ def test_a_result_older_than_the_newest_request_is_dropped(qtbot: QtBot, ctx: Ap
     stale = Loaded(shown.choice, shown.zone, [], [])  # would show "No accounts yet" if used
     view._loaded(old_generation, stale)
     assert view.loaded is shown
-    assert view.stack.currentWidget() is view.content
+    assert view.stack.currentWidget() is view.scroll
     _settle(qtbot, view)
 
 
@@ -271,7 +272,7 @@ def test_nothing_in_the_period_still_shows_the_dashboard(qtbot: QtBot, ctx: AppC
     bar.start.setDate(date(2020, 1, 1))
     bar.end.setDate(date(2020, 1, 7))
     _reload(qtbot, view, lambda: bar.period.setCurrentIndex(bar.period.findData(CUSTOM)))
-    assert view.stack.currentWidget() is view.content
+    assert view.stack.currentWidget() is view.scroll
     assert view.kpis.tiles["posts"].value.text() == "0"
     assert view.top_posts.status.text() == "No posts were published in this period."
     assert not view.engagement_card.has_chart()
@@ -322,7 +323,7 @@ def test_screenshots(qtbot: QtBot, ctx: AppContext, qapp: QApplication, scheme: 
         window = _window(qtbot, ctx, size)
         view = window.pages["analytics"].view  # type: ignore[attr-defined]
         _settle(qtbot, view)
-        assert view.stack.currentWidget() is view.content
+        assert view.stack.currentWidget() is view.scroll
         window.grab().save(str(_shots() / f"analytics-{scheme}-{size[0]}.png"))
         view.content.grab().save(str(_shots() / f"analytics-{scheme}-{size[0]}-full.png"))
         _reload(qtbot, view, lambda: view.show_campaign(data.campaign))
@@ -361,3 +362,48 @@ def test_sync_now_reports_accounts_it_could_not_measure(qtbot: QtBot, ctx: AppCo
 
 def _view_of(window: MainWindow) -> AnalyticsView:
     return window.pages["analytics"].view  # type: ignore[attr-defined]
+
+
+class _Browser(QObject):
+    """Stands in for the system browser: Qt hands it the URLs QDesktopServices would open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
+
+
+def test_open_post_opens_its_live_link(qtbot: QtBot, ctx: AppContext) -> None:
+    seed(ctx)
+    view = _page(qtbot, ctx)
+    table = view.top_posts
+    browser = _Browser()
+    QDesktopServices.setUrlHandler("https", browser, "open")
+    try:
+        assert not table.open_button.isEnabled()  # nothing selected yet
+        with_url = next(r for r in range(table.proxy.rowCount()) if table.proxy.index(r, 0).data(ROW_ROLE).url)
+        table.view.selectRow(with_url)
+        assert table.open_button.isEnabled()
+        table.open_button.click()
+        assert browser.opened == [table.selected().url]  # type: ignore[union-attr]
+        without = next(r for r in range(table.proxy.rowCount()) if not table.proxy.index(r, 0).data(ROW_ROLE).url)
+        table.view.selectRow(without)
+        assert not table.open_button.isEnabled()  # no public link to open
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+
+
+def test_empty_state_screenshots(qtbot: QtBot, ctx: AppContext, qapp: QApplication) -> None:
+    seed(ctx, synced=False)
+    _dark(qapp)
+    try:
+        window = _window(qtbot, ctx, (900, 600))
+        view = _view_of(window)
+        _settle(qtbot, view)
+        assert view.stack.currentWidget() is view.never_synced
+        assert window.grab().save(str(_shots() / "analytics-never-synced-dark-900.png"))
+    finally:
+        _light(qapp)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -261,7 +262,15 @@ class AnalyticsView(QWidget):
         self.loading.setProperty("role", "muted")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.content = QWidget()
-        for w in (self.loading, self.no_accounts, self.nothing_published, self.never_synced, self.content):
+        self.content.setObjectName("PageContent")
+        # only the dashboard scrolls: an empty state fills the visible page, centred
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.content)
+        self.scroll.viewport().setAutoFillBackground(False)
+        self.content.setAutoFillBackground(False)
+        for w in (self.loading, self.no_accounts, self.nothing_published, self.never_synced, self.scroll):
             self.stack.addWidget(w)
         self._build_content()
 
@@ -275,7 +284,7 @@ class AnalyticsView(QWidget):
 
     def _build_content(self) -> None:
         column = QVBoxLayout(self.content)
-        column.setContentsMargins(0, 0, 0, 0)
+        column.setContentsMargins(0, 0, 8, 0)
         column.setSpacing(12)
         self.filters = FilterBar()
         self.filters.changed.connect(self.refresh)
@@ -361,7 +370,7 @@ class AnalyticsView(QWidget):
     def _failed(self, generation: int, exc: Exception) -> None:
         if not self.is_current(generation):
             return
-        self.stack.setCurrentWidget(self.content)
+        self.stack.setCurrentWidget(self.scroll)
         self._sync_details = str(exc)
         self.sync_status.setText("The dashboard could not be loaded. Try again; if it keeps failing, see Details.")
         self.details_button.show()
@@ -379,7 +388,7 @@ class AnalyticsView(QWidget):
         wanted, self._wanted_campaign = self._wanted_campaign, None
         if wanted is not None and wanted != loaded.choice.campaign_id and self.filters.choose_campaign(wanted):
             return  # choosing it started the campaign view's own load
-        self.report_button.setEnabled(loaded.dashboard is not None)
+        self.report_button.setEnabled(False)
         board = loaded.dashboard
         if not loaded.accounts:
             self.stack.setCurrentWidget(self.no_accounts)
@@ -390,7 +399,8 @@ class AnalyticsView(QWidget):
         if board.last_synced is None and not (self.engine is not None and self.engine.running):
             self.stack.setCurrentWidget(self.never_synced)
             return
-        self.stack.setCurrentWidget(self.content)
+        self.stack.setCurrentWidget(self.scroll)
+        self.report_button.setEnabled(True)
         self._show(loaded, board)
 
     def _show(self, loaded: Loaded, board: Dashboard) -> None:

@@ -20,7 +20,6 @@ class AnalyticsPage(Page):
     title = "Analytics"
     icon_name = "analytics"
     subtitle = "Likes, reposts, replies and followers across networks, by campaign."
-    scrollable = True  # the dashboard is taller than the smallest window
 
     def __init__(
         self,
