@@ -157,19 +157,20 @@ def statement(
         ]
 
     no_bucket = [nothing] * 5
+    no_id = cast(nothing, Integer).label("variant_id")  # typed: PostgreSQL reads a bare NULL as text
     parts = [
-        select(*head("b", per.c.network, nothing, key_cols), *sums(), nothing.label("variant_id"))
+        select(*head("b", per.c.network, nothing, key_cols), *sums(), no_id)
         .where(per.c.cur == 1)
         .group_by(per.c.network, *keys)
     ]
     if campaigns:
         parts.append(
-            select(*head("c", nothing, per.c.campaign_id, no_bucket), *sums(with_beside=False), nothing)
+            select(*head("c", nothing, per.c.campaign_id, no_bucket), *sums(with_beside=False), no_id)
             .where(per.c.cur == 1)
             .group_by(per.c.campaign_id)
         )
     if previous:
-        parts.append(select(*head("p", nothing, nothing, no_bucket), *sums(), nothing).where(per.c.cur == 0))
+        parts.append(select(*head("p", nothing, nothing, no_bucket), *sums(), no_id).where(per.c.cur == 0))
     if top:
         best = (
             select(per.c.variant_id, per.c.eng)
