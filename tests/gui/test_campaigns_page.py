@@ -4,6 +4,7 @@ consequences in words, keyboard, and screenshots in light and dark."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -306,3 +307,42 @@ def test_when_every_campaign_is_archived_the_empty_state_says_so(qtbot: QtBot, c
     settle(qtbot, page)
     assert page.stack.currentWidget() is page.table and page.action_bar.isVisible()
     assert [r.name for r in page.model.rows()] == ["Old one"]
+
+
+def test_double_click_edits_and_an_archived_row_offers_unarchive(qtbot: QtBot, ctx: AppContext) -> None:
+    ids = _seed(ctx)
+    page = open_page(qtbot, ctx)
+    pick(qtbot, page, ids["plain"])
+    index = page.table.currentIndex()
+    rect = page.table.visualRect(index)
+    # a press first, as a real double-click has (the view only opens what was pressed)
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.dialog is not None and page.dialog.name.text() == "Evergreen tips"
+    page.dialog.reject()
+
+    page.show_archived.setChecked(True)
+    settle(qtbot, page)
+    pick(qtbot, page, ids["old"])
+    assert page.archive_button.text() == "Unarchive"
+    page.archive_button.click()
+    settle(qtbot, page)
+    row = campaigns.get_campaign(ctx, ids["old"])
+    assert row is not None and not row.archived
+    assert page.status.text().startswith("'Winter 2025' is back in lists and pickers.")
+    assert page.archive_button.text() == "Archive"  # still selected, now active
+
+
+def test_a_dialog_closed_before_its_background_read_returns_drops_the_result(qtbot: QtBot, ctx: AppContext) -> None:
+    _posts(ctx, campaigns.add_campaign(ctx, "Any").id, [])  # an account, so the read has a network to show
+    runner = TaskRunner(max_threads=1)
+    gate = threading.Event()
+    runner.run(gate.wait, on_done=lambda _r: None, on_error=lambda _e: None, name="hold the only thread")
+    dialog = CampaignDialog(ctx, runner)  # queues its read of the accounts behind the held thread
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    with qtbot.waitSignal(dialog.destroyed, timeout=5000):
+        dialog.reject()
+    gate.set()  # now the read runs, for a dialog that is gone
+    # pytest-qt fails this test if the result reached the deleted dialog
+    qtbot.waitUntil(lambda: runner.pending() == 0, timeout=10000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -32,7 +33,7 @@ from desktop.ui import theme
 if TYPE_CHECKING:
     from desktop.services.campaigns import CampaignRow
     from desktop.services.context import AppContext
-    from desktop.ui.tasks import TaskRunner
+    from desktop.ui.tasks import Task, TaskRunner
 
 UTM_PROMISE = (
     "Links in this campaign's posts get these UTM tags when each post is sent. Empty fields use the "
@@ -69,6 +70,7 @@ class CampaignDialog(QDialog):
         self.ctx = ctx
         self.runner = runner
         self.campaign = campaign
+        self._tasks: list[Task] = []  # cancelled when the dialog closes, so no result reaches a gone dialog
         self._dates_kept: tuple[Any, Any] | None = None
         self._network = ("mastodon", "Mastodon")  # the example link's network until accounts load
         self.setWindowTitle("Edit campaign" if campaign else "New campaign")
@@ -254,7 +256,7 @@ class CampaignDialog(QDialog):
         """The example link shows the first connected account's network (read off the GUI thread)."""
         from desktop.services.accounts import list_accounts
 
-        self.runner.run(
+        self._run(
             lambda: [(a.network, a.network_name) for a in list_accounts(self.ctx)],
             on_done=self._networks_loaded,
             on_error=lambda _exc: None,  # the example keeps Mastodon: nothing the user must act on
@@ -334,7 +336,7 @@ class CampaignDialog(QDialog):
         if self.campaign is None:
             name = kwargs.pop("name")
             kwargs["utm"] = {k: v for k, v in kwargs["utm"].items() if v}
-            self.runner.run(
+            self._run(
                 lambda: svc.add_campaign(self.ctx, name, **kwargs),
                 on_done=self._done,
                 on_error=self._failed,
@@ -342,12 +344,21 @@ class CampaignDialog(QDialog):
             )
         else:
             row = self.campaign
-            self.runner.run(
+            self._run(
                 lambda: svc.edit_campaign(self.ctx, row.id, expected=row, **kwargs),
                 on_done=self._done,
                 on_error=self._failed,
                 name="edit_campaign",
             )
+
+    def _run(self, fn: Callable[[], Any], **callbacks: Any) -> None:
+        self._tasks = [t for t in self._tasks if not t.done]
+        self._tasks.append(self.runner.run(fn, **callbacks))
+
+    def done(self, result: int) -> None:
+        for task in self._tasks:
+            task.cancel()
+        super().done(result)
 
     def _done(self, row: CampaignRow) -> None:
         (self.saved if self.campaign else self.created).emit(row)
