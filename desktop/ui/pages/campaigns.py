@@ -285,6 +285,8 @@ class CampaignsPage(Page):
         box = QMessageBox(QMessageBox.Icon.Warning, "Delete campaign", delete_question(impact), parent=self)
         delete = box.addButton("Delete campaign", QMessageBox.ButtonRole.DestructiveRole)
         delete.setProperty("danger", True)
+        delete.style().unpolish(delete)  # the box polished its buttons already; re-read the property
+        delete.style().polish(delete)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
