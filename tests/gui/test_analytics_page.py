@@ -18,8 +18,9 @@ from pytestqt.qtbot import QtBot
 from desktop.services import analytics, slots
 from desktop.services.context import AppContext
 from desktop.ui import theme
-from desktop.ui.analytics.dashboard import AnalyticsView, Loaded
+from desktop.ui.analytics.dashboard import AnalyticsView
 from desktop.ui.analytics.filters import CUSTOM
+from desktop.ui.analytics.loading import Loaded
 from desktop.ui.analytics.post_view import PostDialog
 from desktop.ui.analytics.top_posts import TopPostsModel
 from desktop.ui.analytics.wording import ago
@@ -74,7 +75,7 @@ def _light(app: QApplication) -> None:
 def test_dashboard_shows_what_the_service_counts(qtbot: QtBot, ctx: AppContext) -> None:
     seed(ctx)
     view = _page(qtbot, ctx)
-    assert view.stack.currentWidget() is view.scroll
+    assert view.stack.currentWidget() is view.scroll_area
     board = view.loaded.dashboard  # type: ignore[union-attr]
     assert board is not None
     # 20 posts in the last 30 days; likes 2×(20-i) + reposts i%3 + 1 reply each
@@ -164,7 +165,7 @@ def test_a_result_older_than_the_newest_request_is_dropped(qtbot: QtBot, ctx: Ap
     stale = Loaded(shown.choice, shown.zone, [], [])  # would show "No accounts yet" if used
     view._loaded(old_generation, stale)
     assert view.loaded is shown
-    assert view.stack.currentWidget() is view.scroll
+    assert view.stack.currentWidget() is view.scroll_area
     _settle(qtbot, view)
 
 
@@ -272,7 +273,7 @@ def test_nothing_in_the_period_still_shows_the_dashboard(qtbot: QtBot, ctx: AppC
     bar.start.setDate(date(2020, 1, 1))
     bar.end.setDate(date(2020, 1, 7))
     _reload(qtbot, view, lambda: bar.period.setCurrentIndex(bar.period.findData(CUSTOM)))
-    assert view.stack.currentWidget() is view.scroll
+    assert view.stack.currentWidget() is view.scroll_area
     assert view.kpis.tiles["posts"].value.text() == "0"
     assert view.top_posts.status.text() == "No posts were published in this period."
     assert not view.engagement_card.has_chart()
@@ -323,7 +324,7 @@ def test_screenshots(qtbot: QtBot, ctx: AppContext, qapp: QApplication, scheme: 
         window = _window(qtbot, ctx, size)
         view = window.pages["analytics"].view  # type: ignore[attr-defined]
         _settle(qtbot, view)
-        assert view.stack.currentWidget() is view.scroll
+        assert view.stack.currentWidget() is view.scroll_area
         window.grab().save(str(_shots() / f"analytics-{scheme}-{size[0]}.png"))
         view.content.grab().save(str(_shots() / f"analytics-{scheme}-{size[0]}-full.png"))
         _reload(qtbot, view, lambda: view.show_campaign(data.campaign))

@@ -6,20 +6,15 @@ that arrives after a newer request was made is dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -29,9 +24,11 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.analytics.callbacks import owned
 from desktop.ui.analytics.charts import ChartCard, breakdown_chart, engagements_chart, growth_chart, local_days
-from desktop.ui.analytics.filters import FilterBar, FilterChoice
+from desktop.ui.analytics.filters import FilterBar
 from desktop.ui.analytics.heatmap import AccountsDialog, HeatmapWidget, added_sentence
 from desktop.ui.analytics.kpis import KpiRow
+from desktop.ui.analytics.loading import Loaded, load, sync_words
+from desktop.ui.analytics.panels import CampaignPanel, ChartGrid, heading
 from desktop.ui.analytics.post_view import PostDialog
 from desktop.ui.analytics.top_posts import TopPostsTable
 from desktop.ui.analytics.wording import ago, day_range
@@ -39,168 +36,10 @@ from desktop.ui.widgets.empty_state import EmptyState
 
 if TYPE_CHECKING:
     from desktop.services.accounts import AccountRow
-    from desktop.services.analytics import Dashboard, HeatCell, Scope, TopPost
-    from desktop.services.campaign_progress import GoalProgress
-    from desktop.services.campaigns import CampaignRow
+    from desktop.services.analytics import Dashboard, HeatCell, TopPost
     from desktop.services.context import AppContext
     from desktop.ui.analytics.engine import MetricsEngine
     from desktop.ui.tasks import TaskRunner
-
-#: The first day "ever" means when asking whether anything was published at all.
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One load's answer, made on a worker thread."""
-
-    choice: FilterChoice
-    zone: ZoneInfo
-    accounts: list[AccountRow]
-    campaigns: list[CampaignRow]
-    scope: Scope | None = None
-    dashboard: Dashboard | None = None
-    best: list[HeatCell] | None = None
-    published_ever: int = 0
-    progress: GoalProgress | None = None
-
-
-def load(ctx: AppContext, choice: FilterChoice) -> Loaded:
-    """Everything the page shows for ``choice`` (worker thread)."""
-    from desktop.services import analytics
-    from desktop.services.accounts import list_accounts
-    from desktop.services.campaigns import campaign_progress, list_campaigns
-    from desktop.services.zones import user_zone
-
-    zone = user_zone(ctx)
-    accounts = list_accounts(ctx)
-    campaigns = list_campaigns(ctx, include_archived=True)
-    if not accounts:
-        return Loaded(choice, zone, accounts, campaigns)
-    if choice.campaign_id is not None and all(c.id != choice.campaign_id for c in campaigns):
-        choice = FilterChoice(choice.days, choice.first, choice.last, None, choice.account_ids, choice.include_external)
-    scope = choice.scope(zone)
-    board = analytics.dashboard(ctx, scope, zone=zone)
-    ever = board.kpis.current.posts
-    if not ever:  # nothing in this period: was anything published at all?
-        now = datetime.now(UTC)
-        everything = analytics.Scope(analytics.Period(EPOCH, now + timedelta(days=1)))
-        ever = analytics.kpis(ctx, everything).current.posts
-    progress = campaign_progress(ctx, choice.campaign_id) if choice.campaign_id is not None else None
-    best = analytics.best_hours(board.heatmap)
-    return Loaded(choice, zone, accounts, campaigns, scope, board, best, ever, progress)
-
-
-def sync_words(report: Any, zone: ZoneInfo) -> tuple[str, str]:
-    """(a sentence for the status line, the details) of a metrics pass's report."""
-    errors = list(getattr(report, "errors", ()) or ())
-    deferred = list(getattr(report, "deferred", ()) or ())
-    lines = [f"{n.handle}: {n.text}" for n in errors]
-    for n in deferred:
-        until = f" (until {n.until.astimezone(zone):%H:%M})" if getattr(n, "until", None) else ""
-        lines.append(f"{n.handle}: {n.text}{until}")
-    parts = []
-    if errors:
-        who = ", ".join(dict.fromkeys(n.handle for n in errors))
-        parts.append(f"{who} could not be measured; see Details.")
-    if deferred:
-        who = ", ".join(dict.fromkeys(n.handle for n in deferred))
-        parts.append(f"{who} will be measured later, to leave the network's rate limit to publishing.")
-    return " ".join(parts), "\n".join(lines)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setProperty("role", "card-title")
-    return label
-
-
-class ChartGrid(QWidget):
-    """Chart cards two to a row when there is room, one above the other when not."""
-
-    WIDE = 860
-
-    def __init__(self, cards: list[QWidget], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.cards = cards
-        self.shown = list(cards)
-        for card in cards:
-            card.setParent(self)
-        self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setSpacing(12)
-        self.columns = 0
-        self.reflow()
-
-    def show_only(self, cards: list[QWidget]) -> None:
-        self.shown = [c for c in self.cards if c in cards]
-        self.reflow()
-
-    def reflow(self) -> None:
-        shown = self.shown
-        columns = 2 if self.width() >= self.WIDE else 1
-        for c in self.cards:
-            self.grid.removeWidget(c)
-            c.setVisible(c in shown)
-        for i, card in enumerate(shown):
-            last_alone = columns == 2 and i == len(shown) - 1 and i % 2 == 0
-            self.grid.addWidget(card, i // columns, i % columns, 1, 2 if last_alone else 1)
-        for col in range(2):
-            self.grid.setColumnStretch(col, 1 if col < columns else 0)
-        self.columns = columns
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        if (2 if self.width() >= self.WIDE else 1) != self.columns:
-            self.reflow()
-
-
-class CampaignPanel(QFrame):
-    """The campaign view's header: which campaign, and how far it is towards its goal."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setProperty("role", "card")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 12, 14, 12)
-        layout.setSpacing(6)
-        row = QHBoxLayout()
-        self.swatch = QLabel()
-        self.name = _heading("")
-        row.addWidget(self.swatch)
-        row.addWidget(self.name)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.sentence = QLabel()
-        self.sentence.setWordWrap(True)
-        self.sentence.setObjectName("goal-sentence")
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setTextVisible(False)
-        self.bar.setFixedHeight(8)
-        self.notes = QLabel()
-        self.notes.setProperty("role", "muted")
-        self.notes.setWordWrap(True)
-        for w in (self.sentence, self.bar, self.notes):
-            layout.addWidget(w)
-
-    def show_campaign(self, campaign: CampaignRow, progress: GoalProgress | None) -> None:
-        px = QPixmap(14, 14)
-        px.fill(QColor(campaign.color))
-        self.swatch.setPixmap(px)
-        self.name.setText(campaign.name)
-        if progress is None:
-            self.sentence.setText(
-                "This campaign has no measurable goal. Give it one on the Campaigns page to track progress here."
-            )
-            self.bar.hide()
-        else:
-            self.sentence.setText(progress.sentence)
-            self.bar.setValue(round(max(0.0, min(1.0, progress.fraction)) * 1000))
-            self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {campaign.color}; border-radius: 4px; }}")
-            self.bar.show()
-        self.notes.setText(campaign.goal)
-        self.notes.setVisible(bool(campaign.goal))
 
 
 class AnalyticsView(QWidget):
@@ -264,13 +103,13 @@ class AnalyticsView(QWidget):
         self.content = QWidget()
         self.content.setObjectName("PageContent")
         # only the dashboard scrolls: an empty state fills the visible page, centred
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.content)
-        self.scroll.viewport().setAutoFillBackground(False)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.content)
+        self.scroll_area.viewport().setAutoFillBackground(False)
         self.content.setAutoFillBackground(False)
-        for w in (self.loading, self.no_accounts, self.nothing_published, self.never_synced, self.scroll):
+        for w in (self.loading, self.no_accounts, self.nothing_published, self.never_synced, self.scroll_area):
             self.stack.addWidget(w)
         self._build_content()
 
@@ -321,7 +160,7 @@ class AnalyticsView(QWidget):
         heat_layout.setContentsMargins(14, 12, 14, 12)
         heat_layout.setSpacing(8)
         row = QHBoxLayout()
-        self.heat_title = _heading("When your posts do best")
+        self.heat_title = heading("When your posts do best")
         row.addWidget(self.heat_title)
         row.addStretch(1)
         self.best_button = QPushButton("Add best hours to the queue…")
@@ -370,7 +209,7 @@ class AnalyticsView(QWidget):
     def _failed(self, generation: int, exc: Exception) -> None:
         if not self.is_current(generation):
             return
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
         self._sync_details = str(exc)
         self.sync_status.setText("The dashboard could not be loaded. Try again; if it keeps failing, see Details.")
         self.details_button.show()
@@ -399,7 +238,7 @@ class AnalyticsView(QWidget):
         if board.last_synced is None and not (self.engine is not None and self.engine.running):
             self.stack.setCurrentWidget(self.never_synced)
             return
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
         self.report_button.setEnabled(True)
         self._show(loaded, board)
 
