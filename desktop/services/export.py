@@ -16,12 +16,12 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO, TypeAlias
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from desktop.services.metric_names import ENGAGEMENT_METRICS, ENGAGEMENTS, POST_METRICS
 from desktop.services.posts import PostError, campaign_id_for
@@ -98,18 +98,26 @@ def campaign_named(ctx: AppContext, name: str) -> int:
 # --- writing a table ------------------------------------------------------------------------------
 
 
+#: Cell types written as they are (csv writes None as an empty cell; JSON has them all).
+_PLAIN: Final = frozenset({int, str, float, type(None)})
+
+
+def _iso(value: datetime) -> str | None:
+    if value.tzinfo is UTC:  # what the store hands back: skip the conversion
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return iso_utc(value)
+
+
 def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return iso_utc(value)
-    return value
+        return _iso(value)
+    return "" if value is None else value
 
 
 def _json_cell(value: Any) -> Any:
-    return iso_utc(value) if isinstance(value, datetime) else value
+    return _iso(value) if isinstance(value, datetime) else value
 
 
 class _TableWriter:
@@ -126,10 +134,12 @@ class _TableWriter:
 
     def write(self, row: Sequence[Any]) -> None:
         if self.fmt == "csv":
-            self._csv.writerow([_csv_cell(v) for v in row])
+            self._csv.writerow([v if type(v) in _PLAIN else _csv_cell(v) for v in row])
         else:
             item = json.dumps(
-                dict(zip(self.columns, (_json_cell(v) for v in row), strict=True)), ensure_ascii=False, default=str
+                dict(zip(self.columns, [v if type(v) in _PLAIN else _json_cell(v) for v in row], strict=True)),
+                ensure_ascii=False,
+                default=str,
             )
             self.stream.write(("[\n" if self.count == 0 else ",\n") + item)
         self.count += 1
@@ -176,6 +186,12 @@ def write_table(target: str | Path | TextIO, columns: Sequence[str], rows: Itera
         return writer.finish()
 
 
+def _stream(s: Session, query: Query) -> Iterator[Sequence[Any]]:
+    """The rows of ``query`` fetched :data:`CHUNK` at a time, through the session's connection
+    (plain Core rows: no ORM bookkeeping per row)."""
+    yield from s.connection().execution_options(yield_per=CHUNK).execute(query)
+
+
 # --- posts ------------------------------------------------------------------------------------------
 
 
@@ -204,7 +220,7 @@ def _posts_query(campaign_id: int | None, start: datetime | None, end: datetime 
         .join(Account, Account.id == Variant.account_id)
         .outerjoin(Campaign, Campaign.id == Post.campaign_id)
         .where(Post.import_job.is_(None))
-        .order_by(Variant.id)
+        .order_by(Post.id, Variant.id)
     )
     for metric, alias in zip(POST_METRICS, latest, strict=True):
         query = query.outerjoin(alias, and_(alias.variant_id == Variant.id, alias.metric == metric))
@@ -248,9 +264,8 @@ def iter_posts(
     ctx: AppContext, *, campaign_id: int | None = None, start: datetime | None = None, end: datetime | None = None
 ) -> Iterator[list[Any]]:
     """The rows of :func:`export_posts`, in :data:`POST_COLUMNS` order, streamed from the DB."""
-    query = _posts_query(campaign_id, start, end).execution_options(yield_per=CHUNK)
     with ctx.session() as s:
-        for raw in s.execute(query):
+        for raw in _stream(s, _posts_query(campaign_id, start, end)):
             yield _post_row(raw)
 
 
@@ -306,9 +321,8 @@ def iter_metrics(
     ctx: AppContext, *, campaign_id: int | None = None, start: datetime | None = None, end: datetime | None = None
 ) -> Iterator[Sequence[Any]]:
     """The rows of :func:`export_metrics`, in :data:`METRIC_COLUMNS` order, streamed from the DB."""
-    query = _metrics_query(campaign_id, start, end).execution_options(yield_per=CHUNK)
     with ctx.session() as s:
-        yield from s.execute(query)
+        yield from _stream(s, _metrics_query(campaign_id, start, end))
 
 
 def export_metrics(
