@@ -20,6 +20,7 @@ from desktop.services.context import AppContext
 from desktop.ui import theme
 from desktop.ui.analytics.dashboard import AnalyticsView
 from desktop.ui.analytics.filters import CUSTOM
+from desktop.ui.analytics.heatmap import AccountsDialog
 from desktop.ui.analytics.loading import Loaded
 from desktop.ui.analytics.post_view import PostDialog
 from desktop.ui.analytics.top_posts import TopPostsModel
@@ -285,9 +286,14 @@ def test_theme_switch_restyles_charts_and_heatmap(qtbot: QtBot, ctx: AppContext,
     chart = view.engagement_card.view.chart()
     assert chart.backgroundBrush().color() == QColor(theme.LIGHT.base)
     mastodon = next(s for s in chart.series() if s.name() == "Mastodon").pen().color()
+    empty = view.heatmap.cell_rect(0, 3).center()  # no post at 03:00 on Mondays
+    assert view.heatmap.cell(0, 3) is None or not view.heatmap.cell(0, 3).posts  # type: ignore[union-attr]
+    light_cell = view.heatmap.grab().toImage().pixelColor(empty)
     try:
         _dark(qapp)
         qtbot.waitUntil(lambda: chart.backgroundBrush().color() == QColor(theme.DARK.base), timeout=5000)
+        dark_cell = view.heatmap.grab().toImage().pixelColor(empty)
+        assert dark_cell.lightness() < light_cell.lightness() - 80  # the heatmap paints from the palette
         assert view.growth_card.view.chart().backgroundBrush().color() == QColor(theme.DARK.base)
         # the series keep their colours across the switch
         assert next(s for s in chart.series() if s.name() == "Mastodon").pen().color() == mastodon
@@ -329,6 +335,16 @@ def test_screenshots(qtbot: QtBot, ctx: AppContext, qapp: QApplication, scheme: 
         view.content.grab().save(str(_shots() / f"analytics-{scheme}-{size[0]}-full.png"))
         _reload(qtbot, view, lambda: view.show_campaign(data.campaign))
         view.content.grab().save(str(_shots() / f"analytics-campaign-{scheme}-{size[0]}-full.png"))
+        assert view.loaded is not None and view.loaded.best
+        dialog = AccountsDialog(view.accounts_in_scope(), view.loaded.best, view.zone.key, view)
+        dialog.adjustSize()
+        dialog.grab().save(str(_shots() / f"best-hours-dialog-{scheme}.png"))
+        assert sorted(dialog.chosen()) == sorted([data.ann, data.bob])
+        dialog.boxes[data.bob].setChecked(False)
+        assert dialog.chosen() == [data.ann]
+        dialog.boxes[data.ann].setChecked(False)
+        assert not dialog.add_button.isEnabled()  # nothing to add slots for
+        dialog.close()
     finally:
         _light(qapp)
 
