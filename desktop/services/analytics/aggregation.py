@@ -16,7 +16,7 @@ and still get the exact mean over posts.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,14 +52,17 @@ class Totals:
     def engagement_rate(self) -> float | None:
         return self.rate_sum / self.rated if self.rated else None
 
-    def __add__(self, other: Totals) -> Totals:
+    @staticmethod
+    def of(parts: Iterable[Totals]) -> Totals:
+        """The totals of several groups (for buckets merged into a local day, hour or network)."""
+        parts = list(parts)
         return Totals(
-            self.posts + other.posts,
-            self.engagements + other.engagements,
-            self.rate_sum + other.rate_sum,
-            self.rated + other.rated,
-            self.impressions + other.impressions,
-            self.link_clicks + other.link_clicks,
+            sum(t.posts for t in parts),
+            sum(t.engagements for t in parts),
+            sum(t.rate_sum for t in parts),
+            sum(t.rated for t in parts),
+            sum(t.impressions for t in parts),
+            sum(t.link_clicks for t in parts),
         )
 
 
@@ -78,10 +81,7 @@ class Aggregates:
     top: list[tuple[int, int]] = field(default_factory=list)  # (variant_id, engagements), best first
 
     def current(self) -> Totals:
-        total = Totals()
-        for bucket in self.buckets:
-            total = total + bucket.totals
-        return total
+        return Totals.of(bucket.totals for bucket in self.buckets)
 
 
 def _per_post(scope: Scope, span: Period, current_start: Any, *, rates: bool, beside: Collection[str]) -> CTE:

@@ -185,12 +185,14 @@ def series_from(ctx: AppContext, rows: Sequence[Bucket], period: Period, zone: Z
 
 def heatmap_from(rows: Sequence[Bucket], zone: ZoneInfo) -> list[HeatCell]:
     """All 168 local (weekday, hour) cells, Monday 00:00 first."""
-    cells: dict[tuple[int, int], Totals] = defaultdict(Totals)
+    groups: dict[tuple[int, int], list[Totals]] = defaultdict(list)
     for row in rows:
         local = row.start.astimezone(zone)
-        cells[(local.weekday(), local.hour)] += row.totals
+        groups[(local.weekday(), local.hour)].append(row.totals)
+    cells = {cell: Totals.of(parts) for cell, parts in groups.items()}
+    empty = Totals()
     return [
-        HeatCell(day, hour, cells[(day, hour)].posts, cells[(day, hour)].engagement_rate)
+        HeatCell(day, hour, cells.get((day, hour), empty).posts, cells.get((day, hour), empty).engagement_rate)
         for day in range(7)
         for hour in range(24)
     ]
@@ -198,9 +200,10 @@ def heatmap_from(rows: Sequence[Bucket], zone: ZoneInfo) -> list[HeatCell]:
 
 def networks_from(ctx: AppContext, rows: Sequence[Bucket]) -> list[Breakdown]:
     """Posts, engagements and mean rate per network, most engagements first."""
-    per: dict[str, Totals] = defaultdict(Totals)
+    groups: dict[str, list[Totals]] = defaultdict(list)
     for row in rows:
-        per[row.network] += row.totals
+        groups[row.network].append(row.totals)
+    per = {network: Totals.of(parts) for network, parts in groups.items()}
     result = [
         Breakdown(n, network_label(ctx, n), None, t.posts, t.engagements, t.engagement_rate) for n, t in per.items()
     ]
