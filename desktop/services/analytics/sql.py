@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from desktop.services.analytics.values import Period, Scope
-from desktop.services.metric_names import ENGAGEMENT_METRICS, FOLLOWERS
+from desktop.services.metric_names import FOLLOWERS
 from desktop.store.models import MetricLatest, MetricSnapshot, Post, Variant, VariantState
 
 
@@ -82,10 +82,6 @@ def metric_value(metric: str, variant_id: Any = Variant.id) -> ColumnElement[int
         .correlate_except(MetricLatest)
         .scalar_subquery()
     )
-
-
-def engagements(variant_id: Any = Variant.id) -> ColumnElement[int]:
-    return metric_sum(ENGAGEMENT_METRICS, variant_id)
 
 
 def follower_bounds(account_id: Any, at: Any) -> tuple[ColumnElement[datetime], ColumnElement[datetime]]:
