@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from desktop.services.analytics import Dashboard, HeatCell, TopPost
     from desktop.services.context import AppContext
     from desktop.ui.analytics.engine import MetricsEngine
-    from desktop.ui.tasks import TaskRunner
+    from desktop.ui.tasks import Task, TaskRunner
 
 
 class AnalyticsView(QWidget):
@@ -58,6 +58,7 @@ class AnalyticsView(QWidget):
         self._sync_details = ""
         self._stale = False
         self._wanted_campaign: int | None = None
+        self._load_task: Task | None = None
         self._sync_note = ""
         self.post_dialog: PostDialog | None = None
 
@@ -189,14 +190,17 @@ class AnalyticsView(QWidget):
     # --- loading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Load the dashboard for the current filters; an older load still running is ignored."""
+        """Load the dashboard for the current filters. An older load is cancelled (if it has not
+        started) and its result ignored (if it has)."""
+        if self._load_task is not None:
+            self._load_task.cancel()
         self._generation += 1
         self._stale = False
         generation = self._generation
         choice = self.filters.choice()
         if self.loaded is None:
             self.stack.setCurrentWidget(self.loading)
-        self.runner.run(
+        self._load_task = self.runner.run(
             lambda: load(self.ctx, choice),
             on_done=owned(self, lambda loaded: self._loaded(generation, loaded)),
             on_error=owned(self, lambda exc: self._failed(generation, exc)),
