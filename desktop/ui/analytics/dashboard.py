@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.metric_names import SYNC_NOW_DAYS
 from desktop.ui.analytics.callbacks import owned
 from desktop.ui.analytics.charts import ChartCard, breakdown_chart, engagements_chart, growth_chart, local_days
 from desktop.ui.analytics.filters import FilterBar
@@ -64,7 +65,7 @@ class AnalyticsView(QWidget):
 
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setProperty("primary", True)
-        self.sync_button.setToolTip("Measure every post of the last 90 days and every account now")
+        self.sync_button.setToolTip(f"Measure every post of the last {SYNC_NOW_DAYS} days, and every account, now")
         self.sync_button.clicked.connect(self.sync_now)
         self.sync_button.setEnabled(engine is not None)
         self.report_button = QPushButton("Report (PDF)…")
@@ -275,7 +276,8 @@ class AnalyticsView(QWidget):
             )
         else:
             self.heat_note.setText(
-                "Not enough posts yet to tell your best hours: each needs at least two posts with follower counts."
+                "Not enough posts yet to tell your best hours: an hour counts once two posts have gone out in it "
+                "from accounts whose followers are known."
             )
         self.best_button.setEnabled(bool(best))
         self.top_posts.set_rows(board.top_posts, zone, {b.key: b.label for b in board.by_network})

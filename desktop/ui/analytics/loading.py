@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -15,9 +14,6 @@ if TYPE_CHECKING:
     from desktop.services.campaign_progress import GoalProgress
     from desktop.services.campaigns import CampaignRow
     from desktop.services.context import AppContext
-
-#: The first day "ever" means when asking whether anything was published at all.
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -53,9 +49,7 @@ def load(ctx: AppContext, choice: FilterChoice) -> Loaded:
     board = analytics.dashboard(ctx, scope, zone=zone)
     ever = board.kpis.current.posts
     if not ever:  # nothing in this period: was anything published at all?
-        now = datetime.now(UTC)
-        everything = analytics.Scope(analytics.Period(EPOCH, now + timedelta(days=1)))
-        ever = analytics.kpis(ctx, everything).current.posts
+        ever = analytics.published_count(ctx)
     progress = campaign_progress(ctx, choice.campaign_id) if choice.campaign_id is not None else None
     best = analytics.best_hours(board.heatmap)
     return Loaded(choice, zone, accounts, campaigns, scope, board, best, ever, progress)
