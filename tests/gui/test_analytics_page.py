@@ -105,10 +105,10 @@ def test_dashboard_shows_what_the_service_counts(qtbot: QtBot, ctx: AppContext) 
     assert view.top_posts.proxy.rowCount() == 20
     first = view.top_posts.proxy.index(0, TopPostsModel.ENGAGEMENTS)
     assert first.data() == "41"
-    account_col = [
-        view.top_posts.proxy.index(r, TopPostsModel.ACCOUNT).data() for r in range(view.top_posts.proxy.rowCount())
+    post_col = [
+        view.top_posts.proxy.index(r, TopPostsModel.TEXT).data() for r in range(view.top_posts.proxy.rowCount())
     ]
-    assert sum("external" in a for a in account_col) == 1
+    assert sum(p.startswith("External · ") for p in post_col) == 1
     assert view.sync_status.text() == f"Last synced {ago(board.last_synced)}."
 
 

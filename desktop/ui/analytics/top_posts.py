@@ -65,13 +65,14 @@ class TopPostsModel(RowTableModel["TopPost"]):
             Column(
                 "",
                 lambda r: r.text,
-                display=lambda r: " ".join(r.text.split())[:140],
+                display=lambda r: ("External · " if r.external else "") + " ".join(r.text.split())[:140],
+                decoration=lambda r: icon("link", "#868e96") if r.external else None,
                 tooltip=lambda r: r.text + (f"\n\n{EXTERNAL_TIP}" if r.external else ""),
             ),
             Column(
                 "",
                 lambda r: f"{r.network} {r.handle}".lower(),
-                display=lambda r: r.handle + ("  ↗ external" if r.external else ""),
+                display=lambda r: r.handle,
                 decoration=lambda r: network_icon(r.network),
                 tooltip=lambda r: (
                     f"{self.network_names.get(r.network, r.network)} · {r.handle}"
@@ -110,7 +111,7 @@ class TopPostsModel(RowTableModel["TopPost"]):
 
 
 class PostsView(QTableView):
-    """The table, its post text column taking the width the counters leave (at least 200 px)."""
+    """The table, its post text column taking the width the counters leave (at least 160 px)."""
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -122,7 +123,7 @@ class PostsView(QTableView):
             return
         header = self.horizontalHeader()
         others = sum(header.sectionSize(c) for c in range(1, model.columnCount()))
-        self.setColumnWidth(TopPostsModel.TEXT, max(200, self.viewport().width() - others))
+        self.setColumnWidth(TopPostsModel.TEXT, max(160, self.viewport().width() - others))
 
 
 class TopPostsTable(QFrame):
@@ -166,6 +167,8 @@ class TopPostsTable(QFrame):
         self.view.setWordWrap(False)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(32)
+        # nine columns: narrower header padding than the app's, so they fit beside the text at 1280
+        self.view.setStyleSheet("QHeaderView::section { padding: 6px 4px; }")
         self.view.setMinimumHeight(360)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
