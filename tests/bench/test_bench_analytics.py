@@ -5,7 +5,8 @@ temp dir (tests/bench/seeded.py). Measured: the 90-day dashboard query, the Anal
 and paint over it (target ≤ 300 ms), CSV export of every snapshot (rows/s), and the generator
 itself at its documented size (100,000 posts, 1,000,000 snapshots: well under 2 minutes).
 
-The metrics sync of 500 posts across two networks is tests/bench/test_bench_metrics_sync.py.
+The metrics sync of 500 posts across two networks is tests/bench/test_bench_metrics_sync.py, and
+the same sync in a mostly spent rate-limit window (the 20% reserve) test_bench_metrics_reserve.py.
 Run with ``make bench`` (add ``PYTEST_ARGS=-s`` to see the figures printed).
 """
 
