@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.ui import theme
+from desktop.ui.analytics.engine import MetricsEngine
 from desktop.ui.icons import app_icon, icon
 from desktop.ui.pages.accounts import AccountsPage
 from desktop.ui.pages.analytics import AnalyticsPage
@@ -32,7 +33,6 @@ from desktop.ui.pages.compose import ComposePage
 from desktop.ui.pages.publishing import PublishingPage
 from desktop.ui.pages.queue import QueuePage
 from desktop.ui.pages.settings import SettingsPage
-from desktop.ui.analytics.engine import MetricsEngine
 from desktop.ui.publishing.engine import PublishingEngine
 from desktop.ui.publishing.tray import Tray, failure_message, late_message
 from desktop.ui.tasks import TaskRunner
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
             calendar.import_requested.connect(self.import_csv)
         accounts, queue = self.pages["accounts"], self.pages["queue"]
         accounts.open_queue_for.connect(queue.select_account)  # type: ignore[attr-defined]
+        self.pages["campaigns"].open_results.connect(self.show_campaign_results)  # type: ignore[attr-defined]
         if hasattr(calendar, "undo_action"):
             edit_menu = QMenu("&Edit", self)
             edit_menu.addAction(calendar.undo_action)
@@ -166,6 +167,11 @@ class MainWindow(QMainWindow):
             self.metrics_engine.start()
 
     # --- navigation -----------------------------------------------------------------------
+
+    def show_campaign_results(self, campaign_id: int) -> None:
+        """Analytics filtered to one campaign: its results, goal progress and networks."""
+        self.show_page("analytics")
+        self.pages["analytics"].show_campaign(campaign_id)  # type: ignore[attr-defined]
 
     def show_page(self, key: str) -> None:
         page = self.pages.get(key) or self.pages["calendar"]

@@ -152,3 +152,20 @@ def test_posting_times_opens_the_queue_of_that_account(qtbot: QtBot, ctx: AppCon
     queue = window.pages["queue"]
     qtbot.waitUntil(lambda: queue.account_id() == 2, timeout=5000)
     assert window.current_page().key == "queue"
+
+
+def test_a_campaigns_results_button_opens_analytics_on_that_campaign(qtbot: QtBot, ctx: AppContext) -> None:
+    spring = campaigns.add_campaign(ctx, "Spring launch")
+    campaigns.add_campaign(ctx, "Autumn sale")
+    window = _window(qtbot, ctx)
+    window.show_page("campaigns")
+    _settle(qtbot, window)
+    page = window.pages["campaigns"]
+    assert not page.results_button.isEnabled()  # nothing selected yet
+    page._select(spring.id)
+    assert page.results_button.isEnabled()
+    qtbot.mouseClick(page.results_button, Qt.MouseButton.LeftButton)
+    assert window.current_page().key == "analytics"
+    view = window.pages["analytics"].view
+    qtbot.waitUntil(lambda: view.filters.campaign_id() == spring.id, timeout=5000)
+    _settle(qtbot, window)

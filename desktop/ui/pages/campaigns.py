@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -56,6 +56,8 @@ class CampaignsPage(Page):
     subtitle = "Group posts to plan them together and compare their results."
     #: From this page width the UTM column shows (below it, the name's tooltip has the tags).
     WIDE = 900
+    #: The user asked to see a campaign's results (campaign id): the window opens Analytics on it.
+    open_results = Signal(int)
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
@@ -103,6 +105,9 @@ class CampaignsPage(Page):
         self.edit_button = QPushButton("Edit…")
         self.edit_button.setToolTip("Change the name, dates, goal, notes or UTM tags (Enter)")
         self.edit_button.clicked.connect(self.edit_selected)
+        self.results_button = QPushButton(icon("analytics"), "Results")
+        self.results_button.setToolTip("Open this campaign's results and goal progress in Analytics")
+        self.results_button.clicked.connect(self._open_results)
         self.archive_button = QPushButton("Archive")
         self.archive_button.clicked.connect(self.toggle_archive)
         self.delete_button = QPushButton(icon("trash", "#e03131"), "Delete…")
@@ -117,6 +122,7 @@ class CampaignsPage(Page):
         actions = QHBoxLayout()
         actions.setSpacing(8)
         actions.addWidget(self.edit_button)
+        actions.addWidget(self.results_button)
         actions.addWidget(self.archive_button)
         actions.addWidget(self.status, 1)
         actions.addWidget(self.delete_button)
@@ -203,7 +209,7 @@ class CampaignsPage(Page):
 
     def _update_buttons(self) -> None:
         row = self.selected()
-        for b in (self.edit_button, self.archive_button, self.delete_button):
+        for b in (self.edit_button, self.results_button, self.archive_button, self.delete_button):
             b.setEnabled(row is not None)
         unarchive = row is not None and row.archived
         self.archive_button.setText("Unarchive" if unarchive else "Archive")
@@ -214,6 +220,11 @@ class CampaignsPage(Page):
         )
 
     # --- actions --------------------------------------------------------------------------------
+
+    def _open_results(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.open_results.emit(row.id)
 
     def open_new_dialog(self) -> CampaignDialog:
         dialog = CampaignDialog(self.ctx, self.runner, self)
