@@ -159,6 +159,7 @@ class ProviderInfo:
     post_metrics: tuple[str, ...] = ()  # e.g. ("likes", "reposts", "replies")
     account_metrics: tuple[str, ...] = ()  # e.g. ("followers", "following", "posts")
     icon: str = ""  # resource name under resources/icons/networks/
+    color: str = ""  # the network's brand colour (#rrggbb), so charts draw it the same everywhere
 
 
 # --- values passed in and out ---------------------------------------------------------------

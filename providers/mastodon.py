@@ -265,6 +265,7 @@ class MastodonProvider(Provider):
         post_metrics=("likes", "reposts", "replies", "quotes"),
         account_metrics=("followers", "following", "posts"),
         icon="mastodon",
+        color="#6364ff",
     )
     metrics_batch_size = BATCH_SIZE
 

@@ -174,6 +174,7 @@ class BlueskyProvider(Provider):
         post_metrics=("likes", "reposts", "replies", "quotes", "saves"),
         account_metrics=("followers", "following", "posts"),
         icon="bluesky",
+        color="#1185fe",
     )
     metrics_batch_size = GET_POSTS_BATCH  # app.bsky.feed.getPosts takes at most 25 URIs
 

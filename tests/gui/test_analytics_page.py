@@ -101,6 +101,10 @@ def test_dashboard_shows_what_the_service_counts(qtbot: QtBot, ctx: AppContext) 
     ]
     spring = view.campaign_card.view.chart().series()[0].barSets()[1]
     assert spring.color() == QColor("#e64980")  # the campaign's own colour
+    # each network keeps its own colour on every chart (Mastodon's purple, Bluesky's blue)
+    lines = {s.name(): s.pen().color() for s in engagement.series()}
+    bars = {b.label(): b.color() for b in view.network_card.view.chart().series()[0].barSets()}
+    assert lines == bars == {"Mastodon": QColor("#6364ff"), "Bluesky": QColor("#1185fe")}
     # top posts, most engaging first; an imported post is marked
     assert view.top_posts.proxy.rowCount() == 20
     first = view.top_posts.proxy.index(0, TopPostsModel.ENGAGEMENTS)

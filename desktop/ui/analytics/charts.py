@@ -5,7 +5,7 @@ Builders return a ``QChart`` (no widget), so the page and the PDF report draw th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from desktop.ui.analytics.wording import number, percent
 
 if TYPE_CHECKING:
     from desktop.services.analytics import Breakdown, MetricPoint, SeriesPoint
+    from providers.base import Provider
 
 #: One colour per series, the accent first; enough for a handful of networks or accounts.
 SERIES_COLORS = ("#4f6bed", "#12b886", "#f59f00", "#e64980", "#7950f2", "#15aabf", "#fa5252", "#82c91e")
@@ -129,8 +130,22 @@ def _value_axis(top: float, *, floor: float = 0.0) -> QValueAxis:
     return axis
 
 
-def engagements_chart(points: Sequence[SeriesPoint], days: Sequence[date], zone: tzinfo) -> QChart:
-    """One line per network, every day of the period (a day without engagements is 0)."""
+def network_colors(providers: Iterable[type[Provider]]) -> dict[str, str]:
+    """Each network's brand colour by id (``ProviderInfo.color``), for :func:`key_color`."""
+    return {p.info.id: p.info.color for p in providers if p.info.color}
+
+
+def key_color(key: str, index: int, colors: Mapping[str, str] | None) -> QColor:
+    """A series' colour: the one given for its key (a network's brand colour), else the palette's."""
+    chosen = (colors or {}).get(key)
+    return QColor(chosen) if chosen else series_color(index)
+
+
+def engagements_chart(
+    points: Sequence[SeriesPoint], days: Sequence[date], zone: tzinfo, colors: Mapping[str, str] | None = None
+) -> QChart:
+    """One line per network, every day of the period (a day without engagements is 0); each
+    network in ``colors`` (network id → colour) keeps its colour on every chart."""
     chart = QChart()
     by_key: dict[str, dict[date, int]] = {}
     names: dict[str, str] = {}
@@ -142,7 +157,7 @@ def engagements_chart(points: Sequence[SeriesPoint], days: Sequence[date], zone:
     for i, key in enumerate(sorted(by_key, key=lambda k: names[k].lower())):
         line = QLineSeries()
         line.setName(names[key])
-        line.setPen(QPen(series_color(i), 2.2))
+        line.setPen(QPen(key_color(key, i, colors), 2.2))
         for day in days:
             value = by_key[key].get(day, 0)
             top = max(top, value)
@@ -181,8 +196,9 @@ def growth_chart(points: Sequence[SeriesPoint], days: Sequence[date], zone: tzin
     return chart
 
 
-def breakdown_chart(rows: Sequence[Breakdown]) -> QChart:
-    """Horizontal bars of engagements, one colour per row (campaign colour where it has one)."""
+def breakdown_chart(rows: Sequence[Breakdown], colors: Mapping[str, str] | None = None) -> QChart:
+    """Horizontal bars of engagements, one colour per row (the campaign's colour, or the
+    network's from ``colors``, where it has one)."""
     chart = QChart()
     shown = list(rows)[:8]
     # one bar set per row, with its value only in its own category: each bar keeps its own colour
@@ -193,7 +209,7 @@ def breakdown_chart(rows: Sequence[Breakdown]) -> QChart:
         bar = QBarSet(row.label)
         for i in range(len(shown)):
             bar.append(row.engagements if i == position else 0)
-        color = QColor(row.color) if row.color else series_color(len(shown) - 1 - position)
+        color = QColor(row.color) if row.color else key_color(row.key, len(shown) - 1 - position, colors)
         bar.setColor(color)
         bar.setBorderColor(color)
         tip = f"{row.label}: {number(row.engagements)} engagements from {number(row.posts)} posts"

@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
 
 from desktop.services.metric_names import SYNC_NOW_DAYS
 from desktop.ui.analytics.callbacks import owned
-from desktop.ui.analytics.charts import ChartCard, breakdown_chart, engagements_chart, growth_chart, local_days
+from desktop.ui.analytics.charts import (
+    ChartCard,
+    breakdown_chart,
+    engagements_chart,
+    growth_chart,
+    local_days,
+    network_colors,
+)
 from desktop.ui.analytics.filters import FilterBar
 from desktop.ui.analytics.heatmap import AccountsDialog, HeatmapWidget, added_sentence
 from desktop.ui.analytics.kpis import KpiRow
@@ -259,10 +266,11 @@ class AnalyticsView(QWidget):
         days = local_days(period.start, period.end, zone)
         span = day_range(period.start, period.end, zone)
         self.engagement_card.title.setText(f"Engagements over time · {span}")
-        self.engagement_card.set_chart(engagements_chart(board.series, days, zone) if board.series else None)
+        colors = network_colors(self.ctx.registry)
+        self.engagement_card.set_chart(engagements_chart(board.series, days, zone, colors) if board.series else None)
         self.growth_card.set_chart(growth_chart(board.growth, days, zone) if board.growth else None)
         self.network_card.title.setText("By network" + (f" · {campaign.name}" if campaign else ""))
-        self.network_card.set_chart(breakdown_chart(board.by_network) if board.by_network else None)
+        self.network_card.set_chart(breakdown_chart(board.by_network, colors) if board.by_network else None)
         self.campaign_card.set_chart(breakdown_chart(board.by_campaign) if board.by_campaign else None)
         cards = [self.engagement_card, self.growth_card, self.network_card, self.campaign_card]
         if campaign is not None:  # a campaign's view compares its networks instead
@@ -420,7 +428,14 @@ class AnalyticsView(QWidget):
                 return None
         try:
             render_report(
-                path, loaded.dashboard, loaded.scope, loaded.zone, title, campaign=campaign, progress=loaded.progress
+                path,
+                loaded.dashboard,
+                loaded.scope,
+                loaded.zone,
+                title,
+                campaign=campaign,
+                progress=loaded.progress,
+                colors=network_colors(self.ctx.registry),
             )
         except OSError as exc:
             QMessageBox.warning(self, "Report", f"The report was not saved: {exc.strerror or exc}.")

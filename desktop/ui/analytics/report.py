@@ -8,6 +8,7 @@ and calls :func:`render_report`; :func:`write_report` does both, for callers alr
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,14 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 from PySide6.QtWidgets import QGraphicsScene
 
 from desktop.ui import theme
-from desktop.ui.analytics.charts import breakdown_chart, engagements_chart, growth_chart, local_days, style_chart
+from desktop.ui.analytics.charts import (
+    breakdown_chart,
+    engagements_chart,
+    growth_chart,
+    local_days,
+    network_colors,
+    style_chart,
+)
 from desktop.ui.analytics.kpis import kpi_table
 from desktop.ui.analytics.wording import day_range, number, percent, signed
 
@@ -200,16 +208,18 @@ def render_report(
     *,
     campaign: CampaignRow | None = None,
     progress: GoalProgress | None = None,
+    colors: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write the A4 PDF for data already loaded. GUI thread (charts are drawn with Qt widgets)."""
+    """Write the A4 PDF for data already loaded. GUI thread (charts are drawn with Qt widgets).
+    ``colors``: each network's colour by id (charts.network_colors), as on the page."""
     target = Path(path)
     days = local_days(scope.period.start, scope.period.end, zone)
     doc = QTextDocument()
     doc.setDefaultStyleSheet(STYLE)
     charts = {
-        "engagements": engagements_chart(board.series, days, zone),
+        "engagements": engagements_chart(board.series, days, zone, colors),
         "growth": growth_chart(board.growth, days, zone),
-        "networks": breakdown_chart(board.by_network),
+        "networks": breakdown_chart(board.by_network, colors),
         "campaigns": breakdown_chart(board.by_campaign),
     }
     for name, chart in charts.items():
@@ -242,4 +252,6 @@ def write_report(path: str | Path, ctx: AppContext, scope: Scope, zone: ZoneInfo
     if scope.campaign_id is not None:
         campaign = next((c for c in list_campaigns(ctx, include_archived=True) if c.id == scope.campaign_id), None)
         progress = campaign_progress(ctx, scope.campaign_id)
-    return render_report(path, board, scope, zone, title, campaign=campaign, progress=progress)
+    return render_report(
+        path, board, scope, zone, title, campaign=campaign, progress=progress, colors=network_colors(ctx.registry)
+    )
