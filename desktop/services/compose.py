@@ -496,7 +496,9 @@ def _write(ctx: AppContext, s: Session, doc: ComposeDoc) -> Post:
     post.thread = list(doc.parts[1:])
     post.first_comment = doc.first_comment if doc.first_comment.strip() else ""
     post.link = doc.link
-    post.campaign_id = campaign_id_for(s, doc.campaign)
+    # A post may stay in its campaign after the campaign is archived; it cannot join one then.
+    kept = post.campaign is not None and doc.campaign is not None and post.campaign.name.lower() == doc.campaign.lower()
+    post.campaign_id = campaign_id_for(s, doc.campaign, archived_ok=kept)
     # Opt-outs of links no longer in the post go with them.
     present = set(utm.links_in([*doc.parts, doc.first_comment, doc.link, *_override_texts(doc)]))
     post.no_utm = [u for u in dict.fromkeys(doc.no_utm) if u in present]

@@ -266,7 +266,7 @@ class _Directory:
     campaigns, the alt-text setting, and each media file (by path)."""
 
     accounts: list[Account]
-    campaigns: dict[str, str]  # lower-case name → name
+    campaigns: dict[str, str]  # lower-case name → name (campaigns open to new posts)
     base: Path  # the CSV's folder: relative media paths start here
     utm: dict[str, dict[str, str]] = field(default_factory=dict)  # lower-case name → its UTM fields
     allow_media_anywhere: bool = False
@@ -274,6 +274,7 @@ class _Directory:
     slots_taken: dict[int, set[datetime]] = field(default_factory=dict)
     networks: dict[int, tuple[Provider, Limits] | str] = field(default_factory=dict)
     media: dict[Path, MediaItem | str] = field(default_factory=dict)
+    archived: set[str] = field(default_factory=set)  # lower-case names of archived campaigns
 
     def network(self, ctx: AppContext, account: Account) -> tuple[Provider, Limits] | str:
         found = self.networks.get(account.id)
@@ -453,7 +454,9 @@ def _check_row(
 
     campaign = cell.get("campaign", "").strip() or None
     if campaign is not None:
-        if campaign.lower() not in d.campaigns:
+        if campaign.lower() in d.archived:
+            errors.append(f"campaign {campaign!r} is archived (unarchive it first)")
+        elif campaign.lower() not in d.campaigns:
             errors.append(f"unknown campaign {campaign!r} (create it first)")
         else:
             campaign = d.campaigns[campaign.lower()]
@@ -503,7 +506,8 @@ def parse_csv(
     with ctx.session() as s:
         d = _Directory(
             accounts=list(s.scalars(select(Account).order_by(Account.id))),
-            campaigns={n.lower(): n for n in s.scalars(select(Campaign.name))},
+            campaigns={n.lower(): n for n in s.scalars(select(Campaign.name).where(Campaign.archived.is_(False)))},
+            archived={n.lower() for n in s.scalars(select(Campaign.name).where(Campaign.archived.is_(True)))},
             utm={f["name"].lower(): f for f in _utm_fields(s).values()},
             base=path.parent,
             allow_media_anywhere=allow_media_anywhere,
@@ -583,7 +587,10 @@ class _Saver:
     @classmethod
     def start(cls, ctx: AppContext, job: str, zone_name: str, now: datetime) -> _Saver:
         with ctx.session() as s:
-            campaigns = {name.lower(): cid for cid, name in s.execute(select(Campaign.id, Campaign.name))}
+            campaigns = {
+                name.lower(): cid
+                for cid, name in s.execute(select(Campaign.id, Campaign.name).where(Campaign.archived.is_(False)))
+            }
             fields = _utm_fields(s)
         require_alt = bool(app_settings.get(ctx, post_svc.REQUIRE_ALT_TEXT))
         return cls(ctx, job, zone_name, now, campaigns, require_alt, utm=fields)

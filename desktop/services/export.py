@@ -88,7 +88,7 @@ def campaign_named(ctx: AppContext, name: str) -> int:
     """The id of the campaign called ``name`` (any case, archived included)."""
     with ctx.session() as s:
         try:
-            campaign_id = campaign_id_for(s, name)
+            campaign_id = campaign_id_for(s, name, archived_ok=True)
         except PostError as exc:
             raise ExportError(str(exc)) from exc
     assert campaign_id is not None  # a non-empty name either resolves or raises

@@ -527,14 +527,26 @@ def check_no_utm(no_utm: Sequence[str], texts: Sequence[str]) -> None:
         )
 
 
-def campaign_id_for(s: Session, name: str | None) -> int | None:
-    """The id of the campaign named ``name`` (any case), refused in words when there is none."""
+def archived_campaign(name: str) -> PostError:
+    return PostError(
+        f"The campaign {name!r} is archived; unarchive it first (Campaigns page, or "
+        f"`campaigns archive {name!r} --undo`) to add posts to it."
+    )
+
+
+def campaign_id_for(s: Session, name: str | None, *, archived_ok: bool = False) -> int | None:
+    """The id of the campaign named ``name`` (any case), refused in words when there is none —
+    or when it is archived, unless ``archived_ok`` (reading, or a post already in it)."""
     if not name:
         return None
-    campaign_id = s.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.strip().lower()))
-    if campaign_id is None:
+    found = s.execute(
+        select(Campaign.id, Campaign.name, Campaign.archived).where(func.lower(Campaign.name) == name.strip().lower())
+    ).first()
+    if found is None:
         raise no_campaign(name)
-    return campaign_id
+    if found.archived and not archived_ok:
+        raise archived_campaign(found.name)
+    return int(found.id)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -604,7 +616,7 @@ def list_posts(
     needs_variant = start is not None or end is not None or (state is not None and state not in POST_STATUSES)
     with ctx.session() as s:
         if campaign:
-            campaign_id = campaign_id_for(s, campaign)
+            campaign_id = campaign_id_for(s, campaign, archived_ok=True)
             query = query.where(Post.campaign_id == campaign_id)
         if needs_variant:
             sub = select(Variant.post_id)

@@ -206,7 +206,8 @@ class Composer(MediaOps, SaveOps, QWidget):
         def load() -> dict[str, Any]:
             return {
                 "targets": compose.list_targets(self.ctx),
-                "campaigns": campaigns.list_campaigns(self.ctx),
+                # archived ones too: a post kept in its archived campaign still gets its tags
+                "campaigns": campaigns.list_campaigns(self.ctx, include_archived=True),
                 "snippets": snippets.list_snippets(self.ctx),
                 "require_alt": compose.require_alt_text(self.ctx),
                 "zone": app_settings.get(self.ctx, app_settings.TIMEZONE) or "",
@@ -220,7 +221,8 @@ class Composer(MediaOps, SaveOps, QWidget):
         self.toolbar.set_snippets(data["snippets"])
         self.bar.set_zone(data["zone"])
         self.campaign_rows = {c.name: c for c in data["campaigns"]}
-        self.bar.set_campaigns(list(self.campaign_rows), self.doc.campaign)
+        # the picker offers open campaigns (and keeps the post's own, archived or not)
+        self.bar.set_campaigns([c.name for c in data["campaigns"] if not c.archived], self.doc.campaign)
         self.doc.account_ids = [a for a in self.doc.account_ids if a in self.targets]
         if not self._loaded_once and not self.doc.account_ids and self.doc.is_empty() and len(self.targets) == 1:
             self.doc.account_ids = list(self.targets)  # one account: nothing to choose
