@@ -108,6 +108,14 @@ def _iso(value: datetime) -> str | None:
     return iso_utc(value)
 
 
+def _spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@SUM(…)"), made
+    inert with a leading apostrophe, as spreadsheets themselves mark text. Handles ("@ann") stay."""
+    if text and (text[0] in "=+-\t\r" or (text[0] == "@" and "(" in text)):
+        return "'" + text
+    return text
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -134,7 +142,9 @@ class _TableWriter:
 
     def write(self, row: Sequence[Any]) -> None:
         if self.fmt == "csv":
-            self._csv.writerow([v if type(v) in _PLAIN else _csv_cell(v) for v in row])
+            self._csv.writerow(
+                [_spreadsheet_safe(v) if type(v) is str else v if type(v) in _PLAIN else _csv_cell(v) for v in row]
+            )
         else:
             item = json.dumps(
                 dict(zip(self.columns, [v if type(v) in _PLAIN else _json_cell(v) for v in row], strict=True)),

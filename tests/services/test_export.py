@@ -260,3 +260,20 @@ def test_a_large_export_streams_instead_of_loading_every_row(ctx: AppContext, da
     assert count == many + 4 and sink.lines == count + 1
     # 60,000 rows held at once take well over 10 MB; streamed in chunks the peak stays small
     assert peak < 4_000_000, f"peak {peak} bytes"
+
+
+def test_csv_text_a_spreadsheet_would_run_is_made_inert_and_json_stays_raw() -> None:
+    rows = [
+        ('=HYPERLINK("http://evil.example")', "@ann@example.social"),
+        ("+1 for the launch", "@SUM(1+1)"),
+        ("-20% today", "plain"),
+    ]
+    out = io.StringIO()
+    export.write_table(out, ["text", "handle"], rows, "csv")
+    lines = out.getvalue().splitlines()
+    assert lines[1] == '"\'=HYPERLINK(""http://evil.example"")",@ann@example.social'  # a handle stays as is
+    assert lines[2] == "'+1 for the launch,'@SUM(1+1)"
+    assert lines[3] == "'-20% today,plain"
+    raw = io.StringIO()
+    export.write_table(raw, ["text", "handle"], rows, "json")
+    assert json.loads(raw.getvalue())[0]["text"] == rows[0][0]  # JSON is for scripts: unchanged
