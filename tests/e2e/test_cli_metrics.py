@@ -3,6 +3,7 @@ user favourites and boosts it, and the metrics pass (by hand, then by the cadenc
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.e2e.cli import run_cli
@@ -63,6 +64,20 @@ def test_sync_metrics_reports_a_favourite_and_a_boost(
     # the imported post stays out of the posts list
     listed = run_cli("posts", "list", "--json", env=env).json()["posts"]
     assert [p["variants"][0]["url"] for p in listed] == [url]
+    # ...and the export shows the favourite and the boost on the app's post, beside the imported one
+    exported = run_cli("export", "posts", "--format", "json", env=env)
+    assert exported.code == 0, exported.stderr
+    rows = {row["url"]: row for row in json.loads(exported.stdout)}
+    mine = rows[url]
+    assert (mine["likes"], mine["reposts"], mine["replies"], mine["engagements"]) == (1, 1, 0, 2)
+    assert mine["external"] is False
+    assert [row["external"] for u, row in rows.items() if u != url] == [True]
+    history = run_cli("export", "metrics", "--format", "csv", env=env)
+    assert history.code == 0, history.stderr
+    assert (
+        history.stdout.splitlines()[0] == "taken_at,account_id,network,handle,variant_id,post_id,campaign,metric,value"
+    )
+    assert any(line.endswith(",likes,1") for line in history.stdout.splitlines())
 
     # By the cadence, nothing is due a moment later; the human summary says what happened.
     due = run_cli("sync-metrics", "--due", env=env)
