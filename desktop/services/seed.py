@@ -4,7 +4,8 @@
 shaped like a busy team's year: several Mastodon and Bluesky accounts, campaigns with colours,
 dates and goals, published, failed, draft and scheduled variants, posts imported as external,
 post metrics that grow after publishing on the app's sync cadence, daily follower counts per
-account, and ``metric_latest`` kept equal to the newest snapshot. The same ``seed``, sizes and
+account, ``metric_latest`` kept equal to the newest snapshot, and each variant's engagements and
+followers at publish worked out from those as the sync does. The same ``seed``, sizes and
 ``until`` give the same rows, so benchmarks can be compared run to run.
 
 Accounts made here are disconnected and paused and have no keyring entry, so nothing ever
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, Table, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desktop.services.metric_names import FOLLOWERS, FOLLOWING, POST_METRICS, POSTS
+from desktop.services.metrics.store import refresh_variant_stats
 from desktop.store.models import (
     Account,
     AccountStatus,
@@ -358,6 +360,9 @@ def _generate(
         out, rng, published, post_metrics, networks, followers, anchor, days, size["snapshots"], say
     )
     _stamp_synced(out, first_variant, list(followers))
+    say("per-post engagements and followers at publish")
+    refresh_variant_stats(out.conn)  # what the sync keeps up, all at once
+    out.conn.commit()
     return SeedResult(
         accounts=len(account_rows),
         campaigns=len(campaign_rows),
@@ -598,6 +603,8 @@ def _variant(
         "published_at": published_at,
         "tagged_texts": tagged,
         "metrics_synced_at": None,
+        "engagements": None,  # worked out at the end, from the metrics (refresh_variant_stats)
+        "followers_at_publish": None,
         "last_error": "The network refused this post (demo data)." if failed else "",
         "notified_at": None,
         "created_at": post["created_at"],

@@ -214,6 +214,16 @@ class Variant(Base):
         UniqueConstraint("post_id", "account_id"),
         Index("ix_variants_state_scheduled_at", "state", "scheduled_at"),
         Index("ix_variants_account_remote_id", "account_id", "remote_id"),
+        # Covers the dashboard's scan of a period: it never reads the (wide) rows themselves.
+        Index(
+            "ix_variants_published_stats",
+            "published_at",
+            "state",
+            "account_id",
+            "post_id",
+            "engagements",
+            "followers_at_publish",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,6 +252,12 @@ class Variant(Base):
     tagged_texts: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
     #: When this variant's metrics were last read from the network.
     metrics_synced_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The sum of the newest values of the engagement metrics (metric_latest), kept by
+    #: desktop.services.metrics.store.refresh_variant_stats; None = no metric read yet.
+    engagements: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The account's followers in the snapshot nearest published_at (the earlier on a tie),
+    #: kept by refresh_variant_stats; None = no follower snapshot yet.
+    followers_at_publish: Mapped[int | None] = mapped_column(Integer, default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
     #: When the user was last told about this variant's failure (one notification per failure).
     notified_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,13 +1,17 @@
 """Big generated databases for benchmarks, made once and kept in the temp dir between runs.
 
 A data dir is keyed by everything that shapes its rows (sizes, seed, the day the history ends,
-the schema head and the generator's version), built beside its final name and renamed into place
-only when complete, so an interrupted run never leaves a half-filled database to be reused.
+the schema head, a fingerprint of the schema the models declare and of the generator's and the
+metrics store's source, and the generator's version), built beside its final name and renamed
+into place only when complete, so neither an interrupted run nor a schema or generator edited in
+place (an unreleased migration) ever leaves a stale database to be reused.
 Benchmarks only read these databases.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import os
 import shutil
 import tempfile
@@ -16,13 +20,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from desktop.services import seed as seed_module
 from desktop.services.context import AppContext
+from desktop.services.metrics import store as metrics_store
 from desktop.services.seed import SeedResult, seed
 from desktop.store.database import head_revision
+from desktop.store.models import Base
 
 #: Bump when desktop.services.seed changes the rows it makes, so old caches are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 CACHE = Path(tempfile.gettempdir()) / "campaign-desk-bench"
+
+
+def fingerprint() -> str:
+    """A short hash of the tables and indexes the models declare and of the code that fills them."""
+    dialect = sqlite.dialect()
+    parts = []
+    for table in Base.metadata.sorted_tables:
+        parts.append(str(CreateTable(table).compile(dialect=dialect)))
+        parts += sorted(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
+    parts += [inspect.getsource(seed_module), inspect.getsource(metrics_store)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -38,7 +59,8 @@ class Seeded:
 def seeded_data_dir(*, posts: int, snapshots: int, seed_value: int = 1, days: int = 365) -> Seeded:
     """A data dir holding ``dev seed``'s dataset with history up to the start of today (UTC)."""
     until = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    name = f"seed{seed_value}-{posts}p-{snapshots}s-{days}d-{until:%Y%m%d}-{head_revision()}-g{GENERATOR_VERSION}"
+    schema = f"{head_revision()}-{fingerprint()}-g{GENERATOR_VERSION}"
+    name = f"seed{seed_value}-{posts}p-{snapshots}s-{days}d-{until:%Y%m%d}-{schema}"
     final = CACHE / name
     marker = final / "seeded.txt"
     if marker.exists():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from desktop.services.context import AppContext
+from desktop.services.metrics.store import refresh_variant_stats
 from desktop.store.models import (
     Account,
     Campaign,
@@ -100,5 +101,6 @@ def seed(ctx: AppContext, *, synced: bool = True, days: int = 20) -> Seeded:
                 taken = NOW - timedelta(days=d)
                 s.add(MetricSnapshot(account_id=ann, metric="followers", value=100 + days - d, taken_at=taken))
                 s.add(MetricSnapshot(account_id=bob, metric="followers", value=50 + 2 * (days - d), taken_at=taken))
+        refresh_variant_stats(s)  # what the sync keeps up on each variant
         s.commit()
         return Seeded(ann, bob, campaign.id, variants)

@@ -1,9 +1,10 @@
 """The per-post aggregation behind the dashboard: one SQL statement.
 
-Each published variant of the current and the previous period is looked at once (its
-engagements from metric_latest, the follower snapshots around its publish time), in a
-materialized CTE; the statement then returns, as one UNION ALL, the few aggregate rows every
-figure is made from:
+Each published variant of the current and the previous period is read once, in one scan of
+``variants`` by ``published_at`` (its engagements and followers at publish are kept on the row by
+``metrics.store.refresh_variant_stats``; impressions and link clicks, when a network in scope
+offers them, come from metric_latest), into a materialized CTE; the statement then returns, as
+one UNION ALL, the few aggregate rows every figure is made from:
 
 - ``b``: per network per UTC hour bucket of the current period (series, heatmap, networks, KPIs)
 - ``c``: per campaign of the current period
@@ -23,16 +24,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CTE, CompoundSelect, Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from desktop.services.analytics.sql import (
-    HourBuckets,
-    follower_at,
-    follower_bounds,
-    metric_sum,
-    published_in,
-    rate,
-)
+from desktop.services.analytics.sql import HourBuckets, engagements, metric_sum, published_in, rate
 from desktop.services.analytics.values import Period, Scope
-from desktop.services.metric_names import ENGAGEMENT_METRICS, IMPRESSIONS, LINK_CLICKS
+from desktop.services.metric_names import IMPRESSIONS, LINK_CLICKS
 from desktop.store.models import Account, Post, Variant
 
 if TYPE_CHECKING:
@@ -86,35 +80,27 @@ class Aggregates:
 
 def _per_post(scope: Scope, span: Period, current_start: Any, *, rates: bool, beside: Collection[str]) -> CTE:
     """One row per published variant in ``span``: network, campaign, time, whether it is in the
-    current period, engagements (and impressions and link clicks), followers at publish."""
+    current period, engagements (and impressions and link clicks), and its engagement rate."""
     columns: list[Any] = [
         Variant.id.label("variant_id"),
         Account.provider.label("network"),
         Post.campaign_id.label("campaign_id"),
         Variant.published_at.label("at"),
         case((Variant.published_at >= current_start, 1), else_=0).label("cur"),
-        metric_sum(ENGAGEMENT_METRICS).label("eng"),
+        engagements().label("eng"),
     ]
     columns += [metric_sum([m]).label(m) for m in (IMPRESSIONS, LINK_CLICKS) if m in beside]
     if rates:
-        before, after = follower_bounds(Variant.account_id, Variant.published_at)
-        columns += [Variant.account_id.label("account_id"), before.label("f_before"), after.label("f_after")]
-    base = (
+        columns.append(rate(engagements(), Variant.followers_at_publish).label("r"))
+    return (
         select(*columns)
         .select_from(Variant)
         .join(Post, Post.id == Variant.post_id)
         .join(Account, Account.id == Variant.account_id)
         .where(*published_in(scope, span))
-        .cte("per_post_base")
+        .cte("per_post")
         .prefix_with("MATERIALIZED")
     )
-    if not rates:
-        return base
-    # A second materialized step: SQLite re-evaluates a subquery each time it is referenced, and
-    # the nearest-snapshot choice references each bound several times.
-    fol = follower_at(base.c.account_id, base.c.at, base.c.f_before, base.c.f_after)
-    keep = [c for c in base.c if not c.name.startswith("f_") and c.name != "account_id"]
-    return select(*keep, rate(base.c.eng, fol).label("r")).cte("per_post").prefix_with("MATERIALIZED")
 
 
 def statement(

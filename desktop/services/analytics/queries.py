@@ -20,10 +20,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from desktop.services.analytics.aggregation import Bucket, Totals, aggregate
 from desktop.services.analytics.sql import (
     HourBuckets,
+    engagements,
     follower_bounds,
     follower_value,
-    followers_near,
-    metric_sum,
     metric_value,
     nearer,
     published_in,
@@ -40,7 +39,6 @@ from desktop.services.analytics.values import (
     TopPost,
 )
 from desktop.services.metric_names import (
-    ENGAGEMENT_METRICS,
     FOLLOWERS,
     IMPRESSIONS,
     LINK_CLICKS,
@@ -276,7 +274,7 @@ def ranked(s: Session, scope: Scope, period: Period, *, limit: int, order_by: st
         return [vid for vid, _ in aggregate(s, scope, HourBuckets(()), rates=False, top=limit).top]
     key: Any
     if order_by == "engagement_rate":
-        key = rate(metric_sum(ENGAGEMENT_METRICS), followers_near(Variant.account_id, Variant.published_at))
+        key = rate(engagements(), Variant.followers_at_publish)
     elif order_by == "published_at":
         key = Variant.published_at
     else:
@@ -298,10 +296,8 @@ def top_details(ctx: AppContext, s: Session, variant_ids: Sequence[int]) -> list
     rows = s.execute(
         select(
             Variant.id.label("variant_id"),
-            metric_sum(ENGAGEMENT_METRICS).label("eng"),
-            rate(metric_sum(ENGAGEMENT_METRICS), followers_near(Variant.account_id, Variant.published_at)).label(
-                "rate"
-            ),
+            engagements().label("eng"),
+            rate(engagements(), Variant.followers_at_publish).label("rate"),
             Variant.post_id,
             Variant.account_id,
             Variant.text.label("own_text"),

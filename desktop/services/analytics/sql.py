@@ -1,4 +1,5 @@
-"""SQL building blocks shared by the analytics queries (portable: SQLite and PostgreSQL).
+"""SQL building blocks shared by the analytics queries and the upkeep of the per-post figures
+(``metrics.store.refresh_variant_stats``), portable: SQLite and PostgreSQL.
 
 Times are compared and bucketed with expressions SQLAlchemy compiles per dialect (``extract``,
 and :class:`seconds` below); nothing here is SQLite-only.
@@ -60,6 +61,11 @@ def published_in(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
     if not scope.include_external:
         where.append(Post.external.is_(False))
     return where
+
+
+def engagements() -> ColumnElement[int]:
+    """A variant's engagements as kept on its row (0 when never synced)."""
+    return func.coalesce(Variant.engagements, 0)
 
 
 def metric_sum(metrics: Sequence[str], variant_id: Any = Variant.id) -> ColumnElement[int]:

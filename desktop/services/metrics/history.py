@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from desktop.services import app_settings
-from desktop.services.metrics.store import Reading, write_readings
+from desktop.services.metrics.store import Reading, refresh_variant_stats, write_readings
 from desktop.store.models import Post, Variant, VariantState, utcnow
 from providers.base import RemotePost
 
@@ -94,4 +94,5 @@ def save_external_posts(
             values = {m: v for m, v in remote.metrics.items() if m in offered}
             readings.append(Reading(account_id, variant.id, values))
         snapshots = write_readings(s, readings, taken_at)
+        refresh_variant_stats(s, variant_ids=[r.variant_id for r in readings if r.variant_id is not None])
     return len(new), snapshots

@@ -1,20 +1,28 @@
 """Writing metrics: snapshots (history, never overwritten), the latest value per variant and
-metric beside them, and each account's rate-limit windows. All in the caller's transaction."""
+metric beside them, the per-post figures the dashboard reads (:func:`refresh_variant_stats`),
+and each account's rate-limit windows. All in the caller's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from desktop.store.models import MetricLatest, MetricSnapshot, RateWindow
+from desktop.services.analytics.sql import followers_near
+from desktop.services.metric_names import ENGAGEMENT_METRICS
+from desktop.store.models import MetricLatest, MetricSnapshot, RateWindow, Variant
 from providers.base import RateWindow as SeenWindow
 
 _SNAPSHOTS: Table = MetricSnapshot.__table__  # type: ignore[assignment]
+_VARIANTS: Table = Variant.__table__  # type: ignore[assignment]
+_LATEST: Table = MetricLatest.__table__  # type: ignore[assignment]
+#: Ids per UPDATE … WHERE id IN (…): well under every database's limit on bound parameters.
+_IDS_PER_STATEMENT = 500
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,63 @@ def write_readings(s: Session, readings: Iterable[Reading], taken_at: datetime) 
             newer="taken_at",
         )
     return len(snapshots)
+
+
+def engagements_of(variant_id: Any) -> ColumnElement[int]:
+    """The sum of the newest values (metric_latest) of the engagement metrics of one variant:
+    0 when it reported only other metrics, NULL when it reported nothing (never synced)."""
+    engaged = case((_LATEST.c.metric.in_(list(ENGAGEMENT_METRICS)), _LATEST.c.value), else_=0)
+    return (
+        select(case((func.count() > 0, func.coalesce(func.sum(engaged), 0))))
+        .where(_LATEST.c.variant_id == variant_id)
+        .correlate_except(_LATEST)
+        .scalar_subquery()
+    )
+
+
+def refresh_variant_stats(
+    s: Session | Connection,
+    *,
+    variant_ids: Collection[int] | None = None,
+    account_ids: Collection[int] | None = None,
+    since: datetime | None = None,
+) -> None:
+    """Recompute the per-post figures kept on ``variants`` for the dashboard, set-based:
+
+    - ``variant_ids``: ``engagements`` (see :func:`engagements_of`) and ``followers_at_publish``
+      of those variants;
+    - ``account_ids``: ``followers_at_publish`` of those accounts' published variants, only
+      those published at or after ``since`` when given (a new follower snapshot can only be the
+      nearest one for variants published after the snapshot before it);
+    - neither: both figures of every variant (published at or after ``since`` when given).
+
+    ``followers_at_publish`` is the account's follower count in the snapshot nearest the publish
+    time, the earlier on a tie (``analytics.sql.followers_near``); NULL without any. Plain
+    UPDATEs that leave ``version`` alone: these are data, not the variant's state, so they never
+    make an editor's or the publisher's version-checked write fail."""
+    if isinstance(s, Session):
+        s.flush()  # rows added through the ORM count too
+    v = _VARIANTS.c
+    followers = followers_near(v.account_id, v.published_at)
+    published: list[ColumnElement[bool]] = [v.published_at.is_not(None)]
+    if since is not None:
+        published.append(v.published_at >= since)
+    if variant_ids is None and account_ids is None:
+        s.execute(update(_VARIANTS).values(engagements=engagements_of(v.id)))
+        s.execute(update(_VARIANTS).where(*published).values(followers_at_publish=followers))
+        return
+    ids = sorted(set(variant_ids or ()))
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        chunk = ids[start : start + _IDS_PER_STATEMENT]
+        s.execute(update(_VARIANTS).where(v.id.in_(chunk)).values(engagements=engagements_of(v.id)))
+        s.execute(
+            update(_VARIANTS).where(v.id.in_(chunk), v.published_at.is_not(None)).values(followers_at_publish=followers)
+        )
+    accounts = sorted(set(account_ids or ()))
+    if accounts:
+        s.execute(
+            update(_VARIANTS).where(v.account_id.in_(accounts), *published).values(followers_at_publish=followers)
+        )
 
 
 def save_windows(s: Session, account_id: int, windows: Iterable[SeenWindow], seen_at: datetime) -> None:

@@ -30,20 +30,27 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from desktop.services import app_settings
 from desktop.services.accounts import AccountError, AccountHandle, open_account
 from desktop.services.connections import CredentialRefresher
-from desktop.services.metric_names import RATE_RESERVE, SYNC_NOW_DAYS
+from desktop.services.metric_names import FOLLOWERS, RATE_RESERVE, SYNC_NOW_DAYS
 from desktop.services.metrics.cadence import ACCOUNT_EVERY, account_due_filter, post_due_filter
 from desktop.services.metrics.history import history_imported, history_key, save_external_posts
 from desktop.services.metrics.report import AccountNote, SyncReport
-from desktop.services.metrics.store import Reading, save_windows, stored_windows, write_readings
+from desktop.services.metrics.store import (
+    Reading,
+    refresh_variant_stats,
+    save_windows,
+    stored_windows,
+    write_readings,
+)
 from desktop.services.publisher import retry_delay
 from desktop.services.vault import VaultError
 from desktop.services.zones import format_local, iso_utc, user_zone, user_zone_name
-from desktop.store.models import Account, AccountStatus, Variant, VariantState, utcnow
+from desktop.store.models import Account, AccountStatus, MetricSnapshot, Variant, VariantState, utcnow
 from providers.base import (
     AuthExpired,
     Connection,
@@ -338,7 +345,11 @@ def _sync_account(
             values = refresher.call(handle, provider.account_metrics).values
             reported = {m: v for m, v in values.items() if m in offer.account}
             with ctx.session() as s:
+                previous = _last_followers_at(s, target.account_id) if FOLLOWERS in reported else None
                 tally.snapshots += write_readings(s, [Reading(target.account_id, None, reported)], now)
+                if FOLLOWERS in reported:
+                    # only posts published since the previous reading can have this one nearest
+                    refresh_variant_stats(s, account_ids=[target.account_id], since=previous)
                 s.execute(
                     update(Account)
                     .where(Account.id == target.account_id)
@@ -369,6 +380,7 @@ def _sync_account(
                         )
                 with ctx.session() as s:
                     tally.snapshots += write_readings(s, readings, now)
+                    refresh_variant_stats(s, variant_ids=[r.variant_id for r in readings if r.variant_id is not None])
                     # not a state change: a plain UPDATE that leaves the row's version alone, so it
                     # never makes an editor's or a publisher's version-checked write fail
                     s.execute(
@@ -418,6 +430,15 @@ def _import(
     result = save_external_posts(ctx, handle.account_id, found, offered=offer.post, zone=user_zone_name(ctx), now=now)
     app_settings.put(ctx, history_key(handle.account_id), iso_utc(now))
     return result
+
+
+def _last_followers_at(s: Session, account_id: int) -> datetime | None:
+    """When the account's follower count was last read (None: never)."""
+    return s.scalar(
+        select(func.max(MetricSnapshot.taken_at)).where(
+            MetricSnapshot.account_id == account_id, MetricSnapshot.metric == FOLLOWERS
+        )
+    )
 
 
 def _post_metrics(provider: Provider, ids: list[str], conn: Connection) -> dict[str, PostMetrics]:

@@ -11,6 +11,8 @@ Create Date: 2026-11-30 12:30:00
 - ``posts.no_utm``: links the user opted out of UTM tagging.
 - ``variants.tagged_texts``: the tagged text of each part, fixed at the first claim.
 - ``variants.metrics_synced_at`` / ``accounts.metrics_synced_at``: the sync cadence.
+- ``variants.engagements`` / ``variants.followers_at_publish``: per-post figures kept beside the
+  metrics, so the dashboard reads one scan of the variants by ``published_at``.
 """
 
 from __future__ import annotations
@@ -65,8 +67,15 @@ def upgrade() -> None:
     with op.batch_alter_table("variants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tagged_texts", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("metrics_synced_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("engagements", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("followers_at_publish", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_variants_published_at"), ["published_at"], unique=False)
         batch_op.create_index("ix_variants_account_remote_id", ["account_id", "remote_id"], unique=False)
+        batch_op.create_index(
+            "ix_variants_published_stats",
+            ["published_at", "state", "account_id", "post_id", "engagements", "followers_at_publish"],
+            unique=False,
+        )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("metrics_synced_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("metric_snapshots", schema=None) as batch_op:
@@ -79,8 +88,11 @@ def downgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("metrics_synced_at")
     with op.batch_alter_table("variants", schema=None) as batch_op:
+        batch_op.drop_index("ix_variants_published_stats")
         batch_op.drop_index("ix_variants_account_remote_id")
         batch_op.drop_index(batch_op.f("ix_variants_published_at"))
+        batch_op.drop_column("followers_at_publish")
+        batch_op.drop_column("engagements")
         batch_op.drop_column("metrics_synced_at")
         batch_op.drop_column("tagged_texts")
     with op.batch_alter_table("posts", schema=None) as batch_op:
