@@ -78,7 +78,7 @@ def kpis(ctx: AppContext, scope: Scope) -> KpiComparison:
     scope's period and the period of the same length before it."""
     with ctx.session() as s:
         beside = queries.offered(ctx, queries.scope_accounts(s, scope))
-        return _kpis(ctx, s, scope, aggregate(s, scope, HourBuckets(()), beside=beside, previous=True))
+        return _kpis(ctx, s, scope, aggregate(s, scope, HourBuckets.hourly(scope.period), beside=beside, previous=True))
 
 
 def engagements_over_time(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[SeriesPoint]:
@@ -110,14 +110,14 @@ def top_posts(ctx: AppContext, scope: Scope, *, limit: int = 50, order_by: str =
 def by_network(ctx: AppContext, scope: Scope) -> list[Breakdown]:
     """Posts, engagements and mean engagement rate per network, most engagements first."""
     with ctx.session() as s:
-        agg = aggregate(s, scope, HourBuckets(()))
+        agg = aggregate(s, scope, HourBuckets.hourly(scope.period))
     return queries.networks_from(ctx, agg.buckets)
 
 
 def by_campaign(ctx: AppContext, scope: Scope) -> list[Breakdown]:
     """Posts, engagements and mean engagement rate per campaign (key "" = no campaign)."""
     with ctx.session() as s:
-        return queries.campaigns_from(s, aggregate(s, scope, HourBuckets(()), campaigns=True).campaigns)
+        return queries.campaigns_from(s, aggregate(s, scope, HourBuckets(), campaigns=True).campaigns)
 
 
 def heatmap(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[HeatCell]:

@@ -1,27 +1,28 @@
 """The per-post aggregation behind the dashboard: one SQL statement.
 
-Each published variant of the current and the previous period is read once, in one scan of
-``variants`` by ``published_at`` (its engagements and followers at publish are kept on the row by
-``metrics.store.refresh_variant_stats``; impressions and link clicks, when a network in scope
-offers them, come from metric_latest), into a materialized CTE; the statement then returns, as
-one UNION ALL, the few aggregate rows every figure is made from:
+Each part reads the published variants of its period in one scan by ``published_at`` (the
+covering index ``ix_variants_published_stats``: engagements and followers at publish are kept
+on the variant by ``metrics.store.refresh_variant_stats``; impressions and link clicks, when a
+network in scope offers them, come from metric_latest), and the statement returns, as one
+UNION ALL, the few aggregate rows every figure is made from:
 
-- ``b``: per network per UTC hour bucket of the current period (series, heatmap, networks, KPIs)
+- ``b``: per network per time bucket of the current period (series, heatmap, networks, KPIs)
 - ``c``: per campaign of the current period
 - ``p``: the previous period's totals
 - ``t``: the current period's posts with most engagements (top posts)
 
-Rates are returned as sums and counts, so Python can merge buckets into local days and hours
-and still get the exact mean over posts.
+Each part scans only its own period, which costs less than one materialized scan of both read
+four times. Rates are returned as sums and counts, so Python can merge buckets into local days
+and hours and still get the exact mean over posts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CTE, CompoundSelect, Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import CompoundSelect, Integer, String, Subquery, cast, func, literal, null, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from desktop.services.analytics.sql import HourBuckets, engagements, metric_sum, published_in, rate
@@ -64,6 +65,7 @@ class Totals:
 class Bucket:
     network: str
     start: Any  # datetime (UTC); the whole bucket lies in one local hour of the zone it was made for
+    # (None when the buckets have no origin: one per network)
     totals: Totals
 
 
@@ -78,15 +80,14 @@ class Aggregates:
         return Totals.of(bucket.totals for bucket in self.buckets)
 
 
-def _per_post(scope: Scope, span: Period, current_start: Any, *, rates: bool, beside: Collection[str]) -> CTE:
-    """One row per published variant in ``span``: network, campaign, time, whether it is in the
-    current period, engagements (and impressions and link clicks), and its engagement rate."""
+def _per_post(scope: Scope, period: Period, *, rates: bool, beside: Collection[str]) -> Subquery:
+    """One row per published variant in ``period``: network, campaign, time, engagements (and
+    impressions and link clicks), and its engagement rate."""
     columns: list[Any] = [
         Variant.id.label("variant_id"),
         Account.provider.label("network"),
         Post.campaign_id.label("campaign_id"),
         Variant.published_at.label("at"),
-        case((Variant.published_at >= current_start, 1), else_=0).label("cur"),
         engagements().label("eng"),
     ]
     columns += [metric_sum([m]).label(m) for m in (IMPRESSIONS, LINK_CLICKS) if m in beside]
@@ -97,9 +98,8 @@ def _per_post(scope: Scope, span: Period, current_start: Any, *, rates: bool, be
         .select_from(Variant)
         .join(Post, Post.id == Variant.post_id)
         .join(Account, Account.id == Variant.account_id)
-        .where(*published_in(scope, span))
-        .cte("per_post")
-        .prefix_with("MATERIALIZED")
+        .where(*published_in(scope, period))
+        .subquery()
     )
 
 
@@ -112,62 +112,64 @@ def statement(
     campaigns: bool = False,
     previous: bool = False,
     top: int = 0,
-) -> tuple[CompoundSelect, int]:
-    """The UNION ALL statement behind :func:`aggregate`, and how many bucket keys it returns."""
-    current = scope.period
-    span = Period(current.previous().start, current.end) if previous else current
-    per = _per_post(scope, span, current.start, rates=rates, beside=beside)
+) -> CompoundSelect:
+    """The UNION ALL statement behind :func:`aggregate`."""
     nothing = null()
-    keys = hours.keys(per.c.at)
-    key_cols = [*keys, *([literal(0)] * (5 - len(keys)))]
 
-    def beside_sum(metric: str, wanted: bool) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(per.c[metric]), 0) if wanted and metric in beside else literal(0)
+    def per() -> Subquery:
+        return _per_post(scope, scope.period, rates=rates, beside=beside)
 
-    def sums(*, with_beside: bool = True) -> list[ColumnElement[Any]]:
+    def sums(part: Subquery, *, with_beside: bool = True) -> list[ColumnElement[Any]]:
+        def beside_sum(metric: str) -> ColumnElement[Any]:
+            wanted = with_beside and metric in beside
+            return func.coalesce(func.sum(part.c[metric]), 0) if wanted else literal(0)
+
         return [
             func.count().label("posts"),
-            func.coalesce(func.sum(per.c.eng), 0).label("eng"),
-            (func.sum(per.c.r) if rates else literal(0.0)).label("rate_sum"),
-            (func.count(per.c.r) if rates else literal(0)).label("rated"),
-            beside_sum(IMPRESSIONS, with_beside).label("impressions"),
-            beside_sum(LINK_CLICKS, with_beside).label("link_clicks"),
+            func.coalesce(func.sum(part.c.eng), 0).label("eng"),
+            (func.sum(part.c.r) if rates else literal(0.0)).label("rate_sum"),
+            (func.count(part.c.r) if rates else literal(0)).label("rated"),
+            beside_sum(IMPRESSIONS).label("impressions"),
+            beside_sum(LINK_CLICKS).label("link_clicks"),
         ]
 
-    def head(kind: str, network: Any, campaign: Any, bucket: Sequence[Any]) -> list[ColumnElement[Any]]:
+    def head(kind: str, network: Any, campaign: Any, bucket: Any) -> list[ColumnElement[Any]]:
         return [
             literal(kind, String).label("kind"),
             cast(network, String).label("network"),
             cast(campaign, Integer).label("campaign_id"),
-            *[cast(k, Integer).label(f"k{i}") for i, k in enumerate(bucket)],
+            cast(bucket, Integer).label("bucket"),
         ]
 
-    no_bucket = [nothing] * 5
     no_id = cast(nothing, Integer).label("variant_id")  # typed: PostgreSQL reads a bare NULL as text
+    cur = per()
+    keys = hours.keys(cur.c.at)
     parts = [
-        select(*head("b", per.c.network, nothing, key_cols), *sums(), no_id)
-        .where(per.c.cur == 1)
-        .group_by(per.c.network, *keys)
+        select(*head("b", cur.c.network, nothing, keys[0] if keys else nothing), *sums(cur), no_id).group_by(
+            cur.c.network, *keys
+        )
     ]
     if campaigns:
+        cur = per()
         parts.append(
-            select(*head("c", nothing, per.c.campaign_id, no_bucket), *sums(with_beside=False), no_id)
-            .where(per.c.cur == 1)
-            .group_by(per.c.campaign_id)
+            select(*head("c", nothing, cur.c.campaign_id, nothing), *sums(cur, with_beside=False), no_id).group_by(
+                cur.c.campaign_id
+            )
         )
     if previous:
-        parts.append(select(*head("p", nothing, nothing, no_bucket), *sums(), no_id).where(per.c.cur == 0))
+        before = _per_post(scope, scope.period.previous(), rates=rates, beside=beside)
+        parts.append(select(*head("p", nothing, nothing, nothing), *sums(before), no_id))
     if top:
+        cur = per()
         best = (
-            select(per.c.variant_id, per.c.eng)
-            .where(per.c.cur == 1)
-            .order_by(per.c.eng.desc(), per.c.at.desc(), per.c.variant_id.desc())
+            select(cur.c.variant_id, cur.c.eng)
+            .order_by(cur.c.eng.desc(), cur.c.at.desc(), cur.c.variant_id.desc())
             .limit(top)
             .subquery()
         )
         parts.append(
             select(
-                *head("t", nothing, nothing, no_bucket),
+                *head("t", nothing, nothing, nothing),
                 literal(1),
                 best.c.eng,
                 literal(0.0),
@@ -177,7 +179,7 @@ def statement(
                 best.c.variant_id,
             )
         )
-    return union_all(*parts), len(keys)
+    return union_all(*parts)
 
 
 def aggregate(
@@ -193,7 +195,7 @@ def aggregate(
 ) -> Aggregates:
     """The aggregate rows of ``scope``'s period (and its previous period when asked): see the
     module docstring. ``beside`` names what to sum besides engagements: impressions, link clicks."""
-    query, keys = statement(scope, hours, rates=rates, beside=beside, campaigns=campaigns, previous=previous, top=top)
+    query = statement(scope, hours, rates=rates, beside=beside, campaigns=campaigns, previous=previous, top=top)
     result = Aggregates(previous=Totals() if previous else None)
     for row in s.execute(query):
         totals = Totals(
@@ -205,8 +207,7 @@ def aggregate(
             int(row.link_clicks or 0),
         )
         if row.kind == "b":
-            bucket = [row.k0, row.k1, row.k2, row.k3, row.k4][:keys]
-            result.buckets.append(Bucket(row.network, hours.start(bucket), totals))
+            result.buckets.append(Bucket(row.network, hours.start([row.bucket]), totals))
         elif row.kind == "c":
             result.campaigns[row.campaign_id] = totals
         elif row.kind == "p":

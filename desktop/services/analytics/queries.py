@@ -271,7 +271,7 @@ def ranked(s: Session, scope: Scope, period: Period, *, limit: int, order_by: st
     if order_by not in TOP_ORDERS:
         raise ValueError(f"Top posts can be ordered by {', '.join(TOP_ORDERS)}, not {order_by!r}.")
     if order_by == "engagements":
-        return [vid for vid, _ in aggregate(s, scope, HourBuckets(()), rates=False, top=limit).top]
+        return [vid for vid, _ in aggregate(s, scope, HourBuckets(), rates=False, top=limit).top]
     key: Any
     if order_by == "engagement_rate":
         key = rate(engagements(), Variant.followers_at_publish)

@@ -1,26 +1,27 @@
 """SQL building blocks shared by the analytics queries and the upkeep of the per-post figures
 (``metrics.store.refresh_variant_stats``), portable: SQLite and PostgreSQL.
 
-Times are compared and bucketed with expressions SQLAlchemy compiles per dialect (``extract``,
-and :class:`seconds` below); nothing here is SQLite-only.
+Times are compared and bucketed with expressions compiled per dialect (:class:`seconds` and
+:class:`whole` below); nothing here is SQLite-only.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, case, cast, extract, func, select
+from sqlalchemy import Float, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from desktop.services.analytics.values import Period, Scope
 from desktop.services.metric_names import FOLLOWERS
-from desktop.store.models import MetricLatest, MetricSnapshot, Post, Variant, VariantState
+from desktop.store.models import MetricLatest, MetricSnapshot, Post, UTCDateTime, Variant, VariantState
 
 
 class seconds(FunctionElement[float]):
@@ -154,19 +155,43 @@ def rate(engaged: Any, followers: Any) -> ColumnElement[Any]:
 # --- hour buckets -------------------------------------------------------------------------------
 
 
-def _int(part: str, column: Any) -> ColumnElement[int]:
-    return cast(extract(part, column), Integer)
+class whole(FunctionElement[int]):
+    """The integer part of a non-negative number (FLOOR; on SQLite a CAST, which truncates)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "whole"
+
+
+@compiles(whole)
+def _whole_default(element: whole, compiler: Any, **kw: Any) -> str:
+    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(whole, "sqlite")
+def _whole_sqlite(element: whole, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
+
+
+#: Added to a time distance before it is cut into buckets: less than the millisecond SQLite keeps
+#: (it reads times to the millisecond), more than the rounding of its julianday arithmetic.
+_SLACK_SECONDS = 0.0005
 
 
 @dataclass(frozen=True)
 class HourBuckets:
-    """UTC hour buckets, split at the minutes where ``zone``'s hours start, so every bucket lies
-    in exactly one local hour: SQL groups by bucket, Python names each bucket's local day/hour."""
+    """Time buckets from ``origin`` (a whole UTC hour), ``minutes`` wide: an hour, or less in
+    zones whose hours start at other minutes of the UTC hour (Kolkata's at :30), so every bucket
+    lies in exactly one local hour. SQL groups by bucket number, one arithmetic expression per
+    row; Python names each bucket's local day and hour. Without an origin there are no time
+    buckets (one group per network)."""
 
-    splits: tuple[int, ...]  # minutes past the UTC hour where a local hour starts (never 0)
+    origin: datetime | None = None
+    minutes: int = 60
 
     @classmethod
     def for_zone(cls, zone: ZoneInfo, period: Period) -> HourBuckets:
+        """Buckets for the times from ``period``'s start on, in ``zone``'s local hours."""
         minutes: set[int] = set()
         at = period.start
         while True:
@@ -175,22 +200,25 @@ class HourBuckets:
             if at >= period.end:
                 break
             at = min(at + timedelta(hours=6), period.end)
-        minutes.discard(0)
-        return cls(tuple(sorted(minutes)))
+        origin = period.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        return cls(origin, math.gcd(60, *minutes))
+
+    @classmethod
+    def hourly(cls, period: Period) -> HourBuckets:
+        """UTC hours from ``period``'s start: sums merged from these add up in the same order as
+        the dashboard's in any zone whose hours start on the UTC hour."""
+        return cls(period.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
 
     def keys(self, column: Any) -> list[ColumnElement[int]]:
-        """year, month, day, hour (and, in zones with split hours, the split) of ``column``."""
-        keys = [_int("year", column), _int("month", column), _int("day", column), _int("hour", column)]
-        if self.splits:
-            minute = _int("minute", column)
-            part: ColumnElement[int] = case((minute >= self.splits[0], 1), else_=0)
-            for m in self.splits[1:]:
-                part = part + case((minute >= m, 1), else_=0)
-            keys.append(part)
-        return keys
+        """The bucket number of ``column`` (none without an origin); times before the origin
+        are not bucketed correctly, so only times in the period may be passed."""
+        if self.origin is None:
+            return []
+        since = seconds(column) - seconds(literal(self.origin, UTCDateTime())) + _SLACK_SECONDS
+        return [whole(since / (60 * self.minutes))]
 
-    def start(self, key: Sequence[int]) -> datetime:
+    def start(self, key: Sequence[int]) -> datetime | None:
         """The UTC start of a bucket, from the values of :meth:`keys` in a result row."""
-        year, month, day, hour, *rest = key
-        minute = self.splits[rest[0] - 1] if rest and rest[0] else 0
-        return datetime(year, month, day, hour, minute, tzinfo=UTC)
+        if self.origin is None:
+            return None
+        return self.origin + timedelta(minutes=self.minutes * int(key[0]))
