@@ -61,6 +61,11 @@ class Transient(ProviderError):
     """Temporary trouble (5xx, timeout, connection refused, malformed reply): retry with backoff."""
 
 
+class MetricsUnavailable(ProviderError):
+    """This account cannot report metrics as connected (e.g. a Bluesky account without an
+    AppView). Publishing is unaffected; retrying won't help until its settings change."""
+
+
 # --- declared data --------------------------------------------------------------------------
 
 

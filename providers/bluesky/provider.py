@@ -24,6 +24,7 @@ from providers.base import (
     Limits,
     MediaItem,
     MetricsOffer,
+    MetricsUnavailable,
     PartCallback,
     PostMetrics,
     PostPart,
@@ -85,10 +86,6 @@ def _parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-class MetricsUnavailable(ProviderError):
-    """Metrics come from an AppView; this account has none reachable. Retrying won't help."""
 
 
 def _now_iso() -> str:

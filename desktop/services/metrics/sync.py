@@ -55,6 +55,7 @@ from providers.base import (
     AuthExpired,
     Connection,
     MetricsOffer,
+    MetricsUnavailable,
     PostMetrics,
     Provider,
     ProviderError,
@@ -402,11 +403,10 @@ def _sync_account(
         )
     except AuthExpired as exc:
         tally.errors.append(note(f"Sign-in expired: reconnect {target.handle} to read its metrics. {exc}"))
+    except MetricsUnavailable as exc:
+        tally.skipped.append(note(str(exc)))
     except ProviderError as exc:
-        if type(exc).__name__ == "MetricsUnavailable":
-            tally.skipped.append(note(str(exc)))
-        else:
-            tally.errors.append(note(str(exc)))
+        tally.errors.append(note(str(exc)))
     finally:
         try:
             keep_windows()
