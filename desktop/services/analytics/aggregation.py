@@ -80,27 +80,27 @@ class Aggregates:
         return Totals.of(bucket.totals for bucket in self.buckets)
 
 
-def _per_post(scope: Scope, period: Period, *, rates: bool, beside: Collection[str]) -> Subquery:
-    """One row per published variant in ``period``: network, campaign, time, engagements (and
-    impressions and link clicks), and its engagement rate."""
+def _per_post(
+    scope: Scope, period: Period, *, rates: bool, beside: Collection[str], campaign: bool = False
+) -> Subquery:
+    """One row per published variant in ``period``: network, time, engagements (and impressions
+    and link clicks), its engagement rate, and its campaign when ``campaign``."""
     columns: list[Any] = [
         Variant.id.label("variant_id"),
         Account.provider.label("network"),
-        Post.campaign_id.label("campaign_id"),
         Variant.published_at.label("at"),
         engagements().label("eng"),
     ]
+    if campaign:
+        columns.append(Post.campaign_id.label("campaign_id"))
     columns += [metric_sum([m]).label(m) for m in (IMPRESSIONS, LINK_CLICKS) if m in beside]
     if rates:
         columns.append(rate(engagements(), Variant.followers_at_publish).label("r"))
-    return (
-        select(*columns)
-        .select_from(Variant)
-        .join(Post, Post.id == Variant.post_id)
-        .join(Account, Account.id == Variant.account_id)
-        .where(*published_in(scope, period))
-        .subquery()
-    )
+    query = select(*columns).select_from(Variant).join(Account, Account.id == Variant.account_id)
+    # The posts only when something of theirs is asked for: one look-up per variant saved.
+    if campaign or scope.campaign_id is not None or not scope.include_external:
+        query = query.join(Post, Post.id == Variant.post_id)
+    return query.where(*published_in(scope, period)).subquery()
 
 
 def statement(
@@ -150,7 +150,7 @@ def statement(
         )
     ]
     if campaigns:
-        cur = per()
+        cur = _per_post(scope, scope.period, rates=rates, beside=beside, campaign=True)
         parts.append(
             select(*head("c", nothing, cur.c.campaign_id, nothing), *sums(cur, with_beside=False), no_id).group_by(
                 cur.c.campaign_id

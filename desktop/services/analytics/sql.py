@@ -46,7 +46,8 @@ def _seconds_sqlite(element: seconds, compiler: Any, **kw: Any) -> str:
 
 
 def published_in(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
-    """Conditions on Variant (joined with Post) for the published variants in ``scope``/``period``."""
+    """Conditions on Variant for the published variants in ``scope``/``period`` (on Post too, to be
+    joined, when the scope names a campaign or leaves external posts out)."""
     where: list[ColumnElement[bool]] = [
         # Written so no index on state can serve it: without statistics SQLite would otherwise
         # walk every published variant by state instead of the period by published_at.
