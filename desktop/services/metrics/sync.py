@@ -346,7 +346,7 @@ def _sync_account(
             values = refresher.call(handle, provider.account_metrics).values
             reported = {m: v for m, v in values.items() if m in offer.account}
             with ctx.session() as s:
-                previous = _last_followers_at(s, target.account_id) if FOLLOWERS in reported else None
+                previous = _followers_read_before(s, target.account_id, now) if FOLLOWERS in reported else None
                 tally.snapshots += write_readings(s, [Reading(target.account_id, None, reported)], now)
                 if FOLLOWERS in reported:
                     # only posts published since the previous reading can have this one nearest
@@ -432,11 +432,14 @@ def _import(
     return result
 
 
-def _last_followers_at(s: Session, account_id: int) -> datetime | None:
-    """When the account's follower count was last read (None: never)."""
+def _followers_read_before(s: Session, account_id: int, at: datetime) -> datetime | None:
+    """When the account's follower count was last read at or before ``at`` (None: never); a
+    reading at ``at`` can only be the nearest one for posts published after that."""
     return s.scalar(
         select(func.max(MetricSnapshot.taken_at)).where(
-            MetricSnapshot.account_id == account_id, MetricSnapshot.metric == FOLLOWERS
+            MetricSnapshot.account_id == account_id,
+            MetricSnapshot.metric == FOLLOWERS,
+            MetricSnapshot.taken_at <= at,
         )
     )
 
