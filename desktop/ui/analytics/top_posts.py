@@ -171,8 +171,9 @@ class TopPostsTable(QFrame):
         self.view.setStyleSheet("QHeaderView::section { padding: 6px 4px; }")
         self.view.setMinimumHeight(360)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TopPostsModel.TEXT, QHeaderView.ResizeMode.Interactive)
+        # Sized to the rows once per load (set_rows), not on every layout pass: ResizeToContents
+        # asked every cell for its size hint each time the page was laid out or painted.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         self.view.setColumnWidth(TopPostsModel.TEXT, 260)
         layout.addWidget(self.view, 1)
