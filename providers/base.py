@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import regex
 
@@ -347,6 +348,18 @@ class AccountMetrics:
 
 
 # --- counting helpers used by several providers ---------------------------------------------
+
+
+def reported_counts(entity: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, int]:
+    """``{metric: count}`` for each of ``fields`` (metric → the network's key) the entity reports
+    as a whole number; one it leaves out (or sends as something else) is not reported, never 0."""
+    out: dict[str, int] = {}
+    for metric, key in fields.items():
+        value = entity.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            out[metric] = value
+    return out
+
 
 _GRAPHEME = regex.compile(r"\X")
 

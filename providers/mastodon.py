@@ -48,6 +48,7 @@ from providers.base import (
     RemotePost,
     Transient,
     count_graphemes,
+    reported_counts,
 )
 from providers.http import check_url, error_message, json_body, make_client, raise_for_status, send
 
@@ -187,17 +188,6 @@ def _next_max_id(response: httpx.Response) -> str:
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _counts(entity: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, int]:
-    """``{metric: count}`` for each of ``fields`` (metric → entity key) the entity reports as a
-    whole number; one it leaves out (or sends as something else) is not reported, not 0."""
-    out: dict[str, int] = {}
-    for metric, key in fields.items():
-        value = entity.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            out[metric] = value
-    return out
 
 
 #: Status entity counters (docs.joinmastodon.org/entities/Status), by our metric names.
@@ -578,7 +568,9 @@ class MastodonProvider(Provider):
                     statuses = [s for s in (self._status_or_none(client, i) for i in chunk) if s is not None]
                 for status in statuses:
                     if isinstance(status, dict) and str(status.get("id")) in ids:
-                        found[str(status["id"])] = PostMetrics(str(status["id"]), _counts(status, STATUS_COUNTS))
+                        found[str(status["id"])] = PostMetrics(
+                            str(status["id"]), reported_counts(status, STATUS_COUNTS)
+                        )
         return found
 
     def _status_or_none(self, client: httpx.Client, status_id: str) -> Any:
@@ -593,7 +585,7 @@ class MastodonProvider(Provider):
             account = self._get_json(client, "/api/v1/accounts/verify_credentials")
         if not isinstance(account, dict):
             raise Transient("Mastodon sent an unexpected reply to verify_credentials.")
-        return AccountMetrics(_counts(account, ACCOUNT_COUNTS))
+        return AccountMetrics(reported_counts(account, ACCOUNT_COUNTS))
 
     def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
         """The account's own statuses, newest first: ``GET /api/v1/accounts/:id/statuses`` with
@@ -642,7 +634,7 @@ class MastodonProvider(Provider):
             url=str(status.get("url") or status.get("uri") or ""),
             text=source if isinstance(source, str) else plain_text(str(status.get("content") or "")),
             published_at=created,
-            metrics=_counts(status, STATUS_COUNTS),
+            metrics=reported_counts(status, STATUS_COUNTS),
             reply_to=str(reply_to) if reply_to else None,
         )
 

@@ -40,6 +40,7 @@ from providers.base import (
     RemotePost,
     Transient,
     count_graphemes,
+    reported_counts,
 )
 from providers.bluesky import richtext
 from providers.bluesky.tid import derive_rkey
@@ -64,17 +65,6 @@ POST_COUNTS = {
     "saves": "bookmarkCount",
 }
 PROFILE_COUNTS = {"followers": "followersCount", "following": "followsCount", "posts": "postsCount"}
-
-
-def _counts(view: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, int]:
-    """``{metric: count}`` for each count the view carries as a whole number; one it leaves out
-    is not reported (kept apart from 0)."""
-    out: dict[str, int] = {}
-    for metric, key in fields.items():
-        value = view.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            out[metric] = value
-    return out
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -525,12 +515,12 @@ class BlueskyProvider(Provider):
             for view in posts:
                 if not isinstance(view, dict) or view.get("uri") not in batch:
                     continue
-                out[view["uri"]] = PostMetrics(view["uri"], _counts(view, POST_COUNTS))
+                out[view["uri"]] = PostMetrics(view["uri"], reported_counts(view, POST_COUNTS))
         return out
 
     def account_metrics(self, conn: Connection) -> AccountMetrics:
         data = self._appview_query(conn, "app.bsky.actor.getProfile", {"actor": conn.remote_id})
-        return AccountMetrics(_counts(data, PROFILE_COUNTS))
+        return AccountMetrics(reported_counts(data, PROFILE_COUNTS))
 
     def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
         """The account's own posts and replies, newest first, from the AppView's
@@ -591,6 +581,6 @@ class BlueskyProvider(Provider):
             url=url,
             text=text if isinstance(text, str) else "",
             published_at=published,
-            metrics=_counts(view, POST_COUNTS),
+            metrics=reported_counts(view, POST_COUNTS),
             reply_to=parent_uri if isinstance(parent_uri, str) else None,
         )
