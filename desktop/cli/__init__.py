@@ -71,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_test(as_json=as_json)
     if args.command is None:
+        from desktop.ui.platform_check import check_before_window
+
+        advice = check_before_window()  # before Qt's own, misleading "reinstall" message
+        if advice:
+            warn(advice)
+            return EXIT_FAILED
         from desktop.ui.app import run_gui
 
         return run_gui(data_dir)
