@@ -31,6 +31,23 @@ def _valid(name: str) -> bool:
     return True
 
 
+#: IANA's other names for UTC: shown (and stored) as plain "UTC" so no dialog says "Etc/UTC".
+UTC_ALIASES = frozenset(
+    {"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu", "Etc/GMT", "GMT", "Etc/GMT0"}
+)
+
+
+def canonical(name: str) -> str:
+    """``name``, with UTC's aliases written as "UTC"."""
+    return "UTC" if name in UTC_ALIASES else name
+
+
+def zone_label(zone: tzinfo | str) -> str:
+    """A zone as people read it: "UTC", "America/New York" (the IANA name without underscores)."""
+    name = zone if isinstance(zone, str) else str(getattr(zone, "key", "") or zone)
+    return canonical(name).replace("_", " ")
+
+
 def system_zone_name() -> str | None:
     """The system's IANA zone, if it has a name ($TZ, /etc/localtime, the C library's)."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
@@ -39,14 +56,14 @@ def system_zone_name() -> str | None:
     except (OSError, IndexError):
         pass
     candidates.append(getattr(datetime.now().astimezone().tzinfo, "key", "") or "")
-    return next((c for c in candidates if c and _valid(c)), None)
+    return next((canonical(c) for c in candidates if c and _valid(c)), None)
 
 
 def user_zone_name(ctx: AppContext) -> str:
     """The IANA zone the user plans in: the app setting, else the system's, else UTC."""
     setting = str(app_settings.get(ctx, app_settings.TIMEZONE) or "")
     if setting and _valid(setting):
-        return setting
+        return canonical(setting)
     return system_zone_name() or "UTC"
 
 

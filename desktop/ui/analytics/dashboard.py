@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.metric_names import SYNC_NOW_DAYS
+from desktop.services.zones import zone_label
 from desktop.ui.analytics.callbacks import owned
 from desktop.ui.analytics.charts import (
     ChartCard,
@@ -277,10 +278,11 @@ class AnalyticsView(QWidget):
             cards.remove(self.campaign_card)
         self.charts.show_only(cards)
         best = loaded.best or []
-        self.heatmap.set_cells(board.heatmap, best, zone.key)
+        self.heatmap.set_cells(board.heatmap, best, zone_label(zone))
         if best:
             self.heat_note.setText(
-                f"Engagement rate by the hour posts went out ({zone.key}); darker is better. Outlined: your best hours."
+                f"Engagement rate by the hour posts went out ({zone_label(zone)}); darker is better. "
+                "Outlined: your best hours."
             )
         else:
             self.heat_note.setText(
@@ -383,7 +385,7 @@ class AnalyticsView(QWidget):
         if not best or not accounts:
             return
         if account_ids is None:
-            dialog = AccountsDialog(accounts, best, self.zone.key, self)
+            dialog = AccountsDialog(accounts, best, zone_label(self.zone), self)
             if dialog.exec() != AccountsDialog.DialogCode.Accepted:
                 return
             account_ids = dialog.chosen()

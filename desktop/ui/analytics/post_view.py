@@ -10,7 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.services.metric_names import LABELS, label
-from desktop.services.zones import format_local
+from desktop.services.zones import format_local, zone_label
 from desktop.ui.analytics.callbacks import owned
 from desktop.ui.analytics.charts import ChartCard, history_chart
 from desktop.ui.analytics.wording import number, percent
@@ -41,7 +41,7 @@ class PostDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         when = format_local(post.published_at, "%a %d %b %Y, %H:%M", zone)
-        where = f"{post.handle} · {network} · published {when} ({zone.key})"
+        where = f"{post.handle} · {network} · published {when} ({zone_label(zone)})"
         if post.campaign:
             where += f" · campaign {post.campaign}"
         if post.external:

@@ -19,6 +19,7 @@ from PySide6.QtCore import QMarginsF, QRectF, QUrl
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QGraphicsScene
 
+from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.analytics.charts import (
     breakdown_chart,
@@ -118,7 +119,7 @@ def report_html(
         "</td></tr></table>",
         f"<h1>{_e(title)}</h1>",
         f"<p style='font-size:14pt'>{_e(period)} "
-        f"<span class='muted'>({scope.period.days} days, {_e(zone.key)})</span></p>",
+        f"<span class='muted'>({scope.period.days} days, {_e(zone_label(zone))})</span></p>",
     ]
     if campaign is not None:
         if campaign.name not in title:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import export
 from desktop.services.metric_names import LIKES, REPLIES, REPOSTS
-from desktop.services.zones import format_local
+from desktop.services.zones import format_local, zone_label
 from desktop.ui.analytics.wording import number, percent
 from desktop.ui.icons import icon, network_icon
 from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE, Column, RowTableModel
@@ -89,7 +89,9 @@ class TopPostsModel(RowTableModel["TopPost"]):
                 "",
                 lambda r: r.published_at.timestamp(),
                 display=lambda r: format_local(r.published_at, "%d %b %H:%M", self.zone),
-                tooltip=lambda r: format_local(r.published_at, "%A %d %B %Y, %H:%M", self.zone) + f" ({self.zone.key})",
+                tooltip=lambda r: (
+                    format_local(r.published_at, "%A %d %B %Y, %H:%M", self.zone) + f" ({zone_label(self.zone)})"
+                ),
             ),
             _count(LIKES),
             _count(REPOSTS),

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.calendar import CalendarItem
+from desktop.services.zones import zone_label
 
 
 def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -49,7 +50,7 @@ class RescheduleDialog(QDialog):
         info.setProperty("role", "muted")
         form = QFormLayout()
         form.addRow("New time", self.when)
-        form.addRow("", QLabel(f"Time zone: {zone.key}"))
+        form.addRow("", QLabel(f"Time zone: {zone_label(zone)}"))
         layout = QVBoxLayout(self)
         layout.addWidget(info)
         layout.addLayout(form)
@@ -86,7 +87,7 @@ class RecurringDialog(QDialog):
         self.until.setDisplayFormat("ddd d MMM yyyy")
         self.until.setMinimumDate(QDate(local.year, local.month, local.day))
         explain = QLabel(
-            f"Repeats at {local:%H:%M} {zone.key} time — also after daylight-saving changes. "
+            f"Repeats at {local:%H:%M} {zone_label(zone)} time — also after daylight-saving changes. "
             "Each repeat is its own post; you can move or delete it on its own."
         )
         explain.setWordWrap(True)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.services.zones import zone_label
 from desktop.ui.compose.style import colors, glyph
 
 
@@ -54,7 +55,7 @@ class ScheduleBar(QFrame):
         local = datetime.now().astimezone().tzinfo
         self.zone = zone or getattr(local, "key", None) or str(local)
         self.zone_label.setText(self.zone.split("/")[-1].replace("_", " "))
-        self.zone_label.setToolTip(f"Times are in {self.zone}")
+        self.zone_label.setToolTip(f"Times are in {zone_label(self.zone)}")
 
     def _tz(self):  # type: ignore[no-untyped-def]
         try:
