@@ -38,6 +38,8 @@ from desktop.ui.publishing.tray import Tray, failure_message, late_message
 from desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from desktop.services.context import AppContext
     from desktop.ui.pages.base import Page
 
@@ -151,6 +153,7 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(calendar.redo_action)
             self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
         help_menu = self.menuBar().addMenu("&Help")
+        self._help_actions(help_menu)
         about = QAction(f"About {APP_NAME}", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -191,6 +194,47 @@ class MainWindow(QMainWindow):
 
     def _busy(self, busy: bool) -> None:
         self.busy_label.setVisible(busy)
+
+    def _help_actions(self, menu: QMenu) -> None:
+        from pathlib import Path
+
+        from desktop.ui.help import diagnostics
+
+        def add(text: str, slot: Callable[[], object], keys: QKeySequence | None = None, tip: str = "") -> None:
+            action = QAction(text, self)
+            if keys is not None:
+                action.setShortcut(keys)
+                self.addAction(action)  # the shortcut works even where the menu bar is native or hidden
+            action.setToolTip(tip)
+            action.triggered.connect(lambda _checked=False: slot())
+            menu.addAction(action)
+
+        menu.setToolTipsVisible(True)
+        add("User guide", self.show_guide, QKeySequence("F1"))
+        add("Keyboard shortcuts", self.show_shortcuts, QKeySequence("Ctrl+/"))
+        add("Open data folder", lambda: diagnostics.open_folder(Path(self.ctx.data_dir)))
+        add(
+            "Open log folder",
+            lambda: diagnostics.open_folder(diagnostics.log_folder(self.ctx)),
+            tip=diagnostics.LOG_FOLDER_TIP,
+        )
+        menu.addSeparator()
+        add("Diagnostics…", self.show_diagnostics)
+
+    def show_guide(self) -> None:
+        from desktop.ui.help.guide import GuideDialog
+
+        GuideDialog(self).open()
+
+    def show_shortcuts(self) -> None:
+        from desktop.ui.help.shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
+
+    def show_diagnostics(self) -> None:
+        from desktop.ui.help.diagnostics import DiagnosticsDialog
+
+        DiagnosticsDialog(self.ctx, self.runner, self).open()
 
     def _about(self) -> None:
         from desktop import __version__

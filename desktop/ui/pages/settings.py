@@ -35,9 +35,9 @@ class SettingsPage(Page):
         super().__init__(ctx, runner, parent)
         security = Card("Credentials")
         form = security.form
-        self.backend = QLabel()
-        self.backend.setWordWrap(True)
-        form.addRow("Keyring", self.backend)
+        self.keyring = QLabel()
+        self.keyring.setWordWrap(True)
+        form.addRow(self.keyring)
         self.banner = WarningBanner()
         form.addRow(self.banner)
         self.allow_insecure = QCheckBox("Store credentials even though this keyring does not encrypt them")
@@ -59,8 +59,6 @@ class SettingsPage(Page):
         folder_row.addWidget(self.data_dir, 1)
         folder_row.addWidget(open_button)
         form.addRow("Data folder", folder_row)
-        self.schema = QLabel()
-        form.addRow("Database schema", self.schema)
         self.body.addWidget(data)
 
         self.publishing = PublishingPreferences(ctx, runner, self)
@@ -70,24 +68,46 @@ class SettingsPage(Page):
 
         about = Card("About")
         form = about.form
-        form.addRow("Version", QLabel(__version__))
+        diagnostics = QPushButton("Diagnostics…")
+        diagnostics.setToolTip("Technical facts about this installation, to copy into a bug report.")
+        diagnostics.clicked.connect(self._show_diagnostics)
+        version_row = QHBoxLayout()
+        version_row.addWidget(QLabel(__version__), 1)
+        version_row.addWidget(diagnostics)
+        form.addRow("Version", version_row)
         self.body.addWidget(about)
         self.body.addStretch(1)
 
     def refresh(self) -> None:
         # Asking the keyring can wait on D-Bus or a locked vault: never on the GUI thread.
-        self.runner.run(self.ctx.vault.status, on_done=self._show_keyring, name="keyring_status")
-        self.runner.run(self.ctx.db.schema_version, on_done=lambda v: self.schema.setText(v or "none"))
+        self.runner.run(
+            self.ctx.vault.status, on_done=self._show_keyring, on_error=self._keyring_failed, name="keyring_status"
+        )
         self.publishing.refresh()
         self.background.refresh()
 
     def _show_keyring(self, status: KeyringStatus) -> None:
-        self.backend.setText(f"{status.backend}\n{'Encrypted by the system' if status.secure else 'Not encrypted'}")
+        if status.secure:
+            self.keyring.setText("Your sign-ins are stored in the system keyring, encrypted.")
+        elif status.allowed:
+            self.keyring.setText("Your sign-ins are stored in the system keyring, not encrypted.")
+        else:
+            self.keyring.setText(
+                "This system's keyring does not encrypt, so sign-ins are not stored unless you allow it."
+            )
         self.allow_insecure.setVisible(not status.secure)
         self.allow_insecure.blockSignals(True)
         self.allow_insecure.setChecked(status.allowed and not status.secure)
         self.allow_insecure.blockSignals(False)
         self.banner.show_text("" if status.secure else status.message)
+
+    def _keyring_failed(self, exc: Exception) -> None:
+        self.keyring.setText(f"The system keyring could not be reached: {exc}")
+
+    def _show_diagnostics(self) -> None:
+        from desktop.ui.help.diagnostics import DiagnosticsDialog
+
+        DiagnosticsDialog(self.ctx, self.runner, self).open()
 
     def _set_allow_insecure(self, allowed: bool) -> None:
         self.runner.run(

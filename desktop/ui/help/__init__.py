@@ -1,0 +1,1 @@
+"""The Help menu's dialogs: user guide, keyboard shortcuts, diagnostics."""
