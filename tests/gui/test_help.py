@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop import __version__
@@ -148,10 +148,4 @@ def test_settings_speaks_plainly_and_offers_diagnostics(qtbot: QtBot, ctx: AppCo
     texts = [label.text() for label in page.findChildren(QLabel)]
     assert not any("keyring.backends" in t or "keyrings.alt" in t or "Database schema" in t for t in texts)
     assert "Your sign-ins are stored in the system keyring, not encrypted." in texts  # the test keyring is a file
-    assert any(b.text() == "Diagnostics…" for b in page.findChildren(type(_help_button(page))))
-
-
-def _help_button(page: QWidget):  # type: ignore[no-untyped-def]
-    from PySide6.QtWidgets import QPushButton
-
-    return next(b for b in page.findChildren(QPushButton) if b.text() == "Diagnostics…")
+    assert any(b.text() == "Diagnostics…" for b in page.findChildren(QPushButton))
