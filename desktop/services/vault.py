@@ -59,7 +59,22 @@ class KeyringStatus:
     backend: str  # dotted class name
     secure: bool
     allowed: bool  # secrets may be stored (secure, or insecure explicitly allowed)
-    message: str  # one line for the user
+    message: str  # one line for the command line (names the backend, for whoever fixes it)
+
+    @property
+    def sentence(self) -> str:
+        """The status in words for the app's pages: no backend class names (those are under
+        Help › Diagnostics)."""
+        if self.secure:
+            return "Your sign-ins are stored in the system keyring, encrypted."
+        if self.backend == "unavailable":
+            return "The system keyring could not be loaded, so sign-ins cannot be stored. Help › Diagnostics says why."
+        if self.allowed:
+            return "This computer's keyring does not encrypt; sign-ins are stored anyway because you allowed it."
+        return (
+            "This computer's keyring does not encrypt, so accounts cannot be connected until you allow "
+            "unencrypted storage in Settings."
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"backend": self.backend, "secure": self.secure, "allowed": self.allowed, "message": self.message}

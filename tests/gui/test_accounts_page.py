@@ -167,6 +167,7 @@ def test_connected_accounts_are_marked_when_the_keyring_does_not_encrypt(
     assert status_cell(page, gone, Qt.ItemDataRole.DecorationRole) is None
     assert status_cell(page, gone, Qt.ItemDataRole.ToolTipRole) == "Bye."
     assert page.banner.isVisible() and "does not encrypt" in page.banner.label.text()
+    assert "PlaintextKeyring" not in page.banner.label.text()  # class names live in Diagnostics
 
 
 def test_details_of_a_mastodon_account_list_its_declared_metrics(

@@ -138,7 +138,7 @@ class AccountsPage(Page):
 
     def _show(self, loaded: tuple[list[AccountRow], KeyringStatus]) -> None:
         rows, keyring = loaded
-        problems = [keyring.message] if not keyring.secure else []
+        problems = [keyring.sentence] if not keyring.secure else []
         problems += [f"Network plugin {b.name} could not be loaded: {b.error}" for b in self.ctx.registry.broken]
         self.banner.show_text("\n".join(problems))
         keep = self._keep_id if self._keep_id is not None else self._selected_id()

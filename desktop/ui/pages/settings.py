@@ -99,7 +99,7 @@ class SettingsPage(Page):
         self.allow_insecure.blockSignals(True)
         self.allow_insecure.setChecked(status.allowed and not status.secure)
         self.allow_insecure.blockSignals(False)
-        self.banner.show_text("" if status.secure else status.message)
+        self.banner.show_text("" if status.secure else status.sentence)
 
     def _keyring_failed(self, exc: Exception) -> None:
         self.keyring.setText(f"The system keyring could not be reached: {exc}")
