@@ -73,7 +73,7 @@ class KeyringStatus:
             return "This computer's keyring does not encrypt; sign-ins are stored anyway because you allowed it."
         return (
             "This computer's keyring does not encrypt, so accounts cannot be connected until you allow "
-            "unencrypted storage in Settings."
+            "unencrypted storage (Settings › Credentials)."
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -87,14 +87,9 @@ class SettingsPage(Page):
         self.background.refresh()
 
     def _show_keyring(self, status: KeyringStatus) -> None:
-        if status.secure:
-            self.keyring.setText("Your sign-ins are stored in the system keyring, encrypted.")
-        elif status.allowed:
-            self.keyring.setText("Your sign-ins are stored in the system keyring, not encrypted.")
-        else:
-            self.keyring.setText(
-                "This system's keyring does not encrypt, so sign-ins are not stored unless you allow it."
-            )
+        # One sentence: as a plain line when all is well, as the warning banner when not.
+        self.keyring.setText(status.sentence)
+        self.keyring.setVisible(status.secure)
         self.allow_insecure.setVisible(not status.secure)
         self.allow_insecure.blockSignals(True)
         self.allow_insecure.setChecked(status.allowed and not status.secure)
