@@ -121,10 +121,15 @@ def run_add(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> in
             )
         except svc.CampaignError as exc:
             raise CommandFailed(str(exc)) from exc
+    return _report_saved(row, "Created", as_json)
+
+
+def _report_saved(row: svc.CampaignRow, verb: str, as_json: bool) -> int:
+    """``{"ok": true, "campaign": …}`` with --json, else "Created/Updated campaign …"."""
     if as_json:
         emit_json({"ok": True, "campaign": row.to_json()})
     else:
-        say(_saved(row, "Created"))
+        say(_saved(row, verb))
     return EXIT_OK
 
 
@@ -156,11 +161,7 @@ def run_edit(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> i
             row = svc.edit_campaign(ctx, current.id, expected=current, **changes)
         except svc.CampaignError as exc:
             raise CommandFailed(str(exc)) from exc
-    if as_json:
-        emit_json({"ok": True, "campaign": row.to_json()})
-    else:
-        say(_saved(row, "Updated"))
-    return EXIT_OK
+    return _report_saved(row, "Updated", as_json)
 
 
 def run_archive(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
