@@ -23,7 +23,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
-    theme.apply(app)
+    theme.apply(app, theme.saved_mode())
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app))
     return app
 

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.busy_label.hide()
         self.statusBar().addPermanentWidget(self.busy_label)
         self.runner.busy_changed.connect(self._busy)
+        self.runner.unhandled_error.connect(self._task_failed)
         self._wire_publishing()
         self._restore()
         if start_publishing:
@@ -194,6 +195,17 @@ class MainWindow(QMainWindow):
 
     def _busy(self, busy: bool) -> None:
         self.busy_label.setVisible(busy)
+
+    def _task_failed(self, _name: str, exc: object) -> None:
+        """The default display of a background failure nobody handled: a sentence, Details on demand."""
+        from desktop.ui.errors import explain, show_error
+
+        if not isinstance(exc, BaseException):
+            return
+        explained = explain(exc)
+        self.statusBar().showMessage(explained.sentence, 20_000)
+        if self.isActiveWindow() and explained.details:
+            show_error(self, APP_NAME, explained)
 
     def _help_actions(self, menu: QMenu) -> None:
         from pathlib import Path

@@ -1,10 +1,16 @@
-"""Light and dark appearance following the system, one accent colour, consistent spacing."""
+"""Light and dark appearance (following the system, or chosen in Settings), one accent colour.
+
+``apply(app)`` styles the app and emits ``notifier().changed(Colors)``; it runs at start, when
+the system's scheme changes, and when the user picks an appearance (``set_mode``). Widgets with
+their own style sheets or painted colours re-style from that signal (or from
+``QEvent.PaletteChange``) so a switch at runtime reaches every page and dialog.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -55,13 +61,55 @@ DARK = Colors(
 )
 
 
+MODES = ("system", "light", "dark")
+MODE_LABELS = {"system": "Same as the system", "light": "Light", "dark": "Dark"}
+_SETTINGS_KEY = "appearance/theme"  # UI state: QSettings, readable before the database opens
+_mode = "system"
+
+
+class _Notifier(QObject):
+    changed = Signal(object)  # Colors
+
+
+_notifier: _Notifier | None = None
+
+
+def notifier() -> _Notifier:
+    """Emits ``changed(Colors)`` after every :func:`apply`."""
+    global _notifier
+    if _notifier is None:
+        _notifier = _Notifier()
+    return _notifier
+
+
 def system_is_dark() -> bool:
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
+def mode() -> str:
+    return _mode
+
+
 def current() -> Colors:
+    if _mode == "dark":
+        return DARK
+    if _mode == "light":
+        return LIGHT
     return DARK if system_is_dark() else LIGHT
+
+
+def saved_mode() -> str:
+    value = str(QSettings().value(_SETTINGS_KEY, "system"))
+    return value if value in MODES else "system"
+
+
+def set_mode(app: QApplication, new_mode: str) -> Colors:
+    """The user's choice in Settings: remembered, and applied at once everywhere."""
+    if new_mode not in MODES:
+        raise ValueError(f"unknown appearance {new_mode!r}")
+    QSettings().setValue(_SETTINGS_KEY, new_mode)
+    return apply(app, new_mode)
 
 
 def _palette(c: Colors) -> QPalette:
@@ -126,10 +174,15 @@ def stylesheet(c: Colors) -> str:
     """
 
 
-def apply(app: QApplication) -> Colors:
-    """Style the app for the system's light/dark scheme; call again when it changes."""
+def apply(app: QApplication, new_mode: str | None = None) -> Colors:
+    """Style the app for ``new_mode`` (default: the mode in use; "system" follows the OS scheme)
+    and tell every themed widget. Call again when the system's scheme changes."""
+    global _mode
+    if new_mode is not None:
+        _mode = new_mode if new_mode in MODES else "system"
     app.setStyle("Fusion")
     colors = current()
     app.setPalette(_palette(colors))
     app.setStyleSheet(stylesheet(colors))
+    notifier().changed.emit(colors)
     return colors

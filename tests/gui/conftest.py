@@ -25,7 +25,7 @@ def app_identity(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
     qapp.setOrganizationName(ORG_NAME)
     qapp.setOrganizationDomain(ORG_DOMAIN)
     qapp.setApplicationName("Campaign Desk Tests")
-    theme.apply(qapp)  # screenshots look like the app
+    theme.apply(qapp, "system")  # screenshots look like the app; a test's dark mode never leaks
     # QSettings in a per-test folder, so remembered geometry never leaks between tests
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))

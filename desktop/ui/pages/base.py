@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLay
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
+    from desktop.ui.changes import Changes
     from desktop.ui.tasks import TaskRunner
 
 
@@ -21,6 +22,9 @@ class Page(QWidget):
     subtitle: str = ""
     #: Long pages (Settings) scroll; the others fit their content to the window.
     scrollable: bool = False
+    #: Which :mod:`desktop.ui.changes` kinds this page shows; a change to one refreshes it
+    #: when visible (a hidden page is refreshed by the main window when it is next shown).
+    watches: frozenset[str] = frozenset()
 
     #: Ask the main window to show another page by key.
     navigate = Signal(str)
@@ -32,6 +36,7 @@ class Page(QWidget):
         self.ctx = ctx
         self.runner = runner
         self.setObjectName(f"page-{self.key}")
+        runner.changed.connect(self.on_changes)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 22, 28, 22)
         outer.setSpacing(14)
@@ -70,3 +75,9 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Reload what the page shows (called when it becomes visible). Off the GUI thread."""
+
+    def on_changes(self, changes: Changes) -> None:
+        """Something changed (an operation finished): refresh if it is what this page shows and
+        the page is visible. Pages that can update in place override this."""
+        if changes.touches(self.watches) and self.isVisible():
+            self.refresh()
