@@ -151,3 +151,117 @@ def test_reschedule_post_shifts_all_its_variants(ctx: AppContext, planned: dict[
 def test_naive_windows_are_refused(ctx: AppContext) -> None:
     with pytest.raises(CalendarError):
         cal.calendar_items(ctx, datetime(2027, 3, 1), datetime(2027, 4, 1))
+
+
+# --- dropping a draft on the calendar ------------------------------------------------------------
+
+
+def draft(ctx: AppContext, planned: dict[str, int], text: str = "An idea for later", accts=("masto", "sky")) -> int:
+    return schedule_post(ctx, account_ids=[planned[a] for a in accts], text=text, draft=True).id
+
+
+def states(ctx: AppContext, post_id: int) -> list[tuple[str, datetime | None]]:
+    from desktop.services.posts import get_post
+
+    return [(v.state, v.scheduled_at) for v in get_post(ctx, post_id).variants]
+
+
+NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def test_schedule_draft_schedules_every_draft_variant_and_undo_returns_it(
+    ctx: AppContext, planned: dict[str, int]
+) -> None:
+    post = draft(ctx, planned)
+    done = cal.schedule_draft(ctx, post, at(20, 14), clock=NOW)
+    assert states(ctx, post) == [("scheduled", at(20, 14))] * 2
+    assert done.post_id == post and len(done.variant_ids) == 2
+    assert cal.return_to_draft(ctx, done, clock=NOW) == 2
+    assert states(ctx, post) == [("draft", None)] * 2
+
+
+def test_schedule_draft_refuses_an_already_scheduled_post(ctx: AppContext, planned: dict[str, int]) -> None:
+    with pytest.raises(CalendarError, match="already scheduled"):
+        cal.schedule_draft(ctx, planned["mid"], at(20, 14), clock=NOW)
+    assert states(ctx, planned["mid"]) == [("scheduled", at(15))]
+
+
+def test_schedule_draft_loses_a_race_cleanly(ctx: AppContext, planned: dict[str, int], monkeypatch) -> None:
+    """A variant changed underneath between the read and the conditional UPDATE: nothing moves."""
+    post = draft(ctx, planned)
+    from desktop.services import transitions
+
+    real = transitions.move_one
+    calls = {"n": 0}
+
+    def racing(s, variant_id, **kw):  # the second variant was cancelled by another window meanwhile
+        calls["n"] += 1
+        if calls["n"] == 2:
+            s.execute(update(Variant).where(Variant.id == variant_id).values(state=VariantState.CANCELLED))
+        return real(s, variant_id, **kw)
+
+    monkeypatch.setattr(transitions, "move_one", racing)
+    with pytest.raises(CalendarError, match="changed somewhere else"):
+        cal.schedule_draft(ctx, post, at(20, 14), clock=NOW)
+    monkeypatch.undo()
+    assert states(ctx, post) == [("draft", None)] * 2  # the first variant's move was rolled back too
+
+
+def test_undo_of_a_dropped_draft_is_conditional(ctx: AppContext, planned: dict[str, int]) -> None:
+    post = draft(ctx, planned, accts=("masto",))
+    done = cal.schedule_draft(ctx, post, at(20, 14), clock=NOW)
+    set_state(ctx, done.variant_ids[0], VariantState.PUBLISHING)
+    with pytest.raises(CalendarError, match="stays"):
+        cal.return_to_draft(ctx, done, clock=NOW)
+    assert states(ctx, post) == [("publishing", at(20, 14))]
+
+
+def test_schedule_draft_refuses_problems_with_the_checks_scheduling_uses(
+    ctx: AppContext, planned: dict[str, int]
+) -> None:
+    post = draft(ctx, planned, text="x" * 400)  # over Bluesky's 300
+    with pytest.raises(CalendarError) as refused:
+        cal.schedule_draft(ctx, post, at(20, 14), clock=NOW)
+    assert "shop.bsky:" in str(refused.value) and "fix this first" in str(refused.value)
+    assert states(ctx, post) == [("draft", None)] * 2
+
+
+def test_schedule_draft_refuses_the_past(ctx: AppContext, planned: dict[str, int]) -> None:
+    post = draft(ctx, planned)
+    with pytest.raises(CalendarError, match="in the past"):
+        cal.schedule_draft(ctx, post, at(1, 9), clock=NOW)
+
+
+def test_a_day_drop_takes_the_first_free_queue_slot_of_that_day(ctx: AppContext, planned: dict[str, int]) -> None:
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
+    from desktop.services.slots import add_slot
+
+    paris = ZoneInfo("Europe/Paris")
+    post = draft(ctx, planned)
+    day = date(2027, 3, 17)  # a Wednesday
+    # no slots: 09:00 in the user's zone
+    assert cal.drop_time_for_day(ctx, post, day, paris, clock=NOW) == datetime(2027, 3, 17, 9, tzinfo=paris)
+    with ctx.session() as s:
+        add_slot(s, planned["sky"], 2, time(16, 30), "Europe/Paris")
+        add_slot(s, planned["masto"], 2, time(11, 15), "Europe/Paris")
+        add_slot(s, planned["masto"], 3, time(8, 0), "Europe/Paris")  # Thursday: another day
+    assert cal.drop_time_for_day(ctx, post, day, paris, clock=NOW) == datetime(2027, 3, 17, 11, 15, tzinfo=paris)
+    # the 11:15 slot taken: the next free one that day
+    schedule_post(ctx, account_ids=[planned["masto"]], text="taken", at=datetime(2027, 3, 17, 11, 15, tzinfo=paris))
+    assert cal.drop_time_for_day(ctx, post, day, paris, clock=NOW) == datetime(2027, 3, 17, 16, 30, tzinfo=paris)
+
+
+def test_a_day_drop_is_never_in_the_past(ctx: AppContext, planned: dict[str, int]) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    post = draft(ctx, planned)
+    # 12:00 UTC = 13:00 in Paris: today's 09:00 is gone, so the next full hour
+    assert cal.drop_time_for_day(ctx, post, date(2027, 3, 10), paris, clock=NOW) == datetime(
+        2027, 3, 10, 14, tzinfo=paris
+    )
+    with pytest.raises(CalendarError, match="is over"):
+        cal.drop_time_for_day(ctx, post, date(2027, 3, 9), paris, clock=NOW)
