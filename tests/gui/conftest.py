@@ -40,8 +40,10 @@ def ctx(isolated_home: Path) -> Iterator[AppContext]:
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
-    """Screenshots land in $CAMPAIGN_DESK_SCREENSHOTS (default: ./screenshots, git-ignored)."""
-    path = Path(os.environ.get("CAMPAIGN_DESK_SCREENSHOTS", "screenshots"))
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Screenshots land in $CAMPAIGN_DESK_SCREENSHOTS when set (to look at them), else in pytest's
+    temp dir for the session (printed by ``pytest --basetemp``); never inside the checkout."""
+    chosen = os.environ.get("CAMPAIGN_DESK_SCREENSHOTS")
+    path = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path

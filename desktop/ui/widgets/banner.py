@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
-from desktop.ui import theme
-from desktop.ui.icons import icon
+from desktop.ui.icons import retint_on_theme
 
 
 class WarningBanner(QFrame):
@@ -16,7 +14,8 @@ class WarningBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         pic = QLabel()
-        pic.setPixmap(icon("warning", theme.current().warning_text).pixmap(QSize(18, 18)))
+        pic.setAccessibleName("Warning")
+        retint_on_theme(pic, "warning", role="warning_text", size=18)
         self.label = QLabel(text)
         self.label.setWordWrap(True)
         layout.addWidget(pic)
