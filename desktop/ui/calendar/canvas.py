@@ -1,43 +1,56 @@
-"""What the month and week views share: chip painting, hit testing, dragging and keys.
+"""What the month and week views share: chip layout, hit testing, dragging, drops, keys, hover.
 
-A view lays out its chips (``_layout``) into rectangles; painting, clicks, drags, tooltips and
-context menus all use that one layout, so what you see is what you hit.
+A view lays out its chips (``_layout``) into rectangles; painting, clicks, drags, tooltips, the
+hover card and context menus all use that one layout, so what you see is what you hit.
+
+Keys: arrows move the selected day; Tab / Shift+Tab step through the chips of that day; Enter
+opens the selected post in the composer; Delete asks, then deletes it; Page Up / Page Down change
+the month or week; Home (or T) goes to today; Escape closes the hover card and clears the chip.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QFont,
+    QHelpEvent,
+    QHideEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPalette,
-    QPen,
 )
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from desktop.services.calendar import CalendarItem
 from desktop.ui import theme
+from desktop.ui.calendar.chips import PostChip, chip_tooltip
+from desktop.ui.calendar.hover_card import HoverCard
 from desktop.ui.calendar.model import CalendarModel
-from desktop.ui.icons import icon, network_icon
 
+#: A chip dragged within the calendar: its variant ids, comma-separated ASCII.
 MIME = "application/x-campaign-desk-variant"
+#: A draft dragged from the Drafts page: its post id, ASCII.
+DRAFT_MIME = "application/x-campaign-desk-post"
 CHIP_H = 20
 
 
 @dataclass(frozen=True)
 class Chip:
     rect: QRect
-    item: CalendarItem
+    chip: PostChip
+    lines: int = 1  # text rows (week view: a lone chip in its hour shows two)
+
+    @property
+    def item(self) -> CalendarItem:
+        return self.chip.first
 
 
 @dataclass(frozen=True)
@@ -45,106 +58,75 @@ class More:
     rect: QRect
     day: date
     count: int
+    alerts: int = 0  # folded chips that need the user (only when even those do not fit)
 
 
 def is_dark(pal: QPalette) -> bool:
     return pal.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def paint_chip(p: QPainter, rect: QRect, item: CalendarItem, label: str, pal: QPalette, *, selected: bool) -> None:
-    """One post on the calendar: campaign colour, network icon, time and text, state badge."""
-    dark = is_dark(pal)
-    muted = pal.color(QPalette.ColorRole.PlaceholderText)
-    text = pal.color(QPalette.ColorRole.Text)
-    tint = QColor(item.color) if item.color else QColor(muted)
-    fill = QColor(tint)
-    fill.setAlpha(40 if item.status == "published" else (70 if dark else 46))
-    r = QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5)
-    p.save()
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(fill)
-    p.drawRoundedRect(r, 4, 4)
-    p.setBrush(tint)
-    p.drawRoundedRect(QRectF(r.left(), r.top(), 3, r.height()), 1.5, 1.5)
-    if item.status == "failed":
-        p.setPen(QPen(QColor(theme.LIGHT.danger if not dark else "#ff6b6b"), 1.2))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(r, 4, 4)
-    elif item.status == "draft":
-        p.setPen(QPen(muted, 1, Qt.PenStyle.DashLine))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(r, 4, 4)
-    if selected:
-        p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
-    icon_size = min(14, rect.height() - 6)
-    y = rect.top() + (rect.height() - icon_size) // 2
-    network_icon(item.network).paint(p, QRect(rect.left() + 7, y, icon_size, icon_size))
-    right = rect.right() - 4
-    badge = ""
-    if item.status == "failed":
-        badge = "warning"
-    elif item.status == "published":
-        badge = "check"
-    if badge:
-        color = (
-            "#ff6b6b" if (badge == "warning" and dark) else (theme.LIGHT.danger if badge == "warning" else muted.name())
-        )
-        icon(badge, color).paint(p, QRect(right - icon_size + 1, y, icon_size, icon_size))
-        right -= icon_size + 3
-    text_rect = QRect(rect.left() + 11 + icon_size, rect.top(), right - rect.left() - 11 - icon_size, rect.height())
-    p.setPen(muted if item.status == "published" else text)
-    font = QFont(p.font())
+def paint_more(p: QPainter, m: More, pal: QPalette, *, right: bool = False) -> None:
+    """ "+N more" on a pill of the base colour, so no line (the week's now-line) crosses its text;
+    in the danger colour when it folds chips that need the user."""
+    label = f"+{m.count} more" + (f" · {m.alerts} need you" if m.alerts else "")
+    font = p.font()
     font.setPixelSize(11)
-    font.setStrikeOut(False)
+    font.setWeight(font.Weight.DemiBold)
     p.setFont(font)
-    elided = p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, text_rect.width())
-    p.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), elided)
-    p.restore()
-
-
-def tooltip(item: CalendarItem, when: datetime) -> str:
-    lines = [f"<b>{when:%a %d %b %H:%M}</b> · {item.handle}"]
-    if item.campaign:
-        lines.append(f"Campaign: {item.campaign}")
-    lines.append(item.text.replace("<", "&lt;"))
-    if item.error:
-        lines.append(f"<span style='color:#e03131'>{item.error}</span>")
-    if item.why_fixed:
-        lines.append(f"<i>{item.why_fixed}</i>")
-    elif item.series_id:
-        lines.append("<i>Part of a recurring series</i>")
-    return "<br>".join(lines)
+    width = min(m.rect.width(), p.fontMetrics().horizontalAdvance(label) + 12)
+    left = m.rect.right() - width + 1 if right else m.rect.left()
+    pill = QRect(left, m.rect.top(), width, m.rect.height())
+    p.fillRect(pill, pal.color(QPalette.ColorRole.Base))
+    p.setPen(QColor(theme.current().danger) if m.alerts else pal.color(QPalette.ColorRole.Highlight))
+    p.drawText(
+        pill.adjusted(6, 0, 0, 0),
+        int(Qt.AlignmentFlag.AlignVCenter),
+        p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, pill.width() - 6),
+    )
 
 
 class CalendarCanvas(QWidget):
-    """Base of the painted views. Subclasses implement ``_layout``, ``day_at`` and ``drop_time``."""
+    """Base of the painted views. Subclasses implement ``_layout``, ``day_at``, ``drop_time``,
+    ``drop_rect`` and ``slot_at``."""
 
     open_post = Signal(int)  # post id
     selected_changed = Signal(object)  # date
-    #: Asks the page to move a variant: (variant id, new aware datetime).
+    #: Asks the page to move a chip: (variant id, new aware datetime); the page moves the
+    #: post's other variants at that time with it.
     move_requested = Signal(int, object)
     #: A drag was refused: the reason, for the status line.
     refused = Signal(str)
     context_requested = Signal(object, QPoint)  # CalendarItem, global position
     day_activated = Signal(object)  # date ("+N more" clicked)
-    #: Keyboard: a period step (PageUp/PageDown) or "today" (T).
+    #: Keyboard: a period step (PageUp/PageDown) or "today" (Home, T).
     period_step = Signal(int)
     today_requested = Signal()
+    #: Delete pressed on a chip: the page asks before deleting (CalendarItem).
+    delete_requested = Signal(object)
+    #: A draft dropped from the Drafts page: (post id, day, local time or None for "that day").
+    draft_dropped = Signal(int, object, object)
+    #: A chip was selected by the keyboard; the week view scrolls it into view (QRect).
+    chip_focused = Signal(QRect)
 
     def __init__(self, model: CalendarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.selected_date = date.today()
         self.selected_variant: int | None = None
+        #: A campaign's dates to tint: (first day, last day, its colour); None for none.
+        self.highlight: tuple[date, date, QColor] | None = None
         self._press: tuple[QPoint, CalendarItem] | None = None
         self._drop_hint: QRect | None = None
+        self.hover = HoverCard(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
         self.setMouseTracking(True)
         model.modelReset.connect(self.update)
+        theme.notifier().changed.connect(self.restyle)
+
+    def restyle(self, _colors: object = None) -> None:
+        """A theme switch: repaint in the new colours (the chips' danger colour comes from it)."""
+        self.update()
 
     # --- to implement ---------------------------------------------------------------------
 
@@ -160,6 +142,10 @@ class CalendarCanvas(QWidget):
     def drop_rect(self, pos: QPoint) -> QRect | None:
         raise NotImplementedError
 
+    def slot_at(self, pos: QPoint) -> tuple[date, time | None] | None:
+        """Where a draft dropped at ``pos`` goes: the day, and the time when the view has one."""
+        raise NotImplementedError
+
     # --- selection ------------------------------------------------------------------------
 
     def set_selected_date(self, day: date) -> None:
@@ -167,26 +153,74 @@ class CalendarCanvas(QWidget):
             self.selected_date = day
             self.update()
 
+    def set_highlight(self, highlight: tuple[date, date, QColor] | None) -> None:
+        if highlight != self.highlight:
+            self.highlight = highlight
+            self.update()
+
     def chip_at(self, pos: QPoint) -> CalendarItem | None:
+        found = self.layout_chip_at(pos)
+        return found.item if found else None
+
+    def layout_chip_at(self, pos: QPoint) -> Chip | None:
         chips, _more = self._layout()
-        return next((c.item for c in chips if c.rect.contains(pos)), None)
+        return next((c for c in chips if c.rect.contains(pos)), None)
 
     def chip_rect(self, variant_id: int) -> QRect | None:
         chips, _more = self._layout()
-        return next((c.rect for c in chips if c.item.variant_id == variant_id), None)
+        return next((c.rect for c in chips if variant_id in c.chip.variant_ids), None)
+
+    def visible_chips_on(self, day: date) -> list[Chip]:
+        """The day's chips as laid out, top to bottom (what Tab steps through)."""
+        chips, _more = self._layout()
+        on_day = [c for c in chips if self.model.local(c.item).date() == day]
+        return sorted(on_day, key=lambda c: (c.rect.top(), c.rect.left()))
+
+    def selected_chip(self) -> PostChip | None:
+        chip = self.model.chip_of(self.selected_variant) if self.selected_variant else None
+        if chip is not None and self.model.local(chip.first).date() == self.selected_date:
+            return chip
+        return None
 
     def selected_item(self) -> CalendarItem | None:
-        item = self.model.item(self.selected_variant) if self.selected_variant else None
-        if item is not None and self.model.local(item).date() == self.selected_date:
-            return item
-        day = self.model.items_on(self.selected_date)
-        return day[0] if day else None
+        """The selected chip's post, else the selected day's first chip's."""
+        chip = self.selected_chip()
+        if chip is not None:
+            return chip.first
+        day = self.model.chips_on(self.selected_date)
+        return day[0].first if day else None
+
+    def select_chip(self, forward: bool) -> bool:
+        """Tab / Shift+Tab: the next (previous) chip of the selected day; False past the end."""
+        chips = self.visible_chips_on(self.selected_date)
+        if not chips:
+            return False
+        ids = [c.chip.variant_ids for c in chips]
+        current = next((n for n, v in enumerate(ids) if self.selected_variant in v), None)
+        if current is None:
+            n = 0 if forward else len(chips) - 1
+        else:
+            n = current + (1 if forward else -1)
+        if not 0 <= n < len(chips):
+            return False
+        self.selected_variant = chips[n].item.variant_id
+        self.chip_focused.emit(chips[n].rect)
+        self.update()
+        return True
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        if self.hasFocus() and self.select_chip(next):
+            return True
+        self.selected_variant = None
+        self.update()
+        return super().focusNextPrevChild(next)
 
     # --- mouse ----------------------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         self.setFocus()
+        self.hover.dismiss()
         item = self.chip_at(pos)
         day = self.day_at(pos)
         if day is not None and day != self.selected_date:
@@ -202,24 +236,44 @@ class CalendarCanvas(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._press is None:
+            self._hover_at(event.position().toPoint())
             return
         start, item = self._press
         if (event.position().toPoint() - start).manhattanLength() < QApplication.startDragDistance():
             return
         self._press = None
-        if not item.movable:
-            self.refused.emit(item.why_fixed)
-            QToolTip.showText(event.globalPosition().toPoint(), item.why_fixed, self)
+        self.hover.dismiss()
+        chip = self.model.chip_of(item.variant_id)
+        if chip is None or not chip.movable:
+            reason = chip.why_fixed if chip else item.why_fixed
+            self.refused.emit(reason)
+            QToolTip.showText(event.globalPosition().toPoint(), reason, self)
             return
         drag = QDrag(self)
         mime = QMimeData()
-        mime.setData(MIME, QByteArray(str(item.variant_id).encode()))
+        mime.setData(MIME, QByteArray(",".join(map(str, chip.variant_ids)).encode("ascii")))
         drag.setMimeData(mime)
         rect = self.chip_rect(item.variant_id)
         if rect is not None:
             drag.setPixmap(self.grab(rect))
             drag.setHotSpot(start - rect.topLeft())
         drag.exec(Qt.DropAction.MoveAction)
+
+    def _hover_at(self, pos: QPoint) -> None:
+        found = self.layout_chip_at(pos)
+        if found is None:
+            self.hover.dismiss()
+            return
+        anchor = QRect(self.mapToGlobal(found.rect.topLeft()), found.rect.size())
+        self.hover.schedule(found.chip.variant_ids, chip_tooltip(found.chip, self.model.zone), anchor)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.hover.dismiss()
+        super().leaveEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.hover.dismiss()
+        super().hideEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._press = None
@@ -230,30 +284,31 @@ class CalendarCanvas(QWidget):
             self.open_post.emit(item.post_id)
 
     def contextMenuEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.hover.dismiss()
         item = self.chip_at(event.pos())
         if item is not None:
             self.selected_variant = item.variant_id
             self.update()
             self.context_requested.emit(item, event.globalPos())
 
-    def event(self, e):  # type: ignore[no-untyped-def]
-        if e.type() == e.Type.ToolTip:
-            item = self.chip_at(e.pos())
-            if item is None:
-                QToolTip.hideText()
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            found = self.layout_chip_at(e.pos())
+            if found is None or self.hover.isVisible():
+                QToolTip.hideText()  # the hover card already shows it all
             else:
-                QToolTip.showText(e.globalPos(), tooltip(item, self.model.local(item)), self)
+                QToolTip.showText(e.globalPos(), chip_tooltip(found.chip, self.model.zone), self)
             return True
         return super().event(e)
 
     # --- drop -----------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasFormat(MIME):
+        if event.mimeData().hasFormat(MIME) or event.mimeData().hasFormat(DRAFT_MIME):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if event.mimeData().hasFormat(MIME):
+        if event.mimeData().hasFormat(MIME) or event.mimeData().hasFormat(DRAFT_MIME):
             self._drop_hint = self.drop_rect(event.position().toPoint())
             event.acceptProposedAction()
             self.update()
@@ -265,19 +320,38 @@ class CalendarCanvas(QWidget):
     def dropEvent(self, event: QDropEvent) -> None:
         self._drop_hint = None
         self.update()
-        if not event.mimeData().hasFormat(MIME):
+        mime = event.mimeData()
+        pos = event.position().toPoint()
+        if mime.hasFormat(DRAFT_MIME):
+            if self.drop_draft(mime, pos):
+                event.acceptProposedAction()
             return
-        variant_id = int(bytes(event.mimeData().data(MIME).data()).decode())
-        if self.drop_variant(variant_id, event.position().toPoint()):
+        if not mime.hasFormat(MIME):
+            return
+        ids = bytes(mime.data(MIME).data()).decode("ascii").split(",")
+        if ids and ids[0].isdigit() and self.drop_variant(int(ids[0]), pos):
             event.acceptProposedAction()
 
+    def drop_draft(self, mime: QMimeData, pos: QPoint | QPointF) -> bool:
+        """What dropping a draft does: ask the page to schedule it at the day (and time) there."""
+        raw = bytes(mime.data(DRAFT_MIME).data()).decode("ascii", "replace").strip()
+        slot = self.slot_at(QPoint(int(pos.x()), int(pos.y())))
+        if not raw.isdigit() or slot is None:
+            return False
+        day, at = slot
+        self.selected_date = day
+        self.draft_dropped.emit(int(raw), day, at)
+        return True
+
     def drop_variant(self, variant_id: int, pos: QPoint | QPointF) -> bool:
-        """What a drop does: ask to move the variant to the time under ``pos``."""
+        """What a drop does: ask to move the variant's chip to the time under ``pos``."""
         item = self.model.item(variant_id)
         if item is None:
             return False
-        if not item.movable:
-            self.refused.emit(item.why_fixed)
+        chip = self.model.chip_of(variant_id)
+        reason = chip.why_fixed if chip is not None else item.why_fixed
+        if reason:
+            self.refused.emit(reason)
             return False
         when = self.drop_time(item, QPoint(int(pos.x()), int(pos.y())))
         if when is None or when == item.when:
@@ -290,23 +364,33 @@ class CalendarCanvas(QWidget):
     # --- keys -----------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from datetime import timedelta
-
         key = event.key()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         steps = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -7, Qt.Key.Key_Down: 7}
-        if key in steps:
+        if key in steps and plain:
+            self.hover.dismiss()
             self.selected_date += timedelta(days=steps[Qt.Key(key)])
             self.selected_variant = None
             self.selected_changed.emit(self.selected_date)
             self.update()
         elif key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             self.period_step.emit(-1 if key == Qt.Key.Key_PageUp else 1)
-        elif key == Qt.Key.Key_T and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        elif key == Qt.Key.Key_Home or (key == Qt.Key.Key_T and plain):
             self.today_requested.emit()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             item = self.selected_item()
             if item is not None:
                 self.open_post.emit(item.post_id)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            item = self.selected_item()
+            if item is not None:
+                self.selected_variant = item.variant_id
+                self.update()
+                self.delete_requested.emit(item)
+        elif key == Qt.Key.Key_Escape and (self.hover.isVisible() or self.selected_variant is not None):
+            self.hover.dismiss()
+            self.selected_variant = None
+            self.update()
         else:
             super().keyPressEvent(event)
 

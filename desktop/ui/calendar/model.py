@@ -20,6 +20,11 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desktop.services import calendar as svc
 from desktop.services.calendar import CalendarFilters, CalendarItem
+from desktop.services.zones import zone_label
+from desktop.ui import theme
+from desktop.ui.calendar.chips import PostChip, group_items, pinned_first
+from desktop.ui.changes import POSTS, changes
+from desktop.ui.errors import explain
 from desktop.ui.icons import network_icon
 from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
 
@@ -70,6 +75,9 @@ class CalendarModel(QAbstractTableModel):
         self._items: list[CalendarItem] = []
         self._by_day: dict[date, list[CalendarItem]] = {}
         self._by_variant: dict[int, CalendarItem] = {}
+        self._chips: dict[date, list[PostChip]] = {}
+        #: Each network's brand colour (``ProviderInfo.color``), for the chips' avatars.
+        self.network_colors: dict[str, str] = {}
         self._generation = 0
         self._sort: tuple[int, Qt.SortOrder] = (self.WHEN, Qt.SortOrder.AscendingOrder)
         self.load_count = 0
@@ -77,7 +85,10 @@ class CalendarModel(QAbstractTableModel):
     # --- the window ------------------------------------------------------------------------
 
     def set_zone(self, zone: str) -> None:
-        self.zone = ZoneInfo(zone)
+        if ZoneInfo(zone) != self.zone:
+            self.zone = ZoneInfo(zone)
+            # the same instants fall on other local days: regroup them
+            self.set_items(sorted(self._by_variant.values(), key=lambda i: (i.when, i.variant_id)))
 
     def window(self) -> tuple[datetime, datetime]:
         assert self.first_day is not None
@@ -109,7 +120,8 @@ class CalendarModel(QAbstractTableModel):
         self.runner.run(
             lambda: svc.calendar_items(self.ctx, start, end, filters),
             on_done=lambda items: self._loaded(items) if generation == self._generation else None,
-            on_error=lambda exc: self.move_failed.emit(0, str(exc)),
+            on_error=lambda exc: self.move_failed.emit(0, explain(exc).sentence),
+            owner=self,
             name="calendar_items",
         )
 
@@ -126,6 +138,7 @@ class CalendarModel(QAbstractTableModel):
             by_day[item.when.astimezone(self.zone).date()].append(item)
         self._by_day = dict(by_day)
         self._by_variant = {i.variant_id: i for i in items}
+        self._chips = {}
         self._items = self._sorted(list(items))
         self.endResetModel()
 
@@ -163,6 +176,25 @@ class CalendarModel(QAbstractTableModel):
     def item(self, variant_id: int) -> CalendarItem | None:
         return self._by_variant.get(variant_id)
 
+    def chips_on(self, day: date) -> list[PostChip]:
+        """One chip per post per time on ``day``; those that need the user first."""
+        found = self._chips.get(day)
+        if found is None:
+            found = self._chips[day] = pinned_first(group_items(self.items_on(day), self.zone))
+        return found
+
+    def chip_of(self, variant_id: int) -> PostChip | None:
+        """The chip showing ``variant_id`` (with the post's other variants at that time)."""
+        item = self._by_variant.get(variant_id)
+        if item is None:
+            return None
+        return next((c for c in self.chips_on(self.local(item).date()) if variant_id in c.variant_ids), None)
+
+    def campaigns_shown(self) -> list[tuple[int, str, str]]:
+        """(id, name, colour) of the campaigns with posts in the window, by name."""
+        found = {i.campaign_id: (i.campaign or "", i.color or "") for i in self._items if i.campaign_id is not None}
+        return sorted(((cid, name, color) for cid, (name, color) in found.items()), key=lambda c: c[1].casefold())
+
     def local(self, item: CalendarItem) -> datetime:
         return item.when.astimezone(self.zone)
 
@@ -173,10 +205,17 @@ class CalendarModel(QAbstractTableModel):
         store refuses. Returns False, without changing anything, for an item that cannot move."""
         item = self._by_variant.get(variant_id)
         if item is None:  # out of view (e.g. undoing a move to another month): save, then reload
+
+            def saved_elsewhere(_previous: Any) -> None:
+                self.move_saved.emit(variant_id, new_time)
+                self.reload()
+
             self.runner.run(
                 lambda: svc.reschedule_variant(self.ctx, variant_id, new_time),
-                on_done=lambda _prev: (self.move_saved.emit(variant_id, new_time), self.reload()),
-                on_error=lambda exc: self.move_failed.emit(variant_id, str(exc)),
+                on_done=saved_elsewhere,
+                on_error=lambda exc: self.move_failed.emit(variant_id, explain(exc).sentence),
+                owner=self,
+                changes=changes(POSTS, source=self),
                 name="reschedule_variant",
             )
             return True
@@ -189,7 +228,7 @@ class CalendarModel(QAbstractTableModel):
             current = self._by_variant.get(variant_id)
             if current is not None:
                 self._replace(current, item)
-            self.move_failed.emit(variant_id, str(exc))
+            self.move_failed.emit(variant_id, explain(exc).sentence)
 
         def saved(_previous: Any) -> None:
             self.move_saved.emit(variant_id, new_time)
@@ -200,6 +239,8 @@ class CalendarModel(QAbstractTableModel):
             lambda: svc.reschedule_variant(self.ctx, variant_id, new_time),
             on_done=saved,
             on_error=failed,
+            owner=self,
+            changes=changes(POSTS, source=self),
             name="reschedule_variant",
         )
         return True
@@ -222,6 +263,8 @@ class CalendarModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == self.WHEN:
+                return f"When ({zone_label(self.zone)})"
             return self.HEADERS[section]
         return None
 
@@ -243,7 +286,7 @@ class CalendarModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and col == self.CAMPAIGN and item.color:
             return swatch(item.color)
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE and item.status == "failed":
-            return QColor("#e03131")
+            return QColor(theme.current().danger)
         if role == Qt.ItemDataRole.ToolTipRole:
             return item.error or item.why_fixed or None
         return None

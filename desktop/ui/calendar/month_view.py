@@ -1,21 +1,28 @@
-"""The month view: a painted 6 × 7 grid of days with a chip per post, "+N more" when full."""
+"""The month view: a painted 6 × 7 grid of days with a chip per post, "+N more" when full.
+
+Chips that need the user (failed, retrying…) come first in a day and are never folded into
+"+N more" while a chip fits; the "+N more" link sits on the day-number row so it never takes a
+chip's place. At the minimum window size a day shows one chip.
+"""
 
 from __future__ import annotations
 
 import calendar as pycal
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.calendar import CalendarItem
-from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_chip
+from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_more
+from desktop.ui.calendar.chips import paint_chip
 from desktop.ui.calendar.model import CalendarModel
 
-HEADER_H = 28
-DAY_LABEL_H = 24
+HEADER_H = 24
+DAY_LABEL_H = 22
 GAP = 2
+MORE_W = 112  # room kept on the day-number row for "+N more · N need you"
 
 
 def grid_start(month: date) -> date:
@@ -30,7 +37,13 @@ class MonthView(CalendarCanvas):
     def __init__(self, model: CalendarModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
         self.month = date.today().replace(day=1)
-        self.setMinimumSize(560, 420)
+        # a day number and one chip per row, so the grid fits the 900×600 window
+        self.setMinimumSize(420, HEADER_H + self.ROWS * (DAY_LABEL_H + CHIP_H + 6))
+        self.setAccessibleName("Month calendar")
+        self.setAccessibleDescription(
+            "Arrows move between days, Tab between a day's posts; Enter opens, Delete deletes; "
+            "Page Up and Page Down change the month; Home goes to today."
+        )
 
     def set_month(self, month: date) -> None:
         self.month = month.replace(day=1)
@@ -66,14 +79,18 @@ class MonthView(CalendarCanvas):
         # the same wall-clock time on the new day, in the calendar's zone
         return datetime.combine(day, self.model.local(item).time(), tzinfo=self.model.zone)
 
+    def slot_at(self, pos: QPoint) -> tuple[date, time | None] | None:
+        day = self.day_at(pos)
+        return (day, None) if day is not None else None
+
     def drop_rect(self, pos: QPoint) -> QRect | None:
         day = self.day_at(pos)
         return self.cell_rect(day) if day else None
 
     def capacity(self) -> int:
-        """How many chips fit in a day cell (one line is kept for "+N more")."""
+        """How many chips fit in a day cell ("+N more" sits on the day-number row)."""
         h = (self.height() - HEADER_H) / self.ROWS
-        return max(0, int((h - DAY_LABEL_H - 4) // (CHIP_H + GAP)))
+        return max(0, int((h - DAY_LABEL_H - 3) // (CHIP_H + GAP)))
 
     def _layout(self) -> tuple[list[Chip], list[More]]:
         chips: list[Chip] = []
@@ -81,18 +98,21 @@ class MonthView(CalendarCanvas):
         fit = self.capacity()
         for index in range(self.ROWS * self.COLS):
             day = self.first_day() + timedelta(days=index)
-            items = self.model.items_on(day)
-            if not items:
+            day_chips = self.model.chips_on(day)  # those that need the user first
+            if not day_chips:
                 continue
             cell = self.cell_rect(day)
             assert cell is not None
-            shown = items if len(items) <= fit else items[: max(fit - 1, 0)]
+            shown = day_chips[:fit]
             y = cell.top() + DAY_LABEL_H
-            for item in shown:
-                chips.append(Chip(QRect(cell.left() + 4, y, cell.width() - 8, CHIP_H), item))
+            for chip in shown:
+                chips.append(Chip(QRect(cell.left() + 3, y, cell.width() - 6, CHIP_H), chip))
                 y += CHIP_H + GAP
-            if len(shown) < len(items):
-                more.append(More(QRect(cell.left() + 4, y, cell.width() - 8, CHIP_H - 2), day, len(items) - len(shown)))
+            folded = day_chips[len(shown) :]
+            if folded:
+                width = min(MORE_W, cell.width() - 34)
+                rect = QRect(cell.right() - width - 2, cell.top() + 3, width, DAY_LABEL_H - 4)
+                more.append(More(rect, day, len(folded), sum(c.attention for c in folded)))
         return chips, more
 
     # --- painting -------------------------------------------------------------------------
@@ -119,7 +139,7 @@ class MonthView(CalendarCanvas):
                 int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
                 name.upper(),
             )
-        today = date.today()
+        today = datetime.now(self.model.zone).date()
         hint = self._drop_hint
         for index in range(self.ROWS * self.COLS):
             day = self.first_day() + timedelta(days=index)
@@ -132,6 +152,7 @@ class MonthView(CalendarCanvas):
                 weekend = QColor(alt)
                 weekend.setAlpha(110)
                 p.fillRect(cell, weekend)
+            self._paint_campaign_range(p, cell, day, pal)
             p.setPen(QPen(border, 1))
             p.drawLine(cell.topLeft(), cell.topRight())
             if day.weekday() > 0:
@@ -141,24 +162,40 @@ class MonthView(CalendarCanvas):
                 drop = QColor(accent)
                 drop.setAlpha(40 if not is_dark(pal) else 60)
                 p.fillRect(cell.adjusted(1, 1, 0, 0), drop)
-        if self.hasFocus() or self.selected_date:
-            cell = self.cell_rect(self.selected_date)
-            if cell is not None:
-                p.setRenderHint(QPainter.RenderHint.Antialiasing)
-                p.setPen(QPen(accent, 2 if self.hasFocus() else 1))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawRoundedRect(cell.adjusted(2, 2, -2, -2), 4, 4)
-                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        cell = self.cell_rect(self.selected_date)
+        if cell is not None:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(QPen(accent, 2 if self.hasFocus() else 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 4, 4)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         chips, more = self._layout()
+        colors = self.model.network_colors
         for chip in chips:
-            label = f"{self.model.local(chip.item):%H:%M} {chip.item.text}"
-            paint_chip(p, chip.rect, chip.item, label, pal, selected=chip.item.variant_id == self.selected_variant)
-        font.setWeight(QFont.Weight.DemiBold)
-        p.setFont(font)
-        p.setPen(accent)
+            paint_chip(
+                p,
+                chip.rect,
+                chip.chip,
+                f"{self.model.local(chip.item):%H:%M}",
+                pal,
+                colors,
+                selected=self.selected_variant in chip.chip.variant_ids,
+                focused=self.hasFocus(),
+            )
         for m in more:
-            p.drawText(m.rect.adjusted(6, 0, 0, 0), int(Qt.AlignmentFlag.AlignVCenter), f"+{m.count} more")
+            paint_more(p, m, pal, right=True)
         p.end()
+
+    def _paint_campaign_range(self, p: QPainter, cell: QRect, day: date, pal: QPalette) -> None:
+        if self.highlight is None:
+            return
+        first, last, color = self.highlight
+        if not first <= day <= last:
+            return
+        tint = QColor(color)
+        tint.setAlpha(46 if is_dark(pal) else 30)
+        p.fillRect(cell, tint)
+        p.fillRect(QRect(cell.left(), cell.top() + 1, cell.width(), 3), color)
 
     def _paint_day_number(
         self,
@@ -174,7 +211,8 @@ class MonthView(CalendarCanvas):
         font = QFont(self.font())
         font.setPixelSize(12)
         label = str(day.day) if day.day != 1 else f"{pycal.month_abbr[day.month]} 1"
-        box = QRect(cell.left() + 6, cell.top() + 4, 22 if day.day != 1 else 46, 18)
+        width = max(22, QFontMetrics(font).horizontalAdvance(label) + 10)
+        box = QRect(cell.left() + 5, cell.top() + 3, width, 18)
         if day == today:
             font.setWeight(QFont.Weight.Bold)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -54,7 +54,7 @@ class CalendarToolbar(QWidget):
         super().__init__(parent)
         self.setStyleSheet(_STYLE)
         self.today_button = QPushButton("Today")
-        self.today_button.setToolTip("Go to today (T)")
+        self.today_button.setToolTip("Go to today (Home)")
         self.today_button.clicked.connect(self.today_clicked)
         self.prev_button = self._step_button("‹", "Previous (Page Up)", -1)
         self.next_button = self._step_button("›", "Next (Page Down)", 1)
@@ -112,20 +112,27 @@ class CalendarToolbar(QWidget):
             (self.state_filter, "Show one state"),
         ):
             combo.setToolTip(tip)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setAccessibleName(tip)
+            # long handles and campaign names must not push the row past a 900 px window
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(11)
             combo.currentIndexChanged.connect(self._emit_filters)
         self.undo_button = QToolButton()
         self.redo_button = QToolButton()
-        for button in (self.undo_button, self.redo_button):
-            button.setObjectName("CalendarUndo")
+        for undo in (self.undo_button, self.redo_button):
+            undo.setObjectName("CalendarUndo")
+        #: What the last action did, or why it was refused (the page places it under the views).
         self.status = QLabel()
         self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)
+        #: Which zone every time on the calendar is in.
+        self.zone_label = QLabel()
+        self.zone_label.setProperty("role", "muted")
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
         for combo in (self.account_filter, self.network_filter, self.campaign_filter, self.state_filter):
             bottom.addWidget(combo)
-        bottom.addSpacing(8)
-        bottom.addWidget(self.status, 1)
+        bottom.addStretch(1)
         bottom.addWidget(self.undo_button)
         bottom.addWidget(self.redo_button)
 
@@ -141,6 +148,7 @@ class CalendarToolbar(QWidget):
         button.setObjectName("CalendarStep")
         button.setText(text)
         button.setToolTip(tip)
+        button.setAccessibleName("Previous month or week" if direction < 0 else "Next month or week")
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.clicked.connect(lambda: self.step.emit(direction))
         return button
@@ -172,6 +180,20 @@ class CalendarToolbar(QWidget):
             index = combo.findData(value)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+
+    def set_zone(self, label: str) -> None:
+        self.zone_label.setText(f"Times in {label}")
+        self.zone_label.setToolTip("Every time on the calendar is in this zone (change it in Settings)")
+
+    def select_campaign(self, campaign_id: int | None, name: str = "") -> None:
+        """Show one campaign (None: all); one not in the list yet (archived) is added."""
+        index = self.campaign_filter.findData(campaign_id)
+        if index < 0 and campaign_id is not None:
+            self.campaign_filter.blockSignals(True)
+            self.campaign_filter.insertItem(self.campaign_filter.count() - 1, name, campaign_id)
+            self.campaign_filter.blockSignals(False)
+            index = self.campaign_filter.findData(campaign_id)
+        self.campaign_filter.setCurrentIndex(max(index, 0))
 
     def filters(self) -> CalendarFilters:
         account = self.account_filter.currentData()

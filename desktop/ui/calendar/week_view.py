@@ -1,16 +1,24 @@
-"""The week view: 7 day columns × 24 hours; chips sit in their hour, drops snap to 15 minutes."""
+"""The week view: 7 day columns × 24 hours; chips sit in their hour, drops snap to 15 minutes.
+
+A lone chip in its hour shows two lines of text; chips that need the user come first. The red
+now-line is drawn under the chips (which are opaque) and "+N more" sits on a pill of its own,
+so the line never strikes through text. It moves once a minute while the view is shown.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QHideEvent, QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.services.calendar import CalendarItem
-from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_chip
+from desktop.services.zones import zone_label
+from desktop.ui import theme
+from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_more
+from desktop.ui.calendar.chips import PostChip, paint_chip
 from desktop.ui.calendar.model import CalendarModel
 
 HOUR_H = 48
@@ -29,6 +37,24 @@ class WeekCanvas(CalendarCanvas):
         super().__init__(model, parent)
         self.first = week_start(date.today())
         self.setFixedHeight(HOUR_H * 24 + 1)
+        self.setAccessibleName("Week calendar")
+        self.setAccessibleDescription(
+            "Arrows move between days, Tab between a day's posts; Enter opens, Delete deletes; "
+            "Page Up and Page Down change the week; Home goes to today."
+        )
+        #: Moves the now-line; runs only while the view is shown.
+        self.now_timer = QTimer(self)
+        self.now_timer.setInterval(60_000)
+        self.now_timer.timeout.connect(self.update)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.now_timer.start()
+        self.update()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.now_timer.stop()
+        super().hideEvent(event)
 
     def set_week(self, day: date) -> None:
         self.first = week_start(day)
@@ -59,6 +85,14 @@ class WeekCanvas(CalendarCanvas):
         minutes = max(0, min(minutes, 24 * 60 - SNAP_MINUTES))
         return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.model.zone)
 
+    def slot_at(self, pos: QPoint) -> tuple[date, time | None] | None:
+        day = self.day_at(pos)
+        if day is None:
+            return None
+        minutes = int(pos.y() / HOUR_H * 60) // SNAP_MINUTES * SNAP_MINUTES
+        minutes = max(0, min(minutes, 24 * 60 - SNAP_MINUTES))
+        return day, time(minutes // 60, minutes % 60)
+
     def drop_rect(self, pos: QPoint) -> QRect | None:
         day = self.day_at(pos)
         column = self.column_rect(day) if day else None
@@ -80,20 +114,22 @@ class WeekCanvas(CalendarCanvas):
             day = self.first + timedelta(days=offset)
             column = self.column_rect(day)
             assert column is not None
-            by_hour: dict[int, list[CalendarItem]] = defaultdict(list)
-            for item in self.model.items_on(day):
-                by_hour[self.model.local(item).hour].append(item)
-            for hour, items in by_hour.items():
+            by_hour: dict[int, list[PostChip]] = defaultdict(list)
+            for chip in self.model.chips_on(day):  # those that need the user first
+                by_hour[self.model.local(chip.first).hour].append(chip)
+            left, width = column.left() + 3, column.width() - 6
+            for hour, hour_chips in by_hour.items():
                 top = hour * HOUR_H + 3
-                shown = items if len(items) <= PER_HOUR else items[: PER_HOUR - 1]
-                for n, item in enumerate(shown):
-                    rect = QRect(column.left() + 3, top + n * (CHIP_H + 2), column.width() - 6, CHIP_H)
-                    chips.append(Chip(rect, item))
-                if len(shown) < len(items):
+                if len(hour_chips) == 1:  # room for two lines of text
+                    chips.append(Chip(QRect(left, top, width, HOUR_H - 6), hour_chips[0], lines=2))
+                    continue
+                shown = hour_chips if len(hour_chips) <= PER_HOUR else hour_chips[: PER_HOUR - 1]
+                for n, chip in enumerate(shown):
+                    chips.append(Chip(QRect(left, top + n * (CHIP_H + 2), width, CHIP_H), chip))
+                folded = hour_chips[len(shown) :]
+                if folded:
                     y = top + len(shown) * (CHIP_H + 2)
-                    more.append(
-                        More(QRect(column.left() + 3, y, column.width() - 6, CHIP_H), day, len(items) - len(shown))
-                    )
+                    more.append(More(QRect(left, y, width, CHIP_H), day, len(folded), sum(c.attention for c in folded)))
         return chips, more
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -106,15 +142,27 @@ class WeekCanvas(CalendarCanvas):
         font = QFont(self.font())
         font.setPixelSize(11)
         p.setFont(font)
+        if self.highlight is not None:
+            first, last, color = self.highlight
+            tint = QColor(color)
+            tint.setAlpha(40 if is_dark(pal) else 26)
+            for offset in range(7):
+                day = self.first + timedelta(days=offset)
+                column = self.column_rect(day)
+                if column is not None and first <= day <= last:
+                    p.fillRect(column, tint)
         selected = self.column_rect(self.selected_date)
         if selected is not None:
             tint = QColor(accent)
             tint.setAlpha(18 if not is_dark(pal) else 30)
             p.fillRect(selected, tint)
+            if self.hasFocus():  # where the keys act
+                p.setPen(QPen(accent, 2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(selected.adjusted(1, 0, -1, -1))
         for hour in range(24):
             y = hour * HOUR_H
-            faint = QColor(border)
-            p.setPen(QPen(faint, 1))
+            p.setPen(QPen(border, 1))
             p.drawLine(GUTTER, y, self.width(), y)
             if hour:
                 p.setPen(muted)
@@ -128,25 +176,36 @@ class WeekCanvas(CalendarCanvas):
             column = self.column_rect(self.first + timedelta(days=offset))
             assert column is not None
             p.drawLine(column.left(), 0, column.left(), self.height())
-        today = self.column_rect(date.today())
-        if today is not None:
-            now = datetime.now(self.model.zone)
+        now = datetime.now(self.model.zone)
+        today = self.column_rect(now.date())
+        if today is not None:  # under the chips, which are opaque
             y = int((now.hour + now.minute / 60) * HOUR_H)
-            p.setPen(QPen(QColor("#e03131"), 2))
+            danger = QColor(theme.current().danger)
+            p.setPen(QPen(danger, 2))
             p.drawLine(today.left(), y, today.right(), y)
+            p.setBrush(danger)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawEllipse(QPoint(today.left() + 1, y), 4, 4)
         if self._drop_hint is not None:
             drop = QColor(accent)
             drop.setAlpha(60)
             p.fillRect(self._drop_hint, drop)
         chips, more = self._layout()
+        colors = self.model.network_colors
         for chip in chips:
-            label = f"{self.model.local(chip.item):%H:%M} {chip.item.text}"
-            paint_chip(p, chip.rect, chip.item, label, pal, selected=chip.item.variant_id == self.selected_variant)
-        font.setWeight(QFont.Weight.DemiBold)
-        p.setFont(font)
-        p.setPen(accent)
+            paint_chip(
+                p,
+                chip.rect,
+                chip.chip,
+                f"{self.model.local(chip.item):%H:%M}",
+                pal,
+                colors,
+                selected=self.selected_variant in chip.chip.variant_ids,
+                focused=self.hasFocus(),
+                lines=chip.lines,
+            )
         for m in more:
-            p.drawText(m.rect.adjusted(6, 0, 0, 0), int(Qt.AlignmentFlag.AlignVCenter), f"+{m.count} more")
+            paint_more(p, m, pal)
         p.end()
 
 
@@ -157,6 +216,15 @@ class WeekHeader(QWidget):
         super().__init__(parent)
         self.canvas = canvas
         self.setFixedHeight(HEADER_H)
+        self.setMouseTracking(True)
+
+        theme.notifier().changed.connect(self.restyle)
+
+    def restyle(self, _colors: object = None) -> None:
+        self.update()
+
+    def update_zone_tip(self) -> None:
+        self.setToolTip(f"Times in {zone_label(self.canvas.model.zone)}")
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -166,7 +234,16 @@ class WeekHeader(QWidget):
         text = pal.color(QPalette.ColorRole.Text)
         accent = pal.color(QPalette.ColorRole.Highlight)
         font = QFont(self.font())
-        today = date.today()
+        zone = self.canvas.model.zone
+        font.setPixelSize(10)
+        p.setFont(font)
+        p.setPen(muted)
+        p.drawText(  # the hour column's zone: "CET", "UTC", "+03"
+            QRect(0, 0, GUTTER - 6, HEADER_H),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            datetime.now(zone).tzname() or "",
+        )
+        today = datetime.now(zone).date()
         for offset in range(7):
             day = self.canvas.first + timedelta(days=offset)
             column = self.canvas.column_rect(day)
@@ -196,24 +273,28 @@ class WeekView(QFrame):
         self.setObjectName("WeekView")
         self.canvas = WeekCanvas(model)
         self.header = WeekHeader(self.canvas)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.canvas)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.scroller = QScrollArea()
+        self.scroller.setWidget(self.canvas)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.canvas.chip_focused.connect(
+            lambda rect: self.scroller.ensureVisible(rect.center().x(), rect.center().y(), 0, rect.height())
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroller, 1)
         model.modelReset.connect(self.header.update)
+        model.modelReset.connect(self.header.update_zone_tip)
 
     def set_week(self, day: date) -> None:
         self.canvas.set_week(day)
         self.header.update()
 
     def scroll_to_hour(self, hour: int) -> None:
-        self.scroll.verticalScrollBar().setValue(max(0, hour * HOUR_H - 12))  # keep the hour's label in view
+        self.scroller.verticalScrollBar().setValue(max(0, hour * HOUR_H - 12))  # keep the hour's label in view
 
     def sizeHint(self) -> QSize:
         return QSize(800, 560)

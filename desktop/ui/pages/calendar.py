@@ -1,20 +1,25 @@
 """Calendar: scheduled, published and failed posts by month, week or as a list.
 
-Only the visible window is loaded (see CalendarModel). Dragging a chip reschedules it through
-a QUndoStack (Ctrl+Z / Ctrl+Shift+Z); double-click or Enter asks the composer to open it.
+Only the visible window is loaded (see CalendarModel). One chip per post per time, with an
+avatar per account. Dragging a chip reschedules it through a QUndoStack (Ctrl+Z /
+Ctrl+Shift+Z); a draft dragged from the Drafts page is scheduled where it is dropped (undo
+returns it to the drafts); double-click or Enter asks the composer to open it, Delete asks
+before deleting. Every time is in the user's zone (Settings), named under the toolbar.
 """
 
 from __future__ import annotations
 
 import calendar as pycal
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QColor, QHideEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
@@ -27,16 +32,25 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services import recurrence
-from desktop.services.accounts import list_accounts
-from desktop.services.calendar import CalendarItem
-from desktop.services.campaigns import list_campaigns
-from desktop.services.zones import user_zone_name
-from desktop.ui.calendar.commands import RescheduleCommand
+from desktop.services.accounts import AccountRow, list_accounts
+from desktop.services.calendar import (
+    CalendarItem,
+    ScheduledDraft,
+    drop_time_for_day,
+    return_to_draft,
+    schedule_draft,
+)
+from desktop.services.campaigns import CampaignRow, list_campaigns
+from desktop.services.zones import user_zone_name, zone_label
+from desktop.ui.calendar.commands import DraftScheduledCommand, RescheduleCommand
 from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
+from desktop.ui.calendar.legend import CampaignLegend, LegendEntry
 from desktop.ui.calendar.model import CalendarModel
 from desktop.ui.calendar.month_view import MonthView, grid_start
 from desktop.ui.calendar.toolbar import CalendarToolbar
 from desktop.ui.calendar.week_view import WeekView, week_start
+from desktop.ui.changes import ACCOUNTS, CAMPAIGNS, POSTS, SETTINGS, Changes, changes
+from desktop.ui.errors import explain, show_error
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.table_model import ROW_ROLE
@@ -46,8 +60,19 @@ if TYPE_CHECKING:
     from desktop.ui.tasks import TaskRunner
 
 
-def _load_context(ctx: AppContext) -> tuple[list, list, str]:
-    return list_accounts(ctx), list_campaigns(ctx), user_zone_name(ctx)
+@dataclass(frozen=True)
+class CalendarContext:
+    """What the page shows around the posts: accounts, campaigns (archived too), the zone."""
+
+    accounts: list[AccountRow]
+    campaigns: list[CampaignRow]
+    zone: str
+    network_colors: dict[str, str] = field(default_factory=dict)
+
+
+def _load_context(ctx: AppContext) -> CalendarContext:
+    colors = {n: ctx.registry.cls(n).info.color for n in ctx.registry.ids() if ctx.registry.cls(n).info.color}
+    return CalendarContext(list_accounts(ctx), list_campaigns(ctx, include_archived=True), user_zone_name(ctx), colors)
 
 
 class CalendarPage(Page):
@@ -55,6 +80,7 @@ class CalendarPage(Page):
     title = "Calendar"
     icon_name = "calendar"
     subtitle = "Everything scheduled, published or failed, by day."
+    watches = frozenset({POSTS, CAMPAIGNS, ACCOUNTS, SETTINGS})
 
     #: A post to open in the composer (double-click, Enter, "Open in composer"); forwarded to
     #: Page.edit_post, which the main window connects to the composer.
@@ -72,9 +98,14 @@ class CalendarPage(Page):
         self.undo_stack = QUndoStack(self)
         self.mode = "month"
         self.anchor = date.today()
-        self.accounts: list = []
+        self.accounts: list[AccountRow] = []
+        self.campaigns: dict[int, CampaignRow] = {}
+        self._legend_hover: int | None = None
 
         self.toolbar = CalendarToolbar()
+        self.legend = CampaignLegend()
+        self.legend.chosen.connect(self.filter_campaign)
+        self.legend.hovered.connect(self._hover_campaign)
         self.month_view = MonthView(self.model)
         self.week_view = WeekView(self.model)
         self.proxy = QIdentityProxyModel(self)  # sorting is the model's own (see CalendarModel.sort)
@@ -110,12 +141,18 @@ class CalendarPage(Page):
         self.hint.hide()
 
         content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(10)
-        column.addWidget(self.toolbar)
-        column.addWidget(self.views, 1)
-        column.addWidget(self.hint)
+        rows = QVBoxLayout(content)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(8)
+        rows.addWidget(self.toolbar)
+        legend_row = QHBoxLayout()
+        legend_row.setSpacing(12)
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.toolbar.zone_label)
+        rows.addLayout(legend_row)
+        rows.addWidget(self.views, 1)
+        rows.addWidget(self.hint)
+        rows.addWidget(self.toolbar.status)
         self.content = content
         self.no_accounts = EmptyState(
             "accounts",
@@ -151,8 +188,10 @@ class CalendarPage(Page):
         tb.today_clicked.connect(self.go_today)
         tb.step.connect(self.step)
         tb.mode_changed.connect(self.set_mode)
-        tb.filters_changed.connect(self.model.set_filters)
+        tb.filters_changed.connect(self._filters_changed)
         for canvas in (self.month_view, self.week_view.canvas):
+            canvas.delete_requested.connect(self.confirm_delete)
+            canvas.draft_dropped.connect(self.schedule_dropped_draft)
             canvas.open_post.connect(self.open_post)
             canvas.selected_changed.connect(self.select_date)
             canvas.move_requested.connect(self.request_move)
@@ -161,28 +200,97 @@ class CalendarPage(Page):
             canvas.period_step.connect(self.step)
             canvas.today_requested.connect(self.go_today)
         self.month_view.day_activated.connect(self._show_week_of)
-        self.week_view.canvas.day_activated.connect(lambda day: (self.select_date(day), self.set_mode("list")))
+        self.week_view.canvas.day_activated.connect(self._show_list_of)
         self.open_post.connect(self.edit_post)  # the main window opens it in the composer
         self.model.loaded.connect(self._update_hint)
+        self.model.loaded.connect(self._update_legend)
         self.model.move_failed.connect(lambda _vid, reason: self.show_status(reason))
         self._update_title()
 
     # --- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.runner.run(lambda: _load_context(self.ctx), on_done=self._show_context, name="calendar_context")
+        self.runner.run(
+            lambda: _load_context(self.ctx),
+            on_done=self._show_context,
+            on_error=lambda exc: self.show_status(explain(exc).sentence),
+            owner=self,
+            name="calendar_context",
+        )
 
-    def _show_context(self, loaded: tuple[list, list, str]) -> None:
-        accounts, campaigns, zone = loaded
-        self.accounts = accounts
-        if not accounts:
+    def on_changes(self, changed: Changes) -> None:
+        if not self.isVisible() or not changed.touches(self.watches):
+            return  # a hidden page is refreshed when it is next shown
+        if changed.kinds == {SETTINGS} and "timezone" not in changed.settings:
+            return  # other settings do not change what the calendar shows
+        if changed.kinds == {POSTS} and changed.source in (self, self.model):
+            return  # made here: the model shows it already (or is reloading it)
+        self.refresh()
+
+    def _show_context(self, loaded: CalendarContext) -> None:
+        self.accounts = loaded.accounts
+        self.campaigns = {c.id: c for c in loaded.campaigns}
+        if not loaded.accounts:
             self.stack.setCurrentWidget(self.no_accounts)
             return
         self.stack.setCurrentWidget(self.content)
-        self.toolbar.set_options(accounts, campaigns)
-        self.model.set_zone(zone)
+        current = self.toolbar.campaign_filter.currentData()
+        # the filter offers the active campaigns, and the one shown now even if archived since
+        offered = [c for c in loaded.campaigns if not c.archived or c.id == current]
+        self.toolbar.set_options(loaded.accounts, offered)
+        self.toolbar.set_zone(zone_label(loaded.zone))
+        self.model.network_colors = loaded.network_colors
+        self.model.set_zone(loaded.zone)
         self.model.filters = self.toolbar.filters()
+        self._update_highlight()
         self._apply_window(force=True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._status_timer.stop()  # nothing ticks while the page is hidden
+        super().hideEvent(event)
+
+    # --- campaigns: filter, legend, date range ------------------------------------------------
+
+    def _filters_changed(self, filters: object) -> None:
+        self.model.set_filters(self.toolbar.filters())
+        self._update_highlight()
+
+    def filter_campaign(self, campaign_id: int | None) -> None:
+        """Show only one campaign (None: all); what a legend entry does when clicked."""
+        found = self.campaigns.get(campaign_id) if campaign_id is not None else None
+        self.toolbar.select_campaign(campaign_id, found.name if found else "")
+
+    def _hover_campaign(self, campaign_id: int | None) -> None:
+        self._legend_hover = campaign_id
+        self._update_highlight()
+
+    def filtered_campaign(self) -> int | None:
+        value = self.toolbar.campaign_filter.currentData()
+        return value if value else None  # 0 is "no campaign"
+
+    def _update_highlight(self) -> None:
+        """Tint the hovered (else the filtered) campaign's days, when it has dates."""
+        wanted = self._legend_hover if self._legend_hover is not None else self.filtered_campaign()
+        found = self.campaigns.get(wanted) if wanted is not None else None
+        highlight = None
+        if found is not None and (found.starts_on or found.ends_on):
+            first = found.starts_on or found.ends_on
+            last = found.ends_on or found.starts_on
+            assert first is not None and last is not None
+            highlight = (first, last, QColor(found.color or "#868e96"))
+        for canvas in (self.month_view, self.week_view.canvas):
+            canvas.set_highlight(highlight)
+
+    def _update_legend(self) -> None:
+        shown = {cid: (name, color) for cid, name, color in self.model.campaigns_shown()}
+        selected = self.filtered_campaign()
+        if selected is not None and selected not in shown and selected in self.campaigns:
+            shown[selected] = (self.campaigns[selected].name, self.campaigns[selected].color)
+        entries = []
+        for cid, (name, color) in sorted(shown.items(), key=lambda kv: kv[1][0].casefold()):
+            row = self.campaigns.get(cid)
+            entries.append(LegendEntry(cid, name, color, row.starts_on if row else None, row.ends_on if row else None))
+        self.legend.set_entries(entries, selected)
 
     def window_for(self, mode: str, anchor: date) -> tuple[date, int]:
         if mode == "month":
@@ -259,20 +367,85 @@ class CalendarPage(Page):
         self.anchor = day
         self.set_mode("week")
 
+    def _show_list_of(self, day: date) -> None:
+        self.select_date(day)
+        self.set_mode("list")
+
     # --- moving ---------------------------------------------------------------------------
 
     def request_move(self, variant_id: int, new_time: datetime) -> bool:
-        """Push an undoable move (what a drop does). False when the item cannot move."""
+        """Push an undoable move of the variant's chip (the post's variants at that time; what a
+        drop does). False when it cannot move."""
         item = self.model.item(variant_id)
         if item is None:
             return False
-        if not item.movable:
-            self.show_status(item.why_fixed)
+        chip = self.model.chip_of(variant_id)
+        items = list(chip.items) if chip is not None else [item]
+        reason = next((i.why_fixed for i in items if i.why_fixed), "")
+        if reason:
+            self.show_status(reason)
             return False
         label = f"Move to {new_time.astimezone(self.model.zone):%a %d %b %H:%M}"
-        self.undo_stack.push(RescheduleCommand(self.model, variant_id, item.when, new_time, label))
-        self.show_status(f"{label}. Undo with Ctrl+Z.")
+        moves = [(i.variant_id, i.when) for i in items]
+        self.undo_stack.push(RescheduleCommand(self.model, moves, new_time, label))
+        self.show_status(f"{label} ({zone_label(self.model.zone)}). Undo with Ctrl+Z.")
         return True
+
+    # --- a draft dropped from the Drafts page ---------------------------------------------------
+
+    def schedule_dropped_draft(self, post_id: int, day: date, at: time | None) -> None:
+        """Schedule a draft at ``day`` (at ``at``, or the day's first free queue slot, else 09:00)."""
+        zone = self.model.zone
+
+        def work() -> ScheduledDraft:
+            if at is None:
+                when = drop_time_for_day(self.ctx, post_id, day, zone)
+            else:
+                when = datetime.combine(day, at, tzinfo=zone)
+            return schedule_draft(self.ctx, post_id, when)
+
+        self.runner.run(
+            work,
+            on_done=self._draft_scheduled,
+            on_error=self._draft_refused,
+            owner=self,
+            changes=changes(POSTS),
+            name="schedule_draft",
+        )
+
+    def _when_words(self, at: datetime) -> str:
+        return f"{at.astimezone(self.model.zone):%a %d %b %H:%M} ({zone_label(self.model.zone)})"
+
+    def _draft_scheduled(self, done: ScheduledDraft) -> None:
+        label = f"Schedule draft for {done.at.astimezone(self.model.zone):%a %d %b %H:%M}"
+        self.undo_stack.push(DraftScheduledCommand(done, self._unschedule_draft, self._reschedule_draft, label))
+        self.show_status(f"Scheduled for {self._when_words(done.at)}. Undo with Ctrl+Z.")
+
+    def _draft_refused(self, exc: Exception) -> None:
+        explained = explain(exc)
+        if "\n" in explained.sentence:  # a list of problems: readable whole in a box
+            show_error(self, "Can't schedule this draft", explained)
+        self.show_status(explained.sentence.splitlines()[0])
+
+    def _unschedule_draft(self, done: ScheduledDraft) -> None:
+        self.runner.run(
+            lambda: return_to_draft(self.ctx, done),
+            on_done=lambda _n: self.show_status("Back in your drafts."),
+            on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS),
+            name="return_to_draft",
+        )
+
+    def _reschedule_draft(self, done: ScheduledDraft) -> None:
+        self.runner.run(
+            lambda: schedule_draft(self.ctx, done.post_id, done.at),
+            on_done=lambda _d: self.show_status(f"Scheduled for {self._when_words(done.at)} again."),
+            on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS),
+            name="schedule_draft",
+        )
 
     def show_status(self, text: str) -> None:
         self.toolbar.status.setText(text)
@@ -327,13 +500,15 @@ class CalendarPage(Page):
         self.model.reload()
 
     def _failed(self, exc: Exception) -> None:
-        self.show_status(str(exc))
+        self.show_status(explain(exc).sentence)
 
     def duplicate(self, item: CalendarItem) -> None:
         self.runner.run(
             lambda: recurrence.duplicate_post(self.ctx, item.post_id),
             on_done=lambda _id: self._after_change("Duplicated as a draft next to the original."),
             on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS, source=self),
             name="duplicate_post",
         )
 
@@ -342,6 +517,8 @@ class CalendarPage(Page):
             lambda: recurrence.make_recurring(self.ctx, item.post_id, every, unit, until),  # type: ignore[arg-type]
             on_done=lambda ids: self._after_change(f"Added {len(ids)} repeat(s) until {until:%d %b %Y}."),
             on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS, source=self),
             name="make_recurring",
         )
 
@@ -365,7 +542,7 @@ class CalendarPage(Page):
         )
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(lambda button: button is delete and self.delete(item, series=series))
+        box.buttonClicked.connect(lambda button: self.delete(item, series=series) if button is delete else None)
         box.open()
         self.confirm_box = box
         return box
@@ -376,10 +553,15 @@ class CalendarPage(Page):
                 return recurrence.delete_series(self.ctx, item.series_id, item.post_id)
             return recurrence.delete_post(self.ctx, item.post_id)
 
+        def deleted(d: recurrence.Deleted) -> None:
+            self._after_change(f"Deleted {len(d.post_ids)} post(s). {d.note}".strip(), deleted=True)
+
         self.runner.run(
             work,
-            on_done=lambda d: self._after_change(f"Deleted {len(d.post_ids)} post(s). {d.note}".strip(), deleted=True),
+            on_done=deleted,
             on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS, source=self),
             name="delete_post",
         )
 
@@ -388,7 +570,9 @@ class CalendarPage(Page):
         return self.model.zone
 
     def current_view(self) -> QWidget:
-        return self.views.currentWidget()
+        view = self.views.currentWidget()
+        assert view is not None
+        return view
 
     def action_for(self, name: str) -> QAction:
         return {"undo": self.undo_action, "redo": self.redo_action}[name]
