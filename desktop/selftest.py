@@ -17,7 +17,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -164,74 +163,8 @@ def _importable(module_name: str) -> bool:
     return True
 
 
-def _check_qt_plugins() -> str:
-    from PySide6.QtCore import QLibraryInfo  # noqa: TID251 — a Qt check, run only by the self-test
-    from PySide6.QtGui import QGuiApplication, QImageReader  # noqa: TID251
-
-    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
-    platforms = sorted(p.name for p in (plugins / "platforms").glob("*") if p.is_file())
-    native = _NATIVE_QPA.get("linux" if sys.platform.startswith("linux") else sys.platform)
-    if native and not any(native in name for name in platforms):
-        raise FileNotFoundError(f"no {native} platform plugin in {plugins / 'platforms'} (found {platforms})")
-    formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
-    missing = [f for f in ("svg", "png") if f not in formats]
-    if missing:
-        raise RuntimeError(f"image formats missing: {', '.join(missing)} (have {', '.join(sorted(formats))})")
-    styles_dir = plugins / "styles"
-    styles = sorted(p.name for p in styles_dir.glob("*")) if styles_dir.is_dir() else []
-    return (
-        f"platform {QGuiApplication.platformName()} (available: {', '.join(platforms)}); "
-        f"images: {', '.join(sorted(formats))}; style plugins: {', '.join(styles) or 'built-in only'}"
-    )
-
-
-def _check_charts() -> str:
-    from PySide6 import QtCharts  # noqa: TID251 — analytics charts; a missing module shows up here
-
-    return f"QtCharts {QtCharts.__name__} imports"
-
-
-def _check_window(ctx: Any) -> str:
-    """Build, show and render the main window; let its start-up work finish; fail on any error it raised."""
-    from PySide6.QtWidgets import QApplication  # noqa: TID251
-
-    from desktop.ui.main_window import MainWindow
-
-    with _collect_errors() as errors:
-        window = MainWindow(ctx)
-        try:
-            window.show()
-            _settle(window)
-            pixmap = window.grab()
-            page = window.current_page().key
-        finally:
-            window.runner.cancel_all()
-            window.runner.wait(5000)
-            window.hide()  # not close(): that would save window state
-            window.deleteLater()
-            QApplication.processEvents()
-    if errors:
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise RuntimeError(f"error while the window loaded: {errors[0]}{more}")
-    if pixmap.isNull() or pixmap.width() < 100:
-        raise RuntimeError("the window rendered nothing")
-    return f"{len(window.pages)} pages, showing {page!r}, rendered {pixmap.width()}x{pixmap.height()}"
-
-
-def _settle(window: Any, timeout: float = 15.0) -> None:
-    """Process events until the window's background tasks have delivered their results."""
-    from PySide6.QtWidgets import QApplication  # noqa: TID251
-
-    deadline = time.monotonic() + timeout
-    QApplication.processEvents()
-    while window.runner.pending() and time.monotonic() < deadline:
-        window.runner.wait(50)
-        QApplication.processEvents()
-    QApplication.processEvents()
-
-
 @contextmanager
-def _collect_errors() -> Iterator[list[str]]:
+def collect_errors() -> Iterator[list[str]]:
     """Exceptions raised in Qt slots (which Qt only prints) and errors logged, as one-line descriptions."""
     errors: list[str] = []
     previous_hook = sys.excepthook
@@ -262,16 +195,9 @@ def _collect_errors() -> Iterator[list[str]]:
 
 def _prepare_qt(tmp: Path) -> Any:
     """The QApplication, offscreen unless the caller chose a platform, with settings kept in ``tmp``."""
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never flash a window on the user's screen
-    from PySide6.QtCore import QSettings  # noqa: TID251
+    from desktop.ui import selftest_qt
 
-    from desktop.ui.app import make_application
-
-    app = make_application(["campaign-desk", "--self-test"])
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
-    return app
+    return selftest_qt.prepare_application(tmp)
 
 
 def collect(tmp: Path) -> SelfTest:
@@ -303,12 +229,15 @@ def collect(tmp: Path) -> SelfTest:
         test.check("keyring backends", _check_keyring_backends)
         qt_ready = test.check("qt application", lambda: _describe_app(_prepare_qt(tmp)))
         if qt_ready:
-            test.check("qt plugins", _check_qt_plugins)
-            test.check("qt charts", _check_charts)
+            # Qt lives under desktop/ui (the layer rules): the checks that need it are there
+            from desktop.ui import selftest_qt
+
+            test.check("qt plugins", lambda: selftest_qt.check_plugins(_NATIVE_QPA))
+            test.check("qt charts", selftest_qt.check_charts)
         if ctx is None or not qt_ready:
             test.fail("main window", "skipped: " + ("the database did not open" if ctx is None else "no Qt"))
         else:
-            test.check("main window", lambda: _check_window(ctx))
+            test.check("main window", lambda: selftest_qt.check_window(ctx))
     finally:
         if ctx is not None:
             ctx.close()

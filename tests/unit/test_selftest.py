@@ -106,7 +106,7 @@ def test_errors_raised_in_qt_slots_or_logged_are_collected(qapp: object) -> None
     def slot() -> None:
         raise KeyError("publishing")
 
-    with selftest._collect_errors() as errors:
+    with selftest.collect_errors() as errors:
         QTimer.singleShot(0, slot)
         QCoreApplication.processEvents()
         logging.getLogger("desktop.ui.tasks").error("background task load failed")
