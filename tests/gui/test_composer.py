@@ -252,7 +252,7 @@ def test_snippets_are_inserted_at_the_cursor(qtbot: QtBot, ctx: AppContext, page
 def test_unsaved_work_is_saved_as_a_draft_and_restored(qtbot: QtBot, ctx: AppContext, page: ComposePage) -> None:
     sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
     composer = ready(qtbot, page)
-    composer._autosave_timer.setInterval(10)
+    composer.controller.autosave_timer.setInterval(10)
     type_text(qtbot, composer.editor.boxes[0].editor, "Half-written idea 💡")
     with qtbot.waitSignal(composer.draft_saved, timeout=5000) as saved:
         pass

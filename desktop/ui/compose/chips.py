@@ -1,15 +1,22 @@
-"""Account chips: one toggle per connected account (network logo + handle) and a "+" menu."""
+"""Account chips: one toggle per connected account (network logo + handle) and a "+" menu.
+
+The chips wrap onto more rows when the window is narrow; a long handle is shortened with "…"
+(the tooltip and the accessible name have it whole)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QToolButton, QWidget
 
 from desktop.services.compose import Target
-from desktop.ui.compose.style import colors
+from desktop.ui import theme
+from desktop.ui.compose.flow import FlowLayout
 from desktop.ui.icons import icon, network_icon
+
+#: A chip's handle is shortened past this width (px).
+HANDLE_PX = 170
 
 
 class AccountChips(QWidget):
@@ -20,45 +27,52 @@ class AccountChips(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._row = QHBoxLayout(self)
-        self._row.setContentsMargins(0, 0, 0, 0)
-        self._row.setSpacing(6)
+        self._flow = FlowLayout(self, spacing=6)
         self.label = QLabel("Post to")
         self.label.setProperty("role", "muted")
-        self._row.addWidget(self.label)
+        self.label.setMinimumHeight(30)
+        self._flow.addWidget(self.label)
         self.chips: dict[int, QToolButton] = {}
         self.more = QToolButton()
         self.more.setProperty("tool", True)
         self.more.setToolTip("Select accounts")
+        self.more.setAccessibleName("Select accounts")
         self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more.setMenu(QMenu(self.more))
         self.more.menu().aboutToShow.connect(self._fill_menu)
-        self._row.addWidget(self.more)
-        self._row.addStretch(1)
+        self._flow.addWidget(self.more)
         self._targets: list[Target] = []
+        self.restyle(theme.current())
+
+    def restyle(self, c: theme.Colors) -> None:
+        self.more.setIcon(icon("plus", c.text))
 
     def set_targets(self, targets: Sequence[Target], selected: Sequence[int]) -> None:
         for chip in self.chips.values():
+            self._flow.removeWidget(chip)
             chip.deleteLater()
         self.chips.clear()
         self._targets = list(targets)
-        self.more.setIcon(icon("plus", colors(self).text))
         for i, t in enumerate(self._targets):
-            chip = QToolButton()
+            chip = QToolButton(self)
             chip.setProperty("chip", True)
             chip.setObjectName(f"chip-{t.account_id}")
             chip.setCheckable(True)
             chip.setChecked(t.account_id in selected)
             chip.setIcon(network_icon(t.network))
             chip.setIconSize(QSize(16, 16))
-            chip.setText(t.label)
             chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             chip.setCursor(Qt.CursorShape.PointingHandCursor)
+            chip.ensurePolished()
+            chip.setText(chip.fontMetrics().elidedText(t.label, Qt.TextElideMode.ElideMiddle, HANDLE_PX))
             note = "" if t.status == "connected" else f" — {t.status.replace('_', ' ')}"
             chip.setToolTip(f"{t.network_name}: {t.display_name} ({t.label}){note}")
+            chip.setAccessibleName(f"Post to {t.network_name} {t.label}")
             chip.toggled.connect(self._emit)
-            self._row.insertWidget(1 + i, chip)
+            self._flow.insertWidget(1 + i, chip)
+            chip.show()
             self.chips[t.account_id] = chip
+        self.updateGeometry()
 
     def selected(self) -> list[int]:
         return [t.account_id for t in self._targets if self.chips[t.account_id].isChecked()]

@@ -1,20 +1,29 @@
 """The composer widget: accounts, shared text and media, per-account tabs, preview, schedule.
 
-State is a :class:`~desktop.services.compose.ComposeDoc`; widgets edit it, counters read it on
-every keystroke (providers' ``measure`` only: cheap), validation and preview follow 150 ms
-after typing stops, and a draft is saved through the TaskRunner a few seconds after a change.
+The state and the operations live in :class:`~desktop.ui.compose.controller.ComposeController`;
+this widget assembles the pieces (chips, tabs, editor, media strip, toolbar, links row,
+preview, schedule bar), renders from the controller's signals and calls its public methods.
+Counters follow every keystroke (providers' ``measure`` only: cheap); validation and preview
+follow 150 ms after typing stops.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -24,16 +33,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import compose, utm
-from desktop.services.compose import ComposeDoc, Override, Target
+from desktop.services import compose, snippets
+from desktop.services.compose import ComposeDoc, MediaRef, Target
+from desktop.ui import theme
 from desktop.ui.compose import style
 from desktop.ui.compose.chips import AccountChips
-from desktop.ui.compose.editor import ThreadEditor
+from desktop.ui.compose.controller import SHARED, ComposeController, Key
+from desktop.ui.compose.editor import ThreadEditor, local_files
+from desktop.ui.compose.leave_dialog import LeaveDialog
 from desktop.ui.compose.links import LinksRow
-from desktop.ui.compose.media import MediaModel, MediaStrip
-from desktop.ui.compose.media_ops import MediaOps
+from desktop.ui.compose.media import AltTextDialog, MediaModel, MediaStrip
 from desktop.ui.compose.preview import PreviewPane
-from desktop.ui.compose.saving import SaveOps
 from desktop.ui.compose.schedule_bar import ScheduleBar
 from desktop.ui.compose.toolbar import ComposeToolbar
 from desktop.ui.icons import network_icon
@@ -42,12 +52,13 @@ if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
 
-VALIDATE_MS = 150
-AUTOSAVE_MS = 3000
-SHARED = None  # the tab key of the shared text
+FILE_FILTER = "Images and videos (*.png *.jpg *.jpeg *.gif *.webp *.avif *.heic *.mp4 *.mov *.webm);;All files (*)"
+TOAST_MS = 4000
+#: A tab's handle is shortened past this width (px); its tooltip has it whole.
+TAB_TEXT_PX = 150
 
 
-class Composer(MediaOps, SaveOps, QWidget):
+class Composer(QWidget):
     """Write once, tailor per account, schedule. Emits ``scheduled(post_id)`` on success."""
 
     scheduled = Signal(int)
@@ -57,56 +68,114 @@ class Composer(MediaOps, SaveOps, QWidget):
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
-        self.doc = ComposeDoc()
-        self.targets: dict[int, Target] = {}
-        self.campaign_rows: dict[str, Any] = {}  # name -> CampaignRow, for its UTM tags
-        self.problems: dict[int, list[Any]] = {}
-        self.require_alt = False
-        self.current: int | None = SHARED
-        self.thumbs: dict[str, QImage] = {}
-        self.previews: dict[str, QImage] = {}
-        self._saving = False
-        self._after_save: list[Any] = []
-        self._loaded_once = False
+        self.controller = ComposeController(ctx, runner, self)
+        self.current: Key = SHARED
         self._marked: set[int] = set()
+        self.leave_dialog: LeaveDialog | None = None
         self._build()
         self.setAcceptDrops(True)
-        self.setStyleSheet(style.stylesheet(style.colors(self)))
-        self._validate_timer = self._timer(VALIDATE_MS, self.validate_now)
-        self._autosave_timer = self._timer(AUTOSAVE_MS, self.autosave_now)
+        self._wire()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.schedule_at_time)
+            self._shortcut(keys, self.schedule_at_time)
+        self._shortcut("Ctrl+S", self.save_draft)
+        theme.notifier().changed.connect(self.restyle)
+        self.restyle(theme.current())
         self._show_tab(SHARED)
 
-    def _timer(self, ms: int, slot: Any) -> QTimer:
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(ms)
-        timer.timeout.connect(slot)
-        return timer
+    def _shortcut(self, keys: str, slot: Callable[[], object]) -> None:
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+
+    # --- what other code uses -------------------------------------------------------------------
+
+    @property
+    def doc(self) -> ComposeDoc:
+        return self.controller.doc
+
+    @property
+    def targets(self) -> dict[int, Target]:
+        return self.controller.targets
+
+    def refresh(self) -> None:
+        """Reload accounts, campaigns, snippets and settings (off the GUI thread)."""
+        self.controller.refresh()
+
+    def request_switch(self, then: Callable[[], None]) -> None:
+        """Run ``then`` (which shows another post) once the user has decided about this one:
+        at once when nothing is undecided, else after "Save as draft" or "Discard" in the dialog
+        asked here; never after "Cancel" (the post stays open)."""
+        c = self.controller
+        if not c.needs_asking():
+            c.autosave_timer.stop()
+            then()
+            return
+        new = not c.kept
+        dialog = LeaveDialog(new_post=new, scheduled=c.doc.status not in ("draft",) and not new, parent=self)
+        self.leave_dialog = dialog
+
+        def answered(_result: int) -> None:
+            self.leave_dialog = None
+            clicked = dialog.clickedButton()
+            if clicked is dialog.save_button:
+                c.save_draft(lambda _id: then())
+            elif clicked is dialog.discard_button:
+                c.discard(then)
+
+        dialog.finished.connect(answered)
+        dialog.open()
+
+    def open_post(self, post_id: int) -> None:
+        """Load a draft, scheduled or failed post to edit it (asking first about this one)."""
+        self.request_switch(lambda: self.controller.open_post(post_id))
+
+    def new_post(self) -> None:
+        """Start over with an empty post (asking first about this one)."""
+        self.request_switch(self.controller.new_post)
+
+    def flush_autosave(self) -> None:
+        self.controller.flush_autosave()
+
+    def save_draft(self) -> None:
+        self.controller.save_draft()
+
+    def schedule_at_time(self) -> None:
+        self.commit(compose.When(at=self.bar.at()))
+
+    def commit(self, when: compose.When) -> None:
+        """Schedule (or queue, or publish now); refused with the reason shown if invalid."""
+        if not self.controller.schedule(when):
+            self.problems_label.setVisible(True)
+
+    def validate_now(self) -> None:
+        self.controller.validate_now()
+
+    def set_doc(self, doc: ComposeDoc) -> None:
+        self.controller.set_doc(doc, kept=doc.post_id is not None)
+
+    def campaign_row(self) -> Any | None:
+        return self.controller.campaign_row()
 
     # --- layout ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(10)
+        outer.setSpacing(8)
         self.chips = AccountChips()
-        self.chips.changed.connect(self._accounts_changed)
-        self.chips.connect_requested.connect(self.connect_requested)
         outer.addWidget(self.chips)
 
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
+        column.setSpacing(6)
         self.tabs = QTabBar()
         self.tabs.setDrawBase(False)
         self.tabs.setExpanding(False)
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.tabs.setIconSize(QSize(16, 16))
-        self.tabs.currentChanged.connect(lambda i: self._show_tab(self.tabs.tabData(i)))
+        self.tabs.setAccessibleName("Shared post and each account's version")
         column.addWidget(self.tabs)
 
         self.card = QFrame()
@@ -119,43 +188,39 @@ class Composer(MediaOps, SaveOps, QWidget):
         vrow.setContentsMargins(14, 4, 10, 0)
         self.variant_note = QLabel()
         self.variant_note.setProperty("role", "muted")
-        self.reset_button = QPushButton(style.glyph("reset", style.colors(self).text), "Reset to shared")
-        self.reset_button.clicked.connect(self.reset_to_shared)
+        self.variant_note.setWordWrap(True)
+        self.reset_button = QPushButton("Reset to shared")
+        self.reset_button.setToolTip("Drop this account's own text and media and follow the shared post again")
         vrow.addWidget(self.variant_note, 1)
         vrow.addWidget(self.reset_button)
         card.addWidget(self.variant_row)
         self.editor = ThreadEditor()
-        self.editor.changed.connect(self.on_text_changed)
-        self.editor.files_dropped.connect(self.add_media_files)
-        self.editor.image_pasted.connect(self.add_pasted_image)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.editor)
         scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        scroll.setMinimumHeight(90)
         card.addWidget(scroll, 1)
         self.media_model = MediaModel(self)
-        self.media_model.thumbs = self.thumbs  # one cache: filled off the GUI thread as files arrive
-        self.media_model.reordered.connect(self._media_reordered)
+        self.media_model.thumbs = self.controller.thumbs  # one cache, filled off the GUI thread
+        self.media_model.warnings = self.controller.media_warnings
         self.media_strip = MediaStrip(self.media_model)
-        self.media_strip.alt_requested.connect(self.edit_alt)
-        self.media_strip.remove_requested.connect(self.remove_media)
+        self.media_strip.setAccessibleName("Attached media (Delete removes the selected one)")
         strip_row = QHBoxLayout()
         strip_row.setContentsMargins(10, 0, 10, 0)
         strip_row.addWidget(self.media_strip)
         card.addLayout(strip_row)
-        self.toolbar = ComposeToolbar(self)
-        card.addWidget(self.toolbar)
         self.counters = QLabel()
         self.counters.setObjectName("Counters")
         self.counters.setTextFormat(Qt.TextFormat.RichText)
         self.counters.setWordWrap(True)
         self.counters.setContentsMargins(14, 2, 14, 0)
-        card.insertWidget(card.indexOf(self.toolbar), self.counters)
+        card.addWidget(self.counters)
         self.links_row = LinksRow()
-        self.links_row.set_icon_color(style.colors(self).text)
-        self.links_row.toggled.connect(self._link_toggled)
-        card.insertWidget(card.indexOf(self.toolbar), self.links_row)
+        card.addWidget(self.links_row)
+        self.toolbar = ComposeToolbar(self)
+        card.addWidget(self.toolbar)
         column.addWidget(self.card, 1)
 
         self.comment_box = self.toolbar.comment_editor
@@ -167,7 +232,7 @@ class Composer(MediaOps, SaveOps, QWidget):
         column.addWidget(self.notice)
 
         self.preview = PreviewPane()
-        self.preview.account.currentIndexChanged.connect(lambda _i: self.update_preview())
+        self.preview.setMinimumWidth(260)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.preview)
@@ -189,79 +254,137 @@ class Composer(MediaOps, SaveOps, QWidget):
         status.addWidget(self.toast, 0, Qt.AlignmentFlag.AlignRight)
         outer.addLayout(status)
         self.bar = ScheduleBar()
+        outer.addWidget(self.bar)
+
+    def _wire(self) -> None:
+        c = self.controller
+        self.chips.changed.connect(self._accounts_changed)
+        self.chips.connect_requested.connect(self.connect_requested)
+        self.tabs.currentChanged.connect(lambda i: self._show_tab(self.tabs.tabData(i)))
+        self.reset_button.clicked.connect(self.reset_to_shared)
+        self.editor.changed.connect(self.on_text_changed)
+        self.editor.files_dropped.connect(self.add_media_files)
+        self.editor.image_pasted.connect(self.add_pasted_image)
+        self.media_model.reordered.connect(lambda: c.set_media(self.current, self.media_model.rows()))
+        self.media_strip.alt_requested.connect(self.edit_alt)
+        self.media_strip.remove_requested.connect(self.remove_media)
+        self.links_row.toggled.connect(c.set_link_tagged)
+        self.toolbar.media_requested.connect(self.choose_media)
+        self.toolbar.part_requested.connect(lambda: self.editor.add_part())
+        self.toolbar.split_requested.connect(self.split_at_limit)
+        self.toolbar.insert_requested.connect(self.insert_text)
+        self.toolbar.save_snippet_requested.connect(self.save_selection_as_snippet)
+        self.toolbar.remove_snippet_requested.connect(self._remove_snippet)
+        self.toolbar.comment_changed.connect(self._comment_changed)
+        self.preview.account.currentIndexChanged.connect(lambda _i: self.update_preview())
         self.bar.schedule.clicked.connect(self.schedule_at_time)
         self.bar.next_slot.clicked.connect(lambda: self.commit(compose.When(next_slot=True)))
         self.bar.publish_now.clicked.connect(lambda: self.commit(compose.When(now=True)))
         self.bar.save_draft.clicked.connect(self.save_draft)
-        self.bar.campaign.currentIndexChanged.connect(self._campaign_changed)
-        self.bar.when.dateTimeChanged.connect(lambda _d: self._touch(validate=False))
-        outer.addWidget(self.bar)
+        self.bar.campaign.currentIndexChanged.connect(lambda _i: c.set_campaign(self.bar.campaign.currentData()))
+        self.bar.when.dateTimeChanged.connect(lambda _d: c.time_changed())
 
-    # --- loading ----------------------------------------------------------------------------------
+        c.targets_loaded.connect(self._targets_loaded)
+        c.doc_changed.connect(self._doc_changed)
+        c.overrides_changed.connect(self._overrides_changed)
+        c.media_changed.connect(self._media_changed)
+        c.counts_changed.connect(lambda _counts: self.update_counts())
+        c.problems_changed.connect(self._problems_changed)
+        c.images_changed.connect(self._images_changed)
+        c.notice.connect(self.show_notice)
+        c.toast.connect(self.show_toast)
+        c.save_state_changed.connect(self.bar.set_save_state)
+        c.busy.connect(self.bar.set_busy)
+        c.zone_changed.connect(lambda _name: self.bar.set_zone(c.zone))
+        c.saved.connect(self.draft_saved)
+        c.scheduled.connect(self._scheduled)
 
-    def refresh(self) -> None:
-        """Reload accounts, campaigns, snippets and settings (off the GUI thread)."""
-        from desktop.services import app_settings, campaigns, snippets
+    # --- theme ---------------------------------------------------------------------------------------
 
-        def load() -> dict[str, Any]:
-            return {
-                "targets": compose.list_targets(self.ctx),
-                # archived ones too: a post kept in its archived campaign still gets its tags
-                "campaigns": campaigns.list_campaigns(self.ctx, include_archived=True),
-                "snippets": snippets.list_snippets(self.ctx),
-                "require_alt": compose.require_alt_text(self.ctx),
-                "zone": app_settings.get(self.ctx, app_settings.TIMEZONE) or "",
-            }
+    def restyle(self, colors: theme.Colors) -> None:
+        """Re-style for the theme in use (also when it changes while the composer is shown)."""
+        self.setStyleSheet(style.stylesheet(colors))
+        self.chips.restyle(colors)
+        self.toolbar.restyle(colors)
+        self.bar.restyle(colors)
+        self.editor.restyle(colors)
+        self.links_row.set_icon_color(colors.text)
+        self.reset_button.setIcon(style.glyph("reset", colors.text))
+        self._mark_tabs()
+        self.update_counts()
+        self.update_preview()
 
-        self.runner.run(load, on_done=self._loaded, name="composer_load")
+    def changeEvent(self, event: QEvent) -> None:
+        # a palette set without theme.apply (the system's scheme changed) re-styles too
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            QTimer.singleShot(0, lambda: self.restyle(style.colors(self)))
+        super().changeEvent(event)
 
-    def _loaded(self, data: dict[str, Any]) -> None:
-        self.targets = {t.account_id: t for t in data["targets"]}
-        self.require_alt = data["require_alt"]
-        self.toolbar.set_snippets(data["snippets"])
-        self.bar.set_zone(data["zone"])
-        self.campaign_rows = {c.name: c for c in data["campaigns"]}
-        # the picker offers open campaigns (and keeps the post's own, archived or not)
-        self.bar.set_campaigns([c.name for c in data["campaigns"] if not c.archived], self.doc.campaign)
-        self.doc.account_ids = [a for a in self.doc.account_ids if a in self.targets]
-        if not self._loaded_once and not self.doc.account_ids and self.doc.is_empty() and len(self.targets) == 1:
-            self.doc.account_ids = list(self.targets)  # one account: nothing to choose
-        self.chips.set_targets(list(self.targets.values()), self.doc.account_ids)
-        first = not self._loaded_once
-        self._loaded_once = True
-        self.set_doc(self.doc, keep_time=True)
-        if first:
-            self.restore_unsaved()
+    # --- rendering from the controller -----------------------------------------------------------------
 
-    def set_doc(self, doc: ComposeDoc, *, keep_time: bool = False) -> None:
-        """Show ``doc`` (a new post, a restored draft, or a post opened for editing)."""
-        self.doc = doc
-        self.doc.account_ids = [a for a in doc.account_ids if not self.targets or a in self.targets]
-        self.chips.set_selected(self.doc.account_ids)
+    def _targets_loaded(self) -> None:
+        c = self.controller
+        self.toolbar.set_snippets(c.snippets)
+        self.bar.set_campaigns(c.campaign_names, c.doc.campaign)
+        self.chips.set_targets(list(c.targets.values()), c.doc.account_ids)
+        self._sync_tabs(self.current if self.current in c.doc.account_ids else SHARED)
+
+    def _doc_changed(self) -> None:
+        doc = self.controller.doc
+        self.chips.set_selected(doc.account_ids)
         self.bar.set_campaign(doc.campaign)
-        if not keep_time or doc.at is not None:
+        if doc.at is not None or doc.post_id is not None or doc.is_empty():
             self.bar.set_at(doc.at)
-        self.comment_box.blockSignals(True)
-        self.comment_box.setPlainText(doc.first_comment)
-        self.comment_box.blockSignals(False)
-        self.toolbar.comment_button.setChecked(bool(doc.first_comment))
-        self.load_thumbnails([*doc.media, *(m for o in doc.overrides.values() for m in (o.media or []))])
+        self.toolbar.set_comment(doc.first_comment)
         self._sync_tabs(SHARED)
-        self.validate_now()
 
-    # --- tabs and overrides -------------------------------------------------------------------
+    def _overrides_changed(self) -> None:
+        self._mark_tabs()
+        self._show_note()
 
-    def _sync_tabs(self, keep: int | None) -> None:
+    def _media_changed(self, key: Key) -> None:
+        if key == self.current:
+            self.media_model.set_rows(self.controller.media(key))
+        self.update_preview()
+
+    def _images_changed(self) -> None:
+        self.media_model.set_rows(self.media_model.rows())
+        self.update_preview()
+
+    def _problems_changed(self, lines: list[str]) -> None:
+        c = self.controller
+        campaign = c.campaign_row()
+        self.links_row.set_links(c.post_links(), c.doc.no_utm, c.doc.campaign if campaign else None)
+        self.bar.set_problems(lines[0] if lines else "")
+        self.problems_label.setText(
+            "<br>".join(f"• {line}" for line in lines[:4]) + ("<br>…" if len(lines) > 4 else "")
+        )
+        self.problems_label.setVisible(bool(lines) and not c.doc.is_empty())
+        self.toolbar.set_threads(
+            any(c.targets[a].threads for a in c.doc.account_ids if a in c.targets) or not c.doc.account_ids
+        )
+        self.update_preview()
+
+    def _scheduled(self, post_id: int, message: str) -> None:
+        self.show_toast(message)
+        self.scheduled.emit(post_id)
+
+    # --- tabs and overrides -------------------------------------------------------------------------
+
+    def _sync_tabs(self, keep: Key) -> None:
+        c = self.controller
         self.tabs.blockSignals(True)
         while self.tabs.count():
             self.tabs.removeTab(0)
         self.tabs.addTab("Shared")
         self.tabs.setTabData(0, SHARED)
-        for account_id in self.doc.account_ids:
-            t = self.targets.get(account_id)
+        self.tabs.setTabToolTip(0, "The text and media every account posts unless you customise it")
+        for account_id in c.doc.account_ids:
+            t = c.targets.get(account_id)
             if t is None:
                 continue
-            i = self.tabs.addTab(network_icon(t.network), t.label)
+            text = self.tabs.fontMetrics().elidedText(t.label, Qt.TextElideMode.ElideMiddle, TAB_TEXT_PX)
+            i = self.tabs.addTab(network_icon(t.network), text)
             self.tabs.setTabData(i, account_id)
         self._mark_tabs()
         index = next((i for i in range(self.tabs.count()) if self.tabs.tabData(i) == keep), 0)
@@ -271,18 +394,17 @@ class Composer(MediaOps, SaveOps, QWidget):
 
     def _mark_tabs(self) -> None:
         """A dot on the network logo of every tab whose variant differs from the shared post."""
-        c = style.colors(self)
+        colors = style.colors(self)
+        c = self.controller
         self._marked = set()
         for i in range(1, self.tabs.count()):
             account_id = self.tabs.tabData(i)
-            overridden = self.doc.is_overridden(account_id)
-            network = self.targets[account_id].network
-            self.tabs.setTabIcon(
-                i, style.badged(network_icon(network), c.accent, c.base) if overridden else network_icon(network)
-            )
-            self.tabs.setTabToolTip(
-                i, "Customised: differs from the shared post" if overridden else "Follows the shared post"
-            )
+            t = c.targets[account_id]
+            overridden = c.doc.is_overridden(account_id)
+            logo = network_icon(t.network)
+            self.tabs.setTabIcon(i, style.badged(logo, colors.accent, colors.base) if overridden else logo)
+            state = "customised: differs from the shared post" if overridden else "follows the shared post"
+            self.tabs.setTabToolTip(i, f"{t.network_name} {t.label} — {state}")
             if overridden:
                 self._marked.add(account_id)
 
@@ -294,112 +416,76 @@ class Composer(MediaOps, SaveOps, QWidget):
             if self.tabs.tabData(i) == account_id:
                 self.tabs.setCurrentIndex(i)
 
-    def _show_tab(self, key: int | None) -> None:
+    def _show_tab(self, key: Key) -> None:
+        c = self.controller
         self.current = key
-        locked = key is not None and key in self.doc.locked
-        parts = self.doc.parts if key is SHARED else self.doc.parts_for(key)
-        self.editor.set_parts(parts)
+        locked = key is not None and key in c.doc.locked
+        self.editor.set_parts(c.parts(key))
         self.editor.set_read_only(locked)
-        self.media_model.set_rows(self.doc.media if key is SHARED else self.doc.media_for(key))
+        self.media_model.set_rows(c.media(key))
         self.variant_row.setVisible(key is not SHARED)
-        if key is not SHARED and key in self.targets:
-            t = self.targets[key]
-            if locked:
-                note = f"Already published to {t.label}: this variant can no longer change."
-            elif self.doc.is_overridden(key):
-                note = f"Customised for {t.network_name} {t.label}."
-            else:
-                note = f"Follows the shared post. Edit here to customise it for {t.network_name}."
-            self.variant_note.setText(note)
-            self.reset_button.setVisible(self.doc.is_overridden(key) and not locked)
+        self._show_note()
         self.editor.set_placeholder(
             "What do you want to share?" if key is SHARED else "Write a version for this account…"
         )
-        self.toolbar.sync(self)
         if key is not SHARED:
             index = self.preview.account.findData(key)
             if index >= 0:
                 self.preview.account.setCurrentIndex(index)
         self.update_counts()
 
-    def reset_to_shared(self) -> None:
-        if self.current is SHARED:
+    def _show_note(self) -> None:
+        c = self.controller
+        key = self.current
+        if key is SHARED or key not in c.targets:
             return
-        self.doc.overrides.pop(self.current, None)
-        self._mark_tabs()
+        t = c.targets[key]
+        locked = key in c.doc.locked
+        over = c.doc.is_overridden(key)
+        if locked:
+            note = f"Already published to {t.label}: this variant can no longer change."
+        elif over:
+            note = f"Customised for {t.network_name} {t.label}."
+        else:
+            note = f"Follows the shared post. Edit here to customise it for {t.network_name}."
+        self.variant_note.setText(note)
+        self.reset_button.setVisible(over and not locked)
+
+    def reset_to_shared(self) -> None:
+        self.controller.reset_to_shared(self.current)
         self._show_tab(self.current)
-        self._touch()
 
     def _accounts_changed(self, account_ids: list[int]) -> None:
-        self.doc.account_ids = [a for a in account_ids if a in self.targets] + [
-            a for a in self.doc.locked if a not in account_ids
-        ]
-        for gone in set(self.doc.overrides) - set(self.doc.account_ids):
-            self.doc.overrides.pop(gone)
-        self._sync_tabs(self.current if self.current in self.doc.account_ids else SHARED)
-        self.preview.set_accounts([self.targets[a] for a in self.doc.account_ids], self.preview.current_account())
-        self._touch()
+        c = self.controller
+        c.set_accounts(account_ids)
+        self._sync_tabs(self.current if self.current in c.doc.account_ids else SHARED)
+        self.update_preview()
 
-    def _campaign_changed(self) -> None:
-        self.doc.campaign = self.bar.campaign.currentData()
-        self.update_counts()
-        self._touch()
+    def _comment_changed(self, text: str) -> None:
+        self.controller.set_first_comment(text)
 
-    def campaign_row(self) -> Any | None:
-        """The post's campaign (whose UTM tags its links get), or None."""
-        return self.campaign_rows.get(self.doc.campaign) if self.doc.campaign else None
-
-    def post_links(self) -> list[str]:
-        """Every link in the post (shared text, each account's own, first comment, card link)."""
-        texts = [*self.doc.parts, *(t for o in self.doc.overrides.values() for t in (o.parts or []))]
-        return utm.links_in([*texts, self.doc.first_comment, self.doc.link])
-
-    def _link_toggled(self, url: str, tagged: bool) -> None:
-        skipped = [u for u in self.doc.no_utm if u != url]
-        self.doc.no_utm = skipped if tagged else [*skipped, url]
-        self.validate_now()
-        self._touch(validate=False)
-
-    # --- typing ------------------------------------------------------------------------------------
+    # --- typing ----------------------------------------------------------------------------------------
 
     def on_text_changed(self) -> None:
-        """Runs on every keystroke: store the text, recount, and (re)start the debounce timers."""
-        parts = self.editor.parts()
-        if self.current is SHARED:
-            self.doc.parts = parts
-        else:
-            before = self.doc.is_overridden(self.current)
-            override = self.doc.overrides.setdefault(self.current, Override())
-            override.parts = None if parts == self.doc.parts else parts
-            if override.parts is None and override.media is None:
-                self.doc.overrides.pop(self.current)
-            if before != self.doc.is_overridden(self.current):
-                self._mark_tabs()
-                self._show_note()
-        self.update_counts()
-        self._touch()
+        """Runs on every keystroke: the controller stores the text, recounts, restarts its timers."""
+        self.controller.set_parts(self.current, self.editor.parts())
 
-    def _show_note(self) -> None:
-        key = self.current
-        if key is SHARED or key not in self.targets:
-            return
-        t = self.targets[key]
-        over = self.doc.is_overridden(key)
-        self.variant_note.setText(
-            f"Customised for {t.network_name} {t.label}."
-            if over
-            else f"Follows the shared post. Edit here to customise it for {t.network_name}."
-        )
-        self.reset_button.setVisible(over)
+    def insert_text(self, text: str) -> None:
+        editor = self.editor.current_editor()
+        if not editor.isReadOnly():
+            editor.insert_at_cursor(text)
+            editor.setFocus()
 
     def update_counts(self) -> None:
-        """The counter strip (every selected account) and each part's counter, coloured by level."""
-        counts = compose.measure_all(self.doc, self.targets, self.ctx.registry, campaign=self.campaign_row())
-        names = Counter(self.targets[a].network_name for a in counts)
+        """The counter strip (every selected account), each part's counter, coloured by level,
+        and the characters past the limit marked in the editor."""
+        c = self.controller
+        counts = c.counts
+        names = Counter(c.targets[a].network_name for a in counts)
         chunks = []
         for account_id, per_part in counts.items():
-            t = self.targets[account_id]
-            worst = max(per_part, key=lambda c: c.length - c.limit)
+            t = c.targets[account_id]
+            worst = max(per_part, key=lambda n: n.length - n.limit)
             color = style.level_color(worst.level, self)
             short = t.handle.lstrip("@").split("@")[0].split(".")[0]
             name = t.network_name if names[t.network_name] == 1 else f"{t.network_name} ({short})"
@@ -409,96 +495,133 @@ class Composer(MediaOps, SaveOps, QWidget):
             )
         self.counters.setText(" · ".join(chunks))
         # per part: the tightest account that posts this tab's text
-        following = [
-            a for a in counts if (a == self.current) or (self.current is SHARED and not self.doc.is_overridden(a))
-        ] or ([self.current] if self.current in counts else [])
+        following = [t.account_id for t in c.following(self.current) if t.account_id in counts]
         labels = []
         for i in range(len(self.editor.boxes)):
             here = [counts[a][i] for a in following if i < len(counts[a])]
             if not here:
                 labels.append("")
                 continue
-            tight = max(here, key=lambda c: c.length - c.limit)
+            tight = max(here, key=lambda n: n.length - n.limit)
             color = style.level_color(tight.level, self)
             labels.append(f'<span style="color:{color}">{tight.length} / {tight.limit}</span>')
         self.editor.set_counts(labels)
-
-    def _touch(self, *, validate: bool = True) -> None:
-        if validate:
-            self._validate_timer.start()
-        self._autosave_timer.start()
-
-    # --- checking ------------------------------------------------------------------------------------
-
-    def validate_now(self) -> None:
-        """Check every variant (debounced after typing) and say why scheduling is refused."""
-        self._validate_timer.stop()
-        campaign = self.campaign_row()
-        self.problems = compose.validate_all(
-            self.doc, self.targets, self.ctx.registry, require_alt=self.require_alt, campaign=campaign
-        )
-        self.links_row.set_links(self.post_links(), self.doc.no_utm, self.doc.campaign if campaign else None)
-        lines = []
-        if not self.doc.account_ids:
-            lines.append("Pick at least one account to post to.")
-        for account_id, found in self.problems.items():
-            t = self.targets[account_id]
-            for p in found:
-                where = f" (part {p.part + 1})" if p.part is not None else ""
-                lines.append(f"{t.network_name} {t.label}{where}: {p.message}")
-        self.bar.set_problems(lines[0] if lines else "")
-        self.problems_label.setText(
-            "<br>".join(f"• {line}" for line in lines[:4]) + ("<br>…" if len(lines) > 4 else "")
-        )
-        self.problems_label.setVisible(bool(lines) and not self.doc.is_empty())
-        self.update_counts()
-        self.update_preview()
-
-    def reason(self) -> str:
-        """Why scheduling is refused right now, or empty."""
-        self.validate_now()
-        return self.bar.schedule.toolTip() if not self.bar.schedule.isEnabled() else ""
+        over = any(n.level == "over" for a in following for n in counts[a])
+        starts = c.over_limit(self.current) if over else []
+        self.editor.set_over_limit(starts, style.colors(self))
 
     def update_preview(self) -> None:
-        ids = self.doc.account_ids
+        c = self.controller
+        ids = c.doc.account_ids
         if [self.preview.account.itemData(i) for i in range(self.preview.account.count())] != ids:
-            self.preview.set_accounts([self.targets[a] for a in ids if a in self.targets], self.current)
+            self.preview.set_accounts([c.targets[a] for a in ids if a in c.targets], self.current)
         account_id = self.preview.current_account()
-        target = self.targets.get(account_id) if account_id is not None else None
-        if target is None:
+        target = c.targets.get(account_id) if account_id is not None else None
+        if target is None or account_id is None:
             self.preview.show_variant(None, [], [], {})
             return
-        campaign = self.campaign_row()
-        first_comment = self.doc.first_comment
+        campaign = c.campaign_row()
+        first_comment = c.doc.first_comment
         if first_comment.strip():
-            (first_comment,) = compose.tagged(self.doc, target, [first_comment], campaign)
+            (first_comment,) = compose.tagged(c.doc, target, [first_comment], campaign)
         self.preview.show_variant(
             target,
-            compose.tagged(self.doc, target, self.doc.parts_for(account_id), campaign),
-            self.doc.media_for(account_id),
-            self.previews,
+            compose.tagged(c.doc, target, c.doc.parts_for(account_id), campaign),
+            c.doc.media_for(account_id),
+            c.previews,
             first_comment,
         )
 
-    # --- splitting --------------------------------------------------------------------------------------
-
     def split_at_limit(self) -> None:
         """Re-cut this tab's text into parts that fit the strictest account posting it."""
-        following = [
-            self.targets[a]
-            for a in self.doc.account_ids
-            if a == self.current or (self.current is SHARED and not self.doc.is_overridden(a))
-        ]
-        threaded = [t for t in following if t.threads]
-        if not threaded:
-            self.show_notice("None of these accounts' networks supports threads.")
+        parts = self.controller.split(self.current, self.editor.parts())
+        if parts is not None:
+            self.editor.set_parts(parts)
+            self.on_text_changed()
+
+    # --- media -------------------------------------------------------------------------------------------
+
+    def choose_media(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add images or video", str(Path.home()), FILE_FILTER)
+        if paths:
+            self.add_media_files([Path(p) for p in paths])
+
+    def add_media_files(self, paths: Sequence[Path]) -> None:
+        """Attach files to the current tab (what the file dialog, a drop and a paste all call)."""
+        self.controller.add_files(self.current, paths)
+
+    def add_pasted_image(self, image: QImage) -> None:
+        """A pasted image is saved as a PNG, then added like a file (and copied into the data dir)."""
+        fd, name = tempfile.mkstemp(prefix="pasted-", suffix=".png")
+        os.close(fd)
+        if not image.save(name):  # PNG, from the suffix
+            self.show_notice("The pasted image could not be read.")
             return
-        strictest = min(threaded, key=lambda t: t.limits.max_chars)
-        provider = self.ctx.registry.get(strictest.network)
-        text = "\n\n".join(p.strip() for p in self.editor.parts() if p.strip())
-        self.editor.set_parts(compose.auto_split(text, provider, strictest.limits))
-        self.on_text_changed()
+        self.add_media_files([Path(name)])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = local_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.add_media_files(files)
+
+    def media_rows(self) -> list[MediaRef]:
+        return self.media_model.rows()
+
+    def remove_media(self, row: int) -> None:
+        self.controller.remove_media(self.current, row)
+
+    def set_alt(self, row: int, text: str) -> None:
+        self.controller.set_alt(self.current, row, text)
+
+    def edit_alt(self, row: int) -> AltTextDialog:
+        c = self.controller
+        key = self.current
+        ref = c.media(key)[row]
+        limits = [c.targets[a].limits.max_alt_chars for a in c.doc.account_ids if a in c.targets]
+        dialog = AltTextDialog(ref, c.thumbs.get(str(ref.path)), min(limits, default=1500), self)
+
+        def finished(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                c.set_alt(key, row, dialog.alt_text())
+            elif result == AltTextDialog.REMOVE:
+                c.remove_media(key, row)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
+
+    # --- snippets --------------------------------------------------------------------------------------
+
+    def save_selection_as_snippet(self) -> None:
+        text = self.editor.current_editor().textCursor().selectedText().replace("\u2029", "\n")
+        if not text.strip():
+            self.show_notice("Select some text first, then save it as a snippet.")
+            return
+        name, ok = QInputDialog.getText(self, "Save snippet", "Name for this snippet:")
+        if ok and name.strip():
+            ctx = self.ctx
+            self.controller.change_snippets(lambda: snippets.add_snippet(ctx, name, text), self.toolbar.set_snippets)
+
+    def _remove_snippet(self, name: str) -> None:
+        ctx = self.ctx
+        self.controller.change_snippets(lambda: snippets.remove_snippet(ctx, name), self.toolbar.set_snippets)
+
+    # --- messages --------------------------------------------------------------------------------------
 
     def show_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+    def show_toast(self, text: str) -> None:
+        self.toast.setText(text)
+        self.toast.show()
+        QTimer.singleShot(TOAST_MS, self.toast.hide)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.controller.flush_autosave()
+        super().hideEvent(event)

@@ -7,10 +7,25 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QImage, QTextCursor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QImage, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop.ui.compose.style import colors, glyph
+from desktop.ui import theme
+from desktop.ui.compose.style import glyph, over_limit_colors
+
+
+def utf16_offset(text: str, index: int) -> int:
+    """``text[:index]``'s length in UTF-16 code units (how QTextDocument counts positions)."""
+    return len(text[:index].encode("utf-16-le")) // 2
 
 
 def local_files(mime: QMimeData) -> list[Path]:
@@ -62,6 +77,34 @@ class PartEditor(QPlainTextEdit):
             return
         super().dropEvent(event)
 
+    def set_over_limit(self, start: int | None, c: theme.Colors) -> None:
+        """Mark the characters from ``start`` (an index into the text) to the end as past the
+        network's limit: danger-coloured background, text kept readable. None: no mark."""
+        if start is None:
+            self.setExtraSelections([])
+            return
+        text = self.toPlainText()
+        background, foreground = over_limit_colors(c)
+        mark = QTextEdit.ExtraSelection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(background))
+        fmt.setForeground(QColor(foreground))
+        fmt.setToolTip("Past this network's limit")
+        mark.format = fmt  # type: ignore[attr-defined]
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(utf16_offset(text, start))
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        mark.cursor = cursor  # type: ignore[attr-defined]
+        self.setExtraSelections([mark])
+
+    def over_limit_range(self) -> tuple[int, int] | None:
+        """The marked range, in QTextDocument positions (for tests and accessibility)."""
+        marks = self.extraSelections()
+        if not marks:
+            return None
+        cursor = marks[0].cursor  # type: ignore[attr-defined]
+        return cursor.selectionStart(), cursor.selectionEnd()
+
     def insert_at_cursor(self, text: str) -> None:
         cursor = self.textCursor()
         before = self.toPlainText()[: cursor.position()]
@@ -86,12 +129,14 @@ class PartBox(QFrame):
         self.remove = QToolButton()
         self.remove.setProperty("tool", True)
         self.remove.setToolTip("Remove this part (its text joins the previous part)")
+        self.remove.setAccessibleName(f"Remove part {index + 1}")
         head.addWidget(self.title)
         head.addStretch(1)
         head.addWidget(self.remove)
         layout.addLayout(head)
         self.editor = PartEditor()
-        self.editor.setMinimumHeight(150 if index == 0 else 80)
+        self.editor.setAccessibleName("Post text" if index == 0 else f"Part {index + 1}")
+        self.editor.setMinimumHeight(110 if index == 0 else 70)
         layout.addWidget(self.editor, 1)
         self.count = QLabel()
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -168,6 +213,15 @@ class ThreadEditor(QWidget):
         for box, text in zip(self.boxes, texts, strict=False):
             box.count.setText(text)
 
+    def set_over_limit(self, starts: Sequence[int | None], c: theme.Colors) -> None:
+        """Per part: where its text passes the limit (None: it fits)."""
+        for i, box in enumerate(self.boxes):
+            box.editor.set_over_limit(starts[i] if i < len(starts) else None, c)
+
+    def restyle(self, c: theme.Colors) -> None:
+        for box in self.boxes:
+            box.remove.setIcon(glyph("close", c.muted))
+
     def set_placeholder(self, text: str) -> None:
         self.boxes[0].editor.setPlaceholderText(text)
 
@@ -175,7 +229,7 @@ class ThreadEditor(QWidget):
 
     def _add_box(self) -> PartBox:
         box = PartBox(len(self.boxes))
-        box.remove.setIcon(glyph("close", colors(self).muted))
+        box.remove.setIcon(glyph("close", theme.current().muted))
         box.editor.textChanged.connect(self.changed)
         box.editor.files_dropped.connect(self.files_dropped)
         box.editor.image_pasted.connect(self.image_pasted)
@@ -188,6 +242,8 @@ class ThreadEditor(QWidget):
         many = len(self.boxes) > 1
         for i, box in enumerate(self.boxes):
             box.title.setText(f"PART {i + 1} OF {len(self.boxes)}")
+            box.remove.setAccessibleName(f"Remove part {i + 1}")
+            box.editor.setAccessibleName("Post text" if i == 0 and not many else f"Part {i + 1} of {len(self.boxes)}")
             box.title.setVisible(many)
             box.remove.setVisible(many and i > 0)
             box.editor.setPlaceholderText("" if i == 0 else "Continue the thread…")

@@ -21,6 +21,12 @@ def colors(widget: QWidget | None = None) -> theme.Colors:
     return theme.DARK if palette.window().color().lightness() < 128 else theme.LIGHT
 
 
+def over_limit_colors(c: theme.Colors) -> tuple[str, str]:
+    """Background and text for characters past a network's limit: the danger colour, toned so
+    the text on it stays readable (contrast above 4.5:1 in both themes)."""
+    return ("#5c1a1a", "#ffe3e3") if c.dark else ("#ffc9c9", "#1f2329")
+
+
 def level_color(level: str, widget: QWidget | None = None) -> str:
     """Counter colour: normal text, amber near the limit, red past it."""
     c = colors(widget)
@@ -106,7 +112,11 @@ def stylesheet(c: theme.Colors) -> str:
     QToolButton[tool="true"]:hover {{ background: {c.alt_base}; border-color: {c.border}; }}
     QToolButton[tool="true"]::menu-indicator {{ image: none; }}
     QFrame#ComposeCard {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 10px; }}
-    QFrame#ComposeCard QPlainTextEdit {{ border: none; background: transparent; padding: 4px 2px; font-size: 14px; }}
+    QFrame#ComposeCard QPlainTextEdit {{
+        border: none; background: transparent; padding: 4px 2px; font-size: 14px; color: {c.text};
+    }}
+    QFrame#ComposeCard QLabel {{ color: {c.text}; }}
+    QFrame#ComposeCard QLabel[role="muted"] {{ color: {c.muted}; }}
     QFrame#PartFrame {{ border-top: 1px solid {c.border}; }}
     QTabBar::tab {{
         padding: 7px 14px; margin-right: 2px; border: none; border-bottom: 2px solid transparent;
@@ -126,5 +136,11 @@ def stylesheet(c: theme.Colors) -> str:
     QLabel[role="card-text"] {{ font-size: 13px; }}
     QLabel[role="section"] {{ color: {c.muted}; font-size: 11px; font-weight: 600; letter-spacing: 0.5px; }}
     QFrame#ScheduleBar {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 10px; }}
-    QDateTimeEdit {{ padding: 5px 8px; border: 1px solid {c.border}; border-radius: 6px; background: {c.base}; }}
+    QDateTimeEdit {{
+        padding: 5px 8px; border: 1px solid {c.border}; border-radius: 6px; background: {c.base}; color: {c.text};
+    }}
+    QDateTimeEdit:focus {{ border-color: {c.accent}; }}
+    QDateTimeEdit::drop-down {{ border: none; width: 18px; background: transparent; }}
+    QPlainTextEdit {{ color: {c.text}; }}
+    QToolButton[tool="true"]:focus, QToolButton[chip="true"]:focus {{ border-color: {c.accent}; }}
     """

@@ -1,18 +1,20 @@
-"""The row under the editor: media, emoji, snippets, thread parts and the first comment."""
+"""The row under the editor: media, emoji, snippets, thread parts and the first comment.
+
+Buttons show their words when the row has room and only their icons when it does not (the
+tooltip and the accessible name always say what they do)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from functools import partial
 
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QPlainTextEdit, QToolButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPlainTextEdit, QToolButton, QWidget
 
-from desktop.services import snippets
 from desktop.services.snippets import Snippet
-from desktop.ui.compose.style import colors, glyph
-
-if TYPE_CHECKING:
-    from desktop.ui.compose.composer import Composer
+from desktop.ui import theme
+from desktop.ui.compose.style import glyph
 
 EMOJI = [
     "😀",
@@ -43,65 +45,109 @@ EMOJI = [
 
 
 class ComposeToolbar(QWidget):
-    def __init__(self, composer: Composer) -> None:
-        super().__init__(composer)
-        self.composer = composer
-        c = colors(composer)
-        row = QHBoxLayout(self)
+    """Emits what the user asked for; the composer does it."""
+
+    media_requested = Signal()
+    part_requested = Signal()
+    split_requested = Signal()
+    insert_requested = Signal(str)
+    save_snippet_requested = Signal()
+    remove_snippet_requested = Signal(str)
+    comment_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = self._row = QHBoxLayout(self)
         row.setContentsMargins(10, 2, 14, 0)
         row.setSpacing(2)
+        self._glyphs: dict[QToolButton, str] = {}
+        self._worded: list[QToolButton] = []
 
-        def tool(name: str, tip: str, text: str = "") -> QToolButton:
+        def tool(name: str, label: str, tip: str, *, worded: bool = True) -> QToolButton:
             b = QToolButton()
             b.setProperty("tool", True)
-            b.setIcon(glyph(name, c.text))
             b.setToolTip(tip)
-            if text:
-                b.setText(text)
-                b.setToolButtonStyle(b.toolButtonStyle().ToolButtonTextBesideIcon)
+            b.setAccessibleName(label)
+            b.setText(label)
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            self._glyphs[b] = name
+            if worded:
+                self._worded.append(b)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             row.addWidget(b)
             return b
 
-        self.media_button = tool("image", "Add images or a video (or drop / paste them into the text)", "Media")
-        self.media_button.clicked.connect(composer.choose_media)
-        self.emoji_button = tool("smile", "Insert an emoji")
+        self.media_button = tool("image", "Media", "Add images or a video (or drop / paste them into the text)")
+        self.media_button.clicked.connect(self.media_requested)
+        self.emoji_button = tool("smile", "Emoji", "Insert an emoji")
         self.emoji_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         emoji_menu = QMenu(self.emoji_button)
         for e in EMOJI:
-            emoji_menu.addAction(e, lambda e=e: self.insert(e))
+            emoji_menu.addAction(e).triggered.connect(partial(self.insert_requested.emit, e))
         self.emoji_button.setMenu(emoji_menu)
-        self.snippet_button = tool("snippet", "Insert a saved snippet or hashtag group")
+        self.snippet_button = tool("snippet", "Snippets", "Insert a saved snippet or hashtag group")
         self.snippet_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.snippet_button.setMenu(QMenu(self.snippet_button))
-        self.part_button = tool("thread", "Add a part to the thread", "Add part")
-        self.part_button.clicked.connect(lambda: composer.editor.add_part())
-        self.split_button = tool("split", "Cut the text into parts that fit the strictest network", "Split at limit")
-        self.split_button.clicked.connect(composer.split_at_limit)
-        self.comment_button = tool("comment", "A reply posted right after the post (where the network allows)")
-        self.comment_button.setText("First comment")
-        self.comment_button.setToolButtonStyle(self.part_button.toolButtonStyle())
+        self.part_button = tool("thread", "Add part", "Add a part to the thread")
+        self.part_button.clicked.connect(self.part_requested)
+        self.split_button = tool("split", "Split at limit", "Cut the text into parts that fit the strictest network")
+        self.split_button.clicked.connect(self.split_requested)
+        self.comment_button = tool(
+            "comment", "First comment", "A reply posted right after the post (where the network allows)"
+        )
         self.comment_button.setCheckable(True)
         row.addStretch(1)
         self.comment_editor = QPlainTextEdit()
         self.comment_editor.setPlaceholderText("First comment: posted as a reply right after the post…")
+        self.comment_editor.setAccessibleName("First comment")
+        self.comment_editor.setTabChangesFocus(True)
         self.comment_editor.setFixedHeight(64)
         self.comment_editor.hide()
         self.comment_button.toggled.connect(self._comment_toggled)
-        self.comment_editor.textChanged.connect(self._comment_changed)
+        self.comment_editor.textChanged.connect(lambda: self.comment_changed.emit(self.comment_editor.toPlainText()))
         self.snippets: list[Snippet] = []
+        self._worded_width = 0
+        self._icons_only = False
+        self.restyle(theme.current())
 
-    def insert(self, text: str) -> None:
-        editor = self.composer.editor.current_editor()
-        if not editor.isReadOnly():
-            editor.insert_at_cursor(text)
-            editor.setFocus()
+    def restyle(self, c: theme.Colors) -> None:
+        for b, name in self._glyphs.items():
+            b.setIcon(glyph(name, c.text))
+        self._worded_width = 0  # fonts and paddings may differ: measured again
 
-    def sync(self, composer: Composer) -> None:
-        threaded = any(composer.targets[a].threads for a in composer.doc.account_ids if a in composer.targets)
-        for b in (self.part_button, self.split_button):
-            b.setEnabled(threaded or not composer.doc.account_ids)
-            if not b.isEnabled():
-                b.setToolTip("None of the selected networks supports threads.")
+    # --- narrow: icons only -----------------------------------------------------------------------------
+
+    def _full_width(self) -> int:
+        if not self._worded_width:
+            was = self._icons_only
+            self._set_icons_only(False)
+            m = self._row.contentsMargins()
+            self._worded_width = sum(b.sizeHint().width() + 2 for b in self._glyphs) + m.left() + m.right()
+            self._set_icons_only(was)
+        return self._worded_width
+
+    def _set_icons_only(self, on: bool) -> None:
+        self._icons_only = on
+        style = Qt.ToolButtonStyle.ToolButtonIconOnly if on else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for b in self._glyphs:
+            b.setToolButtonStyle(style if b in self._worded else Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        narrow = event.size().width() < self._full_width()
+        if narrow != self._icons_only:
+            self._set_icons_only(narrow)
+        super().resizeEvent(event)
+
+    def icons_only(self) -> bool:
+        return self._icons_only
+
+    def set_threads(self, threaded: bool) -> None:
+        """Thread buttons only where a selected network takes threads."""
+        self.part_button.setEnabled(threaded)
+        self.split_button.setEnabled(threaded)
+        none = "None of the selected networks supports threads."
+        self.part_button.setToolTip("Add a part to the thread" if threaded else none)
+        self.split_button.setToolTip("Cut the text into parts that fit the strictest network" if threaded else none)
 
     # --- snippets ------------------------------------------------------------------------------
 
@@ -117,39 +163,27 @@ class ComposeToolbar(QWidget):
                 for s in items:
                     preview = s.text if len(s.text) < 48 else s.text[:46] + "…"
                     action = menu.addAction(f"{s.name}  —  {preview}")
-                    action.triggered.connect(lambda _=False, s=s: self.insert(s.text))
+                    action.triggered.connect(lambda _=False, s=s: self.insert_requested.emit(s.text))
         if not self.snippets:
             empty = menu.addAction("No snippets yet")
             empty.setEnabled(False)
         menu.addSeparator()
-        menu.addAction("Save selected text as a snippet…", self.save_selection)
+        menu.addAction("Save selected text as a snippet…", self.save_snippet_requested.emit)
         if self.snippets:
             remove = menu.addMenu("Remove a snippet")
             for s in self.snippets:
-                remove.addAction(s.name, lambda name=s.name: self._remove(name))
-
-    def _remove(self, name: str) -> None:
-        self._run(lambda: snippets.remove_snippet(self.composer.ctx, name))
-
-    def save_selection(self) -> None:
-        text = self.composer.editor.current_editor().textCursor().selectedText().replace("\u2029", "\n")
-        if not text.strip():
-            self.composer.show_notice("Select some text first, then save it as a snippet.")
-            return
-        name, ok = QInputDialog.getText(self, "Save snippet", "Name for this snippet:")
-        if ok and name.strip():
-            self._run(lambda: snippets.add_snippet(self.composer.ctx, name, text))
-
-    def _run(self, fn) -> None:  # type: ignore[no-untyped-def]
-        ctx = self.composer.ctx
-
-        def work() -> list[Snippet]:
-            fn()
-            return snippets.list_snippets(ctx)
-
-        self.composer.runner.run(work, on_done=self.set_snippets, on_error=lambda e: self.composer.show_notice(str(e)))
+                remove.addAction(s.name).triggered.connect(partial(self.remove_snippet_requested.emit, s.name))
 
     # --- first comment ---------------------------------------------------------------------------
+
+    def set_comment(self, text: str) -> None:
+        self.comment_editor.blockSignals(True)
+        self.comment_editor.setPlainText(text)
+        self.comment_editor.blockSignals(False)
+        self.comment_button.blockSignals(True)
+        self.comment_button.setChecked(bool(text))
+        self.comment_button.blockSignals(False)
+        self.comment_editor.setVisible(bool(text))
 
     def _comment_toggled(self, on: bool) -> None:
         self.comment_editor.setVisible(on)
@@ -157,7 +191,3 @@ class ComposeToolbar(QWidget):
             self.comment_editor.setFocus()
         elif self.comment_editor.toPlainText():
             self.comment_editor.clear()
-
-    def _comment_changed(self) -> None:
-        self.composer.doc.first_comment = self.comment_editor.toPlainText()
-        self.composer._touch()
