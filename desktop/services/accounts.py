@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -97,17 +97,25 @@ def get_account(ctx: AppContext, account_id: int) -> AccountRow:
         return _row(ctx, account)
 
 
-def connect_account(ctx: AppContext, network: str, fields: Mapping[str, str]) -> AccountRow:
+def connect_account(
+    ctx: AppContext, network: str, fields: Mapping[str, str], *, check: Callable[[], None] | None = None
+) -> AccountRow:
     """Check the connect form against the network, then store the account and its secrets.
 
     Reconnecting an existing account updates it in place (its posts stay) and replaces its
     secrets, so a refresh token is never lost to a half-finished reconnect.
+
+    ``check`` is called after the network answered and before anything is stored; it raises to
+    stop there (the user cancelled while the network was being asked), leaving no account row
+    and no keyring entry behind.
     """
     provider = ctx.registry.get(network)
     status = ctx.vault.status()
     if not status.allowed:  # fail before asking the network anything
         raise AccountError(status.message)
     connected = provider.connect(fields)
+    if check is not None:
+        check()
     key = account_key(network, connected.server_url, connected.remote_id)
     ctx.vault.save(key, connected.secrets)
     with ctx.session() as s:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from desktop.ui import theme
 from desktop.ui.accounts.model import AccountsModel
 from desktop.ui.pages.accounts import AccountsPage
 from desktop.ui.tasks import TaskRunner
-from tests.servers.mastodon import MastodonAccount
+from tests.servers.mastodon import MastodonAccount, MastodonMockServer
 
 
 def add_account(
@@ -239,3 +239,71 @@ def test_screenshot_with_three_accounts(
     page.resize(880, 620)  # the main window's narrowest content area
     qapp.processEvents()
     assert page.grab().save(str(screenshot_dir / "accounts-page-narrow.png"))
+
+
+def _keyring_entries(ctx: AppContext) -> str:
+    import keyring
+
+    path = Path(keyring.get_keyring().file_path)  # type: ignore[attr-defined]
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def test_cancel_while_connecting_stores_nothing_and_raises_nothing(
+    qtbot: QtBot, ctx: AppContext, qapp: QApplication, mastodon: MastodonMockServer
+) -> None:
+    token = mastodon.create_account()
+    page = open_page(qtbot, ctx, qapp)
+    errors: list[object] = []
+    page.runner.unhandled_error.connect(lambda _name, exc: errors.append(exc))
+    # the server takes 1.5 s to answer verify_credentials: Cancel lands while the network is asked
+    mastodon.inject_fault(path="/api/v1/accounts/verify_credentials", effect="latency", delay_ms=1500)
+    dialog = page.open_connect_dialog()
+    dialog.select_network("mastodon")
+    dialog.inputs["instance"].setText(mastodon.url)
+    dialog.inputs["access_token"].setText(token)
+    connected: list[object] = []
+    dialog.connected.connect(connected.append)
+    dialog.connect_button.click()
+    assert dialog.connect_button.text() == "Connecting…"
+    task = dialog.task
+    assert task is not None
+    # Cancel once the request is at the server (its one-shot fault rule is used up on arrival)
+    qtbot.waitUntil(lambda: mastodon.api("GET", "/api/v1/_mock/faults").json() == [], timeout=5000)
+    assert not task.done
+    dialog.buttons.button(dialog.buttons.StandardButton.Cancel).click()
+    assert task.cancelled
+    qtbot.waitUntil(lambda: page.connect_dialog is None, timeout=5000)  # closed and deleted
+    settle(qtbot, page)  # the connect settles (after the slow answer) with nothing to deliver
+    assert task.done
+    with ctx.session() as s:
+        assert s.scalars(select(Account)).all() == []
+    assert token not in _keyring_entries(ctx)
+    assert connected == [] and errors == []
+    assert page.stack.currentWidget() is page.empty
+
+
+def test_a_refused_connection_is_a_sentence_with_the_systems_words_under_details(
+    qtbot: QtBot, ctx: AppContext, qapp: QApplication
+) -> None:
+    from tests.servers.mastodon import closed_port
+
+    page = open_page(qtbot, ctx, qapp)
+    dialog = page.open_connect_dialog()
+    dialog.select_network("mastodon")
+    dialog.inputs["instance"].setText(f"http://127.0.0.1:{closed_port()}")
+    dialog.inputs["access_token"].setText("token-123")
+    dialog.connect_button.click()
+    qtbot.waitUntil(lambda: dialog.error_row.isVisible(), timeout=15000)
+    text = dialog.error.text()
+    assert text.startswith("Campaign Desk couldn't reach 127.0.0.1:")
+    assert "Errno" not in text and "refused" not in text.lower()
+    assert dialog.explained is not None and "refused" in dialog.explained.details.lower()
+    assert dialog.details_button.isVisible()
+    dialog.show_details()
+    box = dialog.findChild(QMessageBox, "ErrorBox")
+    assert box is not None and "refused" in box.detailedText().lower()
+    assert box.text() == text
+    box.close()
+    assert dialog.inputs["access_token"].text() == "token-123" and dialog.connect_button.isEnabled()
+    with ctx.session() as s:
+        assert s.scalars(select(Account)).all() == []

@@ -127,8 +127,8 @@ def test_connect_failure_keeps_what_was_typed(qtbot: QtBot, ctx: AppContext) -> 
     dialog.inputs["instance"].setText("http://127.0.0.1:9")  # nothing listens on the discard port
     dialog.inputs["access_token"].setText("token-123")
     dialog.connect_button.click()
-    qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=15000)
-    assert dialog.error.text().startswith("Could not connect. Could not reach Mastodon.")
+    qtbot.waitUntil(lambda: not dialog.error_row.isHidden(), timeout=15000)
+    assert dialog.error.text().startswith("Campaign Desk couldn't reach 127.0.0.1:9.")
     assert dialog.inputs["access_token"].text() == "token-123"  # nothing typed is lost
     assert dialog.connect_button.isEnabled() and dialog.result() == 0
 

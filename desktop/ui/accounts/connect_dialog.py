@@ -2,7 +2,9 @@
 
 The form is built from the provider's declared ``connect_fields``, so a new network (built-in
 or plugin) gets its dialog for free. Connecting runs off the GUI thread; on failure the dialog
-stays open with everything typed, and the network's own message is shown.
+stays open with everything typed, and says what happened in a sentence, the network's own
+message whole under "Details…". Cancel while connecting stops the work before it stores anything
+(the task's token is checked between the network's answer and the save).
 
 Reconnecting opens the same dialog on the account's network with its non-secret fields
 prefilled; ``connect_account`` then updates that account in place.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,20 +22,46 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.services import accounts as svc
 from desktop.ui import theme
+from desktop.ui.changes import ACCOUNTS, changes
+from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.icons import network_icon
-from providers.base import ConnectField, ProviderError
+from providers.base import ConnectField, ProviderError, Transient
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
-    from desktop.ui.tasks import TaskRunner
+    from desktop.ui.tasks import CancelToken, Task, TaskRunner
+
+
+def _server_host(values: Mapping[str, str]) -> str:
+    """The host of the first address typed in the form ("mastodon.example"), or ""."""
+    for value in values.values():
+        if value.startswith(("http://", "https://")):
+            return urlsplit(value).netloc
+    return ""
+
+
+def connect_error(exc: Exception, network_name: str, values: Mapping[str, str], action: str) -> Explained:
+    """What went wrong while connecting, as a sentence; the network's (or system's) words as details."""
+    if isinstance(exc, Transient) and exc.message.startswith("Could not reach"):
+        where = _server_host(values) or network_name
+        return Explained(
+            f"Campaign Desk couldn't reach {where}. Check the address and your internet connection, then try again.",
+            exc.network_message or "",
+        )
+    if isinstance(exc, ProviderError):
+        return Explained(f"Could not {action}. {exc.message}", exc.network_message or "")
+    explained = explain(exc)
+    return Explained(f"Could not {action}. {explained.sentence}", explained.details)
 
 
 class ConnectDialog(QDialog):
@@ -90,11 +119,23 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.hint)
 
         self.error = QLabel()
+        self.error.setObjectName("connect-error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {theme.current().danger};")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.hide()
-        layout.addWidget(self.error)
+        self.details_button = QPushButton("Details…")
+        self.details_button.setToolTip("The network's own message, whole")
+        self.details_button.clicked.connect(self.show_details)
+        self.error_row = QWidget()
+        row = QHBoxLayout(self.error_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.error, 1)
+        row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.error_row.hide()
+        layout.addWidget(self.error_row)
+        self.explained: Explained | None = None
+        self.task: Task | None = None
+        self._restyle()
+        theme.notifier().changed.connect(self._restyle)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.connect_button = self.buttons.addButton(self._action, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -141,7 +182,7 @@ class ConnectDialog(QDialog):
             self.inputs[f.name] = edit
         self.hint.setText("\n".join(hints))
         self.hint.setVisible(bool(hints))
-        self.error.hide()
+        self.error_row.hide()
         self._validate()
         first_empty = next((e for e in self.inputs.values() if not e.text()), None)
         if first_empty is not None:
@@ -158,13 +199,29 @@ class ConnectDialog(QDialog):
     def _submit(self) -> None:
         network = self.network.currentData()
         values = self._values()
+        ctx = self.ctx
         self._set_busy(True)
-        self.runner.run(
-            lambda: svc.connect_account(self.ctx, network, values),
+        self.error_row.hide()
+
+        def connect(token: CancelToken) -> svc.AccountRow:
+            return svc.connect_account(ctx, network, values, check=token.check)
+
+        self.task = self.runner.run(
+            connect,
             on_done=self._done,
-            on_error=self._failed,
+            on_error=lambda exc: self._failed(exc, values),
             name="connect_account",
+            owner=self,
+            changes=changes(ACCOUNTS),
+            token=True,
         )
+
+    def reject(self) -> None:
+        """Cancel: a connect in flight stops before it stores the account or its credentials."""
+        if self.task is not None and not self.task.done:
+            self.task.cancel()
+        self.task = None
+        super().reject()
 
     def _set_busy(self, busy: bool) -> None:
         self.connect_button.setEnabled(not busy)
@@ -173,18 +230,24 @@ class ConnectDialog(QDialog):
         self.network.setEnabled(not busy and not self.reconnecting)
 
     def _done(self, row: svc.AccountRow) -> None:
+        self.task = None
         self._set_busy(False)
         self.connected.emit(row)
         self.accept()
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, values: Mapping[str, str]) -> None:
+        self.task = None
         self._set_busy(False)
         self._validate()
-        if isinstance(exc, ProviderError):
-            text = exc.message
-            if exc.network_message:
-                text += f"\n{self.network.currentText()} said: {exc.network_message}"
-        else:
-            text = str(exc) or type(exc).__name__
-        self.error.setText(f"Could not {self._action.lower()}. {text}")
-        self.error.show()
+        self.explained = connect_error(exc, self.network.currentText(), values, self._action.lower())
+        self.error.setText(self.explained.sentence)
+        self.details_button.setVisible(bool(self.explained.details))
+        self.error_row.show()
+
+    def show_details(self) -> None:
+        """The error in a box whose Details show the network's message whole."""
+        if self.explained is not None:
+            show_error(self, f"{self._action} an account", self.explained)
+
+    def _restyle(self, *_args: object) -> None:
+        self.error.setStyleSheet(f"color: {theme.current().danger};")

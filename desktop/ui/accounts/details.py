@@ -33,6 +33,7 @@ def _value() -> QLabel:
     label = QLabel()
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)  # a narrow window wraps "500 characters · 4 media · threads up to 25"
     return label
 
 
@@ -83,8 +84,9 @@ class AccountDetailsPanel(QFrame):
 
         self.note = _value()
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(f"color: {theme.current().warning_text};")
         outer.addWidget(self.note)
+        self._retint(theme.current())
+        theme.notifier().changed.connect(self._retint)
 
         # Below the facts, so a narrow window never squeezes the title or the values.
         self.actions_host = QWidget()
@@ -130,6 +132,9 @@ class AccountDetailsPanel(QFrame):
         note = "\n".join(t for t in (problem, caps.note) if t)
         self.note.setText(note)
         self.note.setVisible(bool(note))
+
+    def _retint(self, colors: theme.Colors) -> None:
+        self.note.setStyleSheet(f"color: {colors.warning_text};")
 
     @staticmethod
     def _restyle(widget: QWidget) -> None:

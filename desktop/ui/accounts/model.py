@@ -31,9 +31,7 @@ class AccountsModel(RowTableModel[AccountRow]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         self._keyring: KeyringStatus | None = None
-        colors = theme.current()
-        self._insecure_icon = icon("warning", colors.warning_text)
-        self._reconnect_icon = icon("warning", colors.danger)
+        self._tint(theme.current())
         super().__init__(
             [
                 Column("Network", lambda r: r.network_name, decoration=lambda r: network_icon(r.network)),
@@ -50,6 +48,20 @@ class AccountsModel(RowTableModel[AccountRow]):
             ],
             parent,
         )
+        theme.notifier().changed.connect(self._retint)
+
+    def _tint(self, colors: theme.Colors) -> None:
+        self._insecure_icon = icon("warning", colors.warning_text)
+        self._reconnect_icon = icon("warning", colors.danger)
+
+    def _retint(self, colors: theme.Colors) -> None:
+        self._tint(colors)
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, self.STATUS),
+                self.index(self.rowCount() - 1, self.STATUS),
+                [Qt.ItemDataRole.DecorationRole],
+            )
 
     def set_accounts(self, rows: Sequence[AccountRow], keyring: KeyringStatus) -> None:
         """The rows, and the keyring they were listed with (an insecure one marks connected accounts)."""

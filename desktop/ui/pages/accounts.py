@@ -23,9 +23,12 @@ from desktop.services import accounts as svc
 from desktop.services.account_details import AccountDetails, ReconnectForm
 from desktop.services.accounts import AccountRow
 from desktop.services.vault import KeyringStatus
+from desktop.ui import theme
 from desktop.ui.accounts.connect_dialog import ConnectDialog
 from desktop.ui.accounts.details import AccountDetailsPanel
 from desktop.ui.accounts.model import AccountsModel
+from desktop.ui.changes import ACCOUNTS, POSTS, changes
+from desktop.ui.errors import explain, show_error
 from desktop.ui.icons import icon
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.banner import WarningBanner
@@ -33,7 +36,10 @@ from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
+
     from desktop.services.context import AppContext
+    from desktop.ui.changes import Changes
     from desktop.ui.tasks import Task, TaskRunner
 
 RECONNECTABLE = ("needs_reconnect", "disconnected")
@@ -44,6 +50,7 @@ class AccountsPage(Page):
     title = "Accounts"
     icon_name = "accounts"
     subtitle = "The social accounts Campaign Desk publishes to."
+    watches = frozenset({ACCOUNTS, POSTS})  # POSTS: each account's count of waiting posts
 
     #: Show this account's posting times on the Queue page (sent right after ``navigate("queue")``).
     open_queue_for = Signal(int)
@@ -55,22 +62,23 @@ class AccountsPage(Page):
         self._keep_id: int | None = None  # the row to select again after a reload
 
         self.connect_button = QPushButton(icon("plus", "#ffffff"), "Connect account")
+        self.connect_button.setToolTip("Connect a Mastodon, Bluesky or other account")
         self.connect_button.setProperty("primary", True)
         self.connect_button.clicked.connect(self.open_connect_dialog)
         self.header_actions.addWidget(self.connect_button)
 
-        self.pause_button = QPushButton(icon("pause"), "Pause")
+        self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self.toggle_pause)
-        self.reconnect_button = QPushButton(icon("key"), "Reconnect…")
+        self.reconnect_button = QPushButton("Reconnect…")
         self.reconnect_button.setToolTip("Sign in again; held posts resume")
         self.reconnect_button.clicked.connect(self.reconnect_selected)
-        self.queue_button = QPushButton(icon("queue"), "Posting times…")
+        self.queue_button = QPushButton("Posting times…")
         self.queue_button.setToolTip("Edit this account's weekly posting slots on the Queue page")
         self.queue_button.clicked.connect(self._open_queue)
         self.disconnect_button = QPushButton("Disconnect")
         self.disconnect_button.setToolTip("Forget this account's credentials (its posts stay)")
         self.disconnect_button.clicked.connect(self._disconnect)
-        self.remove_button = QPushButton(icon("trash", "#e03131"), "Remove")
+        self.remove_button = QPushButton("Remove")
         self.remove_button.setProperty("danger", True)
         self.remove_button.setToolTip("Remove this account and its posts from Campaign Desk (Delete)")
         self.remove_button.clicked.connect(self._remove)
@@ -124,6 +132,16 @@ class AccountsPage(Page):
         self.stack.addWidget(self.content)
         self.body.addWidget(self.stack, 1)
         self._update_buttons()
+        self._retint(theme.current())
+        theme.notifier().changed.connect(self._retint)
+
+    def _retint(self, colors: theme.Colors) -> None:
+        """Icons drawn in the theme's colours (a dark-grey icon vanishes on a dark button)."""
+        self.reconnect_button.setIcon(icon("key", colors.text))
+        self.queue_button.setIcon(icon("queue", colors.text))
+        self.remove_button.setIcon(icon("trash", colors.danger))
+        row = self.selected()
+        self.pause_button.setIcon(icon("send" if row is not None and row.paused else "pause", colors.text))
 
     # --- loading --------------------------------------------------------------------------
 
@@ -132,8 +150,9 @@ class AccountsPage(Page):
         self.runner.run(
             lambda: (svc.list_accounts(self.ctx), self.ctx.vault.status()),
             on_done=self._show,
-            on_error=lambda exc: self.banner.show_text(f"Could not load the accounts. {exc}"),
+            on_error=lambda exc: self.banner.show_text(f"Could not load the accounts. {explain(exc).sentence}"),
             name="list_accounts",
+            owner=self,
         )
 
     def _show(self, loaded: tuple[list[AccountRow], KeyringStatus]) -> None:
@@ -187,6 +206,7 @@ class AccountsPage(Page):
             on_done=self._show_details,
             on_error=self._details_failed,
             name="account_details",
+            owner=self,
         )
 
     def _show_details(self, details: AccountDetails) -> None:
@@ -194,7 +214,7 @@ class AccountsPage(Page):
             self.details.show_details(details)
 
     def _details_failed(self, exc: Exception) -> None:
-        self.details.note.setText(f"Could not read this account's details. {exc}")
+        self.details.note.setText(f"Could not read this account's details. {explain(exc).sentence}")
         self.details.note.show()
 
     def _update_buttons(self) -> None:
@@ -205,7 +225,7 @@ class AccountsPage(Page):
         if row is None:
             return
         self.pause_button.setText("Resume" if row.paused else "Pause")
-        self.pause_button.setIcon(icon("send" if row.paused else "pause"))
+        self.pause_button.setIcon(icon("send" if row.paused else "pause", theme.current().text))
         self.pause_button.setToolTip(
             "Publish this account's posts again"
             if row.paused
@@ -235,8 +255,8 @@ class AccountsPage(Page):
             self.connect_dialog = None
 
     def _connected(self, row: AccountRow) -> None:
+        # The connect reported changes(ACCOUNTS): on_changes reloads the list, keeping this row.
         self._keep_id = row.id
-        self.refresh()
 
     def reconnect_selected(self) -> None:
         """Open the connect dialog on the selected account's network, its non-secret fields filled."""
@@ -249,6 +269,7 @@ class AccountsPage(Page):
             on_done=self._open_reconnect,
             on_error=self._error,
             name="reconnect_form",
+            owner=self,
         )
 
     def _open_reconnect(self, form: ReconnectForm) -> None:
@@ -264,6 +285,8 @@ class AccountsPage(Page):
             on_done=self._account_changed,
             on_error=self._error,
             name="set_paused",
+            owner=self,
+            changes=changes(ACCOUNTS, source=self),
         )
 
     def _account_changed(self, changed: AccountRow) -> None:
@@ -298,8 +321,11 @@ class AccountsPage(Page):
         if answer == QMessageBox.StandardButton.Yes:
             self.runner.run(
                 lambda: svc.disconnect_account(self.ctx, row.id),
-                on_done=lambda _r: self.refresh(),
+                on_done=lambda _r: None,  # changes(ACCOUNTS) reloads the list
                 on_error=self._error,
+                name="disconnect_account",
+                owner=self,
+                changes=changes(ACCOUNTS, POSTS),
             )
 
     def _remove(self) -> None:
@@ -316,15 +342,26 @@ class AccountsPage(Page):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.runner.run(
-                lambda: svc.remove_account(self.ctx, row.id), on_done=lambda _r: self.refresh(), on_error=self._error
+                lambda: svc.remove_account(self.ctx, row.id),
+                on_done=lambda _r: None,  # changes(ACCOUNTS, POSTS) reloads the list
+                on_error=self._error,
+                name="remove_account",
+                owner=self,
+                changes=changes(ACCOUNTS, POSTS),
             )
 
     def _error(self, exc: Exception) -> None:
         self.pause_button.setEnabled(True)
-        QMessageBox.warning(self, "Accounts", str(exc))
+        show_error(self, "Accounts", exc)
         self.refresh()
 
-    def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
+    def on_changes(self, change: Changes) -> None:
+        # A pause made here already updated its row in place; anything else reloads the list.
+        if change.source is self and change.kinds == {ACCOUNTS}:
+            return
+        super().on_changes(change)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.selected() is not None:
             self._remove()
             return
