@@ -47,6 +47,8 @@ class AttemptRow:
     text: str
     scheduled_at: datetime | None = None  # when the variant was due
     late: str = ""  # "due 09:00, published 09:47 after the computer woke"; "" when on time
+    #: The public address of what went out (a thread's first part); "" when nothing is public.
+    url: str = ""
 
     @property
     def details(self) -> str:
@@ -122,6 +124,29 @@ class AttentionRow:
     #: URLs (or ids) of the parts already public, for a partially live thread.
     live_urls: tuple[str, ...] = ()
 
+    @property
+    def first_live_url(self) -> str:
+        """The first public part's web address (what "View post" opens); "" when none is public."""
+        return next((u for u in self.live_urls if _public_url(u)), "")
+
+    @property
+    def what_to_do(self) -> str:
+        """What happened and what the user can do, in a sentence (the network's words are ``error``)."""
+        where = self.handle
+        if self.state == "needs_reconnect":
+            return f"The sign-in to {where} has expired. Reconnect the account on the Accounts page, then retry."
+        if self.state == "partially_live":
+            return (
+                f"Only part of the thread went out to {where}. Retry sends the rest (never the parts already "
+                "public); cancel stops it."
+            )
+        if self.state == "outcome_unknown":
+            return (
+                f"Sending to {where} was interrupted, so the post may or may not be public. Check the network "
+                "before you retry."
+            )
+        return f"The post to {where} was not published. Edit it and retry, or cancel it."
+
 
 def attempt_log(
     ctx: AppContext,
@@ -133,7 +158,15 @@ def attempt_log(
 ) -> list[AttemptRow]:
     """Publish attempts, newest first, filtered."""
     query = (
-        select(PublishAttempt, Variant.post_id, Account.provider, Account.handle, Post.text, Variant.scheduled_at)
+        select(
+            PublishAttempt,
+            Variant.post_id,
+            Account.provider,
+            Account.handle,
+            Post.text,
+            Variant.scheduled_at,
+            Variant.remote_url,
+        )
         .join(Variant, Variant.id == PublishAttempt.variant_id)
         .join(Account, Account.id == Variant.account_id)
         .join(Post, Post.id == Variant.post_id)
@@ -153,7 +186,7 @@ def attempt_log(
     # Asking the OS when it woke may start a process: only when some post went out late.
     went_late = any(
         a.outcome in PUBLISHED_OUTCOMES and late_note(scheduled_at, a.finished_at)
-        for a, _p, _n, _h, _t, scheduled_at in rows
+        for a, _p, _n, _h, _t, scheduled_at, _u in rows
     )
     woke_at = last_wake_time() if went_late else None
     return [
@@ -173,9 +206,15 @@ def attempt_log(
             late_note(scheduled_at, a.finished_at, woke_at=woke_at, zone=zone)
             if a.outcome in PUBLISHED_OUTCOMES
             else "",
+            _public_url(url) if a.outcome in PUBLISHED_OUTCOMES else "",
         )
-        for a, post_id, provider, handle, text, scheduled_at in rows
+        for a, post_id, provider, handle, text, scheduled_at, url in rows
     ]
+
+
+def _public_url(url: str | None) -> str:
+    """Only a web address can be opened; some networks record a bare id for a part."""
+    return url if url and url.startswith(("https://", "http://")) else ""
 
 
 def needs_attention(ctx: AppContext) -> list[AttentionRow]:
@@ -242,6 +281,7 @@ class Digest:
     failed: int
     waiting: int  # scheduled or retrying
     next_due: datetime | None
+    zone: tzinfo | None = None  # the user's zone, for the next post's time
 
     def text(self) -> str:
         parts = [f"{self.published} published"]
@@ -250,7 +290,7 @@ class Digest:
         parts.append(f"{self.waiting} scheduled")
         line = ", ".join(parts) + " in the last 24 hours."
         if self.next_due:
-            line += f" Next: {self.next_due.astimezone():%a %H:%M}."
+            line += f" Next: {format_local(self.next_due, '%a %H:%M', self.zone)}."
         return line
 
 
@@ -274,4 +314,4 @@ def digest(ctx: AppContext, *, now: datetime | None = None) -> Digest:
                 Variant.state == VariantState.SCHEDULED, Variant.scheduled_at >= current
             )
         )
-    return Digest(since, published or 0, failed or 0, waiting or 0, next_due)
+    return Digest(since, published or 0, failed or 0, waiting or 0, next_due, user_zone(ctx))

@@ -100,13 +100,13 @@ def test_pause_all_publishing(qtbot: QtBot, ctx: AppContext, masto: MastodonAcco
     with qtbot.waitSignal(window.engine.paused_changed, timeout=5000):
         page.pause_button.click()
     assert app_settings.get(ctx, app_settings.PUBLISHING_PAUSED) is True
-    assert page.pause_button.text() == "Resume publishing"
-    assert window.tray.pause_action.isChecked()
+    assert page.banner.isVisible() and not page.pause_button.isVisible()
+    assert window.tray.paused and window.tray.pause_action.text() == "Resume publishing"
     report = _pass(qtbot, window)
     assert report.paused and masto.statuses() == []
-    assert "paused" in page.status.text()
+    assert "paused" in page.banner.label.text()
     with qtbot.waitSignal(window.engine.paused_changed, timeout=5000):
-        page.pause_button.click()
+        page.banner.resume_button.click()
     report = _pass(qtbot, window)
     assert [o.state for o in report.published] == ["published"]
 

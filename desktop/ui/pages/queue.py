@@ -1,18 +1,27 @@
-"""Queue: each account's weekly posting slots, and the upcoming posts that fill them."""
+"""Queue: each account's weekly posting slots, and the upcoming posts that fill them.
+
+Upcoming times are shown in the user's zone (Settings), like the calendar; the slots are
+wall-clock times in their own zone (named in the editor), which new slots take from the
+user's zone.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -20,20 +29,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services import activity
 from desktop.services import slots as svc
 from desktop.services.accounts import AccountRow, list_accounts
-from desktop.services.zones import user_zone_name
+from desktop.services.zones import canonical, user_zone_name, zone_label
+from desktop.ui import theme
+from desktop.ui.changes import ACCOUNTS, POSTS, SETTINGS, SLOTS, Changes, changes
+from desktop.ui.errors import explain
 from desktop.ui.icons import icon, network_icon
 from desktop.ui.pages.base import Page
 from desktop.ui.queue.model import UpcomingModel
 from desktop.ui.queue.slots_editor import SlotsEditor
 from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.table_model import ROW_ROLE
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
 
-ZONES = sorted(available_timezones())
+ZONES = sorted(canonical(z) for z in available_timezones() if canonical(z) == z)
 
 
 class QueuePage(Page):
@@ -41,11 +55,12 @@ class QueuePage(Page):
     title = "Queue"
     icon_name = "queue"
     subtitle = "Weekly posting slots per account; “Add to queue” takes the next free one."
+    watches = frozenset({POSTS, ACCOUNTS, SLOTS, SETTINGS})
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
         self._wanted_account: int | None = None
-        self.zone_name = "UTC"
+        self.zone_name = "UTC"  # the user's zone: upcoming times are shown in it
         self.recompute_button = QPushButton(icon("refresh", "#ffffff"), "Recompute")
         self.recompute_button.setProperty("primary", True)
         self.recompute_button.setToolTip("Move this account's upcoming posts onto its slots, keeping their order")
@@ -57,23 +72,31 @@ class QueuePage(Page):
         self.header_actions.addWidget(self.recompute_button)
 
         self.account = QComboBox()
-        self.account.setMinimumWidth(260)
-        self.account.currentIndexChanged.connect(self._load_account)
+        self.account.setAccessibleName("Account")
+        self.account.setMinimumWidth(180)
+        self.account.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.account.setMinimumContentsLength(18)
+        self.account.currentIndexChanged.connect(self._account_picked)
         self.timezone = QComboBox()
+        self.timezone.setAccessibleName("Time zone of the slots")
         self.timezone.setEditable(True)
         self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.timezone.addItems(ZONES)
-        self.timezone.setMinimumWidth(220)
+        self.timezone.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.timezone.setMinimumContentsLength(14)
         self.timezone.setToolTip("Slots are wall-clock times in this zone, also across daylight-saving changes")
         self.timezone.activated.connect(self._zone_picked)
+        account_label, zone_title = QLabel("Account"), QLabel("Slots in")
+        account_label.setBuddy(self.account)
+        zone_title.setBuddy(self.timezone)
         picker = QHBoxLayout()
         picker.setSpacing(8)
-        picker.addWidget(QLabel("Account"))
-        picker.addWidget(self.account)
+        picker.addWidget(account_label)
+        picker.addWidget(self.account, 2)
         picker.addSpacing(12)
-        picker.addWidget(QLabel("Time zone"))
-        picker.addWidget(self.timezone)
-        picker.addStretch(1)
+        picker.addWidget(zone_title)
+        picker.addWidget(self.timezone, 1)
+        picker.addStretch(0)
 
         self.editor = SlotsEditor()
         self.editor.changed.connect(self.save_slots)
@@ -81,33 +104,64 @@ class QueuePage(Page):
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
 
-        upcoming_title = QLabel("Upcoming")
-        upcoming_title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.upcoming_title = QLabel("Upcoming")
+        self.upcoming_title.setProperty("role", "card-title")
+        self.zone_note = QLabel()
+        self.zone_note.setProperty("role", "muted")
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Open the selected post in the composer (Enter)")
+        self.open_button.clicked.connect(self.open_selected)
+        self.cancel_button = QPushButton("Cancel post")
+        self.cancel_button.setProperty("danger", True)
+        self.cancel_button.setToolTip("Take the selected post to this account out of the queue; asks first (Delete)")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        upcoming_row = QHBoxLayout()
+        upcoming_row.addWidget(self.upcoming_title)
+        upcoming_row.addWidget(self.zone_note)
+        upcoming_row.addStretch(1)
+        upcoming_row.addWidget(self.open_button)
+        upcoming_row.addWidget(self.cancel_button)
+
         self.upcoming = UpcomingModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Upcoming posts")
         self.table.setModel(self.upcoming)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(32)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(UpcomingModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        for key, slot in (
+            (QKeySequence(Qt.Key.Key_Return), self.open_selected),
+            (QKeySequence(Qt.Key.Key_Enter), self.open_selected),
+            (QKeySequence(QKeySequence.StandardKey.Delete), self.cancel_selected),
+        ):
+            shortcut = QShortcut(key, self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
         self.nothing = QLabel(
             "Nothing queued for this account yet. “Add to queue” in the composer fills the next slot."
         )
         self.nothing.setProperty("role", "muted")
+        self.nothing.setWordWrap(True)
 
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(12)
+        column.setSpacing(10)
         column.addLayout(picker)
         column.addWidget(self.editor)
         column.addWidget(self.status)
-        column.addWidget(upcoming_title)
+        column.addLayout(upcoming_row)
         column.addWidget(self.nothing)
         column.addWidget(self.table, 1)
         self.content = content
@@ -122,18 +176,36 @@ class QueuePage(Page):
         self.stack.addWidget(self.no_accounts)
         self.stack.addWidget(content)
         self.body.addWidget(self.stack, 1)
+        self._error = False
+        self._note = ""  # what the last edit did, shown above the list until another account is picked
+        theme.notifier().changed.connect(self._restyle)
+        self._restyle(theme.current())
+        self._update_buttons()
 
     # --- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
         self.runner.run(
-            lambda: (list_accounts(self.ctx), user_zone_name(self.ctx)), on_done=self._show, name="queue_accounts"
+            lambda: (list_accounts(self.ctx), user_zone_name(self.ctx)),
+            on_done=self._show,
+            on_error=self._failed,
+            owner=self,
+            name="queue_accounts",
         )
+
+    def on_changes(self, changed: Changes) -> None:
+        if changed.source is self or not self.isVisible():
+            return  # this page's own edits reload on their own; a hidden page refreshes when shown
+        if changed.touches(frozenset({ACCOUNTS})) or "timezone" in changed.settings:
+            self.refresh()
+        elif changed.touches(frozenset({POSTS, SLOTS})):
+            self._load_account()
 
     def _show(self, loaded: tuple[list[AccountRow], str]) -> None:
         accounts, zone = loaded
         self.zone_name = zone
-        self.upcoming.zone = ZoneInfo(zone)
+        self.upcoming.set_zone(ZoneInfo(zone))
+        self.zone_note.setText(f"Times in {zone_label(zone)}")
         if not accounts:
             self.stack.setCurrentWidget(self.no_accounts)
             return
@@ -144,6 +216,7 @@ class QueuePage(Page):
         self.account.clear()
         for a in accounts:
             self.account.addItem(network_icon(a.network), f"{a.handle}  ·  {a.network_name}", a.id)
+            self.account.setItemData(self.account.count() - 1, a.handle, Qt.ItemDataRole.ToolTipRole)
         self.account.setCurrentIndex(max(self.account.findData(keep), 0))
         self.account.blockSignals(False)
         self._load_account()
@@ -160,6 +233,11 @@ class QueuePage(Page):
         value = self.account.currentData()
         return int(value) if value is not None else None
 
+    def _account_picked(self) -> None:
+        self._note, self._error = "", False
+        self._restyle(theme.current())
+        self._load_account()
+
     def _load_account(self) -> None:
         account_id = self.account_id()
         if account_id is None:
@@ -168,22 +246,70 @@ class QueuePage(Page):
             lambda: (svc.list_slots(self.ctx, account_id), svc.upcoming_queue(self.ctx, account_id)),
             on_done=lambda loaded: self._show_account(account_id, *loaded),
             on_error=self._failed,
+            owner=self,
             name="queue_account",
         )
 
     def _show_account(self, account_id: int, slots: list[svc.SlotRow], upcoming: list[svc.QueuedVariant]) -> None:
         if account_id != self.account_id():
             return  # the user picked another account meanwhile
-        self.editor.set_slots(slots)
         zone = slots[0].timezone if slots else self.zone_name
+        self.editor.set_zone(zone)
+        self.editor.set_slots(slots)
         self.timezone.setCurrentText(zone)
-        self.upcoming.zone = ZoneInfo(zone)  # times read in the slots' own zone
-        self.upcoming.set_rows(upcoming)
+        self.upcoming.set_rows(upcoming)  # in the user's zone, like the calendar
         self.nothing.setVisible(not upcoming)
         self.table.setVisible(bool(upcoming))
         has_slots = bool(slots)
         for button in (self.recompute_button, self.shuffle_button):
             button.setEnabled(has_slots and bool(upcoming))
+        if not self._error:
+            hint = self._zone_hint(zone) if has_slots else ""
+            self.status.setText(" ".join(t for t in (self._note, hint) if t))
+        self._update_buttons()
+
+    def _zone_hint(self, slot_zone: str) -> str:
+        if canonical(slot_zone) == canonical(self.zone_name):
+            return ""
+        return (
+            f"This account's slots are {zone_label(slot_zone)} times; the list below shows them in your zone, "
+            f"{zone_label(self.zone_name)}."
+        )
+
+    # --- the upcoming list ----------------------------------------------------------------
+
+    def selected(self) -> svc.QueuedVariant | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _update_buttons(self) -> None:
+        has = self.selected() is not None and self.table.isVisible()
+        self.open_button.setEnabled(has)
+        self.cancel_button.setEnabled(has)
+
+    def open_selected(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.edit_post.emit(row.post_id)
+
+    def cancel_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        handle = self.account.currentData(Qt.ItemDataRole.ToolTipRole) or "this account"
+        answer = QMessageBox.question(
+            self, "Cancel post", f"Take this post to {handle} out of the queue? It will not be sent."
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.runner.run(
+            lambda: activity.cancel_variant(self.ctx, row.variant_id),
+            on_done=lambda _r: self._saved("The post was taken out of the queue."),
+            on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS, source=self),
+            name="cancel_queued",
+        )
 
     # --- editing --------------------------------------------------------------------------
 
@@ -200,12 +326,16 @@ class QueuePage(Page):
             lambda: svc.set_slots(self.ctx, account_id, slots, zone),
             on_done=lambda _rows: self._saved("Slots saved. Recompute moves upcoming posts onto them."),
             on_error=self._failed,
+            owner=self,
+            changes=changes(SLOTS, source=self),
             name="set_slots",
         )
 
     def _zone_picked(self) -> None:
         if self.editor.slots():
             self.save_slots(self.editor.slots())
+        else:
+            self.editor.set_zone(self.current_zone())
 
     def recompute(self) -> None:
         self._reassign(lambda a: svc.recompute_queue(self.ctx, a), "in their current order")
@@ -213,7 +343,7 @@ class QueuePage(Page):
     def shuffle(self, rng: random.Random | None = None) -> None:
         self._reassign(lambda a: svc.shuffle_queue(self.ctx, a, rng), "in a new random order")
 
-    def _reassign(self, fn, how: str) -> None:  # type: ignore[no-untyped-def]
+    def _reassign(self, fn: Callable[[int], list[svc.QueuedVariant]], how: str) -> None:
         account_id = self.account_id()
         if account_id is None:
             return
@@ -221,14 +351,30 @@ class QueuePage(Page):
             lambda: fn(account_id),
             on_done=lambda moved: self._saved(f"{len(moved)} upcoming post(s) are on the slots {how}."),
             on_error=self._failed,
+            owner=self,
+            changes=changes(POSTS, source=self),
             name="reassign_queue",
         )
 
     def _saved(self, message: str) -> None:
+        self._error = False
+        self._note = message
         self.status.setText(message)
-        self.status.setStyleSheet("")
+        self.status.setToolTip("")
+        self._restyle(theme.current())
         self._load_account()
 
     def _failed(self, exc: Exception) -> None:
-        self.status.setText(str(exc))
-        self.status.setStyleSheet("color: #e03131;")
+        explained = explain(exc)
+        self._error = True
+        self.status.setText(explained.sentence)
+        self.status.setToolTip(explained.details)
+        self._restyle(theme.current())
+
+    def _restyle(self, colors: theme.Colors) -> None:
+        self.status.setStyleSheet(f"color: {error_text(colors)};" if self._error else "")
+
+
+def error_text(colors: theme.Colors) -> str:
+    """The danger colour for text, at WCAG AA (4.5:1) on the page in both themes."""
+    return "#ff8787" if colors.dark else "#c92a2a"
