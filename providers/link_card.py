@@ -12,11 +12,11 @@ import codecs
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -60,6 +60,17 @@ class LinkCard:
         return not (self.title or self.description or self.image)
 
 
+#: Which hosts pages may be read from (None: any). The test suite sets it to loopback only, so
+#: a post or a preview that links to a real site never reaches the internet from a test.
+hosts_allowed: Callable[[str], bool] | None = None
+
+
+def _check_host(request: httpx.Request) -> None:
+    allowed = hosts_allowed
+    if allowed is not None and not allowed(request.url.host):
+        raise httpx.ConnectError(f"Reading pages from {request.url.host} is turned off here", request=request)
+
+
 def card_client(transport: httpx.BaseTransport | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> httpx.Client:
     """A client for reading public pages: our user agent, TLS verified, redirects followed by
     :func:`fetch_card` itself (so it can count them and check each hop's scheme). Unlike the
@@ -69,8 +80,19 @@ def card_client(transport: httpx.BaseTransport | None = None, *, timeout: float 
         headers={"User-Agent": USER_AGENT, "Accept-Language": "*"},
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
+        event_hooks={"request": [_check_host]},
         **kw,  # type: ignore[arg-type]
     )
+
+
+def untracked(url: str) -> str:
+    """``url`` without its ``utm_*`` parameters: a preview fetch is not a campaign visit, so it
+    must not show up in the campaign's web analytics."""
+    parts = urlsplit(url)
+    if "utm_" not in parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _web_url(url: str) -> bool:

@@ -7,6 +7,8 @@ is a TID derived from the idempotency key, so a retried publish cannot create a 
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +48,7 @@ from providers.bluesky import richtext
 from providers.bluesky.tid import derive_rkey
 from providers.bluesky.xrpc import TOKEN_ERRORS, ClientPool, Xrpc, error_name, expect_object, message_of, raise_for_xrpc
 from providers.http import check_url
+from providers.link_card import card_client, fetch_card, fetch_image, untracked
 from providers.media_info import read_media_info
 
 DEFAULT_SERVICE = "https://bsky.social"
@@ -54,6 +57,10 @@ POST = "app.bsky.feed.post"
 MAX_TEXT_BYTES = 3000  # the lexicon's maxLength for text, in UTF-8 bytes
 GET_POSTS_BATCH = 25
 NO_APPVIEW = frozenset({"none", "off", "-"})
+CARD_TIMEOUT = 5.0  # seconds for the linked page, then as much for its image
+CARD_THUMB_BYTES = 1_000_000  # app.bsky.embed.external#external thumb: maxSize 1000000 (see _card_thumb)
+
+log = logging.getLogger(__name__)
 
 
 #: PostView counts (app.bsky.feed.defs#postView) and ProfileViewDetailed counts, by our metric names.
@@ -166,12 +173,19 @@ class BlueskyProvider(Provider):
     metrics_batch_size = GET_POSTS_BATCH  # app.bsky.feed.getPosts takes at most 25 URIs
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
-        # ``transport`` lets tests put an httpx.MockTransport under every request.
+        # ``transport`` lets tests put an httpx.MockTransport under every request (link cards' too).
         self._clients = ClientPool(transport)
+        self._transport = transport
+        self._card_client: httpx.Client | None = None  # for the pages posts link to (made on first use)
+        self._card_lock = threading.Lock()
 
     def close(self) -> None:
         """Close the pooled HTTP connections (optional; they are also freed with the provider)."""
         self._clients.close()
+        with self._card_lock:
+            if self._card_client is not None:
+                self._card_client.close()
+                self._card_client = None
 
     def _xrpc(
         self, base_url: str, token: str | None = None, observe_rate: Callable[[RateWindow], None] | None = None
@@ -391,12 +405,54 @@ class BlueskyProvider(Provider):
         if part.media:
             record["embed"] = {"$type": "app.bsky.embed.images", "images": [self._upload(conn, m) for m in part.media]}
         elif post.link and index == 0:
-            host = urlsplit(post.link).hostname or post.link
-            record["embed"] = {
-                "$type": "app.bsky.embed.external",
-                "external": {"uri": post.link, "title": host, "description": ""},
-            }
+            record["embed"] = {"$type": "app.bsky.embed.external", "external": self._external(conn, post.link)}
         return record
+
+    # --- link card -----------------------------------------------------------------------
+
+    def _page_client(self) -> httpx.Client:
+        with self._card_lock:
+            if self._card_client is None:
+                self._card_client = card_client(self._transport, timeout=CARD_TIMEOUT)
+            return self._card_client
+
+    def _external(self, conn: Connection, link: str) -> dict[str, Any]:
+        """The card for ``link`` (app.bsky.embed.external#external): the page's title and
+        description, and its image uploaded as the thumb. Best effort: whatever fails (the page,
+        its image, the upload), the card falls back to the host name, and the post still goes."""
+        host = urlsplit(link).hostname or link
+        external: dict[str, Any] = {"uri": link, "title": host, "description": ""}
+        try:
+            card = fetch_card(self._page_client(), untracked(link), timeout=CARD_TIMEOUT)
+            if card is None:
+                return external
+            external["title"] = card.title or card.site_name or host
+            external["description"] = card.description
+            thumb = self._card_thumb(conn, card.image) if card.image else None
+            if thumb is not None:
+                external["thumb"] = thumb
+        except Exception:  # a preview must never stop a post (see the docstring)
+            log.info("Bluesky link card for %s: falling back to the host name", host, exc_info=True)
+        return external
+
+    def _card_thumb(self, conn: Connection, image_url: str) -> dict[str, Any] | None:
+        """The card image as an uploaded blob, or None. The lexicon takes any ``image/*`` up to
+        1,000,000 bytes for the thumb (app.bsky.embed.external#external, ``thumb``:
+        ``{"type": "blob", "accept": ["image/*"], "maxSize": 1000000}``, github.com/bluesky-
+        social/atproto lexicons/app/bsky/embed/external.json); SVG is left out: apps do not
+        draw it."""
+        got = fetch_image(self._page_client(), image_url, CARD_THUMB_BYTES, timeout=CARD_TIMEOUT)
+        if got is None or got[1] == "image/svg+xml":
+            return None
+        data, mime = got
+        try:
+            with self._pds(conn) as x:
+                out = x.procedure("com.atproto.repo.uploadBlob", content=data, content_type=mime)
+        except ProviderError:
+            log.info("Bluesky link card: the thumb upload failed", exc_info=True)
+            return None
+        blob = out.get("blob")
+        return blob if isinstance(blob, dict) else None
 
     def _resolve_handle(self, conn: Connection, handle: str) -> str | None:
         with self._xrpc(conn.server_url, observe_rate=conn.observe_rate) as x:

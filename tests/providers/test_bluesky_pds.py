@@ -7,7 +7,9 @@ Every assertion about what was stored reads the record back from the PDS directl
 from __future__ import annotations
 
 import dataclasses
+import socket
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +21,7 @@ from providers.bluesky import BlueskyProvider, MetricsUnavailable
 from providers.bluesky.provider import parse_at_uri
 from providers.bluesky.tid import derive_rkey, is_tid
 from tests.providers.test_bluesky_units import png_bytes
+from tests.servers.pages import OG_DESCRIPTION, OG_TITLE, PageServer, serve_pages
 from tests.servers.pds import PdsServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.network_install, pytest.mark.timeout(1200)]
@@ -162,12 +165,63 @@ def test_image_with_alt_text_and_aspect_ratio(
     assert blob.status_code == 200 and blob.content == image.read_bytes()
 
 
-def test_external_link_card(pds: PdsServer, provider: BlueskyProvider, conn: Connection) -> None:
-    post = PostRequest.single("Read the launch notes", link="https://example.com/notes")
+@pytest.fixture(scope="module")
+def pages() -> Iterator[PageServer]:
+    with serve_pages() as server:
+        yield server
+
+
+def test_external_link_card_has_the_pages_title_description_and_image(
+    pds: PdsServer, provider: BlueskyProvider, conn: Connection, pages: PageServer
+) -> None:
+    link = pages.url("/og") + "?utm_source=bluesky"
+    post = PostRequest.single("Read the launch notes", link=link)
     embed = value(pds, provider.publish(conn, post, key()).remote_id)["embed"]
     assert embed["$type"] == "app.bsky.embed.external"
-    assert embed["external"]["uri"] == "https://example.com/notes"
-    assert embed["external"]["title"] == "example.com"
+    external = embed["external"]
+    assert external["uri"] == link  # the card opens the link as posted (tagged), not the page's og:url
+    assert "/og" in pages.requested() and "/og?utm_source=bluesky" not in pages.requested()  # fetched untagged
+    assert external["title"] == OG_TITLE and external["description"] == OG_DESCRIPTION
+    thumb = external["thumb"]
+    assert thumb["$type"] == "blob"
+    assert thumb["mimeType"] == "image/png" and thumb["size"] == len(pages.spring_png)
+    blob = pds.xrpc("GET", "com.atproto.sync.getBlob", params={"did": conn.remote_id, "cid": thumb["ref"]["$link"]})
+    assert blob.status_code == 200 and blob.content == pages.spring_png
+
+
+def test_a_card_image_over_the_lexicons_million_bytes_is_left_out(
+    pds: PdsServer, provider: BlueskyProvider, conn: Connection, pages: PageServer
+) -> None:
+    post = PostRequest.single("Big picture", link=pages.url("/og-big-image"))
+    external = value(pds, provider.publish(conn, post, key()).remote_id)["embed"]["external"]
+    assert external["title"] == "A page with a huge picture" and "thumb" not in external
+
+
+@pytest.mark.parametrize("path", ["/data.json", "/missing", "/redirect/6", "closed"])
+def test_a_page_that_cannot_be_read_still_posts_with_the_host_name_card(
+    pds: PdsServer, provider: BlueskyProvider, conn: Connection, pages: PageServer, path: str
+) -> None:
+    if path == "closed":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            link = f"http://127.0.0.1:{s.getsockname()[1]}/notes"
+    else:
+        link = pages.url(path)
+    published = provider.publish(conn, PostRequest.single("Read the launch notes", link=link), key())
+    external = value(pds, published.remote_id)["embed"]["external"]
+    assert external == {"uri": link, "title": "127.0.0.1", "description": ""}
+
+
+def test_a_retried_post_does_not_fetch_its_card_again(
+    pds: PdsServer, provider: BlueskyProvider, conn: Connection, pages: PageServer
+) -> None:
+    k, link = key(), pages.url("/og") + "?retry"
+    first = provider.publish(conn, PostRequest.single("Once", link=link), k)
+    asked = pages.requested().count("/og?retry")
+    again = provider.publish(conn, PostRequest.single("Once", link=link), k)
+    assert again.remote_id == first.remote_id and again.already
+    assert pages.requested().count("/og?retry") == asked == 1
+    assert value(pds, first.remote_id)["embed"]["external"]["title"] == OG_TITLE
 
 
 def test_three_part_thread_replies_to_root_and_parent(

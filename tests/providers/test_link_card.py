@@ -7,7 +7,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from providers.link_card import LinkCard, card_client, decode_html, fetch_card, fetch_image, parse_card
+from providers.link_card import (
+    LinkCard,
+    card_client,
+    decode_html,
+    fetch_card,
+    fetch_image,
+    parse_card,
+    untracked,
+)
 from tests.servers.pages import (
     BIG_PAGE_BYTES,
     LATIN1_TITLE,
@@ -186,3 +194,23 @@ def test_long_texts_are_clipped_and_whitespace_collapsed() -> None:
 )
 def test_decoding(data: bytes, charset: str, text: str) -> None:
     assert decode_html(data, charset) == text
+
+
+def test_a_preview_fetch_leaves_the_campaign_tags_out() -> None:
+    tagged = "https://shop.example.com/spring?ref=home&utm_source=bluesky&utm_medium=social&UTM_campaign=x#top"
+    assert untracked(tagged) == "https://shop.example.com/spring?ref=home#top"
+    assert untracked("https://e.org/a?b=1&c=%20") == "https://e.org/a?b=1&c=%20"
+
+
+def test_hosts_can_be_limited_so_tests_never_reach_the_internet(
+    pages: PageServer, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from providers import link_card
+    from providers.http import is_loopback_host
+
+    monkeypatch.setattr(link_card, "hosts_allowed", lambda host: host == "localhost")
+    before = len(pages.log)
+    assert fetch_card(client, pages.url("/og")) is None  # 127.0.0.1 is not "localhost": refused
+    assert len(pages.log) == before
+    monkeypatch.setattr(link_card, "hosts_allowed", is_loopback_host)
+    assert fetch_card(client, pages.url("/og")) is not None

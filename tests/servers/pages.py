@@ -1,6 +1,6 @@
 """A loopback web server with the pages link previews meet: OpenGraph and Twitter tags, a bare
 <title>, a redirect chain, an oversized page, a slow one, a trickling one, JSON instead of HTML,
-ISO-8859-1 text, and images (one too large).
+ISO-8859-1 text, and images (one too large, and a page pointing at it).
 
 ``with serve_pages() as pages:`` starts it on 127.0.0.1 (a free port) in a thread and stops it
 after. ``pages.url("/og")`` addresses a page; ``pages.events(path)`` is the server's own log of
@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 BIG_PAGE_BYTES = 50_000_000
 SLOW_SECONDS = 10.0
@@ -81,6 +82,9 @@ TWITTER_PAGE = b"""<!doctype html><html><head>
 
 TITLE_PAGE = b"""<html><head><title>
    Only   a title &amp; nothing else </title></head><body><p>Hello</p></body></html>"""
+
+BIG_IMAGE_PAGE = b"""<html><head><meta property="og:title" content="A page with a huge picture">
+<meta property="og:image" content="/static/big.png"></head></html>"""
 
 LATIN1_PAGE = f"""<html><head><title>{LATIN1_TITLE}</title>
 <meta name="description" content="Déjà vu, naïve façade"></head></html>""".encode("iso-8859-1")
@@ -153,14 +157,16 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
-            path = self.path
-            server.record(path, event="request", accept=self.headers.get("Accept", ""))
+            server.record(self.path, event="request", accept=self.headers.get("Accept", ""))
+            path = urlsplit(self.path).path  # a query (UTM tags, say) does not change the page
             if path == "/og":
                 self._send(200, OG_PAGE, "text/html; charset=utf-8")
             elif path == "/twitter":
                 self._send(200, TWITTER_PAGE, "text/html")
             elif path == "/title-only":
                 self._send(200, TITLE_PAGE, "text/html; charset=utf-8")
+            elif path == "/og-big-image":
+                self._send(200, BIG_IMAGE_PAGE, "text/html")
             elif path == "/latin1":
                 self._send(200, LATIN1_PAGE, "text/html; charset=ISO-8859-1")
             elif path == "/latin1-meta":
