@@ -81,7 +81,8 @@ class QueuePage(Page):
         self.timezone.setAccessibleName("Time zone of the slots")
         self.timezone.setEditable(True)
         self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.timezone.addItems(ZONES)
+        for name in ZONES:  # read as people write them ("America/New York"), stored by IANA name
+            self.timezone.addItem(zone_label(name), name)
         self.timezone.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.timezone.setMinimumContentsLength(14)
         self.timezone.setToolTip("Slots are wall-clock times in this zone, also across daylight-saving changes")
@@ -256,7 +257,7 @@ class QueuePage(Page):
         zone = slots[0].timezone if slots else self.zone_name
         self.editor.set_zone(zone)
         self.editor.set_slots(slots)
-        self.timezone.setCurrentText(zone)
+        self.timezone.setCurrentIndex(self.timezone.findData(canonical(zone)))
         self.upcoming.set_rows(upcoming)  # in the user's zone, like the calendar
         self.nothing.setVisible(not upcoming)
         self.table.setVisible(bool(upcoming))
@@ -314,8 +315,13 @@ class QueuePage(Page):
     # --- editing --------------------------------------------------------------------------
 
     def current_zone(self) -> str:
-        name = self.timezone.currentText().strip()
-        return name if name in ZONES else self.zone_name
+        """The IANA name of the zone picked (or typed) for the slots; the user's zone if none."""
+        typed = self.timezone.currentText().strip()
+        for text in (typed, typed.replace(" ", "_")):
+            index = self.timezone.findText(zone_label(text), Qt.MatchFlag.MatchFixedString)
+            if index >= 0:
+                return str(self.timezone.itemData(index))
+        return self.zone_name
 
     def save_slots(self, slots: list[tuple[int, time]]) -> None:
         account_id = self.account_id()

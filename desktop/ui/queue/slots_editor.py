@@ -101,7 +101,7 @@ class SlotsEditor(QFrame):
     def set_zone(self, zone: str) -> None:
         """Name the zone the slots' wall-clock times are in."""
         self.zone = zone
-        self.zone_note.setText(zone_label(zone))
+        self.zone_note.setText(f"{zone_label(zone)} time")
         self.zone_note.setToolTip(f"Slot times are {zone_label(zone)} times")
 
     def set_slots(self, slots: Sequence[SlotRow]) -> None:
