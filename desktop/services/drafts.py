@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, delete, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, cast, delete, exists, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
 from desktop.services import recurrence
 from desktop.store.database import rows_changed
-from desktop.store.models import Account, Campaign, Post, Variant, VariantState
+from desktop.store.models import Account, Attachment, Campaign, Post, PublishAttempt, Variant, VariantState
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -200,10 +201,44 @@ class Refused:
     reason: str
 
 
+#: The rows a deleted draft is made of, parents first (what "Undo" writes back as they were).
+_TABLES = tuple(Post.metadata.tables[t] for t in ("posts", "variants", "attachments", "publish_attempts"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Deleted drafts' rows exactly as they were (ids, times, idempotency keys), per table."""
+
+    rows: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+
+    def __bool__(self) -> bool:
+        return any(rows for _table, rows in self.rows)
+
+
+def _snapshot(s: Session, post_ids: list[int]) -> Snapshot:
+    if not post_ids:
+        return Snapshot()
+    variants = select(Variant.id).where(Variant.post_id.in_(post_ids))
+    owned: dict[str, Any] = {
+        "posts": Post.id.in_(post_ids),
+        "variants": Variant.post_id.in_(post_ids),
+        "attachments": or_(Attachment.post_id.in_(post_ids), Attachment.variant_id.in_(variants)),
+        "publish_attempts": PublishAttempt.variant_id.in_(variants),
+    }
+    return Snapshot(
+        tuple(
+            (table.name, tuple(dict(r) for r in s.execute(select(table).where(owned[table.name])).mappings()))
+            for table in _TABLES
+        )
+    )
+
+
 @dataclass(frozen=True)
 class DraftsDeleted:
     deleted: tuple[int, ...]
     refused: tuple[Refused, ...]
+    #: What :func:`restore_drafts` puts back ("Undo").
+    snapshot: Snapshot = Snapshot()
 
     @property
     def message(self) -> str:
@@ -217,7 +252,7 @@ class DraftsDeleted:
         return " ".join(said)
 
 
-def _why_kept(s: Any, post_id: int) -> tuple[str, str]:
+def _why_kept(s: Session, post_id: int) -> tuple[str, str]:
     post = s.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.variants)))
     if post is None:
         return f"Draft {post_id}", "was already deleted."
@@ -233,38 +268,70 @@ def delete_drafts(ctx: AppContext, post_ids: Iterable[int], *, expected: Mapping
     """Delete the drafts ``post_ids`` that are still all drafts and unchanged since ``expected``
     (each post's :attr:`DraftRow.stamp` as the user saw it). One conditional DELETE per post, so
     a save, a schedule or a publisher's claim in between keeps the post; its variants, attachments
-    and attempts go with it (foreign keys cascade)."""
+    and attempts go with it (foreign keys cascade). The answer carries a :class:`Snapshot` of what
+    went, for :func:`restore_drafts`: read in the same transaction just before, and a delete that
+    goes ahead proves nothing changed since ``expected``, so it is exactly what was deleted."""
     deleted: list[int] = []
     refused: list[Refused] = []
+    kept: list[Snapshot] = []
     with ctx.session() as s:
         for post_id in dict.fromkeys(post_ids):
             stamp = expected.get(post_id)
-            changed = False
             if stamp is not None:
-                edited_or_moved = exists().where(
-                    Variant.post_id == Post.id,
-                    or_(Variant.state != VariantState.DRAFT, Variant.updated_at > stamp.updated_at),
-                )
-                count = select(func.count(Variant.id)).where(Variant.post_id == Post.id).scalar_subquery()
-                result = s.execute(
-                    delete(Post)
-                    .where(
-                        Post.id == post_id,
-                        Post.external.is_(False),
-                        Post.import_job.is_(None),
-                        Post.updated_at <= stamp.updated_at,
-                        ~edited_or_moved,
-                        count == stamp.variants,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                changed = rows_changed(result) == 1
-            if changed:
-                deleted.append(post_id)
-            else:
-                label, reason = _why_kept(s, post_id)
-                refused.append(Refused(post_id, label, reason))
-    return DraftsDeleted(tuple(deleted), tuple(refused))
+                before = _snapshot(s, [post_id])
+                if _delete_if_unchanged(s, post_id, stamp):
+                    deleted.append(post_id)
+                    kept.append(before)
+                    continue
+            label, reason = _why_kept(s, post_id)
+            refused.append(Refused(post_id, label, reason))
+    merged = tuple((t.name, tuple(r for snap in kept for r in dict(snap.rows).get(t.name, ()))) for t in _TABLES)
+    return DraftsDeleted(tuple(deleted), tuple(refused), Snapshot(merged))
+
+
+def _delete_if_unchanged(s: Session, post_id: int, stamp: DraftStamp) -> bool:
+    edited_or_moved = exists().where(
+        Variant.post_id == Post.id,
+        or_(Variant.state != VariantState.DRAFT, Variant.updated_at > stamp.updated_at),
+    )
+    count = select(func.count(Variant.id)).where(Variant.post_id == Post.id).scalar_subquery()
+    result = s.execute(
+        delete(Post)
+        .where(
+            Post.id == post_id,
+            Post.external.is_(False),
+            Post.import_job.is_(None),
+            Post.updated_at <= stamp.updated_at,
+            ~edited_or_moved,
+            count == stamp.variants,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(result) == 1
+
+
+class RestoreFailed(Exception):
+    """Undo could not put the drafts back. The message is for the user."""
+
+
+def restore_drafts(ctx: AppContext, snapshot: Snapshot) -> int:
+    """Put deleted drafts back exactly as they were (same ids, texts, times, accounts, media),
+    all or none; returns how many posts came back. Refused in words if one of their ids was
+    taken again meanwhile, or an account or campaign they used was removed."""
+    if not snapshot:
+        return 0
+    tables = {t.name: t for t in _TABLES}
+    try:
+        with ctx.session() as s:
+            for name, rows in snapshot.rows:
+                if rows:
+                    s.execute(insert(tables[name]), list(rows))
+    except IntegrityError:
+        raise RestoreFailed(
+            "The drafts could not be brought back: an account, campaign or media file they used was removed "
+            "meanwhile, or a new post took their place."
+        ) from None
+    return len(dict(snapshot.rows).get("posts", ()))
 
 
 def duplicate_draft(ctx: AppContext, post_id: int) -> int:

@@ -195,7 +195,11 @@ def test_enter_and_double_click_open_the_draft_in_compose(qtbot: QtBot, ctx: App
 def test_search_enter_moves_to_the_list(qtbot: QtBot, ctx: AppContext) -> None:
     ids = make_desk(ctx, 4)
     page = open_page(qtbot, ctx)
-    page.search.setFocus()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Find
+    assert page.search.hasFocus()
     qtbot.keyClicks(page.search, "Idea:")
     settle(qtbot, page)
     qtbot.keyClick(page.search, Qt.Key.Key_Return)
@@ -236,6 +240,28 @@ def test_delete_key_asks_then_deletes_the_selected_drafts(qtbot: QtBot, ctx: App
     remaining = {r.id for r in drafts.list_drafts(ctx)}
     assert ids["draft0"] not in remaining and ids["draft3"] not in remaining and len(remaining) == 3
     assert set(shown_ids(page)) == remaining  # the page refreshed from the change it made
+    assert page.undo_button.isVisible()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)  # shortcuts work in the active window
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Undo
+    settle(qtbot, page)
+    assert page.status.text() == "Brought back 2 drafts." and not page.undo_button.isVisible()
+    assert shown_ids(page) == [ids[f"draft{i}"] for i in range(5)]
+
+
+def test_deleting_the_last_draft_still_offers_undo(qtbot: QtBot, ctx: AppContext) -> None:
+    ids = make_desk(ctx, 1)
+    page = open_page(qtbot, ctx)
+    choose(page, 0)
+    page.delete(drafts.draft_ids(page.model.rows()))
+    settle(qtbot, page)
+    assert page.stack.currentWidget() is page.empty
+    assert page.undo_button.isVisible() and page.status.text() == "Deleted 1 draft."
+    assert layout_problems(page) == []
+    page.undo_button.click()
+    settle(qtbot, page)
+    assert shown_ids(page) == [ids["draft0"]] and page.stack.currentWidget() is page.view
 
 
 def test_delete_keeps_a_draft_edited_after_the_list_was_shown(qtbot: QtBot, ctx: AppContext) -> None:

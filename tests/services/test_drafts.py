@@ -201,3 +201,38 @@ def test_excerpt_keeps_whole_words() -> None:
     long = "word " * 40
     cut = drafts.excerpt(long, 22)
     assert cut == "word word word word…"
+
+
+def rows_of(ctx: AppContext, post_id: int) -> tuple[object, ...]:
+    with ctx.session() as s:
+        post = s.get(Post, post_id)
+        assert post is not None
+        return (
+            post.text,
+            post.thread,
+            post.created_at,
+            post.campaign_id,
+            [(v.id, v.account_id, v.text, v.idempotency_key, v.version, v.scheduled_at) for v in post.variants],
+        )
+
+
+def test_undo_puts_deleted_drafts_back_exactly(ctx: AppContext, desk: dict[str, int]) -> None:
+    before = {k: rows_of(ctx, desk[k]) for k in ("override", "dated")}
+    listed = drafts.list_drafts(ctx)
+    result = drafts.delete_drafts(ctx, [desk["override"], desk["dated"]], expected=drafts.draft_ids(listed))
+    assert result.deleted == (desk["override"], desk["dated"]) and result.snapshot
+    assert drafts.restore_drafts(ctx, result.snapshot) == 2
+    assert {k: rows_of(ctx, desk[k]) for k in ("override", "dated")} == before
+    assert [r.id for r in drafts.list_drafts(ctx)] == [r.id for r in listed]
+    refused = drafts.delete_drafts(ctx, [desk["plain"]], expected={})
+    assert not refused.snapshot and drafts.restore_drafts(ctx, refused.snapshot) == 0
+
+
+def test_undo_is_refused_in_words_when_the_id_was_taken_again(ctx: AppContext, desk: dict[str, int]) -> None:
+    newest = draft(ctx, [desk["sky"]], "The newest post of all")
+    result = drafts.delete_drafts(ctx, [newest], expected=stamps(ctx))
+    taken = draft(ctx, [desk["masto"]], "A new idea written right after")
+    assert taken == newest  # SQLite hands the freed id out again
+    with pytest.raises(drafts.RestoreFailed, match="could not be brought back"):
+        drafts.restore_drafts(ctx, result.snapshot)
+    assert rows_of(ctx, taken)[0] == "A new idea written right after"

@@ -121,6 +121,11 @@ class DraftsPage(Page):
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Bring back the drafts just deleted (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self._undo: svc.Snapshot | None = None
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open the selected draft in Compose (Enter)")
         self.open_button.clicked.connect(self._open_current)
@@ -137,6 +142,7 @@ class DraftsPage(Page):
         footer.setSpacing(8)
         footer.addWidget(self.count)
         footer.addWidget(self.status, 1)
+        footer.addWidget(self.undo_button)
         footer.addWidget(self.open_button)
         footer.addWidget(self.duplicate_button)
         footer.addWidget(self.delete_button)
@@ -151,6 +157,8 @@ class DraftsPage(Page):
         find.activated.connect(self._focus_search)
         new = QShortcut(QKeySequence.StandardKey.New, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         new.activated.connect(self.start_new)
+        undo = QShortcut(QKeySequence.StandardKey.Undo, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self.undo_delete)
         theme.notifier().changed.connect(self._restyle)
 
     def _filter(self, everything: str, name: str, tip: str, chars: int) -> QComboBox:
@@ -229,7 +237,7 @@ class DraftsPage(Page):
             self.stack.setCurrentWidget(self.empty)
         nothing_at_all = self.stack.currentWidget() is self.empty
         self.filter_bar.setVisible(not nothing_at_all)  # nothing to search or act on yet
-        self.footer.setVisible(bool(n))
+        self._update_footer()
         self._selection_changed()
 
     def _fill_filters(self, campaigns: list[CampaignRow], accounts: list[AccountRow]) -> bool:
@@ -331,9 +339,7 @@ class DraftsPage(Page):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Delete drafts" if n > 1 else "Delete draft")
         box.setText(f"Delete {n} drafts?" if n > 1 else "Delete this draft?")
-        box.setInformativeText(
-            f"{names}\n\nThey cannot be brought back." if n > 1 else f"{names}\n\nIt cannot be brought back."
-        )
+        box.setInformativeText(f"{names}\n\nUndo (Ctrl+Z) on this page brings {'them' if n > 1 else 'it'} back.")
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         delete.setProperty("danger", True)
         keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
@@ -346,12 +352,41 @@ class DraftsPage(Page):
 
     def delete(self, expected: dict[int, svc.DraftStamp]) -> None:
         """Delete these drafts if each is unchanged since it was shown (else it is kept, and said why)."""
+        self._offer_undo(None)
         self.runner.run(
             lambda: svc.delete_drafts(self.ctx, list(expected), expected=expected),
-            on_done=lambda result: self.status.setText(result.message),
+            on_done=self._deleted,
             owner=self,
             changes=changes(POSTS, source=self),
             name="delete_drafts",
+        )
+
+    def _deleted(self, result: svc.DraftsDeleted) -> None:
+        self.status.setText(result.message)
+        self._offer_undo(result.snapshot if result.deleted else None)
+
+    def _offer_undo(self, snapshot: svc.Snapshot | None) -> None:
+        self._undo = snapshot
+        self.undo_button.setVisible(snapshot is not None)
+        self._update_footer()
+
+    def _update_footer(self) -> None:
+        """Shown with drafts to act on, or an Undo to offer (also after the last draft went)."""
+        self.footer.setVisible(self.model.rowCount() > 0 or self._undo is not None)
+
+    def undo_delete(self) -> None:
+        """Put the drafts just deleted back as they were."""
+        snapshot = self._undo
+        if snapshot is None:
+            return
+        self._offer_undo(None)
+        self.runner.run(
+            lambda: svc.restore_drafts(self.ctx, snapshot),
+            on_done=lambda n: self.status.setText(f"Brought back {n} draft{'s' if n != 1 else ''}."),
+            on_error=lambda exc: self.status.setText(explain(exc).sentence),
+            owner=self,
+            changes=changes(POSTS, source=self),
+            name="restore_drafts",
         )
 
     # --- look --------------------------------------------------------------------------------
