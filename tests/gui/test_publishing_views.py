@@ -353,3 +353,12 @@ def test_the_tray_says_paused_in_words_and_retints(qtbot: QtBot, qapp: QApplicat
     theme.apply(qapp, "dark")
     dark = tray.pause_action.icon().pixmap(16, 16).toImage()
     assert light != dark  # re-tinted for the dark menu
+
+
+def test_the_tray_still_notifies_and_badges_a_paused_icon(qtbot: QtBot) -> None:
+    tray = Tray()
+    # offscreen there is no system tray: notify says so, and the window shows the message instead
+    assert tray.notify("Post to @ann was not published", "refused") is (tray.available and tray.icon.supportsMessages())
+    plain = tray.icon.icon().pixmap(32, 32).toImage()
+    tray.set_paused(True)
+    assert tray.icon.icon().pixmap(32, 32).toImage() != plain

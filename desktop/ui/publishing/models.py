@@ -16,6 +16,8 @@ from desktop.ui.icons import network_icon
 from desktop.ui.widgets.table_model import Column, Index, RowTableModel
 
 VIEW_POST = "View post"
+#: Link text at WCAG AA (≥ 4.5:1) on both row colours of each theme (the accent is 4.3:1 on light rows).
+LINK_LIGHT, LINK_DARK = "#3b5bdb", "#8da2fb"
 
 OUTCOME_TEXT = {
     "pending": "In progress",
@@ -174,7 +176,7 @@ class AttemptLogModel(_Zoned, RowTableModel[AttemptRow]):
         # the "View post" cell reads as a link: the theme's link colour, underlined
         if index.isValid() and index.column() == self.LINK and self.row_at(index.row()).url:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor(theme.current().accent if not theme.current().dark else "#8da2fb")
+                return QColor(LINK_DARK if theme.current().dark else LINK_LIGHT)
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setUnderline(True)

@@ -77,6 +77,14 @@ class Tray(QObject):
         self.icon.setToolTip(f"{APP_NAME} — publishing paused" if paused else f"{APP_NAME} — publishing is on")
         self.icon.setIcon(paused_icon() if paused else app_icon())
 
+    def notify(self, title: str, body: str, *, warning: bool = False) -> bool:
+        """Show a desktop notification. False where there is no tray to show it."""
+        if not self.available or not self.icon.supportsMessages():
+            return False
+        kind = QSystemTrayIcon.MessageIcon.Warning if warning else QSystemTrayIcon.MessageIcon.Information
+        self.icon.showMessage(title, body, kind, 15_000)
+        return True
+
 
 def paused_icon() -> QIcon:
     """The app icon with a pause badge, so a paused desk shows in the tray at a glance."""
@@ -99,14 +107,6 @@ def paused_icon() -> QIcon:
         painter.end()
         result.addPixmap(px)
     return result
-
-    def notify(self, title: str, body: str, *, warning: bool = False) -> bool:
-        """Show a desktop notification. False where there is no tray to show it."""
-        if not self.available or not self.icon.supportsMessages():
-            return False
-        kind = QSystemTrayIcon.MessageIcon.Warning if warning else QSystemTrayIcon.MessageIcon.Information
-        self.icon.showMessage(title, body, kind, 15_000)
-        return True
 
 
 def failure_message(rows: list[AttentionRow]) -> tuple[str, str]:
