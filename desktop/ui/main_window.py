@@ -1,10 +1,12 @@
-"""The main window: a sidebar of pages, remembered geometry and last page."""
+"""The main window: a sidebar of pages, remembered geometry and last page, and the shell that
+turns what happened elsewhere (the publishing pass, the metrics sync, a setting written in
+Settings) into change reports every page refreshes from."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -22,14 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
+from desktop.services import app_settings
 from desktop.ui import theme
 from desktop.ui.analytics.engine import MetricsEngine
-from desktop.ui.icons import app_icon, icon
+from desktop.ui.changes import ACCOUNTS, POSTS, Changes, changes
+from desktop.ui.errors import Explained, explain, show_error
+from desktop.ui.icons import app_icon, icon, retint_on_theme
 from desktop.ui.pages.accounts import AccountsPage
 from desktop.ui.pages.analytics import AnalyticsPage
 from desktop.ui.pages.calendar import CalendarPage
 from desktop.ui.pages.campaigns import CampaignsPage
 from desktop.ui.pages.compose import ComposePage
+from desktop.ui.pages.guided import FirstRunChecklist
 from desktop.ui.pages.publishing import PublishingPage
 from desktop.ui.pages.queue import QueuePage
 from desktop.ui.pages.settings import SettingsPage
@@ -42,6 +49,9 @@ if TYPE_CHECKING:
 
     from desktop.services.context import AppContext
     from desktop.ui.pages.base import Page
+
+#: How long a background failure stays in the status bar.
+ERROR_SHOWN_MS = 30_000
 
 PAGES: tuple[type[Page], ...] = (
     CalendarPage,
@@ -87,12 +97,7 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("&View")
         for number, page_cls in enumerate(PAGES, start=1):
-            if page_cls is PublishingPage:
-                page = PublishingPage(ctx, self.runner, engine=self.engine)
-            elif page_cls is AnalyticsPage:
-                page = AnalyticsPage(ctx, self.runner, engine=self.metrics_engine)
-            else:
-                page = page_cls(ctx, self.runner)
+            page = self._make_page(page_cls)
             page.navigate.connect(self.show_page)
             page.edit_post.connect(self.open_post)
             self.pages[page.key] = page
@@ -112,7 +117,8 @@ class MainWindow(QMainWindow):
             self.nav_group.addButton(button)
             self.nav_buttons[page.key] = button
             side.addWidget(button)
-            action = QAction(icon(page.icon_name, theme.current().text), page.title, self)
+            action = QAction(page.title, self)
+            retint_on_theme(action, page.icon_name)
             action.setShortcut(shortcut)
             action.triggered.connect(lambda _checked=False, key=page.key: self.show_page(key))
             view_menu.addAction(action)
@@ -121,17 +127,35 @@ class MainWindow(QMainWindow):
                 side.addSpacing(14)
         side.addStretch(1)
         self._tint_nav()
+        theme.notifier().changed.connect(self._retheme)
+
+        # "Get started" above every page until connect → write → schedule are done (or closed)
+        self.first_run = FirstRunChecklist(ctx, self.runner)
+        self.first_run.navigate.connect(self.show_page)
+        self.first_run.completed.connect(
+            lambda: self.statusBar().showMessage("You're all set: your first post is scheduled.", 15_000)
+        )
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        checklist_row = QHBoxLayout()
+        checklist_row.setContentsMargins(28, 14, 28, 0)  # the pages' own margins
+        checklist_row.addWidget(self.first_run)
+        column.addLayout(checklist_row)
+        column.addWidget(self.stack, 1)
 
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(sidebar)
-        row.addWidget(self.stack, 1)
+        row.addWidget(content, 1)
         self.setCentralWidget(central)
 
         file_menu = self.menuBar().addMenu("&File")
-        import_action = QAction(icon("plus", theme.current().text), "&Import CSV…", self)
+        import_action = QAction("&Import CSV…", self)
+        retint_on_theme(import_action, "plus")
         import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
         import_action.triggered.connect(self.import_csv)
         file_menu.addAction(import_action)
@@ -141,17 +165,15 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
         self.menuBar().insertMenu(view_menu.menuAction(), file_menu)
-        calendar = self.pages["calendar"]
-        if hasattr(calendar, "import_requested"):
-            calendar.import_requested.connect(self.import_csv)
-        accounts, queue = self.pages["accounts"], self.pages["queue"]
-        accounts.open_queue_for.connect(queue.select_account)  # type: ignore[attr-defined]
-        self.pages["campaigns"].open_results.connect(self.show_campaign_results)  # type: ignore[attr-defined]
-        if hasattr(calendar, "undo_action"):
-            edit_menu = QMenu("&Edit", self)
-            edit_menu.addAction(calendar.undo_action)
-            edit_menu.addAction(calendar.redo_action)
-            self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
+        calendar = cast(CalendarPage, self.pages["calendar"])
+        calendar.import_requested.connect(self.import_csv)
+        accounts, queue = cast(AccountsPage, self.pages["accounts"]), cast(QueuePage, self.pages["queue"])
+        accounts.open_queue_for.connect(queue.select_account)
+        cast(CampaignsPage, self.pages["campaigns"]).open_results.connect(self.show_campaign_results)
+        edit_menu = QMenu("&Edit", self)
+        edit_menu.addAction(calendar.undo_action)
+        edit_menu.addAction(calendar.redo_action)
+        self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
         help_menu = self.menuBar().addMenu("&Help")
         self._help_actions(help_menu)
         about = QAction(f"About {APP_NAME}", self)
@@ -162,20 +184,30 @@ class MainWindow(QMainWindow):
         self.busy_label.setProperty("role", "muted")
         self.busy_label.hide()
         self.statusBar().addPermanentWidget(self.busy_label)
+        self._error_strip()
         self.runner.busy_changed.connect(self._busy)
         self.runner.unhandled_error.connect(self._task_failed)
+        self.runner.changed.connect(self._on_changes)
         self._wire_publishing()
+        self.first_run.refresh()
         self._restore()
         if start_publishing:
             self.engine.start()
             self.metrics_engine.start()
+
+    def _make_page(self, page_cls: type[Page]) -> Page:
+        if page_cls is PublishingPage:
+            return PublishingPage(self.ctx, self.runner, engine=self.engine)
+        if page_cls is AnalyticsPage:
+            return AnalyticsPage(self.ctx, self.runner, engine=self.metrics_engine)
+        return page_cls(self.ctx, self.runner)
 
     # --- navigation -----------------------------------------------------------------------
 
     def show_campaign_results(self, campaign_id: int) -> None:
         """Analytics filtered to one campaign: its results, goal progress and networks."""
         self.show_page("analytics")
-        self.pages["analytics"].show_campaign(campaign_id)  # type: ignore[attr-defined]
+        cast(AnalyticsPage, self.pages["analytics"]).show_campaign(campaign_id)
 
     def show_page(self, key: str) -> None:
         page = self.pages.get(key) or self.pages["calendar"]
@@ -187,6 +219,9 @@ class MainWindow(QMainWindow):
     def current_page(self) -> Page:
         return self.stack.currentWidget()  # type: ignore[return-value]
 
+    def _retheme(self, _colors: theme.Colors) -> None:
+        self._tint_nav()
+
     def _tint_nav(self) -> None:
         colors = theme.current()
         for key, button in self.nav_buttons.items():
@@ -196,16 +231,75 @@ class MainWindow(QMainWindow):
     def _busy(self, busy: bool) -> None:
         self.busy_label.setVisible(busy)
 
-    def _task_failed(self, _name: str, exc: object) -> None:
-        """The default display of a background failure nobody handled: a sentence, Details on demand."""
-        from desktop.ui.errors import explain, show_error
+    # --- errors nobody else showed ------------------------------------------------------------
 
+    def _error_strip(self) -> None:
+        """A sentence in the status bar with a "Details…" button: background reads fail quietly
+        there instead of a box popping up over whatever the user is doing."""
+        self.error_strip = QWidget()
+        self.error_strip.setObjectName("ErrorStrip")
+        strip = QHBoxLayout(self.error_strip)
+        strip.setContentsMargins(4, 0, 0, 0)
+        strip.setSpacing(8)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("ErrorSentence")
+        self.error_details = QPushButton("Details…")
+        self.error_details.setObjectName("ErrorDetails")
+        self.error_details.setToolTip("What went wrong, with the full message")
+        self.error_details.clicked.connect(self.show_last_error)
+        strip.addWidget(self.error_label, 1)
+        strip.addWidget(self.error_details)
+        self.error_strip.hide()
+        self.statusBar().addWidget(self.error_strip, 1)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.timeout.connect(self.error_strip.hide)
+        self.last_error: Explained | None = None
+        self._restyle_errors(theme.current())
+        theme.notifier().changed.connect(self._restyle_errors)
+
+    def _restyle_errors(self, colors: theme.Colors) -> None:
+        self.error_label.setStyleSheet(f"color: {colors.danger};")
+
+    def _task_failed(self, _name: str, exc: object) -> None:
+        """The default display of a background failure nobody handled: a sentence in the status
+        bar, and "Details…" for the whole message (never a box popping up on its own)."""
         if not isinstance(exc, BaseException):
             return
-        explained = explain(exc)
-        self.statusBar().showMessage(explained.sentence, 20_000)
-        if self.isActiveWindow() and explained.details:
-            show_error(self, APP_NAME, explained)
+        self.last_error = explain(exc)
+        self.statusBar().clearMessage()
+        self.error_label.setText(self.last_error.sentence)
+        self.error_label.setToolTip(self.last_error.sentence)
+        self.error_details.setVisible(True)
+        self.error_strip.show()
+        self._error_timer.start(ERROR_SHOWN_MS)
+
+    def show_last_error(self) -> None:
+        if self.last_error is not None:
+            show_error(self, APP_NAME, self.last_error)
+
+    # --- what changed elsewhere ---------------------------------------------------------------
+
+    def _on_changes(self, change: Changes) -> None:
+        """Settings take effect at once: the window and the engine follow what was written."""
+        if app_settings.CLOSE_TO_TRAY in change.settings:
+            self._load_close_to_tray()
+        if app_settings.PUBLISHING_PAUSED in change.settings and change.source is not self.engine:
+            self.engine.reload_paused()  # the engine tells the tray and the Publishing page
+        if change.touches(frozenset({POSTS, ACCOUNTS})):
+            self._count_attention()
+
+    def _load_close_to_tray(self) -> None:
+        def apply(value: bool) -> None:
+            self._close_to_tray = value
+
+        ctx = self.ctx
+        self.runner.run(
+            lambda: bool(app_settings.get(ctx, app_settings.CLOSE_TO_TRAY)),
+            on_done=apply,
+            name="read_close_to_tray",
+            owner=self,
+        )
 
     def _help_actions(self, menu: QMenu) -> None:
         from pathlib import Path
@@ -261,30 +355,36 @@ class MainWindow(QMainWindow):
     # --- publishing ---------------------------------------------------------------------------
 
     def _wire_publishing(self) -> None:
-        from desktop.services import app_settings
-
         self.engine.new_failures.connect(self._notify_failures)
         self.engine.late_published.connect(lambda outcomes: self._notify(*late_message(outcomes)))
         self.engine.digest_ready.connect(lambda text: self._notify("Campaign Desk today", text))
         self.engine.paused_changed.connect(self.tray.set_paused)
-        self.engine.pass_finished.connect(lambda _r: self._count_attention())
+        self.engine.paused_changed.connect(
+            lambda _paused: self.runner.notify(changes(settings=(app_settings.PUBLISHING_PAUSED,), source=self.engine))
+        )
+        # what a pass or a sync changed reaches the pages like any other change (attention count included)
+        self.engine.changed.connect(self.runner.notify)
+        self.metrics_engine.changed.connect(self.runner.notify)
+        self.engine.failed.connect(lambda exc: self._task_failed("publish_pass", exc))
         self.tray.open_requested.connect(self.bring_to_front)
-        self.tray.message_clicked.connect(lambda: (self.bring_to_front(), self.show_page("publishing")))
+        self.tray.message_clicked.connect(self._show_publishing)
         self.tray.publish_now_requested.connect(self.engine.run_now)
         self.tray.pause_toggled.connect(self.engine.set_paused)
         self.tray.quit_requested.connect(self.quit)
 
+        ctx = self.ctx
+
         def load() -> tuple[bool, bool]:
             return (
-                bool(app_settings.get(self.ctx, app_settings.CLOSE_TO_TRAY)),
-                bool(app_settings.get(self.ctx, app_settings.PUBLISHING_PAUSED)),
+                bool(app_settings.get(ctx, app_settings.CLOSE_TO_TRAY)),
+                bool(app_settings.get(ctx, app_settings.PUBLISHING_PAUSED)),
             )
 
         def apply(values: tuple[bool, bool]) -> None:
             self._close_to_tray, paused = values
             self.tray.set_paused(paused)
 
-        self.runner.run(load, on_done=apply)
+        self.runner.run(load, on_done=apply, name="read_window_settings", owner=self)
         self._count_attention()
         composer = getattr(self.pages["compose"], "composer", None)
         if composer is not None and hasattr(composer, "scheduled"):
@@ -297,7 +397,12 @@ class MainWindow(QMainWindow):
             page = self.pages["publishing"]
             self.nav_buttons["publishing"].setText(f"  {page.title}" + (f"  ({n})" if n else ""))
 
-        self.runner.run(lambda: len(needs_attention(self.ctx)), on_done=show)
+        ctx = self.ctx
+        self.runner.run(lambda: len(needs_attention(ctx)), on_done=show, name="count_attention", owner=self)
+
+    def _show_publishing(self) -> None:
+        self.bring_to_front()
+        self.show_page("publishing")
 
     def _notify_failures(self, rows: list) -> None:  # type: ignore[type-arg]
         title, body = failure_message(rows)
@@ -308,7 +413,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {body.splitlines()[0] if body else ''}", 30_000)
 
     def open_post(self, post_id: int) -> None:
-        """Open a post in the composer (from the calendar, the publishing page, a notification)."""
+        """Open a post in the composer (from the calendar, the publishing page, a notification).
+
+        ComposePage.open_post asks first when the composer holds unsaved work."""
         self.show_page("compose")
         opener = getattr(self.pages["compose"], "open_post", None)
         if opener is not None:
@@ -322,13 +429,13 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _imported(self, result: object) -> None:
+        # the import reported changes(POSTS) itself: the pages showing posts refresh from that
         n = len(result.imported)  # type: ignore[attr-defined]
         skipped = len(result.rejected)  # type: ignore[attr-defined]
         self.statusBar().showMessage(
             f"Imported {n} post{'s' if n != 1 else ''} from CSV" + (f"; {skipped} row(s) skipped" if skipped else ""),
             8000,
         )
-        self.current_page().refresh()
 
     def bring_to_front(self) -> None:
         self.show()

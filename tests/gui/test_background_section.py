@@ -58,8 +58,11 @@ def test_unavailable_mechanism_shows_the_command_and_refuses_in_words(
 
     assert not section.enabled.isChecked()
     assert section.error.isVisible()
-    assert section.error.label.text().startswith("Neither a systemd user session (systemctl was not found)")
-    assert "crontab" in section.error.label.text()
+    assert section.error.label.text().startswith("This computer offers Campaign Desk no way to publish")
+    assert "systemctl" not in section.error.label.text()  # the tools' own words are under Details
+    assert section.status.text() == "Off."
+    assert section.details_button.isVisible() and section.explained is not None
+    assert section.explained.details.startswith("Neither a systemd user session (systemctl was not found)")
     section.grab().save(str(screenshot_dir / "settings-background-unavailable.png"))
 
 

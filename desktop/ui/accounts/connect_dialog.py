@@ -22,10 +22,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +33,7 @@ from desktop.ui import theme
 from desktop.ui.changes import ACCOUNTS, changes
 from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.icons import network_icon
+from desktop.ui.widgets.details_row import details_row
 from providers.base import ConnectField, ProviderError, Transient
 
 if TYPE_CHECKING:
@@ -122,14 +121,9 @@ class ConnectDialog(QDialog):
         self.error.setObjectName("connect-error")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details_button = QPushButton("Details…")
-        self.details_button.setToolTip("The network's own message, whole")
-        self.details_button.clicked.connect(self.show_details)
-        self.error_row = QWidget()
-        row = QHBoxLayout(self.error_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.error, 1)
-        row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.error_row, self.details_button = details_row(
+            self.error, self.show_details, "The network's own message, whole"
+        )
         self.error_row.hide()
         layout.addWidget(self.error_row)
         self.explained: Explained | None = None

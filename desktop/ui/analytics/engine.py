@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.ui.changes import METRICS, POSTS, Changes, changes
 from desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -27,10 +28,21 @@ INTERVAL_MS = 15 * 60_000
 FIRST_PASS_DELAY_MS = 20_000
 
 
+def sync_changes(report: SyncReport) -> Changes:
+    """What a sync stored, for the pages: metrics when it wrote snapshots, posts when it imported
+    posts found on the network."""
+    kinds = ([METRICS] if report.snapshots or report.history_imported else []) + (
+        [POSTS] if report.history_imported else []
+    )
+    return changes(*kinds)
+
+
 class MetricsEngine(QObject):
     sync_started = Signal()
     sync_finished = Signal(object)  # SyncReport
     sync_failed = Signal(object)  # Exception: the pass could not run at all
+    #: What a sync stored (a :class:`~desktop.ui.changes.Changes`), emitted only when it stored something.
+    changed = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
@@ -88,6 +100,9 @@ class MetricsEngine(QObject):
         self.running = False
         self.last_report = report
         self.sync_finished.emit(report)
+        what = sync_changes(report)
+        if what:
+            self.changed.emit(what)
 
     def _error(self, exc: Exception) -> None:
         self.running = False

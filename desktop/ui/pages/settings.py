@@ -1,4 +1,8 @@
-"""Settings: credential storage, where data lives, and about."""
+"""Settings: appearance and time zone, credential storage, where data lives, publishing, and about.
+
+Every control applies at once: a write reports ``changes(settings=(key,))`` and the main window,
+the engine, the tray and every page follow from that. Internals (keyring class, schema revision)
+live in Help ▸ Diagnostics, not here."""
 
 from __future__ import annotations
 
@@ -11,8 +15,11 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton
 from desktop import __version__
 from desktop.services import app_settings
 from desktop.services.vault import KeyringStatus
+from desktop.ui.changes import SETTINGS, changes
+from desktop.ui.errors import explain
 from desktop.ui.pages.base import Page
 from desktop.ui.settings.background_publishing import BackgroundPublishingSection
+from desktop.ui.settings.general import AppearanceAndTimeCard
 from desktop.ui.settings.publishing_prefs import PublishingPreferences
 from desktop.ui.widgets.banner import WarningBanner
 from desktop.ui.widgets.card import Card
@@ -21,6 +28,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from desktop.services.context import AppContext
+    from desktop.ui.changes import Changes
     from desktop.ui.tasks import TaskRunner
 
 
@@ -28,11 +36,15 @@ class SettingsPage(Page):
     key = "settings"
     title = "Settings"
     icon_name = "settings"
-    subtitle = "How Campaign Desk stores credentials and data, and publishes while it is closed."
+    subtitle = "How Campaign Desk looks, which time zone it plans in, and how it stores and publishes."
     scrollable = True
+    watches = frozenset({SETTINGS})
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(ctx, runner, parent)
+        self.general = AppearanceAndTimeCard(ctx, runner, self)
+        self.body.addWidget(self.general)
+
         security = Card("Credentials")
         form = security.form
         self.keyring = QLabel()
@@ -81,10 +93,24 @@ class SettingsPage(Page):
     def refresh(self) -> None:
         # Asking the keyring can wait on D-Bus or a locked vault: never on the GUI thread.
         self.runner.run(
-            self.ctx.vault.status, on_done=self._show_keyring, on_error=self._keyring_failed, name="keyring_status"
+            self.ctx.vault.status,
+            on_done=self._show_keyring,
+            on_error=self._keyring_failed,
+            name="keyring_status",
+            owner=self,
         )
+        self.general.refresh()
         self.publishing.refresh()
         self.background.refresh()
+
+    def on_changes(self, change: Changes) -> None:
+        # A setting written elsewhere (the tray's Pause, the Publishing page) shows here at once;
+        # what this page's own controls wrote is already on screen.
+        if change.source in (self, self.general, self.publishing):
+            return
+        if change.touches(self.watches) and self.isVisible():
+            self.general.refresh()
+            self.publishing.refresh()
 
     def _show_keyring(self, status: KeyringStatus) -> None:
         # One sentence: as a plain line when all is well, as the warning banner when not.
@@ -97,7 +123,11 @@ class SettingsPage(Page):
         self.banner.show_text("" if status.secure else status.sentence)
 
     def _keyring_failed(self, exc: Exception) -> None:
-        self.keyring.setText(f"The system keyring could not be reached: {exc}")
+        self.keyring.setText(
+            "Campaign Desk couldn't ask the system keyring how it stores sign-ins. "
+            f"{explain(exc).sentence} Help ▸ Diagnostics has the details."
+        )
+        self.keyring.show()
 
     def _show_diagnostics(self) -> None:
         from desktop.ui.help.diagnostics import DiagnosticsDialog
@@ -106,5 +136,9 @@ class SettingsPage(Page):
 
     def _set_allow_insecure(self, allowed: bool) -> None:
         self.runner.run(
-            lambda: app_settings.set_allow_insecure_keyring(self.ctx, allowed), on_done=lambda _r: self.refresh()
+            lambda: app_settings.set_allow_insecure_keyring(self.ctx, allowed),
+            on_done=lambda _r: self.refresh(),
+            name="allow_insecure_keyring",
+            owner=self,
+            changes=changes(settings=(app_settings.ALLOW_INSECURE_KEYRING,), source=self),
         )

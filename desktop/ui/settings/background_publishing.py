@@ -13,8 +13,10 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QWidget
 
 from desktop.services.background_job import BackgroundJob, BackgroundJobError, JobPlan, JobStatus
+from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.widgets.banner import WarningBanner
 from desktop.ui.widgets.card import Card
+from desktop.ui.widgets.details_row import details_row
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -23,10 +25,18 @@ if TYPE_CHECKING:
 CHECKBOX_TEXT = "Keep publishing when the app is closed"
 
 
-def _words(exc: Exception) -> str:
+UNAVAILABLE = (
+    "This computer offers Campaign Desk no way to publish while the app is closed: it needs a "
+    "systemd user session or cron. Publishing still runs while the app is open."
+)
+
+
+def _words(exc: Exception, sentence: str) -> Explained:
+    """``sentence`` says what failed; what the OS tool said (``systemctl``'s own line) goes to Details."""
     if isinstance(exc, BackgroundJobError):
-        return str(exc)
-    return f"Unexpected error: {type(exc).__name__}: {exc}"
+        return Explained(sentence, str(exc))
+    explained = explain(exc)
+    return Explained(f"{sentence} {explained.sentence}", explained.details)
 
 
 class BackgroundPublishingSection(Card):
@@ -80,7 +90,12 @@ class BackgroundPublishingSection(Card):
         form.addRow("Status", self.status)
 
         self.error = WarningBanner()
-        form.addRow(self.error)
+        self.error_row, self.details_button = details_row(
+            self.error, self.show_details, "What the operating system said, whole"
+        )
+        form.addRow(self.error_row)
+        self.explained: Explained | None = None
+        self._show_problem(None)
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -92,7 +107,7 @@ class BackgroundPublishingSection(Card):
             plan = job.plan(ctx)
             return plan, job.status(plan)
 
-        self.runner.run(look, on_done=self._show_plan, on_error=self._show_error, name="background-status")
+        self.runner.run(look, on_done=self._show_plan, on_error=self._show_error, name="background-status", owner=self)
 
     def _show_plan(self, result: tuple[JobPlan, JobStatus]) -> None:
         plan, status = result
@@ -108,10 +123,23 @@ class BackgroundPublishingSection(Card):
         self.form.setRowVisible(self.files, bool(plan.files))
         self._show_status(status)
         self.enabled.setEnabled(True)
+        if plan.mechanism is None:
+            self._show_problem(Explained(UNAVAILABLE, plan.unavailable))
 
     def _show_status(self, status: JobStatus) -> None:
         self._set_checked(status.installed)
-        self.status.setText(("On. " if status.installed else "Off. ") + status.detail)
+        unavailable = self.plan is not None and self.plan.mechanism is None
+        self.status.setText("Off." if unavailable else ("On. " if status.installed else "Off. ") + status.detail)
+
+    def _show_problem(self, explained: Explained | None) -> None:
+        self.explained = explained
+        self.error.show_text(explained.sentence if explained else "")
+        self.details_button.setVisible(bool(explained and explained.details))
+        self.error_row.setVisible(explained is not None)
+
+    def show_details(self) -> None:
+        if self.explained is not None:
+            show_error(self, "Publishing while the app is closed", self.explained)
 
     # --- changing --------------------------------------------------------------------------------
 
@@ -120,7 +148,7 @@ class BackgroundPublishingSection(Card):
         if plan is None:
             return
         self.enabled.setEnabled(False)
-        self.error.show_text("")
+        self._show_problem(None)
         self.status.setText("Installing…" if on else "Removing…")
         job = self.job
         self.runner.run(
@@ -128,6 +156,7 @@ class BackgroundPublishingSection(Card):
             on_done=self._changed,
             on_error=lambda exc: self._change_failed(exc, was_on=not on),
             name="background-install" if on else "background-remove",
+            owner=self,
         )
 
     def _changed(self, status: JobStatus) -> None:
@@ -137,12 +166,18 @@ class BackgroundPublishingSection(Card):
     def _change_failed(self, exc: Exception, *, was_on: bool) -> None:
         self._set_checked(was_on)
         self.status.setText("On." if was_on else "Off.")
-        self.error.show_text(_words(exc))
+        if self.plan is not None and self.plan.mechanism is None:
+            self._show_problem(Explained(UNAVAILABLE, str(exc)))
+        else:
+            turn = "off" if was_on else "on"
+            self._show_problem(_words(exc, f"Campaign Desk couldn't turn {turn} publishing while the app is closed."))
         self.enabled.setEnabled(True)
 
     def _show_error(self, exc: Exception) -> None:
         self.mechanism.setText("Could not check this computer")
-        self.error.show_text(_words(exc))
+        self._show_problem(
+            _words(exc, "Campaign Desk couldn't check whether this computer can publish while the app is closed.")
+        )
 
     def _set_checked(self, on: bool) -> None:
         self.enabled.blockSignals(True)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QCheckBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QSpinBox, QWidget
 
 from desktop.services import app_settings
 from desktop.services.compose import REQUIRE_ALT_TEXT
+from desktop.ui import theme
+from desktop.ui.changes import changes
+from desktop.ui.errors import explain
 from desktop.ui.widgets.card import Card
 
 if TYPE_CHECKING:
@@ -17,7 +20,8 @@ if TYPE_CHECKING:
 
 
 class PublishingPreferences(Card):
-    """Each control reads and writes one app setting (in the DB) off the GUI thread."""
+    """Each control reads and writes one app setting (in the DB) off the GUI thread; a write
+    reports ``changes(settings=(key,))``, so the engine, the tray and the Publishing page follow at once."""
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__("Publishing", parent)
@@ -44,6 +48,12 @@ class PublishingPreferences(Card):
         form.addRow("", self.require_alt)
         form.addRow("", self.close_to_tray)
         form.addRow("", self.digest)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.hide()
+        form.addRow(self.error)
+        self._restyle(theme.current())
+        theme.notifier().changed.connect(self._restyle)
 
         self._bindings: list[tuple[str, Callable[[Any], None]]] = []
         self._bind_check(self.paused, app_settings.PUBLISHING_PAUSED)
@@ -57,16 +67,43 @@ class PublishingPreferences(Card):
         self._bindings.append((key, lambda v: box.setChecked(bool(v))))
         box.toggled.connect(lambda on: self._save(key, bool(on)))
 
+    def _restyle(self, colors: theme.Colors) -> None:
+        self.error.setStyleSheet(f"color: {colors.danger};")
+
     def _save(self, key: str, value: Any) -> None:
         if self._loading:
             return
-        self.runner.run(lambda: app_settings.put(self.ctx, key, value), name=f"save {key}")
+        self.error.hide()
+        ctx = self.ctx
+        self.runner.run(
+            lambda: app_settings.put(ctx, key, value),
+            on_error=self._save_failed,
+            name=f"save {key}",
+            owner=self,
+            changes=changes(settings=(key,), source=self),
+        )
+
+    def _save_failed(self, exc: Exception) -> None:
+        self.error.setText(f"The setting was not saved. {explain(exc).sentence}")
+        self.error.show()
+        self.refresh()  # show what is stored
 
     _loading = False
 
     def refresh(self) -> None:
         keys = [key for key, _ in self._bindings]
-        self.runner.run(lambda: [app_settings.get(self.ctx, k) for k in keys], on_done=self._show)
+        ctx = self.ctx
+        self.runner.run(
+            lambda: [app_settings.get(ctx, k) for k in keys],
+            on_done=self._show,
+            on_error=self._save_failed_read,
+            name="read publishing settings",
+            owner=self,
+        )
+
+    def _save_failed_read(self, exc: Exception) -> None:
+        self.error.setText(f"Could not read the publishing settings. {explain(exc).sentence}")
+        self.error.show()
 
     def _show(self, values: list[Any]) -> None:
         self._loading = True
