@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QMimeData, QModelIndex, Qt
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
-from desktop.services import compose, drafts
+from desktop.services import app_settings, compose, drafts
 from desktop.services.campaigns import add_campaign
 from desktop.services.context import AppContext
 from desktop.services.posts import schedule_post
@@ -321,6 +322,23 @@ def test_refreshes_on_a_posts_change_while_visible_not_while_hidden(qtbot: QtBot
     page.refresh()  # what the main window does when it shows a page
     settle(qtbot, page)
     assert shown_ids(page)[0] == other
+
+
+def test_times_follow_the_zone_setting_and_name_it(qtbot: QtBot, ctx: AppContext) -> None:
+    ids = make_desk(ctx, 3)
+    app_settings.put(ctx, app_settings.TIMEZONE, "America/New_York")
+    page = open_page(qtbot, ctx)
+    planned = page.model.find(ids["draft2"])
+    at = next(r.planned_at for r in drafts.list_drafts(ctx) if r.id == ids["draft2"])
+    assert at is not None
+    tip = planned.data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{at.astimezone(ZoneInfo('America/New_York')):%H:%M} (America/New York)" in tip
+    app_settings.put(ctx, app_settings.TIMEZONE, "Asia/Tokyo")
+    page.runner.notify(changes(settings=("timezone",)))
+    settle(qtbot, page)
+    tip = page.model.find(ids["draft2"]).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{at.astimezone(ZoneInfo('Asia/Tokyo')):%H:%M} (Asia/Tokyo)" in tip
+    assert "Last edited" in tip and "(Asia/Tokyo)" in tip.split("Last edited", 1)[1]
 
 
 def test_model_passes_qtmodeltester(qtmodeltester, ctx: AppContext) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from desktop.ui.drafts.view import DraftsView
 from desktop.ui.errors import explain
 from desktop.ui.icons import icon, network_icon
 from desktop.ui.pages.base import Page
+from desktop.ui.resources import resource
 from desktop.ui.widgets.empty_state import EmptyState
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ class Loaded:
 class DraftsPage(Page):
     key = "drafts"
     title = "Drafts"
-    icon_name = "compose"
+    #: resources/icons/drafts.svg (a light bulb) once it is there; Compose's pen until then.
+    icon_name = "drafts" if resource("icons", "drafts.svg").exists() else "compose"
     subtitle = "Ideas and unfinished posts. Drag one onto the calendar to schedule it."
     watches = frozenset({POSTS, CAMPAIGNS, ACCOUNTS})
 
@@ -98,14 +100,14 @@ class DraftsPage(Page):
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.empty = EmptyState(
-            "compose",
+            self.icon_name,
             "Nothing in progress",
             "Ideas you start in Compose and don't schedule land here.",
             "Write an idea",
             self.start_new,
         )
         self.no_match = EmptyState(
-            "compose", "No drafts match", "Try other words, or show all campaigns and accounts.", "Show all drafts"
+            self.icon_name, "No drafts match", "Try other words, or show all campaigns and accounts.", "Show all drafts"
         )
         assert self.no_match.action is not None
         self.no_match.action.clicked.connect(self.clear_filters)
@@ -395,4 +397,4 @@ class DraftsPage(Page):
         for state in (self.empty, self.no_match):
             picture = state.findChild(QLabel)
             if picture is not None and picture.pixmap() is not None and not picture.pixmap().isNull():
-                picture.setPixmap(icon("compose", colors.muted).pixmap(QSize(56, 56)))
+                picture.setPixmap(icon(self.icon_name, colors.muted).pixmap(QSize(56, 56)))
