@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QMimeData, QModelIndex, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
@@ -23,6 +23,7 @@ from desktop.ui import theme
 from desktop.ui.changes import POSTS, changes
 from desktop.ui.drafts.delegate import CardColors, contrast
 from desktop.ui.drafts.model import POST_MIME, DraftsModel, ago
+from desktop.ui.help.shortcuts import collect_shortcuts
 from desktop.ui.pages.drafts import DraftsPage
 from desktop.ui.tasks import TaskRunner
 from tests.gui.layout_check import layout_problems
@@ -191,6 +192,15 @@ def test_enter_and_double_click_open_the_draft_in_compose(qtbot: QtBot, ctx: App
     with qtbot.waitSignal(page.edit_post) as opened:
         page.open_button.click()
     assert opened.args == [ids["draft1"]]
+
+
+def test_shortcuts_are_listed_for_help(qtbot: QtBot, ctx: AppContext) -> None:
+    page = open_page(qtbot, ctx)
+    listed = dict(collect_shortcuts(page))
+    assert {"Drafts: search", "Drafts: new idea", "Drafts: undo delete", "Drafts: open in Compose"} <= set(listed)
+    assert listed["Drafts: delete selected"] == QKeySequence(QKeySequence.StandardKey.Delete).toString(
+        QKeySequence.SequenceFormat.NativeText
+    )
 
 
 def test_search_enter_moves_to_the_list(qtbot: QtBot, ctx: AppContext) -> None:

@@ -41,7 +41,7 @@ class DraftsView(QListView):
         self.setAccessibleDescription(
             "Enter opens the draft, Delete deletes the selected drafts, drag one to the calendar"
         )
-        self.doubleClicked.connect(self._open)
+        self.doubleClicked.connect(self.open_index)
         theme.notifier().changed.connect(self._restyle)
 
     def drafts(self) -> DraftsModel:
@@ -56,14 +56,17 @@ class DraftsView(QListView):
     def _restyle(self, _colors: object = None) -> None:
         self.viewport().update()
 
-    def _open(self, index: QModelIndex) -> None:
+    def open_current(self) -> None:
+        self.open_index(self.currentIndex())
+
+    def open_index(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(self.drafts().row_at(index.row()).id)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._open(self.currentIndex())
+            self.open_current()
             return
         if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectionModel().hasSelection():
             self.delete_requested.emit()

@@ -155,12 +155,18 @@ class DraftsPage(Page):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._reload_drafts)
-        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self._focus_search)
-        new = QShortcut(QKeySequence.StandardKey.New, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        new.activated.connect(self.start_new)
-        undo = QShortcut(QKeySequence.StandardKey.Undo, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        undo.activated.connect(self.undo_delete)
+        page_wide = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, what, slot, where, context in (
+            (QKeySequence.StandardKey.Find, "Drafts: search", self._focus_search, self, page_wide),
+            (QKeySequence.StandardKey.New, "Drafts: new idea", self.start_new, self, page_wide),
+            (QKeySequence.StandardKey.Undo, "Drafts: undo delete", self.undo_delete, self, page_wide),
+            (QKeySequence(Qt.Key.Key_Return), "Drafts: open in Compose", self.view.open_current, self.view, None),
+            (QKeySequence.StandardKey.Delete, "Drafts: delete selected", self.confirm_delete, self.view, None),
+        ):
+            # listed by Help ▸ Keyboard shortcuts; the list's own keys also work without it (keyPressEvent)
+            shortcut = QShortcut(keys, where, context=context or Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setWhatsThis(what)
+            shortcut.activated.connect(slot)
         theme.notifier().changed.connect(self._restyle)
 
     def _filter(self, everything: str, name: str, tip: str, chars: int) -> QComboBox:
