@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QMenu, QToolButton, QWidget
 
 from desktop.services.compose import Target
@@ -16,7 +17,7 @@ from desktop.ui.compose.flow import FlowLayout
 from desktop.ui.icons import icon, network_icon
 
 #: A chip's handle is shortened past this width (px).
-HANDLE_PX = 170
+HANDLE_PX = 130
 
 
 class AccountChips(QWidget):
@@ -42,6 +43,7 @@ class AccountChips(QWidget):
         self.more.menu().aboutToShow.connect(self._fill_menu)
         self._flow.addWidget(self.more)
         self._targets: list[Target] = []
+        self._full_width = 0
         self.restyle(theme.current())
 
     def restyle(self, c: theme.Colors) -> None:
@@ -63,8 +65,7 @@ class AccountChips(QWidget):
             chip.setIconSize(QSize(16, 16))
             chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             chip.setCursor(Qt.CursorShape.PointingHandCursor)
-            chip.ensurePolished()
-            chip.setText(chip.fontMetrics().elidedText(t.label, Qt.TextElideMode.ElideMiddle, HANDLE_PX))
+            chip.setText(t.label)
             note = "" if t.status == "connected" else f" — {t.status.replace('_', ' ')}"
             chip.setToolTip(f"{t.network_name}: {t.display_name} ({t.label}){note}")
             chip.setAccessibleName(f"Post to {t.network_name} {t.label}")
@@ -72,7 +73,28 @@ class AccountChips(QWidget):
             self._flow.insertWidget(1 + i, chip)
             chip.show()
             self.chips[t.account_id] = chip
+        self._full_width = 0
+        self._shorten(self.width())
         self.updateGeometry()
+
+    def _shorten(self, width: int) -> None:
+        """Whole handles when they fit on one row, else each shortened in the middle."""
+        shown = [t for t in self._targets if t.account_id in self.chips]
+        if not self._full_width:
+            for t in shown:
+                self.chips[t.account_id].setText(t.label)
+            parts = [self.label, self.more, *self.chips.values()]
+            self._full_width = sum(w.sizeHint().width() + 6 for w in parts)
+        short = width < self._full_width
+        for t in shown:
+            chip = self.chips[t.account_id]
+            text = chip.fontMetrics().elidedText(t.label, Qt.TextElideMode.ElideMiddle, HANDLE_PX) if short else t.label
+            if chip.text() != text:
+                chip.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._shorten(event.size().width())
+        super().resizeEvent(event)
 
     def selected(self) -> list[int]:
         return [t.account_id for t in self._targets if self.chips[t.account_id].isChecked()]

@@ -54,8 +54,16 @@ if TYPE_CHECKING:
 
 FILE_FILTER = "Images and videos (*.png *.jpg *.jpeg *.gif *.webp *.avif *.heic *.mp4 *.mov *.webm);;All files (*)"
 TOAST_MS = 4000
-#: A tab's handle is shortened past this width (px); its tooltip has it whole.
-TAB_TEXT_PX = 150
+#: A tab's name is shortened past this many characters; its tooltip has the handle whole.
+TAB_CHARS = 18
+
+
+def tab_names(targets: Sequence[Target]) -> list[str]:
+    """Short names for the account tabs: the handle's first word ("news" for
+    @news@social.example), the whole handle where two would read the same."""
+    short = [t.handle.lstrip("@").split("@")[0].split(".")[0] for t in targets]
+    names = [s if short.count(s) == 1 else t.label for s, t in zip(short, targets, strict=True)]
+    return [n if len(n) <= TAB_CHARS else n[: TAB_CHARS - 1] + "…" for n in names]
 
 
 class Composer(QWidget):
@@ -172,8 +180,8 @@ class Composer(QWidget):
         self.tabs = QTabBar()
         self.tabs.setDrawBase(False)
         self.tabs.setExpanding(False)
-        self.tabs.setUsesScrollButtons(False)
-        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tabs.setUsesScrollButtons(False)  # short names instead (the tooltip has the handle)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.tabs.setIconSize(QSize(16, 16))
         self.tabs.setAccessibleName("Shared post and each account's version")
         column.addWidget(self.tabs)
@@ -232,7 +240,6 @@ class Composer(QWidget):
         column.addWidget(self.notice)
 
         self.preview = PreviewPane()
-        self.preview.setMinimumWidth(260)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.preview)
@@ -379,13 +386,11 @@ class Composer(QWidget):
         self.tabs.addTab("Shared")
         self.tabs.setTabData(0, SHARED)
         self.tabs.setTabToolTip(0, "The text and media every account posts unless you customise it")
-        for account_id in c.doc.account_ids:
-            t = c.targets.get(account_id)
-            if t is None:
-                continue
-            text = self.tabs.fontMetrics().elidedText(t.label, Qt.TextElideMode.ElideMiddle, TAB_TEXT_PX)
+        shown = [c.targets[a] for a in c.doc.account_ids if a in c.targets]
+        for t, text in zip(shown, tab_names(shown), strict=True):
             i = self.tabs.addTab(network_icon(t.network), text)
-            self.tabs.setTabData(i, account_id)
+            self.tabs.setTabData(i, t.account_id)
+            self.tabs.setAccessibleTabName(i, f"{t.network_name} {t.label}")
         self._mark_tabs()
         index = next((i for i in range(self.tabs.count()) if self.tabs.tabData(i) == keep), 0)
         self.tabs.setCurrentIndex(index)

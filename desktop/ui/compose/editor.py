@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QSizePolicy,
     QTextEdit,
     QToolButton,
     QVBoxLayout,
@@ -38,10 +39,33 @@ class PartEditor(QPlainTextEdit):
     files_dropped = Signal(list)
     image_pasted = Signal(QImage)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, min_lines: int = 4) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.setTabChangesFocus(True)
+        # As tall as its text: the composer's card scrolls, never a box inside it.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._min_lines = min_lines
+        self.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit())
+        self._fit()
+
+    def _fit(self) -> None:
+        lines = max(int(self.document().size().height()), self._min_lines)
+        margins = self.contentsMargins()
+        frame = 2 * int(self.document().documentMargin()) + margins.top() + margins.bottom() + 8
+        height = lines * self.fontMetrics().lineSpacing() + frame
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()  # wrapping changes with the width
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or bool(local_files(source)) or super().canInsertFromMimeData(source)
@@ -134,10 +158,9 @@ class PartBox(QFrame):
         head.addStretch(1)
         head.addWidget(self.remove)
         layout.addLayout(head)
-        self.editor = PartEditor()
+        self.editor = PartEditor(min_lines=4 if index == 0 else 2)
         self.editor.setAccessibleName("Post text" if index == 0 else f"Part {index + 1}")
-        self.editor.setMinimumHeight(110 if index == 0 else 70)
-        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.editor)
         self.count = QLabel()
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.count.setObjectName("Counters")
@@ -156,6 +179,7 @@ class ThreadEditor(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
+        self._layout.addStretch(1)  # parts stack from the top; the card scrolls when they grow
         self.boxes: list[PartBox] = []
         self.set_parts([""])
 
@@ -235,7 +259,7 @@ class ThreadEditor(QWidget):
         box.editor.image_pasted.connect(self.image_pasted)
         box.remove.clicked.connect(lambda _=False, b=box: self.remove_part(self.boxes.index(b)))
         self.boxes.append(box)
-        self._layout.addWidget(box)
+        self._layout.insertWidget(len(self.boxes) - 1, box)
         return box
 
     def _titles(self) -> None:

@@ -16,6 +16,8 @@ from desktop.ui.compose.style import glyph
 
 #: Links longer than this are shortened in the menu (the tooltip has them whole).
 SHOWN_CHARS = 60
+#: A campaign name longer than this is shortened in the summary (the tooltip has it whole).
+CAMPAIGN_CHARS = 28
 
 
 def _shown(url: str) -> str:
@@ -58,6 +60,10 @@ class LinksRow(QWidget):
         self.links = list(links)
         self.skipped = {u for u in skipped if u in self.links}
         self.setVisible(bool(campaign) and bool(self.links))
+        named = campaign or ""
+        self.summary.setToolTip(f"UTM tags come from the campaign “{named}”" if named else "")
+        if len(named) > CAMPAIGN_CHARS:
+            campaign = named[: CAMPAIGN_CHARS - 1].rstrip() + "…"
         tagged = len(self.links) - len(self.skipped)
         total = len(self.links)
         what = "link" if total == 1 else "links"

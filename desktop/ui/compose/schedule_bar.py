@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTime
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -104,6 +104,16 @@ class ScheduleBar(QFrame):
         for b in self.buttons:
             actions.addWidget(b)
         self._rows.setSpacing(6 if two_rows else 0)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the two-row arrangement allows, whichever is shown (so the window can
+        shrink to where the bar switches to two rows)."""
+        m = self._rows.contentsMargins()
+        top = sum(w.minimumSizeHint().width() for w in (self.campaign, self.when, self.zone_label)) + 16
+        bottom = sum(b.minimumSizeHint().width() for b in self.buttons) + 8 * (len(self.buttons) - 1)
+        rows = [b.minimumSizeHint().height() for b in self.buttons] + [self.when.minimumSizeHint().height()]
+        height = (2 * max(rows) + 6 if self._two_rows else max(rows)) + m.top() + m.bottom()
+        return QSize(max(top, bottom) + m.left() + m.right(), height)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._arrange(two_rows=event.size().width() < self._one_row_width())

@@ -119,7 +119,7 @@ def stylesheet(c: theme.Colors) -> str:
     QFrame#ComposeCard QLabel[role="muted"] {{ color: {c.muted}; }}
     QFrame#PartFrame {{ border-top: 1px solid {c.border}; }}
     QTabBar::tab {{
-        padding: 7px 14px; margin-right: 2px; border: none; border-bottom: 2px solid transparent;
+        padding: 6px 10px; margin-right: 2px; border: none; border-bottom: 2px solid transparent;
         color: {c.muted}; background: transparent;
     }}
     QTabBar::tab:selected {{ color: {c.text}; border-bottom: 2px solid {c.accent}; font-weight: 600; }}

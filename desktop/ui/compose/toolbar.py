@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPlainTextEdit, QToolButton, QWidget
 
@@ -106,36 +106,61 @@ class ComposeToolbar(QWidget):
         self.comment_button.toggled.connect(self._comment_toggled)
         self.comment_editor.textChanged.connect(lambda: self.comment_changed.emit(self.comment_editor.toPlainText()))
         self.snippets: list[Snippet] = []
-        self._worded_width = 0
+        self._level_widths: list[tuple[int, list[QToolButton]]] = []
         self._icons_only = False
         self.restyle(theme.current())
 
     def restyle(self, c: theme.Colors) -> None:
         for b, name in self._glyphs.items():
             b.setIcon(glyph(name, c.text))
-        self._worded_width = 0  # fonts and paddings may differ: measured again
+        self._level_widths = []  # fonts and paddings may differ: measured again
 
-    # --- narrow: icons only -----------------------------------------------------------------------------
+    # --- narrow: fewer words, then icons only ------------------------------------------------------
 
-    def _full_width(self) -> int:
-        if not self._worded_width:
-            was = self._icons_only
-            self._set_icons_only(False)
-            m = self._row.contentsMargins()
-            self._worded_width = sum(b.sizeHint().width() + 2 for b in self._glyphs) + m.left() + m.right()
-            self._set_icons_only(was)
-        return self._worded_width
+    #: Dropped first when the row is short of room (their icons say enough with the tooltip).
+    _FIRST_TO_GO = ("smile", "snippet")
 
-    def _set_icons_only(self, on: bool) -> None:
-        self._icons_only = on
-        style = Qt.ToolButtonStyle.ToolButtonIconOnly if on else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    def _width_for(self, worded: list[QToolButton]) -> int:
+        """The row's width with ``worded`` showing their words and the rest icons only."""
+        was = {b: b.toolButtonStyle() for b in self._glyphs}
         for b in self._glyphs:
-            b.setToolButtonStyle(style if b in self._worded else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            b.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonTextBesideIcon if b in worded else Qt.ToolButtonStyle.ToolButtonIconOnly
+            )
+        m = self._row.contentsMargins()
+        width = sum(b.sizeHint().width() + self._row.spacing() for b in self._glyphs) + m.left() + m.right()
+        for b, style in was.items():
+            b.setToolButtonStyle(style)
+        return width
+
+    def _levels(self) -> list[tuple[int, list[QToolButton]]]:
+        """(width needed, buttons with words) from the most words to none."""
+        if not self._level_widths:
+            all_words = list(self._worded)
+            fewer = [b for b in all_words if self._glyphs[b] not in self._FIRST_TO_GO]
+            self._level_widths = [(self._width_for(w), w) for w in (all_words, fewer, [])]
+        return self._level_widths
+
+    def _fit(self, width: int) -> None:
+        levels = self._levels()
+        worded = next((w for need, w in levels if need <= width), [])
+        self._icons_only = not worded
+        for b in self._glyphs:
+            b.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonTextBesideIcon if b in worded else Qt.ToolButtonStyle.ToolButtonIconOnly
+            )
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as icons only (the words come back when there is room)."""
+        return QSize(self._levels()[-1][0], super().minimumSizeHint().height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._level_widths = []  # a style sheet changes the buttons' padding
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        narrow = event.size().width() < self._full_width()
-        if narrow != self._icons_only:
-            self._set_icons_only(narrow)
+        self._fit(event.size().width())
         super().resizeEvent(event)
 
     def icons_only(self) -> bool:
