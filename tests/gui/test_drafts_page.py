@@ -21,7 +21,7 @@ from desktop.services.posts import schedule_post
 from desktop.store.models import Post, Variant
 from desktop.ui import theme
 from desktop.ui.changes import POSTS, changes
-from desktop.ui.drafts.delegate import CardColors, contrast
+from desktop.ui.drafts.delegate import MARGIN_Y, PAD, CardColors, contrast
 from desktop.ui.drafts.model import POST_MIME, DraftsModel, ago
 from desktop.ui.help.shortcuts import collect_shortcuts
 from desktop.ui.pages.drafts import DraftsPage
@@ -416,3 +416,41 @@ def test_empty_page_layout_and_live_theme_switch(
     painted = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
     assert any(c.alpha() > 200 and c.name() == theme.DARK.muted for c in painted)  # re-tinted for dark
     page.grab().save(str(screenshot_dir / "drafts-empty-dark.png"))
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_in_the_main_window_at_its_minimum_and_a_common_size(
+    qtbot: QtBot,
+    ctx: AppContext,
+    qapp: QApplication,
+    tmp_path: Path,
+    screenshot_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+) -> None:
+    from desktop.ui import main_window
+
+    if DraftsPage not in main_window.PAGES:  # until the lead lists the page (after Calendar)
+        pages = list(main_window.PAGES)
+        pages.insert(pages.index(main_window.CalendarPage) + 1, DraftsPage)
+        monkeypatch.setattr(main_window, "PAGES", tuple(pages))
+    make_desk(ctx, 20, media_dir=tmp_path)
+    theme.apply(qapp, "dark" if mode == "light" else "light")
+    window = main_window.MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("drafts")
+    page = window.pages["drafts"]
+    assert isinstance(page, DraftsPage)
+    theme.apply(qapp, mode)  # switched while the page is shown
+    for size in ((900, 600), (1280, 800)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda: window.runner.pending() == 0, timeout=5000)
+        QApplication.processEvents()
+        assert len(shown_ids(page)) == 20
+        assert layout_problems(window) == [], size
+        window.grab().save(str(screenshot_dir / f"drafts-window-{mode}-{size[0]}x{size[1]}.png"))
+    card = page.view.grab(page.view.visualRect(page.model.index(0, 0)))
+    ratio = card.devicePixelRatio()
+    inside = card.toImage().pixelColor(int(card.width() / 2), int((MARGIN_Y + PAD // 2) * ratio))  # above the text
+    assert inside.name() == theme.current().base  # painted in the theme switched to, not the one it started in
