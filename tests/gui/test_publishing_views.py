@@ -362,3 +362,24 @@ def test_the_tray_still_notifies_and_badges_a_paused_icon(qtbot: QtBot) -> None:
     plain = tray.icon.icon().pixmap(32, 32).toImage()
     tray.set_paused(True)
     assert tray.icon.icon().pixmap(32, 32).toImage() != plain
+
+
+def test_in_the_window_at_the_minimum_and_a_common_size(
+    qtbot: QtBot, ctx: AppContext, mix: dict[str, int], qapp: QApplication, screenshot_dir: Path
+) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    for key in ("publishing", "queue"):
+        window.show_page(key)
+        page = window.pages[key]
+        qtbot.waitUntil(lambda: window.runner.pending() == 0, timeout=10_000)
+        for mode in ("light", "dark"):
+            theme.apply(qapp, mode)
+            for size in SIZES:
+                window.resize(*size)
+                qtbot.wait(30)
+                assert layout_problems(page) == [], (key, mode, size)
+                assert window.grab().save(str(screenshot_dir / f"window-{key}-{size[0]}x{size[1]}-{mode}.png"))

@@ -104,6 +104,7 @@ class QueuePage(Page):
         self.status = QLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
+        self.status.hide()
 
         self.upcoming_title = QLabel("Upcoming")
         self.upcoming_title.setProperty("role", "card-title")
@@ -266,7 +267,7 @@ class QueuePage(Page):
             button.setEnabled(has_slots and bool(upcoming))
         if not self._error:
             hint = self._zone_hint(zone) if has_slots else ""
-            self.status.setText(" ".join(t for t in (self._note, hint) if t))
+            self._say(" ".join(t for t in (self._note, hint) if t))
         self._update_buttons()
 
     def _zone_hint(self, slot_zone: str) -> str:
@@ -365,7 +366,7 @@ class QueuePage(Page):
     def _saved(self, message: str) -> None:
         self._error = False
         self._note = message
-        self.status.setText(message)
+        self._say(message)
         self.status.setToolTip("")
         self._restyle(theme.current())
         self._load_account()
@@ -373,9 +374,13 @@ class QueuePage(Page):
     def _failed(self, exc: Exception) -> None:
         explained = explain(exc)
         self._error = True
-        self.status.setText(explained.sentence)
+        self._say(explained.sentence)
         self.status.setToolTip(explained.details)
         self._restyle(theme.current())
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))  # no empty gap above the list
 
     def _restyle(self, colors: theme.Colors) -> None:
         self.status.setStyleSheet(f"color: {error_text(colors)};" if self._error else "")

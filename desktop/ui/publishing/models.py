@@ -107,7 +107,7 @@ class AttentionModel(_Zoned, RowTableModel[AttentionRow]):
                 ),
                 Column("Post", lambda r: r.text, display=lambda r: _excerpt(r.text), tooltip=lambda r: r.text),
                 Column(
-                    "What the network said",
+                    "The network said",
                     lambda r: r.error,
                     display=lambda r: _first_line(r.error),
                     tooltip=_error_tip,
