@@ -279,7 +279,7 @@ class ComposeController(QObject):
         self.autosave_timer.stop()
         self._forget_recovery()
         if self.doc.post_id is None or self.kept:
-            self.dirty = False
+            self.new_post()  # the composer no longer shows what was dropped
             then()
             return
         if self._saving:
@@ -289,8 +289,7 @@ class ComposeController(QObject):
         ctx = self.ctx
 
         def done(_deleted: bool) -> None:
-            QSettings().remove(DRAFT_KEY)
-            self.dirty = False
+            self.new_post()
             then()
 
         def failed(exc: Exception) -> None:

@@ -25,6 +25,8 @@ class LeaveDialog(QMessageBox):
         self.save_button = self.addButton("Save as draft", QMessageBox.ButtonRole.AcceptRole)
         self.discard_button = self.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         self.discard_button.setProperty("danger", True)
+        self.discard_button.style().unpolish(self.discard_button)  # the property came after polishing
+        self.discard_button.style().polish(self.discard_button)
         self.cancel_button = self.addButton(QMessageBox.StandardButton.Cancel)
         self.setDefaultButton(self.save_button)
         self.setEscapeButton(self.cancel_button)
