@@ -19,6 +19,7 @@ from desktop.ui.pages.base import Page
 from desktop.ui.widgets.empty_state import EmptyState
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
     from PySide6.QtWidgets import QWidget
 
     from desktop.services.app_settings import FirstRunProgress
@@ -128,6 +129,26 @@ class FirstRunChecklist(QFrame):
         if self.progress is not None:
             self._show(self.progress)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """At the narrowest window the heading gives way, so each step keeps its whole words."""
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        parts = [*self.steps.values(), self.close_button]
+        needed = (
+            sum(w.sizeHint().width() for w in parts)
+            + self.heading.sizeHint().width()
+            + 6
+            + layout.spacing() * (len(parts) + 1)
+            + margins.left()
+            + margins.right()
+        )
+        self.heading.setVisible(self.width() >= needed)
+
     def refresh(self) -> None:
         ctx = self.ctx
         self.runner.run(lambda: app_settings.first_run_progress(ctx), on_done=self._show, name="first_run", owner=self)
@@ -149,13 +170,15 @@ class FirstRunChecklist(QFrame):
             button = self.steps[field]
             done = bool(getattr(progress, field))
             button.setText(words if done else f"{number}. {words}")
-            button.setIcon(icon("check", colors.success) if done else icon("dot", colors.muted))
+            dot = "#ffffff" if field == next_step else colors.muted  # white on the accent button
+            button.setIcon(icon("check", colors.success) if done else icon("dot", dot))
             button.setAccessibleName(f"Step {number}, {words}: {'done' if done else 'to do'}")
             button.setToolTip("Done" if done else f"Go to {_target.capitalize()}")
             button.setProperty("primary", field == next_step)
             button.style().unpolish(button)
             button.style().polish(button)
         self.setVisible(progress.show)
+        self._fit()
 
     def dismiss(self) -> None:
         self.hide()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from desktop import __version__
 from desktop.services import app_settings
@@ -63,8 +63,11 @@ class SettingsPage(Page):
 
         data = Card("Data")
         form = data.form
-        self.data_dir = QLabel(str(ctx.data_dir))
-        self.data_dir.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # read-only field, not a label: a long path scrolls inside it instead of widening the page
+        self.data_dir = QLineEdit(str(ctx.data_dir))
+        self.data_dir.setReadOnly(True)
+        self.data_dir.setAccessibleName("Data folder")
+        self.data_dir.setCursorPosition(0)
         open_button = QPushButton("Open folder")
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(ctx.data_dir))))
         folder_row = QHBoxLayout()
