@@ -383,3 +383,16 @@ def test_in_the_window_at_the_minimum_and_a_common_size(
                 qtbot.wait(30)
                 assert layout_problems(page) == [], (key, mode, size)
                 assert window.grab().save(str(screenshot_dir / f"window-{key}-{size[0]}x{size[1]}-{mode}.png"))
+
+
+def test_the_daily_digest_gives_the_next_post_in_the_users_zone(ctx: AppContext) -> None:
+    from zoneinfo import ZoneInfo
+
+    from desktop.services.activity import digest
+
+    app_settings.put(ctx, app_settings.TIMEZONE, "Asia/Tokyo")
+    account = add_account(ctx, "mastodon", "@ann@masto.test")
+    at = (datetime.now(UTC) + timedelta(days=2)).replace(hour=23, minute=30, second=0, microsecond=0)
+    posts.schedule_post(ctx, account_ids=[account], text="next", at=at)
+    text = digest(ctx).text()
+    assert text.endswith(f"Next: {at.astimezone(ZoneInfo('Asia/Tokyo')):%a %H:%M}.")  # 08:30 the day after

@@ -356,7 +356,7 @@ class PublishingPage(Page):
             self.status.setText("")
             self.status.hide()
             return
-        self.status.show()
+        self.status.setVisible(engine is not None)  # no empty line where there is nothing to say
         if engine is None:
             self.status.setText("")
         elif engine.running:
