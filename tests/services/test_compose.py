@@ -14,6 +14,7 @@ from sqlalchemy import select
 from desktop.services import app_settings, campaigns, compose, posts, slots, snippets
 from desktop.services.compose import ComposeDoc, Override, When
 from desktop.services.context import AppContext
+from desktop.services.transitions import Conflict
 from desktop.store.models import Account, Variant, VariantState
 from providers.base import Limits
 from tests.services.conftest import MastodonAccount
@@ -140,6 +141,34 @@ def test_auto_split_keeps_every_part_within_the_limit_and_loses_no_text(ctx: App
 def test_auto_split_leaves_short_text_alone(ctx: AppContext) -> None:
     provider = ctx.registry.get("mastodon")
     assert compose.auto_split("short", provider, provider.info.limits) == ["short"]
+
+
+def test_over_limit_from_points_at_the_first_grapheme_past_the_limit(ctx: AppContext) -> None:
+    provider = ctx.registry.get("bluesky")
+    limits = Limits(max_chars=10, max_parts=25)
+    assert compose.over_limit_from(provider, limits, "a" * 10) is None
+    text = FAMILY + "b" * 9 + "OVER"  # FAMILY is one grapheme of 7 code points
+    assert compose.over_limit_from(provider, limits, text) == len(FAMILY) + 9
+    flags = FLAG * 12  # never splits a flag in half
+    assert compose.over_limit_from(provider, limits, flags) == len(FLAG) * 10
+    # counted as sent: a prepared (longer) prefix goes over sooner
+    assert compose.over_limit_from(provider, limits, "a" * 8, prepare=lambda p: p + "zzz") == 7
+
+
+def test_discard_draft_deletes_only_an_unchanged_draft(ctx: AppContext) -> None:
+    sky = add_bluesky(ctx)
+    doc = ComposeDoc(account_ids=[sky], parts=["Throwaway"])
+    doc.post_id = compose.save_draft(ctx, doc)
+    assert compose.discard_draft(ctx, doc) is True
+    assert posts.list_posts(ctx) == []
+    assert compose.discard_draft(ctx, doc) is False  # already gone
+    kept = ComposeDoc(account_ids=[sky], parts=["Scheduled meanwhile"])
+    kept.post_id = compose.save_draft(ctx, kept)
+    other_window = compose.load_post(ctx, kept.post_id)
+    compose.schedule(ctx, other_window, When(at=datetime.now(UTC) + timedelta(days=1)))
+    with pytest.raises(Conflict):
+        compose.discard_draft(ctx, kept)
+    assert [p.id for p in posts.list_posts(ctx)] == [kept.post_id]
 
 
 def test_draft_round_trip_keeps_overrides_media_campaign_and_first_comment(ctx: AppContext, tmp_path: Path) -> None:

@@ -163,6 +163,9 @@ class ComposeToolbar(QWidget):
         self._fit(event.size().width())
         super().resizeEvent(event)
 
+    def buttons(self) -> list[QToolButton]:
+        return list(self._glyphs)
+
     def icons_only(self) -> bool:
         return self._icons_only
 
