@@ -47,6 +47,16 @@ def recorded(window: MainWindow) -> list[Changes]:
     return seen
 
 
+def type_zone(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Type into the zone field as a user does, then Enter."""
+    line = settings_page(window).general.zone.lineEdit()
+    assert line is not None
+    line.selectAll()
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    settle(qtbot, window)
+
+
 def test_the_zone_list_reads_like_places(qtbot: QtBot, ctx: AppContext, qapp: QApplication) -> None:
     names = zone_names()
     assert names.count("UTC") == 1 and names[0] == "UTC"
@@ -64,12 +74,7 @@ def test_choosing_a_zone_saves_it_and_tells_every_page(qtbot: QtBot, ctx: AppCon
     window = _window(qtbot, ctx, qapp)
     page = settings_page(window)
     seen = recorded(window)
-    line = page.general.zone.lineEdit()
-    assert line is not None
-    line.selectAll()
-    qtbot.keyClicks(line, "america/new york")
-    qtbot.keyClick(line, Qt.Key.Key_Return)
-    settle(qtbot, window)
+    type_zone(qtbot, window, "america/new york")
     assert app_settings.get(ctx, app_settings.TIMEZONE) == "America/New_York"
     assert zones.user_zone_name(ctx) == "America/New_York"
     assert page.general.zone.currentText() == "America/New York"
@@ -89,12 +94,7 @@ def test_a_zone_that_does_not_exist_is_refused_in_words(qtbot: QtBot, ctx: AppCo
     window = _window(qtbot, ctx, qapp)
     page = settings_page(window)
     seen = recorded(window)
-    line = page.general.zone.lineEdit()
-    assert line is not None
-    line.selectAll()
-    qtbot.keyClicks(line, "Mars/Olympus Mons")
-    qtbot.keyClick(line, Qt.Key.Key_Return)
-    settle(qtbot, window)
+    type_zone(qtbot, window, "Mars/Olympus Mons")
     note = page.general.zone_note
     assert note.isVisible()
     assert note.text().startswith("“Mars/Olympus Mons” isn't a time zone Campaign Desk knows.")
