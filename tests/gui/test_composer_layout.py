@@ -170,3 +170,30 @@ def test_a_live_switch_to_dark_and_back_restyles_everything_readably(
         ]
         assert inked and all(contrast(p, c.base) >= 3 for p in inked), mode
     assert problems(page) == []
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_in_the_main_window_at_its_minimum_and_1280(
+    qtbot: QtBot, qapp: QApplication, ctx: AppContext, mode: str, screenshot_dir: Path
+) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    seed(ctx, posts=40, snapshots=0, accounts=3, campaigns=3, days=40, until=datetime(2026, 11, 1, tzinfo=UTC))
+    campaigns.add_campaign(ctx, LONG_CAMPAIGN)
+    theme.apply(qapp, "dark" if mode == "light" else "light")
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("compose")
+    page = window.pages["compose"]
+    assert isinstance(page, ComposePage)
+    composer = busy_thread(qtbot, page)
+    theme.apply(qapp, mode)  # switched while the composer is shown
+    for size in ((900, 600), (1280, 800)):
+        window.resize(*size)
+        for _ in range(3):
+            QApplication.processEvents()
+        assert window.size().toTuple() == size
+        assert window.grab().save(str(screenshot_dir / f"composer-window-{mode}-{size[0]}x{size[1]}.png"))
+        assert problems(page) == [], size
+    assert composer.editor.boxes[0].editor.over_limit_range() is not None
