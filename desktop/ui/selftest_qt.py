@@ -70,7 +70,7 @@ def check_window(ctx: AppContext) -> str:
         window = MainWindow(ctx)
         try:
             window.show()
-            _settle(window)
+            settle_window(window)
             pixmap = window.grab()
             page = window.current_page().key
         finally:
@@ -87,7 +87,7 @@ def check_window(ctx: AppContext) -> str:
     return f"{len(window.pages)} pages, showing {page!r}, rendered {pixmap.width()}x{pixmap.height()}"
 
 
-def _settle(window: MainWindow, timeout: float = 15.0) -> None:
+def settle_window(window: MainWindow, timeout: float = 15.0) -> None:
     """Process events until the window's background tasks have delivered their results."""
     deadline = time.monotonic() + timeout
     QApplication.processEvents()
