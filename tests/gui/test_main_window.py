@@ -13,6 +13,7 @@ from desktop.services.context import AppContext
 from desktop.ui import theme
 from desktop.ui.accounts.connect_dialog import ConnectDialog
 from desktop.ui.main_window import PAGES, MainWindow
+from tests.servers.mastodon import MastodonAccount
 
 
 def _window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
@@ -169,3 +170,78 @@ def test_a_campaigns_results_button_opens_analytics_on_that_campaign(qtbot: QtBo
     view = window.pages["analytics"].view
     qtbot.waitUntil(lambda: view.filters.campaign_id() == spring.id, timeout=5000)
     _settle(qtbot, window)
+
+
+def test_a_background_failure_is_a_sentence_in_the_status_bar_with_details(qtbot: QtBot, ctx: AppContext) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = _window(qtbot, ctx)
+    _settle(qtbot, window)
+
+    def read() -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    window.runner.run(read, owner=window, name="read_something")  # no on_error: the default display
+    qtbot.waitUntil(lambda: window.error_strip.isVisible(), timeout=5000)
+    sentence = window.error_label.text()
+    assert sentence.startswith("Campaign Desk couldn't reach the server.")
+    assert "Errno" not in sentence and "111" not in sentence
+    assert window.findChild(QMessageBox, "ErrorBox") is None  # nothing popped up over the user's work
+    qtbot.mouseClick(window.error_details, Qt.MouseButton.LeftButton)
+    box = window.findChild(QMessageBox, "ErrorBox")
+    assert box is not None and box.isVisible()
+    assert box.text() == sentence and "Connection refused" in box.detailedText()
+    box.close()
+
+
+def test_a_publishing_pass_that_changed_posts_tells_the_pages(
+    qtbot: QtBot, ctx: AppContext, masto: MastodonAccount
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from desktop.services.posts import schedule_post
+    from desktop.store.models import Variant
+    from desktop.ui.changes import POSTS, Changes
+
+    row = schedule_post(
+        ctx, account_ids=[masto.id], text="Doors open at nine", at=datetime.now(UTC) + timedelta(hours=1)
+    )
+    with ctx.session() as s:
+        for v in s.query(Variant).filter(Variant.post_id == row.id):
+            v.scheduled_at = datetime.now(UTC) - timedelta(minutes=1)  # due now
+    window = _window(qtbot, ctx)
+    _settle(qtbot, window)
+    seen: list[Changes] = []
+    window.runner.changed.connect(seen.append)
+    with qtbot.waitSignal(window.engine.pass_finished, timeout=20_000):
+        window.engine.run_now()
+    qtbot.waitUntil(lambda: any(POSTS in c.kinds for c in seen), timeout=5000)
+    assert [s["content"] for s in masto.statuses()] != []
+    # a pass with nothing to do reports nothing
+    seen.clear()
+    with qtbot.waitSignal(window.engine.pass_finished, timeout=20_000):
+        window.engine.run_now()
+    _settle(qtbot, window)
+    assert not any(POSTS in c.kinds for c in seen)
+
+
+def test_sidebar_and_menu_icons_follow_a_theme_switch(qtbot: QtBot, ctx: AppContext) -> None:
+    qapp = qtbot._request.getfixturevalue("qapp")  # type: ignore[attr-defined]
+    theme.apply(qapp, "light")
+    window = _window(qtbot, ctx)
+    theme.apply(qapp, "light")
+    button = window.nav_buttons["queue"]
+    action = next(a for a in window.actions() if a.text() == button.text().strip())
+
+    def ink(icon: object) -> set[str]:
+        image = icon.pixmap(18, 18).toImage()  # type: ignore[attr-defined]
+        return {
+            image.pixelColor(x, y).name()
+            for x in range(image.width())
+            for y in range(image.height())
+            if image.pixelColor(x, y).alpha() == 255
+        }
+
+    assert ink(button.icon()) == {theme.LIGHT.text} and ink(action.icon()) == {theme.LIGHT.text}
+    theme.apply(qapp, "dark")
+    assert ink(button.icon()) == {theme.DARK.text} and ink(action.icon()) == {theme.DARK.text}
