@@ -4,6 +4,7 @@ that follow the theme."""
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -397,3 +398,15 @@ def test_icon_colours_reach_3_to_1_on_every_surface(name: str) -> None:
     for role in ("text", "muted"):
         for surface in (colors.window, colors.base, colors.alt_base, colors.sidebar, colors.sidebar_hover):
             assert theme.contrast(icons.role_color(role, colors), surface) >= theme.GRAPHIC_CONTRAST
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12 (PEP 683)")
+def test_switching_themes_many_times_keeps_none_alive(qapp: QApplication) -> None:
+    # PySide6 6.12.0 released None once per void call: a few thousand calls (a few dozen theme
+    # switches, or an hour of use) and Python aborted with "none_dealloc" (pyproject excludes it).
+    theme.apply(qapp, "light")
+    before = sys.getrefcount(None)
+    for _ in range(20):
+        theme.apply(qapp, "dark")
+        theme.apply(qapp, "light")
+    assert sys.getrefcount(None) >= before - 50
