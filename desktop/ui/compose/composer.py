@@ -239,7 +239,7 @@ class Composer(QWidget):
         self.notice.hide()
         column.addWidget(self.notice)
 
-        self.preview = PreviewPane()
+        self.preview = PreviewPane(ctx=self.ctx, runner=self.runner)  # link cards read on the runner
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.preview)
@@ -535,6 +535,7 @@ class Composer(QWidget):
             c.doc.media_for(account_id),
             c.previews,
             first_comment,
+            c.doc.link or None,
         )
 
     def split_at_limit(self) -> None:
