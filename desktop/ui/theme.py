@@ -349,7 +349,7 @@ def stylesheet(c: Colors) -> str:
         background: {c.base}; color: {c.text}; border: 1px solid {c.control}; border-radius: 0px;
         selection-background-color: {c.accent}; selection-color: {c.on_accent}; outline: none;
     }}
-    QAbstractSpinBox {{ padding-right: 22px; }}
+    QAbstractSpinBox {{ padding: 4px 22px 4px 8px; }}
     QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{
         subcontrol-origin: border; width: 20px; border: none; background: transparent;
     }}

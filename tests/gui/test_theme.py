@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionComboBox,
     QToolButton,
+    QToolTip,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -410,3 +411,20 @@ def test_switching_themes_many_times_keeps_none_alive(qapp: QApplication) -> Non
         theme.apply(qapp, "dark")
         theme.apply(qapp, "light")
     assert sys.getrefcount(None) >= before - 50
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_tooltips_read_in_both_themes(qtbot: QtBot, qapp: QApplication, name: str, screenshot_dir: Path) -> None:
+    colors, _root, parts = _shown(qtbot, qapp, name)
+    button = parts["danger"]
+    QToolTip.showText(button.mapToGlobal(QPoint(4, 4)), "Deletes the post from every account", button)
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    tip = next(w for w in QApplication.topLevelWidgets() if w.inherits("QTipLabel") and w.isVisible())
+    assert tip.grab().save(str(screenshot_dir / f"theme-tooltip-{name}.png"))
+    drawn = Counter(c.name() for c in _pixels(tip.grab().toImage()))
+    background = drawn.most_common(1)[0][0]
+    assert background == colors.base
+    # the words: the darkest (light theme) or lightest (dark theme) pixels read at 4.5:1
+    assert max(theme.contrast(c, background) for c in drawn) >= theme.TEXT_CONTRAST
+    assert colors.text in drawn
+    QToolTip.hideText()
