@@ -177,15 +177,17 @@ def decode_html(data: bytes, header_charset: str = "") -> str:
     ):
         if data.startswith(bom):
             return data[len(bom) :].decode(bom_codec, errors="replace")
-    label = header_charset or ""
-    if not label or _codec(label) is None:
+    codec = _codec(header_charset) if header_charset else None
+    if codec is None:
         found = _META_CHARSET.search(data[:4096])
-        label = found.group(1).decode("ascii", "replace") if found else ""
-    codec = _codec(label) if label else None
-    if codec and codec.startswith("utf-16"):
-        codec = "utf-8"  # a meta tag read as ASCII cannot be UTF-16; the spec says UTF-8
+        codec = _codec(found.group(1).decode("ascii", "replace")) if found else None
+        if codec and codec.startswith("utf-16"):
+            codec = "utf-8"  # a meta tag read as ASCII cannot be UTF-16; the spec says UTF-8
     if codec:
-        return data.decode(codec, errors="replace")
+        try:
+            return data.decode(codec, errors="replace")
+        except LookupError:  # a bytes-to-bytes codec such as "base64" or "zlib": not a charset
+            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

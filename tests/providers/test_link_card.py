@@ -190,6 +190,10 @@ def test_long_texts_are_clipped_and_whitespace_collapsed() -> None:
         ("Noël".encode(), "no-such-charset", "Noël"),
         (b"\xef\xbb\xbfNo\xc3\xabl", "iso-8859-1", "Noël"),  # a BOM wins over the header
         ("No€".encode()[:-1], "", "No\ufffd"),  # the cap cut the last character in two
+        ("Noël".encode(), "base64", "Noël"),  # a codec that is not a charset is ignored
+        ("Noël".encode("utf-16-le"), "utf-16-le", "Noël"),  # UTF-16 said by the server is believed
+        (b'<meta charset="utf-16">No\xc3\xabl', "", '<meta charset="utf-16">Noël'),  # ...not by a meta tag
+        (b'<meta charset="zlib">No\xc3\xabl', "", '<meta charset="zlib">Noël'),
     ],
 )
 def test_decoding(data: bytes, charset: str, text: str) -> None:
