@@ -6,7 +6,7 @@ Builders return a ``QChart`` (no widget), so the page and the PDF report draw th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from PySide6.QtCharts import (
@@ -20,7 +20,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDateTime, QEvent, QMargins, Qt
+from PySide6.QtCore import QDate, QDateTime, QEvent, QMargins, Qt, QTime
 from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
@@ -91,8 +91,19 @@ def _attach(chart: QChart, series: object, x: QAbstractAxis, y: QAbstractAxis) -
     series.attachAxis(y)  # type: ignore[attr-defined]
 
 
+def wall_msecs(when: datetime, zone: tzinfo) -> float:
+    """``when`` as the chart's x value: QDateTimeAxis labels an x value in the computer's own zone,
+    so the value is the user's wall-clock time read as the computer's (the labels then show
+    the user's zone whatever the computer's is)."""
+    local = when.astimezone(zone)
+    wall = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second))
+    return float(wall.toMSecsSinceEpoch())
+
+
 def _msecs(day: date, zone: tzinfo) -> float:
-    return float(int(datetime.combine(day, time(12), zone).timestamp() * 1000))
+    """Noon of a local day (a day's point sits in its middle, labelled with its date)."""
+    wall = QDateTime(QDate(day.year, day.month, day.day), QTime(12, 0))
+    return float(wall.toMSecsSinceEpoch())
 
 
 def local_days(start: datetime, end: datetime, zone: tzinfo) -> list[date]:
@@ -229,8 +240,9 @@ def breakdown_chart(rows: Sequence[Breakdown], colors: Mapping[str, str] | None 
     return chart
 
 
-def history_chart(points: Sequence[MetricPoint], labels: dict[str, str]) -> QChart:
-    """A post's counters over time, one line per metric (from its snapshots)."""
+def history_chart(points: Sequence[MetricPoint], labels: dict[str, str], zone: tzinfo | None = None) -> QChart:
+    """A post's counters over time, one line per metric (from its snapshots), times in ``zone``."""
+    where = zone or UTC
     chart = QChart()
     by_metric: dict[str, list[MetricPoint]] = {}
     for p in points:
@@ -243,7 +255,10 @@ def history_chart(points: Sequence[MetricPoint], labels: dict[str, str]) -> QCha
         lo, hi = min(times), max(times)
         if hi <= lo:
             hi = lo + timedelta(hours=1)
-        x.setRange(QDateTime.fromSecsSinceEpoch(int(lo.timestamp())), QDateTime.fromSecsSinceEpoch(int(hi.timestamp())))
+        x.setRange(
+            QDateTime.fromMSecsSinceEpoch(int(wall_msecs(lo, where))),
+            QDateTime.fromMSecsSinceEpoch(int(wall_msecs(hi, where))),
+        )
     y = _value_axis(max((p.value for p in points), default=0))
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
@@ -253,7 +268,7 @@ def history_chart(points: Sequence[MetricPoint], labels: dict[str, str]) -> QCha
         line.setPen(QPen(series_color(i), 2.2))
         line.setPointsVisible(True)
         for p in sorted(rows, key=lambda r: r.taken_at):
-            line.append(p.taken_at.timestamp() * 1000, p.value)
+            line.append(wall_msecs(p.taken_at, where), p.value)
         _attach(chart, line, x, y)
     return chart
 
@@ -276,6 +291,7 @@ class ChartCard(QFrame):
         layout.setSpacing(6)
         self.title = QLabel(title)
         self.title.setProperty("role", "card-title")
+        self.title.setWordWrap(True)  # "By network · <a long campaign name>" wraps in a narrow card
         layout.addWidget(self.title)
         self.view = QChartView()
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)

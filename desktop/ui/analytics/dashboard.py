@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.metric_names import SYNC_NOW_DAYS
 from desktop.services.zones import zone_label
-from desktop.ui.analytics.callbacks import owned
+from desktop.ui import theme
 from desktop.ui.analytics.charts import (
     ChartCard,
     breakdown_chart,
@@ -40,7 +40,9 @@ from desktop.ui.analytics.loading import Loaded, load, sync_words
 from desktop.ui.analytics.panels import CampaignPanel, ChartGrid, heading
 from desktop.ui.analytics.post_view import PostDialog
 from desktop.ui.analytics.top_posts import TopPostsTable
-from desktop.ui.analytics.wording import ago, day_range
+from desktop.ui.analytics.wording import ago, day_range, not_saved
+from desktop.ui.changes import SLOTS, changes
+from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.widgets.empty_state import EmptyState
 
 if TYPE_CHECKING:
@@ -64,20 +66,24 @@ class AnalyticsView(QWidget):
         self.loaded: Loaded | None = None
         self.zone = ZoneInfo("UTC")
         self._generation = 0
-        self._sync_details = ""
+        self._sync_details = ""  # the Details under the status line's sentence (a failed load or sync)
+        self._best_failed = False
         self._stale = False
         self._wanted_campaign: int | None = None
         self._load_task: Task | None = None
         self._sync_note = ""
         self.post_dialog: PostDialog | None = None
+        self.error_box: QMessageBox | None = None  # the last error shown in a box (tests read it)
 
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setProperty("primary", True)
         self.sync_button.setToolTip(f"Measure every post of the last {SYNC_NOW_DAYS} days, and every account, now")
+        self.sync_button.setAccessibleName("Sync metrics now")
         self.sync_button.clicked.connect(self.sync_now)
         self.sync_button.setEnabled(engine is not None)
         self.report_button = QPushButton("Report (PDF)…")
         self.report_button.setToolTip("Save what is shown here as a PDF report to hand on")
+        self.report_button.setAccessibleName("Save a PDF report")
         self.report_button.clicked.connect(lambda: self.save_report())
         self.report_button.setEnabled(False)
 
@@ -130,6 +136,7 @@ class AnalyticsView(QWidget):
             engine.sync_started.connect(self._show_sync_status)
             engine.sync_finished.connect(self._sync_finished)
             engine.sync_failed.connect(self._sync_failed)
+        theme.notifier().changed.connect(self._restyle)
 
     def _build_content(self) -> None:
         column = QVBoxLayout(self.content)
@@ -144,8 +151,9 @@ class AnalyticsView(QWidget):
         self.sync_status.setObjectName("sync-status")
         self.sync_status.setProperty("role", "muted")
         self.sync_status.setWordWrap(True)
-        self.details_button = QPushButton("Details")
+        self.details_button = QPushButton("Details…")
         self.details_button.setFlat(True)
+        self.details_button.setToolTip("What the networks or the data file said, in full")
         self.details_button.clicked.connect(self._show_details)
         self.details_button.hide()
         status_row.addWidget(self.sync_status, 1)
@@ -211,9 +219,10 @@ class AnalyticsView(QWidget):
             self.stack.setCurrentWidget(self.loading)
         self._load_task = self.runner.run(
             lambda: load(self.ctx, choice),
-            on_done=owned(self, lambda loaded: self._loaded(generation, loaded)),
-            on_error=owned(self, lambda exc: self._failed(generation, exc)),
+            on_done=lambda loaded: self._loaded(generation, loaded),
+            on_error=lambda exc: self._failed(generation, exc),
             name="analytics_dashboard",
+            owner=self,
         )
 
     def is_current(self, generation: int) -> bool:
@@ -223,9 +232,10 @@ class AnalyticsView(QWidget):
         if not self.is_current(generation):
             return
         self.stack.setCurrentWidget(self.scroll_area)
-        self._sync_details = str(exc)
-        self.sync_status.setText("The dashboard could not be loaded. Try again; if it keeps failing, see Details.")
-        self.details_button.show()
+        explained = explain(exc)
+        self._sync_details = explained.details
+        self.sync_status.setText(f"The dashboard could not be loaded. {explained.sentence}")
+        self.details_button.setVisible(bool(explained.details))
 
     def _loaded(self, generation: int, loaded: Loaded) -> None:
         if not self.is_current(generation):
@@ -345,16 +355,18 @@ class AnalyticsView(QWidget):
             self._stale = True  # never load while hidden: showing the page again loads it
 
     def _sync_failed(self, exc: Any) -> None:
-        self._sync_details = str(exc)
+        explained = explain(exc)
+        self._sync_details = explained.details or explained.sentence
         self._sync_note = ""
         self._show_sync_status()
-        failed = "Metrics could not be synced. Check your connection and try again; the reason is under Details."
+        failed = f"Metrics could not be synced. {explained.sentence}"
         self.sync_status.setText(failed)
         self.never_synced.body.setText(failed)
         self.details_button.show()
 
     def _show_details(self) -> None:
-        QMessageBox.information(self, "Metrics sync", self._sync_details or "No details.")
+        sentence = self.sync_status.text() or "Metrics sync"
+        self.error_box = show_error(self, "Analytics", Explained(sentence, self._sync_details))
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -362,6 +374,7 @@ class AnalyticsView(QWidget):
         board = self.loaded.dashboard if self.loaded else None
         names = {b.key: b.label for b in board.by_network} if board else {}
         self.post_dialog = PostDialog(self.ctx, self.runner, post, self.zone, self, network=names.get(post.network))
+        self.post_dialog.destroyed.connect(lambda _obj=None: setattr(self, "post_dialog", None))
         self.post_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.post_dialog.open()
 
@@ -396,22 +409,34 @@ class AnalyticsView(QWidget):
         zone = self.zone.key  # the heatmap's zone: the slots land on the hours it shows
         self.runner.run(
             lambda: slots.add_slots_from_hours(self.ctx, account_ids, best, timezone=zone),
-            on_done=owned(self, lambda count: self._slots_added(count, handles, best)),
-            on_error=owned(self, self._slots_failed),
+            on_done=lambda count: self._slots_added(count, handles, best),
+            on_error=self._slots_failed,
             name="add_best_hours",
+            owner=self,
+            changes=changes(SLOTS),
         )
 
     def _slots_added(self, count: int, handles: list[str], best: list[HeatCell]) -> None:
         self.best_button.setEnabled(True)
-        self.best_result.setStyleSheet("")
+        self._best_failed = False
         self.best_result.setText(added_sentence(count, handles, best))
+        self.best_result.setToolTip("")
+        self._restyle()
         self.best_result.show()
 
     def _slots_failed(self, exc: Exception) -> None:
         self.best_button.setEnabled(True)
-        self.best_result.setStyleSheet("color: #e03131;")
-        self.best_result.setText(f"No queue slots were added: {exc}")
+        self._best_failed = True
+        explained = explain(exc)
+        self.best_result.setText(f"No queue slots were added. {explained.sentence}")
+        self.best_result.setToolTip(explained.details)
+        self._restyle()
         self.best_result.show()
+
+    def _restyle(self, colors: theme.Colors | None = None) -> None:
+        """Colours set here by hand follow a theme switch at runtime."""
+        c = colors or theme.current()
+        self.best_result.setStyleSheet(f"color: {c.danger};" if self._best_failed else "")
 
     def save_report(self, path: str | None = None) -> str | None:
         """Write what is shown as a PDF (the data is already loaded; drawing needs the GUI thread)."""
@@ -439,8 +464,8 @@ class AnalyticsView(QWidget):
                 progress=loaded.progress,
                 colors=network_colors(self.ctx.registry),
             )
-        except OSError as exc:
-            QMessageBox.warning(self, "Report", f"The report was not saved: {exc.strerror or exc}.")
+        except Exception as exc:  # a full disk, a folder without permission, a PDF Qt could not write
+            self.error_box = show_error(self, "Report not saved", not_saved("The report", exc))
             return None
         self.sync_status.setText(f"Report saved to {path}.")
         return path

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.ui.icons import network_icon
 
@@ -45,6 +45,15 @@ PRESETS = ((7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"))
 CUSTOM = 0
 
 
+def campaign_order(campaigns: Sequence[CampaignRow]) -> list[CampaignRow]:
+    """Active campaigns first, then the archived ones, each group by name."""
+    return sorted(campaigns, key=lambda c: (c.archived, c.name.lower()))
+
+
+def campaign_label(campaign: CampaignRow) -> str:
+    return f"{campaign.name} (archived)" if campaign.archived else campaign.name
+
+
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
@@ -60,15 +69,24 @@ class FilterBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(8)
+        row = QHBoxLayout()
         row.setSpacing(8)
+        # a custom range's dates go on a line of their own: beside the lists they would not fit at 900 px
+        self.dates_row = QWidget()
+        dates = QHBoxLayout(self.dates_row)
+        dates.setContentsMargins(0, 0, 0, 0)
+        dates.setSpacing(8)
         self.period = QComboBox()
         self.period.setObjectName("period")
         for days, text in PRESETS:
             self.period.addItem(text, days)
         self.period.addItem("Custom range…", CUSTOM)
         self.period.setCurrentIndex(1)
+        self.period.setAccessibleName("Period")
+        self.period.setToolTip("Which days the dashboard counts (in your time zone)")
         today = date.today()
         self.start = QDateEdit(_qdate(today - timedelta(days=29)))
         self.end = QDateEdit(_qdate(today))
@@ -76,23 +94,38 @@ class FilterBar(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")
             edit.dateChanged.connect(self._dates_changed)
+        self.start.setAccessibleName("First day")
+        self.end.setAccessibleName("Last day")
         self.to_label = QLabel("to")
         self.campaign = QComboBox()
         self.campaign.setObjectName("campaign")
         self.campaign.addItem("All campaigns", None)
         self.campaign.setMinimumContentsLength(12)
         self.campaign.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.campaign.setAccessibleName("Campaign")
+        self.campaign.setToolTip("Show one campaign's results and goal progress (active campaigns first)")
         self.account = QComboBox()
         self.account.setObjectName("account")
         self.account.addItem("All accounts", None)
         self.account.setMinimumContentsLength(12)
         self.account.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.account.setAccessibleName("Account")
+        self.account.setToolTip("Show one account, or all of them")
         self.external = QCheckBox("Include posts from outside the app")
         self.external.setChecked(True)
         self.external.setToolTip("Posts you published elsewhere, imported so the dashboard shows your whole history")
-        for w in (self.period, self.start, self.to_label, self.end, self.campaign, self.account):
+        for combo in (self.campaign, self.account):  # long names get the room the row has, up to a point
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setMaximumWidth(360)
+        for w in (self.period, self.campaign, self.account):
             row.addWidget(w)
         row.addStretch(1)
+        self.from_label = QLabel("From")
+        for w in (self.from_label, self.start, self.to_label, self.end):
+            dates.addWidget(w)
+        dates.addStretch(1)
+        rows.addLayout(row)
+        rows.addWidget(self.dates_row)
         self._show_dates()
         self.period.currentIndexChanged.connect(self._period_changed)
         self.campaign.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -121,7 +154,7 @@ class FilterBar(QWidget):
 
     def set_choices(self, campaigns: Sequence[CampaignRow], accounts: Sequence[AccountRow]) -> None:
         """Refill the campaign and account lists, keeping the current choices (no ``changed``)."""
-        self._refill(self.campaign, [(None, c.name, c.id) for c in campaigns])
+        self._refill(self.campaign, [(None, campaign_label(c), c.id) for c in campaign_order(campaigns)])
         self._refill(
             self.account, [(network_icon(a.network), f"{a.handle} · {a.network_name}", a.id) for a in accounts]
         )
@@ -136,6 +169,7 @@ class FilterBar(QWidget):
                 combo.addItem(text, value)
             else:
                 combo.addItem(pic, text, value)  # type: ignore[call-overload]
+            combo.setItemData(combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)  # a long name, whole
         combo.setCurrentIndex(max(0, combo.findData(keep)))
         combo.blockSignals(False)
 
@@ -149,9 +183,7 @@ class FilterBar(QWidget):
     # --- reacting ---------------------------------------------------------------------------
 
     def _show_dates(self) -> None:
-        custom = self.days() == CUSTOM
-        for w in (self.start, self.to_label, self.end):
-            w.setVisible(custom)
+        self.dates_row.setVisible(self.days() == CUSTOM)
 
     def _period_changed(self) -> None:
         self._show_dates()

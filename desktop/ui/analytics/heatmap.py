@@ -49,6 +49,7 @@ class HeatmapWidget(QWidget):
         self.setMinimumSize(LEFT + 24 * 16, TOP + 7 * 18 + 4)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
+        self.setAccessibleName("Engagement rate by weekday and hour")
 
     def sizeHint(self) -> QSize:
         return QSize(LEFT + 24 * 30, TOP + 7 * 26 + 4)
@@ -57,6 +58,8 @@ class HeatmapWidget(QWidget):
         self._cells = {(c.weekday, c.hour): c for c in cells}
         self._best = {(c.weekday, c.hour) for c in best}
         self.zone_name = zone_name
+        hours = ", ".join(hour_slot(c.weekday, c.hour) for c in best) or "not known yet"
+        self.setAccessibleDescription(f"Your best hours ({zone_name}): {hours}.")
         self.update()
 
     def cell(self, weekday: int, hour: int) -> HeatCell | None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from desktop.ui import theme
+from desktop.ui.campaigns.model import goal_color
 
 if TYPE_CHECKING:
     from desktop.services.campaign_progress import GoalProgress
@@ -65,15 +69,18 @@ class CampaignPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("role", "card")
+        self._shown: tuple[CampaignRow, GoalProgress | None] | None = None
+        theme.notifier().changed.connect(self._paint_bar)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(6)
         row = QHBoxLayout()
         self.swatch = QLabel()
+        self.swatch.setAccessibleName("Campaign colour")
         self.name = heading("")
-        row.addWidget(self.swatch)
-        row.addWidget(self.name)
-        row.addStretch(1)
+        self.name.setWordWrap(True)  # a long campaign name wraps instead of widening the page
+        row.addWidget(self.swatch, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.name, 1)
         layout.addLayout(row)
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
@@ -89,6 +96,7 @@ class CampaignPanel(QFrame):
             layout.addWidget(w)
 
     def show_campaign(self, campaign: CampaignRow, progress: GoalProgress | None) -> None:
+        self._shown = (campaign, progress)
         px = QPixmap(14, 14)
         px.fill(QColor(campaign.color))
         self.swatch.setPixmap(px)
@@ -101,7 +109,20 @@ class CampaignPanel(QFrame):
         else:
             self.sentence.setText(progress.sentence)
             self.bar.setValue(round(max(0.0, min(1.0, progress.fraction)) * 1000))
-            self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {campaign.color}; border-radius: 4px; }}")
+            self.bar.setAccessibleName("Goal progress")
+            self.bar.setAccessibleDescription(progress.sentence)
+            self._paint_bar(theme.current())
             self.bar.show()
         self.notes.setText(campaign.goal)
         self.notes.setVisible(bool(campaign.goal))
+
+    def _paint_bar(self, colors: theme.Colors) -> None:
+        """The bar in the goal's colours (as on the Campaigns page), on a track that shows in both themes."""
+        progress = self._shown[1] if self._shown else None
+        if progress is None:
+            return
+        fill = goal_color(colors, progress.fraction, progress.on_track)
+        self.bar.setStyleSheet(
+            f"QProgressBar {{ background: {colors.border}; border: none; border-radius: 4px; }}"
+            f"QProgressBar::chunk {{ background: {fill}; border-radius: 4px; }}"
+        )

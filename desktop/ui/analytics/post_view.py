@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QV
 
 from desktop.services.metric_names import LABELS, label
 from desktop.services.zones import format_local, zone_label
-from desktop.ui.analytics.callbacks import owned
+from desktop.ui import theme
 from desktop.ui.analytics.charts import ChartCard, history_chart
 from desktop.ui.analytics.wording import number, percent
+from desktop.ui.errors import explain
 from desktop.ui.icons import icon
 
 if TYPE_CHECKING:
@@ -61,17 +62,20 @@ class PostDialog(QDialog):
         totals.setWordWrap(True)
         for w in (meta, text, totals):
             layout.addWidget(w)
-        self.chart = ChartCard("Over time", "Loading its history…")
+        self.zone = zone
+        self.chart = ChartCard(f"Over time ({zone_label(zone)})", "Loading its history…")
         self.chart.set_chart(None)
         layout.addWidget(self.chart, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.open_button = QPushButton(icon("link"), "Open post")
+        self.open_button = QPushButton("Open post")
         self.open_button.setEnabled(bool(post.url))
         self.open_button.setToolTip(post.url or "This post has no public link.")
         self.open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(post.url)))
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self._restyle(theme.current())
+        theme.notifier().changed.connect(self._restyle)
         self.loaded = False
         self._load()
 
@@ -81,9 +85,10 @@ class PostDialog(QDialog):
         variant_id = self.post.variant_id
         self.runner.run(
             lambda: analytics.post_history(self.ctx, variant_id),
-            on_done=owned(self, self._show),
-            on_error=owned(self, self._failed),
+            on_done=self._show,
+            on_error=self._failed,
             name="post_history",
+            owner=self,
         )
 
     def _show(self, points: list[MetricPoint]) -> None:
@@ -91,8 +96,13 @@ class PostDialog(QDialog):
         if not points:
             self.chart.set_chart(None, "No snapshots of this post yet. “Sync now” on the Analytics page measures it.")
             return
-        self.chart.set_chart(history_chart(points, dict(LABELS)))
+        self.chart.set_chart(history_chart(points, dict(LABELS), self.zone))
 
     def _failed(self, exc: Exception) -> None:
         self.loaded = True
-        self.chart.set_chart(None, f"Its history could not be loaded: {exc}")
+        explained = explain(exc)
+        self.chart.set_chart(None, f"Its history could not be loaded. {explained.sentence}")
+        self.chart.empty.setToolTip(explained.details)
+
+    def _restyle(self, colors: theme.Colors) -> None:
+        self.open_button.setIcon(icon("link", colors.text))

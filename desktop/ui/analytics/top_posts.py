@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPixmap
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
 from desktop.services import export
 from desktop.services.metric_names import LIKES, REPLIES, REPOSTS
 from desktop.services.zones import format_local, zone_label
-from desktop.ui.analytics.wording import number, percent
+from desktop.ui import theme
+from desktop.ui.analytics.wording import not_saved, number, percent
+from desktop.ui.errors import show_error
 from desktop.ui.icons import icon, network_icon
 from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE, Column, RowTableModel
 
@@ -66,7 +69,7 @@ class TopPostsModel(RowTableModel["TopPost"]):
                 "",
                 lambda r: r.text,
                 display=lambda r: ("External · " if r.external else "") + " ".join(r.text.split())[:140],
-                decoration=lambda r: icon("link", "#868e96") if r.external else None,
+                decoration=lambda r: icon("link", theme.current().muted) if r.external else None,
                 tooltip=lambda r: r.text + (f"\n\n{EXTERNAL_TIP}" if r.external else ""),
             ),
             Column(
@@ -111,9 +114,24 @@ class TopPostsModel(RowTableModel["TopPost"]):
         ]
         super().__init__(columns, parent)
 
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        published = orientation == Qt.Orientation.Horizontal and section == self.PUBLISHED
+        if role == Qt.ItemDataRole.ToolTipRole and published:
+            return f"When it went out, in {zone_label(self.zone)}"
+        return super().headerData(section, orientation, role)
+
 
 class PostsView(QTableView):
-    """The table, its post text column taking the width the counters leave (at least 160 px)."""
+    """The table, its post text column taking the width the counters leave (at least 160 px);
+    Enter on a row opens it, like a double-click."""
+
+    open_current = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_current.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -144,9 +162,9 @@ class TopPostsTable(QFrame):
         self.title.setProperty("role", "card-title")
         row.addWidget(self.title)
         row.addStretch(1)
-        self.details_button = QPushButton(icon("analytics"), "History…")
-        self.details_button.setToolTip("This post's counters over time")
-        self.open_button = QPushButton(icon("link"), "Open post")
+        self.details_button = QPushButton("History…")
+        self.details_button.setToolTip("This post's counters over time (Enter, or double-click a row)")
+        self.open_button = QPushButton("Open post")
         self.open_button.setToolTip("Open the live post in your browser")
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save this table, as sorted, to a CSV or JSON file")
@@ -172,6 +190,7 @@ class TopPostsTable(QFrame):
         # nine columns: narrower header padding than the app's, so they fit beside the text at 1280
         self.view.setStyleSheet("QHeaderView::section { padding: 6px 4px; }")
         self.view.setMinimumHeight(360)
+        self.view.setAccessibleName("Top posts")
         header = self.view.horizontalHeader()
         # Sized to the rows once per load (set_rows), not on every layout pass: ResizeToContents
         # asked every cell for its size hint each time the page was laid out or painted.
@@ -187,11 +206,24 @@ class TopPostsTable(QFrame):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.view.doubleClicked.connect(lambda index: self._details(index))
+        self.view.open_current.connect(self._details)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.details_button.clicked.connect(lambda: self._details(self.view.currentIndex()))
         self.open_button.clicked.connect(self.open_selected)
         self.export_button.clicked.connect(lambda: self.export())
         self._update_buttons()
+        self.error_box: QMessageBox | None = None  # the last error shown in a box
+        self._restyle(theme.current())
+        theme.notifier().changed.connect(self._restyle)
+
+    def _restyle(self, colors: theme.Colors) -> None:
+        """Icons drawn in the theme's colours, again after a switch at runtime."""
+        self.details_button.setIcon(icon("analytics", colors.text))
+        self.open_button.setIcon(icon("link", colors.text))
+        if self.model.rowCount():  # the external posts' link icon
+            self.model.dataChanged.emit(
+                self.model.index(0, 0), self.model.index(self.model.rowCount() - 1, 0), [Qt.ItemDataRole.DecorationRole]
+            )
 
     def set_rows(self, rows: Sequence[TopPost], zone: ZoneInfo, network_names: dict[str, str] | None = None) -> None:
         self.model.zone = zone
@@ -260,10 +292,11 @@ class TopPostsTable(QFrame):
         headers, rows = self.rows_in_view()
         try:
             export.write_table(path, headers, rows, export.format_for(path))
-        except (OSError, export.ExportError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.status.setText(f"The table was not saved. {reason.rstrip('.')}. Choose another folder.")
+        except Exception as exc:  # a missing folder, no permission, a full disk, a format it cannot write
+            explained = not_saved("The table", exc)
+            self.status.setText(explained.sentence)
             self.status.setVisible(True)
+            self.error_box = show_error(self, "Export not saved", explained)
             return None
         self.status.setText(f"Saved {len(rows)} posts to {path}.")
         self.status.setVisible(True)

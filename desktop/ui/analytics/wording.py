@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from desktop.ui.errors import UNEXPECTED, Explained, explain
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOT_COMPARABLE = "—"
 
@@ -74,3 +76,14 @@ def day_range(start: datetime, end: datetime, zone: tzinfo) -> str:
 def hour_slot(weekday: int, hour: int) -> str:
     """``Tue 09:00``."""
     return f"{WEEKDAYS[weekday]} {hour:02d}:00"
+
+
+def not_saved(what: str, exc: BaseException) -> Explained:
+    """A failed save (PDF report, exported table): ``what`` was not saved, why and what to do, with Details."""
+    explained = explain(exc)
+    reason = explained.sentence
+    if isinstance(exc, FileNotFoundError):  # saving: the folder is what is missing
+        reason = "Its folder does not exist any more; choose another folder."
+    elif reason == UNEXPECTED and isinstance(exc, OSError):  # e.g. Qt could not write the PDF: no errno to go on
+        reason = "Check that the folder exists and that you may write to it, or choose another folder."
+    return Explained(f"{what} was not saved. {reason}", explained.details or str(exc))

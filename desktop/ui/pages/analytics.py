@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from desktop.ui.analytics.dashboard import AnalyticsView
+from desktop.ui.changes import ACCOUNTS, CAMPAIGNS, METRICS, POSTS, SETTINGS
 from desktop.ui.pages.base import Page
 
 if TYPE_CHECKING:
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
 
     from desktop.services.context import AppContext
     from desktop.ui.analytics.engine import MetricsEngine
+    from desktop.ui.changes import Changes
     from desktop.ui.tasks import TaskRunner
 
 
@@ -20,6 +22,9 @@ class AnalyticsPage(Page):
     title = "Analytics"
     icon_name = "analytics"
     subtitle = "Likes, reposts, replies and followers across networks, by campaign."
+    watches = frozenset({METRICS, POSTS, CAMPAIGNS, ACCOUNTS, SETTINGS})
+    #: The settings the dashboard shows: its days, hours and times are in the user's zone.
+    SETTINGS_SHOWN = frozenset({"timezone"})
 
     def __init__(
         self,
@@ -37,6 +42,15 @@ class AnalyticsPage(Page):
 
     def refresh(self) -> None:
         self.view.refresh()
+
+    def on_changes(self, changes: Changes) -> None:
+        """Reload when what it shows changed; a settings write only when it is the time zone.
+        Hidden, it does nothing: the window refreshes the page when it is shown again."""
+        kinds = set(changes.kinds)
+        if changes.settings and not changes.settings & self.SETTINGS_SHOWN:
+            kinds.discard(SETTINGS)  # e.g. close-to-tray: nothing shown here changed
+        if kinds & self.watches and self.isVisible():
+            self.refresh()
 
     def show_campaign(self, campaign_id: int | None) -> None:
         """Open the campaign view (the dashboard filtered to one campaign)."""
