@@ -183,7 +183,10 @@ def test_edit_dialog_is_prefilled_and_saves_only_over_what_it_read(qtbot: QtBot,
     page = open_page(qtbot, ctx)
     pick(qtbot, page, ids["spring"])
     page.table.setFocus()
-    qtbot.keyClick(page.table, Qt.Key.Key_Return)  # Enter edits
+    with qtbot.waitSignal(page.open_results, timeout=2000) as results:
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)  # Enter opens its results in Analytics
+    assert results.args == [ids["spring"]]
+    qtbot.keyClick(page.table, Qt.Key.Key_F2)  # F2 edits
     dialog = page.dialog
     assert isinstance(dialog, CampaignDialog) and dialog.windowTitle() == "Edit campaign"
     assert dialog.name.text() == "Spring launch" and dialog.has_dates.isChecked()

@@ -29,6 +29,8 @@ from desktop.services import campaigns as svc
 from desktop.services import utm
 from desktop.services.metric_names import GOAL_METRICS, label
 from desktop.ui import theme
+from desktop.ui.changes import CAMPAIGNS, changes
+from desktop.ui.errors import Explained, explain
 
 if TYPE_CHECKING:
     from desktop.services.campaigns import CampaignRow
@@ -40,6 +42,15 @@ UTM_PROMISE = (
     "network (utm_source), “social” (utm_medium) and the campaign's name (utm_campaign). Links you "
     "opt out of in the composer, and links that already carry utm_ parameters, stay as written."
 )
+
+
+def campaign_failure(exc: BaseException) -> Explained:
+    """A failed campaign task in words: the service's own sentence (a clash, an edit made elsewhere),
+    else what happened and what to do, with the database's or system's words under Details."""
+    if isinstance(exc, svc.CampaignError):
+        return Explained(str(exc))
+    explained = explain(exc)
+    return Explained(f"The campaign was not changed. {explained.sentence}", explained.details)
 
 
 def _soft_breaks(url: str) -> str:
@@ -87,8 +98,9 @@ class CampaignDialog(QDialog):
         layout.addLayout(columns)
 
         self.error = QLabel()
-        self.error.setStyleSheet(f"color: {theme.current().danger};")
+        self.error.setObjectName("campaign-error")
         self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         layout.addWidget(self.error)
 
@@ -105,6 +117,13 @@ class CampaignDialog(QDialog):
         self._validate()
         self._update_example()
         self._load_networks()
+        theme.notifier().changed.connect(self._restyle)
+        self._restyle(theme.current())
+
+    def _restyle(self, colors: theme.Colors) -> None:
+        """The error's colour follows a theme switch while the dialog is open."""
+        self.error.setStyleSheet(f"color: {colors.danger};")
+        self._paint_color()
 
     # --- building -----------------------------------------------------------------------------
 
@@ -122,7 +141,8 @@ class CampaignDialog(QDialog):
 
         self.color_button = QPushButton()
         self.color_button.setFixedWidth(64)
-        self.color_button.setToolTip("The campaign's colour on the calendar and in lists")
+        self.color_button.setToolTip("The campaign's colour on the calendar and in lists: click to choose")
+        self.color_button.setAccessibleName("Campaign colour")
         self.color_button.clicked.connect(self._pick_color)
         self._paint_color()
         form.addRow("Colour", self.color_button)
@@ -287,9 +307,12 @@ class CampaignDialog(QDialog):
             self._paint_color()
 
     def _paint_color(self) -> None:
+        # a rim in the muted colour, so a colour close to the dialog's background still shows its edge
         self.color_button.setStyleSheet(
-            f"background: {self._color.name()}; border-radius: 6px; min-height: 22px; border: none;"
+            f"background: {self._color.name()}; border-radius: 6px; min-height: 22px;"
+            f" border: 1px solid {theme.current().muted};"
         )
+        self.color_button.setAccessibleDescription(self._color.name())
 
     def _update_example(self) -> None:
         network, network_name = self._network
@@ -341,6 +364,7 @@ class CampaignDialog(QDialog):
                 on_done=self._done,
                 on_error=self._failed,
                 name="add_campaign",
+                changes=changes(CAMPAIGNS),
             )
         else:
             row = self.campaign
@@ -349,11 +373,12 @@ class CampaignDialog(QDialog):
                 on_done=self._done,
                 on_error=self._failed,
                 name="edit_campaign",
+                changes=changes(CAMPAIGNS),
             )
 
     def _run(self, fn: Callable[[], Any], **callbacks: Any) -> None:
         self._tasks = [t for t in self._tasks if not t.done]
-        self._tasks.append(self.runner.run(fn, **callbacks))
+        self._tasks.append(self.runner.run(fn, owner=self, **callbacks))
 
     def done(self, result: int) -> None:
         for task in self._tasks:
@@ -365,7 +390,9 @@ class CampaignDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: Exception) -> None:
-        self.error.setText(svc.failure_sentence(exc))
+        explained = campaign_failure(exc)
+        self.error.setText(explained.sentence)
+        self.error.setToolTip(explained.details)
         self.error.show()
         self.create_button.setEnabled(True)
 

@@ -72,11 +72,10 @@ def _utm(row: CampaignRow) -> str:
 
 
 def _name_tooltip(row: CampaignRow) -> str:
-    text = "\n\n".join(part for part in (row.notes, f"UTM: {_utm(row)}" if row.utm else "") if part)
-    if row.archived:
-        hidden = "Archived: hidden from pickers; its posts still publish and count in analytics."
-        text = f"{hidden}\n\n{text}" if text else hidden
-    return text
+    """The whole name (the column may elide it), whether it is archived, its notes and UTM tags."""
+    archived = "Archived: hidden from pickers; its posts still publish and count in analytics." if row.archived else ""
+    utm = f"UTM: {_utm(row)}" if row.utm else ""
+    return "\n\n".join(part for part in (row.name, archived, row.notes, utm) if part)
 
 
 class CampaignsModel(RowTableModel[CampaignRow]):
@@ -116,6 +115,14 @@ class CampaignsModel(RowTableModel[CampaignRow]):
         return super().data(index, role)
 
 
+def goal_color(colors: theme.Colors, fraction: float, on_track: bool | None) -> str:
+    """A goal bar's fill: success once reached, the accent when on track, the warning colour when behind
+    (each at least 3:1 against the card, WCAG AA for graphics)."""
+    if fraction >= 1.0:
+        return colors.success
+    return colors.accent if on_track is not False else colors.warning_text
+
+
 class GoalProgressDelegate(QStyledItemDelegate):
     """The goal's text with a thin bar beneath it: accent when on track, amber when behind."""
 
@@ -149,9 +156,7 @@ class GoalProgressDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(track, 2, 2)
         filled = QRect(track)
         filled.setWidth(round(track.width() * min(1.0, max(0.0, fraction))))
-        fill = QColor(colors.accent if on_track is not False else "#f08c00")
-        if fraction >= 1.0:
-            fill = QColor(colors.success)
+        fill = QColor(goal_color(colors, fraction, on_track))
         if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
             # on the accent highlight: a white bar on a faint track
             painter.setBrush(QColor(255, 255, 255, 70))

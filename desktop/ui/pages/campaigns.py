@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,8 +25,11 @@ from PySide6.QtWidgets import (
 
 from desktop.services import campaigns as svc
 from desktop.services.campaigns import CampaignRow, DeletionImpact
-from desktop.ui.campaigns.campaign_dialog import CampaignDialog
+from desktop.ui import theme
+from desktop.ui.campaigns.campaign_dialog import CampaignDialog, campaign_failure
 from desktop.ui.campaigns.model import CampaignsModel, GoalProgressDelegate
+from desktop.ui.changes import CAMPAIGNS, METRICS, POSTS, changes
+from desktop.ui.errors import explain, show_error
 from desktop.ui.icons import icon
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.banner import WarningBanner
@@ -34,7 +38,7 @@ from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
-    from desktop.ui.tasks import TaskRunner
+    from desktop.ui.tasks import Task, TaskRunner
 
 EMPTY_TITLE = "No campaigns yet"
 EMPTY_BODY = (
@@ -54,8 +58,11 @@ class CampaignsPage(Page):
     title = "Campaigns"
     icon_name = "campaigns"
     subtitle = "Group posts to plan them together and compare their results."
+    watches = frozenset({CAMPAIGNS, POSTS, METRICS})
     #: From this page width the UTM column shows (below it, the name's tooltip has the tags).
     WIDE = 900
+    GOAL_WIDTH = 200
+    UTM_WIDTH = 220
     #: The user asked to see a campaign's results (campaign id): the window opens Analytics on it.
     open_results = Signal(int)
 
@@ -64,6 +71,8 @@ class CampaignsPage(Page):
         self._keep_id: int | None = None  # the row to select again after a reload
         self.dialog: CampaignDialog | None = None  # the last one opened
         self.confirm_box: QMessageBox | None = None  # the delete question, while it is open
+        self.error_box: QMessageBox | None = None  # the last failure shown
+        self._load_task: Task | None = None
 
         self.show_archived = QCheckBox("Show archived")
         self.show_archived.setToolTip("List archived campaigns too (shown greyed)")
@@ -96,21 +105,31 @@ class CampaignsPage(Page):
         self.goal_delegate = GoalProgressDelegate(self.table)
         self.table.setItemDelegateForColumn(CampaignsModel.GOAL, self.goal_delegate)
         header = self.table.horizontalHeader()
+        # The name takes what the others leave (a long one is elided, whole in its tooltip), so the
+        # dates, counts and goal bars stay on screen at the minimum window size.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(CampaignsModel.GOAL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(CampaignsModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(CampaignsModel.GOAL, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(CampaignsModel.GOAL, self.GOAL_WIDTH)
+        header.setSectionResizeMode(CampaignsModel.UTM, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(CampaignsModel.UTM, self.UTM_WIDTH)  # elided; whole in its tooltip
         header.setMinimumSectionSize(60)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
+        self.table.setAccessibleName("Campaigns")
+        self.table.setToolTip("Enter: results in Analytics · F2 or double-click: edit · Delete: delete")
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
         self.edit_button = QPushButton("Edit…")
-        self.edit_button.setToolTip("Change the name, dates, goal, notes or UTM tags (Enter)")
+        self.edit_button.setToolTip("Change the name, dates, goal, notes or UTM tags (F2)")
         self.edit_button.clicked.connect(self.edit_selected)
-        self.results_button = QPushButton(icon("analytics"), "Results")
-        self.results_button.setToolTip("Open this campaign's results and goal progress in Analytics")
+        self.results_button = QPushButton("Results")
+        self.results_button.setToolTip("Open this campaign's results and goal progress in Analytics (Enter)")
         self.results_button.clicked.connect(self._open_results)
         self.archive_button = QPushButton("Archive")
         self.archive_button.clicked.connect(self.toggle_archive)
-        self.delete_button = QPushButton(icon("trash", "#e03131"), "Delete…")
+        self.delete_button = QPushButton("Delete…")
         self.delete_button.setProperty("danger", True)
         self.delete_button.setToolTip("Delete the campaign; its posts stay, without it (Delete)")
         self.delete_button.clicked.connect(self.delete_selected)
@@ -145,6 +164,14 @@ class CampaignsPage(Page):
         self.body.addWidget(self.stack, 1)
         self.body.addWidget(self.action_bar)
         self._update_buttons()
+        self.setTabOrder(self.table, self.edit_button)
+        self._restyle(theme.current())
+        theme.notifier().changed.connect(self._restyle)
+
+    def _restyle(self, colors: theme.Colors) -> None:
+        """Icons in the theme's colours, again after a switch at runtime."""
+        self.results_button.setIcon(icon("analytics", colors.text))
+        self.delete_button.setIcon(icon("trash", colors.danger))
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -156,11 +183,14 @@ class CampaignsPage(Page):
             hidden = 0 if rows or archived else len(svc.list_campaigns(self.ctx, only_archived=True))
             return rows, hidden
 
-        self.runner.run(
+        if self._load_task is not None:
+            self._load_task.cancel()  # an older list (say, before "Show archived") must not land after this one
+        self._load_task = self.runner.run(
             load,
             on_done=self._show,
-            on_error=lambda exc: self.banner.show_text(f"Could not load the campaigns. {svc.failure_sentence(exc)}"),
+            on_error=lambda exc: self.banner.show_text(f"Could not load the campaigns. {explain(exc).sentence}"),
             name="list_campaigns",
+            owner=self,
         )
 
     def _show(self, loaded: tuple[list[CampaignRow], int]) -> None:
@@ -250,9 +280,9 @@ class CampaignsPage(Page):
         return dialog
 
     def _saved(self, row: CampaignRow) -> None:
+        # the dialog's write reports CAMPAIGNS right after this: on_changes reloads and keeps the row
         self._keep_id = row.id
         self._say(f"Saved {row.name!r}.")
-        self.refresh()
 
     def toggle_archive(self) -> None:
         row = self.selected()
@@ -267,6 +297,8 @@ class CampaignsPage(Page):
             on_done=self._archived,
             on_error=self._error,
             name="archive_campaign",
+            owner=self,
+            changes=changes(CAMPAIGNS),
         )
 
     def _archived(self, row: CampaignRow) -> None:
@@ -275,8 +307,7 @@ class CampaignsPage(Page):
             self._say(f"Archived {row.name!r}: {ARCHIVED_NOTE}", undo=True)
         else:
             self._say(f"{row.name!r} is back in lists and pickers.", undo=True)
-        self._keep_id = row.id
-        self.refresh()
+        self._keep_id = row.id  # the CAMPAIGNS change that follows reloads the list (on_changes)
 
     def delete_selected(self) -> None:
         """Count what the delete would leave without the campaign, then ask with those numbers."""
@@ -289,6 +320,7 @@ class CampaignsPage(Page):
             on_done=self._confirm_delete,
             on_error=self._error,
             name="deletion_impact",
+            owner=self,
         )
 
     def _confirm_delete(self, impact: DeletionImpact) -> None:
@@ -314,16 +346,18 @@ class CampaignsPage(Page):
             on_done=self._deleted,
             on_error=self._error,
             name="delete_campaign",
+            owner=self,
+            changes=changes(CAMPAIGNS, POSTS),
         )
 
     def _deleted(self, impact: DeletionImpact) -> None:
         self._say(
             f"Deleted {impact.name!r}." + (f" {impact.posts} post(s) kept, without a campaign." if impact.posts else "")
         )
-        self.refresh()
 
     def _error(self, exc: Exception) -> None:
-        QMessageBox.warning(self, "Campaigns", svc.failure_sentence(exc))
+        self._update_buttons()
+        self.error_box = show_error(self, "Campaigns", campaign_failure(exc))
         self.refresh()
 
     def _say(self, text: str, *, undo: bool = False) -> None:
@@ -340,14 +374,17 @@ class CampaignsPage(Page):
             self.status.clear()
             self._archive(campaign_id, archived)
 
-    def resizeEvent(self, event):  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event: QResizeEvent) -> None:
         # Narrow windows keep the goal's progress readable; the UTM tags stay in the name's tooltip.
         self.table.setColumnHidden(CampaignsModel.UTM, self.width() < self.WIDE)
         super().resizeEvent(event)
 
-    def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.selected() is not None:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._open_results()
+                return
+            if event.key() == Qt.Key.Key_F2:
                 self.edit_selected()
                 return
             if event.key() == Qt.Key.Key_Delete:
