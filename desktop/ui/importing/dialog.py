@@ -1,4 +1,8 @@
-"""Import CSV…: pick a file, see every row checked, then import all of it (or the valid rows)."""
+"""Import CSV…: pick a file, see every row checked, then import all of it (or the valid rows).
+
+The preview shows every column at the dialog's opening size; a row's problems wrap in their
+column, and the selected row is shown whole (text and every problem) beneath the table.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,24 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtCore import QModelIndex, QSettings, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -36,21 +44,36 @@ from desktop.services.csv_import import (
     parse_csv,
 )
 from desktop.ui import theme
+from desktop.ui.changes import POSTS, changes
+from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.icons import icon
 from desktop.ui.importing.model import ImportPreviewModel
 from desktop.ui.widgets.empty_state import EmptyState
-from desktop.ui.widgets.table_model import SORT_ROLE
+from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
 
 COLUMNS_HELP = "text, accounts, time, media, alt text, campaign, link"
+#: The size it opens at (smaller on a smaller screen): every column of the preview shows.
+OPENING_SIZE = QSize(1180, 700)
+MINIMUM_SIZE = QSize(760, 520)
+#: Column widths at the opening size; Problems takes what is left (and wraps).
+WIDTHS = {"LINE": 52, "STATUS": 34, "WHEN": 168, "ACCOUNTS": 170, "TEXT": 230, "MEDIA": 58}
+PROBLEMS_WIDTH = 240  # the least the Problems column gets before the text column narrows
 
 
 def _colors(widget: QWidget) -> theme.Colors:
     """The theme matching the palette actually in use (it may differ from the system's scheme)."""
     return theme.DARK if widget.palette().color(QPalette.ColorRole.Window).lightness() < 128 else theme.LIGHT
+
+
+def opening_size(widget: QWidget) -> QSize:
+    """The dialog's first size: :data:`OPENING_SIZE`, or the screen's available room when that is smaller."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry().size() - QSize(40, 60) if screen is not None else OPENING_SIZE
+    return OPENING_SIZE.boundedTo(room).expandedTo(MINIMUM_SIZE)
 
 
 class ImportDialog(QDialog):
@@ -69,8 +92,13 @@ class ImportDialog(QDialog):
         self.last_result: ImportResult | None = None
         self._busy = False
         self._stop: threading.Event | None = None  # set: the running import stops and is taken back
+        self._details = ""  # the Details of the failure shown in ``message``
+        self._ok: bool | None = None  # the summary's state (its icon)
+        self._message_is_error = True
+        self.error_box: QMessageBox | None = None
         self.setWindowTitle("Import posts from CSV")
-        self.setMinimumSize(QSize(880, 540))
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.resize(opening_size(self))
         self.setAcceptDrops(True)
         colors = self.colors = _colors(self)
 
@@ -96,6 +124,7 @@ class ImportDialog(QDialog):
         self.choose_button.clicked.connect(self.choose_file)
         self.recheck_button = QPushButton(icon("refresh", colors.text), "")
         self.recheck_button.setToolTip("Check the file again (after editing it)")
+        self.recheck_button.setAccessibleName("Check the file again")
         self.recheck_button.hide()  # until there is a file to check again
         self.recheck_button.clicked.connect(lambda: self._path and self.load(self._path))
         picker.addWidget(self.path_field, 1)
@@ -117,21 +146,38 @@ class ImportDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)  # a row shows every one of its problems, one per line
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setAccessibleName("Rows of the file")
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in (
-            (ImportPreviewModel.LINE, 52),
-            (ImportPreviewModel.STATUS, 34),
-            (ImportPreviewModel.WHEN, 176),
-            (ImportPreviewModel.ACCOUNTS, 190),
-            (ImportPreviewModel.MEDIA, 58),
-            (ImportPreviewModel.PROBLEMS, 330),
-        ):
-            self.table.setColumnWidth(column, width)
+        header.setMinimumSectionSize(34)
+        for name, width in WIDTHS.items():
+            self.table.setColumnWidth(getattr(ImportPreviewModel, name), width)
         header.setSectionResizeMode(ImportPreviewModel.STATUS, QHeaderView.ResizeMode.Fixed)
-        header.setSectionResizeMode(ImportPreviewModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        # the problems take the width the other columns leave, and wrap (never cut at the edge)
+        header.setStretchLastSection(True)
         header.sectionResized.connect(lambda *_: self._fit_rows())
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._show_row(current))
+
+        # the selected row whole: its text and every problem, selectable to copy
+        self.row_view = QLabel()
+        self.row_view.setObjectName("row-details")
+        self.row_view.setWordWrap(True)
+        self.row_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.row_view.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.row_view.setAccessibleName("The selected row, whole")
+        self.row_scroll = QScrollArea()
+        self.row_scroll.setWidgetResizable(True)
+        self.row_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.row_scroll.setWidget(self.row_view)
+        self.row_scroll.setMinimumHeight(80)
+        self.preview = QSplitter(Qt.Orientation.Vertical)
+        self.preview.setChildrenCollapsible(False)
+        self.preview.addWidget(self.table)
+        self.preview.addWidget(self.row_scroll)
+        self.preview.setStretchFactor(0, 3)
+        self.preview.setStretchFactor(1, 1)
 
         self.empty = EmptyState(
             "compose",
@@ -143,7 +189,7 @@ class ImportDialog(QDialog):
         )
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.preview)
         layout.addWidget(self.stack, 1)
 
         status = QHBoxLayout()
@@ -157,9 +203,15 @@ class ImportDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
         self.message.hide()
-        layout.addWidget(self.message)
+        self.details_button = QPushButton("Details…")
+        self.details_button.setToolTip("What the file or the system said, in full")
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.hide()
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(message_row)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m posts saved")
@@ -190,6 +242,15 @@ class ImportDialog(QDialog):
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
         self._update_actions()
+        theme.notifier().changed.connect(self._restyle)
+
+    def _restyle(self, colors: theme.Colors) -> None:
+        """A theme switch while the dialog is open: icons, tints and messages in the new colours."""
+        self.colors = colors
+        self.recheck_button.setIcon(icon("refresh", colors.text))
+        self.model.set_colors(colors)
+        self._set_summary(self.summary.text(), self._ok)
+        self._set_message(self.message.text(), error=self._message_is_error, details=self._details)
 
     # --- choosing and checking a file -------------------------------------------------------
 
@@ -216,6 +277,8 @@ class ImportDialog(QDialog):
             lambda: parse_csv(self.ctx, path, allow_media_anywhere=anywhere),
             on_done=self._show_plan,
             on_error=self._plan_failed,
+            name="check_csv",
+            owner=self,
         )
 
     def _show_plan(self, plan: ImportPlan) -> None:
@@ -223,8 +286,23 @@ class ImportDialog(QDialog):
         self.plan = plan
         self.model.set_plan(plan)
         self.table.setColumnHidden(ImportPreviewModel.PROBLEMS, not plan.invalid)
-        self.stack.setCurrentWidget(self.table)
+        self.table.horizontalHeader().setStretchLastSection(bool(plan.invalid))
+        if not plan.invalid:  # no Problems column: the text takes the room
+            self.table.horizontalHeader().setSectionResizeMode(ImportPreviewModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        else:
+            self.table.horizontalHeader().setSectionResizeMode(
+                ImportPreviewModel.TEXT, QHeaderView.ResizeMode.Interactive
+            )
+        self.stack.setCurrentWidget(self.preview)
+        height = self.preview.height()
+        self.preview.setSizes([height * 3 // 4, height - height * 3 // 4])  # a quarter for the selected row
+        self._fit_columns()
         self._fit_rows()  # now that the columns have their real widths
+        first_bad = next((i for i, r in enumerate(plan.rows) if not r.ok), 0 if plan.rows else None)
+        if first_bad is not None:
+            self._select_source_row(first_bad)
+        else:
+            self._show_row(QModelIndex())
         bad = len(plan.invalid)
         if not plan.rows:
             self._set_summary("The file has a header but no rows to import.", False)
@@ -245,9 +323,13 @@ class ImportDialog(QDialog):
     def _plan_failed(self, exc: Exception) -> None:
         self._set_busy(False)
         self.stack.setCurrentWidget(self.empty)
-        reason = str(exc) if isinstance(exc, CsvFileError) else f"Could not read the file: {exc}"
+        if isinstance(exc, CsvFileError):  # our own sentence: what is wrong with the file and how to fix it
+            explained = Explained(str(exc))
+        else:
+            said = explain(exc)
+            explained = Explained(f"The file could not be read. {said.sentence}", said.details)
         self._set_summary("This file cannot be imported.", False)
-        self._set_message(reason)
+        self._set_message(explained.sentence, details=explained.details)
         self._update_actions()
 
     # --- importing ------------------------------------------------------------------------------
@@ -273,6 +355,9 @@ class ImportDialog(QDialog):
             lambda: apply_import(self.ctx, plan, valid_only=valid_only, progress=report, cancelled=stop.is_set),
             on_done=self._imported,
             on_error=self._import_failed,
+            name="import_csv",
+            owner=self,
+            changes=changes(POSTS),
         )
 
     def reject(self) -> None:
@@ -313,8 +398,9 @@ class ImportDialog(QDialog):
             self._set_summary("Nothing was imported.", False)
             self._set_message(str(exc) + (" Click Import to try again." if exc.retryable else ""))
         else:
+            said = explain(exc)
             self._set_summary("Nothing was imported.", False)
-            self._set_message(f"The import failed and was taken back: {exc}")
+            self._set_message(f"The import failed and was taken back. {said.sentence}", details=said.details)
         self._update_actions()
 
     def _fit_rows(self) -> None:
@@ -322,6 +408,39 @@ class ImportDialog(QDialog):
         self.table.resizeRowsToContents()
         for row in range(self.model.rowCount()):
             self.table.setRowHeight(row, max(34, self.table.rowHeight(row) + 12))
+
+    def _fit_columns(self) -> None:
+        """With problems shown, the text column gives way first so Problems keeps a readable width
+        (it stretches to the edge: no column is ever cut at the dialog's right)."""
+        if self.plan is None or not self.plan.invalid:
+            return
+        others = sum(w for name, w in WIDTHS.items() if name != "TEXT")
+        room = self.table.viewport().width() - others - PROBLEMS_WIDTH
+        self.table.setColumnWidth(ImportPreviewModel.TEXT, max(110, min(WIDTHS["TEXT"], room)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _select_source_row(self, row: int) -> None:
+        proxy = self.table.model()
+        index = proxy.mapFromSource(self.model.index(row, 0))  # type: ignore[attr-defined]
+        self.table.setCurrentIndex(index)
+        self.table.selectRow(index.row())
+
+    def _show_row(self, index: QModelIndex) -> None:
+        """The selected row whole beneath the table: what a narrow column or a tooltip cannot show."""
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        if row is None:
+            self.row_view.setText("Select a row to see it whole.")
+            return
+        self.row_view.setText(self.model.details(row))
+        self.row_scroll.verticalScrollBar().setValue(0)
+
+    def show_details(self) -> QMessageBox:
+        """The failure's full text (the system's or the database's own words)."""
+        self.error_box = show_error(self, "Import", Explained(self.message.text(), self._details))
+        return self.error_box
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -332,6 +451,7 @@ class ImportDialog(QDialog):
         self._update_actions()
 
     def _set_summary(self, text: str, ok: bool | None) -> None:
+        self._ok = ok
         self.summary.setText(text)
         colors = self.colors
         if ok is None:
@@ -340,10 +460,13 @@ class ImportDialog(QDialog):
             name, color = ("check", colors.success) if ok else ("warning", colors.danger)
             self.status_icon.setPixmap(icon(name, color).pixmap(QSize(18, 18)))
 
-    def _set_message(self, text: str, *, error: bool = True) -> None:
+    def _set_message(self, text: str, *, error: bool = True, details: str = "") -> None:
+        self._message_is_error = error
+        self._details = details if details != text else ""
         self.message.setStyleSheet(f"color: {self.colors.danger if error else self.colors.muted};")
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self.details_button.setVisible(bool(text and self._details))
 
     def _update_actions(self) -> None:
         plan = self.plan

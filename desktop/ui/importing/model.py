@@ -1,4 +1,7 @@
-"""The import preview table: one row per CSV record, bad rows tinted with their problems."""
+"""The import preview table: one row per CSV record, bad rows tinted with their problems.
+
+Times are shown in the zone the file was read in (the user's zone), named in the When header.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
 from desktop.services.csv_import import ImportPlan, ImportRow
+from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.icons import icon
 from desktop.ui.widgets.table_model import Column, Index, RowTableModel
@@ -26,12 +30,7 @@ class ImportPreviewModel(RowTableModel[ImportRow]):
 
     def __init__(self, colors: theme.Colors | None = None, parent: QObject | None = None) -> None:
         self._plan: ImportPlan | None = None
-        colors = colors or theme.current()
-        self._danger = QColor(colors.danger).lighter(150) if colors.dark else QColor(colors.danger)
-        self._ok_icon = icon("check", colors.success)
-        self._bad_icon = icon("warning", colors.danger)
-        self._tint = QColor(colors.danger)
-        self._tint.setAlpha(34)  # reads on light and dark bases alike
+        self._paint(colors or theme.current())
         super().__init__(
             [
                 Column("Line", lambda r: r.line, align=RIGHT),
@@ -60,9 +59,49 @@ class ImportPreviewModel(RowTableModel[ImportRow]):
             parent,
         )
 
+    def _paint(self, colors: theme.Colors) -> None:
+        self._danger = QColor(colors.danger)  # the theme's danger colour is AA text on its base
+        self._ok_icon = icon("check", colors.success)
+        self._bad_icon = icon("warning", colors.danger)
+        self._tint = QColor(colors.danger)
+        self._tint.setAlpha(34)  # reads on light and dark bases alike
+
+    def set_colors(self, colors: theme.Colors) -> None:
+        """A theme switch: the tint, the problems' colour and the status icons follow it."""
+        self._paint(colors)
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+
+    def problem_color(self) -> QColor:
+        return QColor(self._danger)
+
     def set_plan(self, plan: ImportPlan | None) -> None:
         self._plan = plan
         self.set_rows(plan.rows if plan else [])
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.WHEN, self.WHEN)
+
+    def details(self, row: ImportRow) -> str:
+        """One row whole, for the view beneath the table: line, state, accounts, time, text, every problem."""
+        head = f"Line {row.line}: " + ("ready to import." if row.ok else f"{len(row.errors)} problem(s):")
+        lines = [head, *(f"• {e}" for e in row.errors)]
+        accounts = ", ".join(t.handle for t in row.targets) or row.raw_accounts or "none given"
+        lines.append(f"Accounts: {accounts}")
+        lines.append(f"When: {self._when(row) or 'not given'} ({self.zone_name()})")
+        lines.append(f"Text: {row.text.strip() or '(empty)'}")
+        return "\n".join(lines)
+
+    def zone_name(self) -> str:
+        """The zone the file's times were read in and are shown in ("your computer's zone" when none)."""
+        zone = self._plan.zone if self._plan else None
+        return zone_label(zone) if zone is not None else "your computer's time zone"
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and section == self.WHEN and self._plan is not None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"When ({self.zone_name()})"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Times in {self.zone_name()}, the time zone set in Settings"
+        return super().headerData(section, orientation, role)
 
     def _when(self, row: ImportRow) -> str:
         first = row.first_time
