@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, Q
 
 from desktop.services.background_job import LOG_NAME
 from desktop.services.doctor import DoctorReport, run_doctor
+from desktop.ui.errors import explain
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -92,14 +93,18 @@ class DiagnosticsDialog(QDialog):
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        runner.run(lambda: run_doctor(ctx), on_done=self._show, on_error=self._failed, name="diagnostics")
+        runner.run(lambda: run_doctor(ctx), on_done=self._show, on_error=self._failed, name="diagnostics", owner=self)
 
     def _show(self, report: DoctorReport) -> None:
         self.text.setPlainText(diagnostics_text(report))
         self.copy_button.setEnabled(True)
 
     def _failed(self, exc: Exception) -> None:
-        self.text.setPlainText(f"The diagnostics could not be gathered: {exc}")
+        # this is the technical panel: the sentence, then what was said in full
+        explained = explain(exc)
+        said = explained.details or str(exc)
+        self.text.setPlainText(f"The diagnostics could not be gathered. {explained.sentence}\n\n{said}")
+        self.copy_button.setEnabled(True)
 
     def copy(self) -> None:
         QApplication.clipboard().setText(self.text.toPlainText())
