@@ -55,6 +55,19 @@ class AttemptRow:
         """What the log's Details column shows: the error, else how late it went out."""
         return self.error or self.late
 
+    @property
+    def what_happened(self) -> str:
+        """This attempt in a sentence for the user (its error or late note is ``details``)."""
+        if self.outcome in ("published", "already_published"):
+            return f"The post to {self.handle} went out later than planned."
+        if self.outcome == "retry":
+            return f"This attempt to post to {self.handle} did not go through; Campaign Desk tries again by itself."
+        if self.outcome == "auth":
+            return f"The sign-in to {self.handle} had expired. Reconnect the account on the Accounts page."
+        if self.outcome == "pending":
+            return f"The post to {self.handle} is being sent."
+        return f"The post to {self.handle} was not published. “Needs your attention” above says what to do."
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -208,6 +208,13 @@ def test_view_post_opens_the_published_posts_address(
     page.log_view.setFocus()
     qtbot.keyClick(page.log_view, Qt.Key.Key_Return)  # Enter on the row opens it too
     assert browser.opened == [PUBLISHED_URL, PUBLISHED_URL]
+    page.log_view.selectRow(failed)
+    qtbot.keyClick(page.log_view, Qt.Key.Key_Return)  # a failed attempt: its details, whole
+    box = page.findChild(QMessageBox, "ErrorBox")
+    assert box is not None and box.detailedText() == LONG_REFUSAL
+    assert box.text().startswith("The post to @spring-collection-announcements") and "Errno" not in box.text()
+    box.close()
+    assert browser.opened == [PUBLISHED_URL, PUBLISHED_URL]
 
 
 def test_details_give_a_sentence_and_the_networks_words_whole(

@@ -30,7 +30,7 @@ from desktop.services.activity import AttemptRow, AttentionRow
 from desktop.services.zones import format_local, user_zone_name, zone_label
 from desktop.ui import theme
 from desktop.ui.changes import ACCOUNTS, POSTS, SETTINGS, Changes, changes
-from desktop.ui.errors import Explained, show_error
+from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.icons import icon
 from desktop.ui.pages.base import Page
 from desktop.ui.publishing.models import OUTCOME_TEXT, VIEW_POST, AttemptLogModel, AttentionModel
@@ -348,7 +348,7 @@ class PublishingPage(Page):
         self._update_buttons()
 
     def _load_failed(self, exc: Exception) -> None:
-        self.status.setText("Campaign Desk couldn't read the publishing history. " + _sentence_of(exc))
+        self.status.setText("Campaign Desk couldn't read the publishing history. " + explain(exc).sentence)
 
     def _show_status(self) -> None:
         engine = self.engine
@@ -466,30 +466,11 @@ class PublishingPage(Page):
         if attempt.url:
             open_link(attempt.url)
         elif attempt.details:
-            show_error(self, f"Post to {attempt.handle}", Explained(attempt_sentence(attempt), attempt.details))
+            show_error(self, f"Post to {attempt.handle}", Explained(attempt.what_happened, attempt.details))
 
     def _action_failed(self, what: str, exc: Exception) -> None:
         show_error(self, what, exc)
         self.refresh()
-
-
-def attempt_sentence(attempt: AttemptRow) -> str:
-    """One attempt in the log, in a sentence (its error or late note goes under Details)."""
-    if attempt.outcome in ("published", "already_published"):
-        return f"The post to {attempt.handle} went out later than planned."
-    if attempt.outcome == "retry":
-        return f"This attempt to post to {attempt.handle} did not go through; Campaign Desk tries again by itself."
-    if attempt.outcome == "auth":
-        return f"The sign-in to {attempt.handle} had expired. Reconnect the account on the Accounts page."
-    if attempt.outcome == "pending":
-        return f"The post to {attempt.handle} is being sent."
-    return f"The post to {attempt.handle} was not published. “Needs your attention” above says what to do."
-
-
-def _sentence_of(exc: Exception) -> str:
-    from desktop.ui.errors import explain
-
-    return explain(exc).sentence
 
 
 def cancel_question(row: AttentionRow) -> str:
