@@ -403,3 +403,20 @@ def test_the_daily_digest_gives_the_next_post_in_the_users_zone(ctx: AppContext)
     posts.schedule_post(ctx, account_ids=[account], text="next", at=at)
     text = digest(ctx).text()
     assert text.endswith(f"Next: {at.astimezone(ZoneInfo('Asia/Tokyo')):%a %H:%M}.")  # 08:30 the day after
+
+
+def test_last_checked_is_told_in_the_users_zone(qtbot: QtBot, ctx: AppContext) -> None:
+    app_settings.put(ctx, app_settings.TIMEZONE, "America/New_York")
+    page = _page(qtbot, ctx)
+    engine = page.engine
+    assert engine is not None
+    engine.last_pass = datetime(2026, 7, 1, 16, 5, 9, tzinfo=UTC)
+    engine.pass_finished.emit(None)
+    _settle(qtbot, page)
+    # the engine's timer is not running here, so the page promises no interval
+    assert page.status.text() == "Publishing is on. Last checked at 12:05:09 America/New York."
+    engine.timer.start()
+    page.refresh()
+    assert page.status.text().endswith("; checks every 30 seconds.")
+    engine.timer.stop()
+    _settle(qtbot, page)

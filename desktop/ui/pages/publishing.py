@@ -348,7 +348,8 @@ class PublishingPage(Page):
         self._update_buttons()
 
     def _load_failed(self, exc: Exception) -> None:
-        self.status.setText("Campaign Desk couldn't read the publishing history. " + explain(exc).sentence)
+        self.status.setText(explain(exc).sentence)
+        self.status.show()
 
     def _show_status(self) -> None:
         engine = self.engine
@@ -364,7 +365,8 @@ class PublishingPage(Page):
         elif engine.last_pass:
             when = format_local(engine.last_pass, "%H:%M:%S", self.zone)
             zone = f" {zone_label(self.zone)}" if self.zone else ""
-            self.status.setText(f"Publishing is on. Last checked at {when}{zone}; checks every 30 seconds.")
+            every = f"; checks every {engine.timer.interval() // 1000} seconds" if engine.timer.isActive() else ""
+            self.status.setText(f"Publishing is on. Last checked at {when}{zone}{every}.")
         else:
             self.status.setText("Publishing is on: due posts go out while Campaign Desk runs.")
 
