@@ -99,10 +99,12 @@ def planned(ctx: AppContext) -> dict[str, int]:
     return ids
 
 
-def open_page(qtbot: QtBot, ctx: AppContext, anchor: date = MARCH) -> CalendarPage:
+def open_page(
+    qtbot: QtBot, ctx: AppContext, anchor: date = MARCH, *, size: tuple[int, int] = (1180, 780)
+) -> CalendarPage:
     page = CalendarPage(ctx, TaskRunner())
     qtbot.addWidget(page)
-    page.resize(1180, 780)
+    page.resize(*size)
     page.show()
     page.anchor = anchor
     with qtbot.waitSignal(page.model.loaded, timeout=5000):

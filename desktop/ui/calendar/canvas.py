@@ -68,11 +68,14 @@ def is_dark(pal: QPalette) -> bool:
 def paint_more(p: QPainter, m: More, pal: QPalette, *, right: bool = False) -> None:
     """ "+N more" on a pill of the base colour, so no line (the week's now-line) crosses its text;
     in the danger colour when it folds chips that need the user."""
-    label = f"+{m.count} more" + (f" · {m.alerts} need you" if m.alerts else "")
+    alerts = f"{m.alerts} alert" + ("s" if m.alerts > 1 else "")
+    label = f"+{m.count} · {alerts}" if m.alerts else f"+{m.count} more"
     font = p.font()
     font.setPixelSize(11)
     font.setWeight(font.Weight.DemiBold)
     p.setFont(font)
+    if p.fontMetrics().horizontalAdvance(label) + 12 > m.rect.width():  # a narrow day: the short form
+        label = f"+{m.count} · {m.alerts}!" if m.alerts else f"+{m.count}"
     width = min(m.rect.width(), p.fontMetrics().horizontalAdvance(label) + 12)
     left = m.rect.right() - width + 1 if right else m.rect.left()
     pill = QRect(left, m.rect.top(), width, m.rect.height())

@@ -221,10 +221,18 @@ def paint_chip(
     # avatars: one per account, overlapping a little when there are many
     av = min(14, row_h - 4)
     step = av - 3 if len(chip.items) > 2 else av + 1
+    if lines == 1 and right - x - len(chip.items) * step < 36:  # a narrow chip: dots leave room for words
+        av, step = 6, 7
     room = max(0, right - x - 24)  # keep some of the text
     shown = chip.items if len(chip.items) * step <= room else chip.items[: max(1, room // step)]
     for n, item in enumerate(shown):
-        paint_avatar(p, QRect(x + n * step, top + (row_h - av) // 2, av, av), item, colors, fill)
+        rect = QRect(x + n * step, top + (row_h - av) // 2, av, av)
+        if av > 8:
+            paint_avatar(p, rect, item, colors, fill)
+        else:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(colors.get(item.network) or NEUTRAL))
+            p.drawEllipse(rect)
     if shown:
         x += (len(shown) - 1) * step + av + 4
     font.setWeight(QFont.Weight.Normal)

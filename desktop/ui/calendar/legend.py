@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButt
 
 from desktop.ui.calendar.model import swatch
 
-NAME_W = 150  # the longest a name gets before it is elided
+NAME_W = 190  # the longest a name gets before it is elided
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class CampaignLegend(QWidget):
         self.overflow.setAccessibleName("More campaigns")
         self.overflow.setToolTip("Campaigns that do not fit here")
         self.overflow.setMenu(QMenu(self.overflow))
+        self.overflow.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.clear_button = QToolButton()
         self.clear_button.setText("Show all campaigns")
         self.clear_button.setToolTip("Stop showing only one campaign")
@@ -76,6 +77,7 @@ class CampaignLegend(QWidget):
         self.selected = selected
         for button in self.buttons:
             self.row.removeWidget(button)
+            button.hide()  # until deleteLater runs it would sit under its successor
             button.deleteLater()
         self.buttons = []
         for n, entry in enumerate(self.entries):
@@ -119,7 +121,7 @@ class CampaignLegend(QWidget):
         room = self.width() - self.caption.sizeHint().width() - spacing
         if self.selected is not None:
             room -= self.clear_button.sizeHint().width() + spacing
-        room -= self.overflow.sizeHint().width() + spacing * 2 + 24  # "+NN" if needed
+        room -= self.overflow.sizeHint().width() + spacing * 2 + 40  # "+NN more" if needed
         menu = self.overflow.menu()
         menu.clear()
         used = 0
@@ -134,5 +136,5 @@ class CampaignLegend(QWidget):
                 hidden += 1
                 act = menu.addAction(swatch(entry.color or "#868e96"), entry.name)
                 act.triggered.connect(lambda _c=False, e=entry: self._click(e))
-        self.overflow.setText(f"+{hidden}")
+        self.overflow.setText(f"+{hidden} more")
         self.overflow.setVisible(hidden > 0)

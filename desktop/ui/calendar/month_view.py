@@ -20,9 +20,9 @@ from desktop.ui.calendar.chips import paint_chip
 from desktop.ui.calendar.model import CalendarModel
 
 HEADER_H = 24
-DAY_LABEL_H = 22
+DAY_LABEL_H = 20
 GAP = 2
-MORE_W = 112  # room kept on the day-number row for "+N more · N need you"
+COMPACT_H = 16  # a chip's height when the full one would leave a day one chip at most
 
 
 def grid_start(month: date) -> date:
@@ -32,13 +32,13 @@ def grid_start(month: date) -> date:
 
 
 class MonthView(CalendarCanvas):
-    ROWS, COLS = 6, 7
+    ROWS, COLS = 6, 7  # at most: a month shows the weeks it touches (4 to 6)
 
     def __init__(self, model: CalendarModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
         self.month = date.today().replace(day=1)
-        # a day number and one chip per row, so the grid fits the 900×600 window
-        self.setMinimumSize(420, HEADER_H + self.ROWS * (DAY_LABEL_H + CHIP_H + 6))
+        # six weeks of a day number and a compact chip, so the grid fits the 900×600 window
+        self.setMinimumSize(420, HEADER_H + self.ROWS * (DAY_LABEL_H + COMPACT_H + GAP + 3))
         self.setAccessibleName("Month calendar")
         self.setAccessibleDescription(
             "Arrows move between days, Tab between a day's posts; Enter opens, Delete deletes; "
@@ -52,15 +52,20 @@ class MonthView(CalendarCanvas):
     def first_day(self) -> date:
         return grid_start(self.month)
 
+    def rows(self) -> int:
+        """The weeks the month touches: a taller row each when it needs only five."""
+        days = pycal.monthrange(self.month.year, self.month.month)[1]
+        return -(-(self.month.weekday() + days) // self.COLS)
+
     # --- geometry -------------------------------------------------------------------------
 
     def cell_rect(self, day: date) -> QRect | None:
         index = (day - self.first_day()).days
-        if not 0 <= index < self.ROWS * self.COLS:
+        if not 0 <= index < self.rows() * self.COLS:
             return None
         row, col = divmod(index, self.COLS)
         w = self.width() / self.COLS
-        h = (self.height() - HEADER_H) / self.ROWS
+        h = (self.height() - HEADER_H) / self.rows()
         x0, x1 = round(col * w), round((col + 1) * w)
         y0, y1 = round(HEADER_H + row * h), round(HEADER_H + (row + 1) * h)
         return QRect(x0, y0, x1 - x0, y1 - y0)
@@ -69,7 +74,8 @@ class MonthView(CalendarCanvas):
         if pos.y() < HEADER_H or not self.rect().contains(pos):
             return None
         col = min(int(pos.x() / (self.width() / self.COLS)), self.COLS - 1)
-        row = min(int((pos.y() - HEADER_H) / ((self.height() - HEADER_H) / self.ROWS)), self.ROWS - 1)
+        rows = self.rows()
+        row = min(int((pos.y() - HEADER_H) / ((self.height() - HEADER_H) / rows)), rows - 1)
         return self.first_day() + timedelta(days=row * self.COLS + col)
 
     def drop_time(self, item: CalendarItem, pos: QPoint) -> datetime | None:
@@ -87,16 +93,31 @@ class MonthView(CalendarCanvas):
         day = self.day_at(pos)
         return self.cell_rect(day) if day else None
 
+    def chip_height(self) -> int:
+        """Full chips, or compact ones when only those let a day show two."""
+        room = (self.height() - HEADER_H) / self.rows() - DAY_LABEL_H - 3
+        return CHIP_H if room // (CHIP_H + GAP) >= 2 else COMPACT_H
+
     def capacity(self) -> int:
         """How many chips fit in a day cell ("+N more" sits on the day-number row)."""
-        h = (self.height() - HEADER_H) / self.ROWS
-        return max(0, int((h - DAY_LABEL_H - 3) // (CHIP_H + GAP)))
+        room = (self.height() - HEADER_H) / self.rows() - DAY_LABEL_H - 3
+        return max(0, int(room // (self.chip_height() + GAP)))
+
+    def day_label(self, day: date) -> str:
+        return str(day.day) if day.day != 1 else f"{pycal.month_abbr[day.month]} 1"
+
+    def day_label_rect(self, cell: QRect, day: date) -> QRect:
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        width = max(22, QFontMetrics(font).horizontalAdvance(self.day_label(day)) + 10)
+        return QRect(cell.left() + 5, cell.top() + 2, width, 17)
 
     def _layout(self) -> tuple[list[Chip], list[More]]:
         chips: list[Chip] = []
         more: list[More] = []
         fit = self.capacity()
-        for index in range(self.ROWS * self.COLS):
+        chip_h = self.chip_height()
+        for index in range(self.rows() * self.COLS):
             day = self.first_day() + timedelta(days=index)
             day_chips = self.model.chips_on(day)  # those that need the user first
             if not day_chips:
@@ -106,12 +127,12 @@ class MonthView(CalendarCanvas):
             shown = day_chips[:fit]
             y = cell.top() + DAY_LABEL_H
             for chip in shown:
-                chips.append(Chip(QRect(cell.left() + 3, y, cell.width() - 6, CHIP_H), chip))
-                y += CHIP_H + GAP
+                chips.append(Chip(QRect(cell.left() + 3, y, cell.width() - 6, chip_h), chip))
+                y += chip_h + GAP
             folded = day_chips[len(shown) :]
-            if folded:
-                width = min(MORE_W, cell.width() - 34)
-                rect = QRect(cell.right() - width - 2, cell.top() + 3, width, DAY_LABEL_H - 4)
+            if folded:  # right of the day number, on its row
+                left = self.day_label_rect(cell, day).right() + 4
+                rect = QRect(left, cell.top() + 2, cell.right() - 2 - left, DAY_LABEL_H - 3)
                 more.append(More(rect, day, len(folded), sum(c.attention for c in folded)))
         return chips, more
 
@@ -141,7 +162,7 @@ class MonthView(CalendarCanvas):
             )
         today = datetime.now(self.model.zone).date()
         hint = self._drop_hint
-        for index in range(self.ROWS * self.COLS):
+        for index in range(self.rows() * self.COLS):
             day = self.first_day() + timedelta(days=index)
             cell = self.cell_rect(day)
             assert cell is not None
@@ -210,9 +231,8 @@ class MonthView(CalendarCanvas):
     ) -> None:
         font = QFont(self.font())
         font.setPixelSize(12)
-        label = str(day.day) if day.day != 1 else f"{pycal.month_abbr[day.month]} 1"
-        width = max(22, QFontMetrics(font).horizontalAdvance(label) + 10)
-        box = QRect(cell.left() + 5, cell.top() + 3, width, 18)
+        label = self.day_label(day)
+        box = self.day_label_rect(cell, day)
         if day == today:
             font.setWeight(QFont.Weight.Bold)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -38,7 +38,7 @@ QPushButton[segment="true"]:checked {
 }
 QToolButton#CalendarStep { border: 1px solid palette(mid); border-radius: 6px; padding: 2px 9px; font-size: 16px; }
 QToolButton#CalendarStep:hover { border-color: palette(highlight); }
-QToolButton#CalendarUndo { border: 1px solid palette(mid); border-radius: 6px; padding: 4px 10px; }
+QToolButton#CalendarUndo { border: 1px solid palette(mid); border-radius: 6px; padding: 2px 6px; font-size: 15px; }
 QToolButton#CalendarUndo:hover { border-color: palette(highlight); }
 QLabel#PeriodTitle { font-size: 16px; font-weight: 600; padding-left: 6px; }
 """
@@ -91,12 +91,19 @@ class CalendarToolbar(QWidget):
             segment.addWidget(button)
         self.mode_buttons["month"].setChecked(True)
 
+        self.undo_button = QToolButton()
+        self.redo_button = QToolButton()
+        for undo in (self.undo_button, self.redo_button):
+            undo.setObjectName("CalendarUndo")
         top = QHBoxLayout()
         top.setSpacing(6)
         top.addWidget(self.today_button)
         top.addWidget(self.prev_button)
         top.addWidget(self.next_button)
         top.addWidget(self.title, 1)
+        top.addWidget(self.undo_button)
+        top.addWidget(self.redo_button)
+        top.addSpacing(4)
         top.addLayout(segment)
 
         self.account_filter = QComboBox()
@@ -115,12 +122,9 @@ class CalendarToolbar(QWidget):
             combo.setAccessibleName(tip)
             # long handles and campaign names must not push the row past a 900 px window
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(11)
+            combo.setMinimumContentsLength(14)
+            combo.setMinimumWidth(96)  # below its size hint at 900 px: the combo elides its text
             combo.currentIndexChanged.connect(self._emit_filters)
-        self.undo_button = QToolButton()
-        self.redo_button = QToolButton()
-        for undo in (self.undo_button, self.redo_button):
-            undo.setObjectName("CalendarUndo")
         #: What the last action did, or why it was refused (the page places it under the views).
         self.status = QLabel()
         self.status.setProperty("role", "muted")
@@ -133,8 +137,6 @@ class CalendarToolbar(QWidget):
         for combo in (self.account_filter, self.network_filter, self.campaign_filter, self.state_filter):
             bottom.addWidget(combo)
         bottom.addStretch(1)
-        bottom.addWidget(self.undo_button)
-        bottom.addWidget(self.redo_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

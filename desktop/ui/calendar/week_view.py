@@ -8,7 +8,8 @@ so the line never strikes through text. It moves once a minute while the view is
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QHideEvent, QPainter, QPaintEvent, QPalette, QPen, QShowEvent
@@ -42,6 +43,8 @@ class WeekCanvas(CalendarCanvas):
             "Arrows move between days, Tab between a day's posts; Enter opens, Delete deletes; "
             "Page Up and Page Down change the week; Home goes to today."
         )
+        #: The time the now-line marks (a test sets its own).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         #: Moves the now-line; runs only while the view is shown.
         self.now_timer = QTimer(self)
         self.now_timer.setInterval(60_000)
@@ -176,7 +179,7 @@ class WeekCanvas(CalendarCanvas):
             column = self.column_rect(self.first + timedelta(days=offset))
             assert column is not None
             p.drawLine(column.left(), 0, column.left(), self.height())
-        now = datetime.now(self.model.zone)
+        now = self.clock().astimezone(self.model.zone)
         today = self.column_rect(now.date())
         if today is not None:  # under the chips, which are opaque
             y = int((now.hour + now.minute / 60) * HOUR_H)

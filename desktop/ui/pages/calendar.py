@@ -170,19 +170,25 @@ class CalendarPage(Page):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
-        for action, button, tip in (
-            (self.undo_action, self.toolbar.undo_button, "Undo the last move (Ctrl+Z)"),
-            (self.redo_action, self.toolbar.redo_button, "Redo (Ctrl+Shift+Z)"),
+        for action, button, glyph, name in (
+            (self.undo_action, self.toolbar.undo_button, "↶", "Undo"),
+            (self.redo_action, self.toolbar.redo_button, "↷", "Redo"),
         ):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
-            button.setDefaultAction(action)
-            button.setToolTip(tip)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            # not setDefaultAction: the action's text grows ("Undo Move to Wed 10 Mar 09:00")
+            button.setText(glyph)
+            button.setAccessibleName(name)
+            button.clicked.connect(action.trigger)
+        stack = self.undo_stack
+        for signal in (stack.canUndoChanged, stack.canRedoChanged, stack.undoTextChanged, stack.redoTextChanged):
+            signal.connect(self._sync_undo_buttons)
+        self._sync_undo_buttons()
 
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
-        self._status_timer.timeout.connect(self.toolbar.status.clear)
+        self._status_timer.timeout.connect(lambda: self.show_status(""))
+        self.toolbar.status.hide()  # shown with a message: an empty row would take the calendar's room
 
         tb = self.toolbar
         tb.today_clicked.connect(self.go_today)
@@ -206,6 +212,16 @@ class CalendarPage(Page):
         self.model.loaded.connect(self._update_legend)
         self.model.move_failed.connect(lambda _vid, reason: self.show_status(reason))
         self._update_title()
+
+    def _sync_undo_buttons(self, *_args: object) -> None:
+        """The undo/redo buttons: enabled when there is something to undo, which in the tooltip."""
+        stack = self.undo_stack
+        for button, can, what, keys, verb in (
+            (self.toolbar.undo_button, stack.canUndo(), stack.undoText(), "Ctrl+Z", "Undo"),
+            (self.toolbar.redo_button, stack.canRedo(), stack.redoText(), "Ctrl+Shift+Z", "Redo"),
+        ):
+            button.setEnabled(can)
+            button.setToolTip(f"{verb}: {what} ({keys})" if can and what else f"{verb} ({keys})")
 
     # --- loading --------------------------------------------------------------------------
 
@@ -247,6 +263,7 @@ class CalendarPage(Page):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._status_timer.stop()  # nothing ticks while the page is hidden
+        self.show_status("")
         super().hideEvent(event)
 
     # --- campaigns: filter, legend, date range ------------------------------------------------
@@ -424,7 +441,7 @@ class CalendarPage(Page):
     def _draft_refused(self, exc: Exception) -> None:
         explained = explain(exc)
         if "\n" in explained.sentence:  # a list of problems: readable whole in a box
-            show_error(self, "Can't schedule this draft", explained)
+            self.error_box = show_error(self, "Can't schedule this draft", explained)
         self.show_status(explained.sentence.splitlines()[0])
 
     def _unschedule_draft(self, done: ScheduledDraft) -> None:
@@ -449,7 +466,9 @@ class CalendarPage(Page):
 
     def show_status(self, text: str) -> None:
         self.toolbar.status.setText(text)
-        self._status_timer.start(8000)
+        self.toolbar.status.setVisible(bool(text))
+        if text:
+            self._status_timer.start(8000)
 
     # --- the chip's menu --------------------------------------------------------------------
 
