@@ -211,8 +211,8 @@ class Composer(QWidget):
         scroll.setMinimumHeight(90)
         card.addWidget(scroll, 1)
         self.media_model = MediaModel(self)
-        self.media_model.thumbs = self.controller.thumbs  # one cache, filled off the GUI thread
-        self.media_model.warnings = self.controller.media_warnings
+        self.media_model.thumbs = self.controller.files.thumbs  # one cache, filled off the GUI thread
+        self.media_model.warnings = self.controller.files.warnings
         self.media_strip = MediaStrip(self.media_model)
         self.media_strip.setAccessibleName("Attached media (Delete removes the selected one)")
         strip_row = QHBoxLayout()
@@ -533,7 +533,7 @@ class Composer(QWidget):
             target,
             compose.tagged(c.doc, target, c.doc.parts_for(account_id), campaign),
             c.doc.media_for(account_id),
-            c.previews,
+            c.files.previews,
             first_comment,
             c.doc.link or None,
         )
@@ -589,7 +589,7 @@ class Composer(QWidget):
         key = self.current
         ref = c.media(key)[row]
         limits = [c.targets[a].limits.max_alt_chars for a in c.doc.account_ids if a in c.targets]
-        dialog = AltTextDialog(ref, c.thumbs.get(str(ref.path)), min(limits, default=1500), self)
+        dialog = AltTextDialog(ref, c.files.thumbs.get(str(ref.path)), min(limits, default=1500), self)
 
         def finished(result: int) -> None:
             if result == QDialog.DialogCode.Accepted:

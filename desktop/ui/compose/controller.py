@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from desktop.services import compose, utm
 from desktop.services.compose import ComposeDoc, Count, MediaRef, Override, Target, When
 from desktop.services.zones import format_local, zone_label
 from desktop.ui.changes import POSTS, SNIPPETS, changes
+from desktop.ui.compose.media_files import MediaFiles
 from desktop.ui.errors import explain
 
 if TYPE_CHECKING:
@@ -45,27 +45,8 @@ AUTOSAVE_MS = 3000
 SHARED = None  # the tab key of the shared text
 DRAFT_KEY = "compose/draft_id"
 UNSAVED_KEY = "compose/unsaved"
-PREVIEW_PX = 720
-THUMB_PX = 168
 
 Key = int | None  # a tab: SHARED or an account id
-
-
-def _images(path: Path) -> tuple[QImage, QImage]:
-    """A square thumbnail and a preview-sized copy (QImage: safe off the GUI thread)."""
-    full = QImage(str(path))
-    if full.isNull():
-        return full, full
-    preview = full
-    if max(full.width(), full.height()) > PREVIEW_PX:
-        preview = full.scaled(
-            PREVIEW_PX, PREVIEW_PX, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-    thumb = full.scaled(
-        THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
-    )
-    x, y = (thumb.width() - THUMB_PX) // 2, (thumb.height() - THUMB_PX) // 2
-    return thumb.copy(x, y, THUMB_PX, THUMB_PX), preview
 
 
 def _system_zone() -> tzinfo:
@@ -121,9 +102,9 @@ class ComposeController(QObject):
         self.require_alt = False
         self.zone: tzinfo = _system_zone()
         self.zone_name = zone_label(self.zone)
-        self.thumbs: dict[str, QImage] = {}
-        self.previews: dict[str, QImage] = {}
-        self.media_warnings: dict[str, str] = {}
+        self.files = MediaFiles(ctx, runner, self)
+        self.files.failed.connect(self.notice)
+        self.files.images_changed.connect(self.images_changed)
         #: Edits not yet in the store (a recovery copy may be in QSettings).
         self.dirty = False
         #: The stored post is the user's (opened, or saved by them); False: a new post that only
@@ -198,7 +179,7 @@ class ComposeController(QObject):
         self.kept, self.dirty = kept, dirty
         self.saved_at = None
         self._edits += 1
-        self.load_thumbnails([*doc.media, *(m for o in doc.overrides.values() for m in (o.media or []))])
+        self.files.load_thumbnails([*doc.media, *(m for o in doc.overrides.values() for m in (o.media or []))])
         self.doc_changed.emit()
         self.validate_now()
         self._say_save_state()
@@ -269,7 +250,7 @@ class ComposeController(QObject):
         """Start over with an empty post (same accounts selected)."""
         self._forget_recovery()
         QSettings().remove(DRAFT_KEY)
-        self.media_warnings.clear()
+        self.files.warnings.clear()
         self.notice.emit("")
         self.set_doc(ComposeDoc(account_ids=[a for a in self.doc.account_ids if a not in self.doc.locked]), kept=False)
 
@@ -634,30 +615,9 @@ class ComposeController(QObject):
     def add_files(self, key: Key, paths: Sequence[Path]) -> None:
         """Copy files into the data dir and thumbnail them off the GUI thread, then attach them
         to tab ``key`` (checked against every account posting it)."""
-        ctx = self.ctx
-        for path in paths:
+        self.files.store(paths, lambda ref: self._stored(key, ref))
 
-            def work(path: Path = Path(path)) -> tuple[MediaRef, QImage, QImage]:
-                ref = compose.store_file(ctx, path)
-                return (ref, *_images(ref.path))
-
-            def failed(exc: Exception, path: Path = Path(path)) -> None:
-                self.notice.emit(f"{path.name} could not be added. {explain(exc).sentence}")
-
-            def stored(result: tuple[MediaRef, QImage, QImage]) -> None:
-                self._stored(key, *result)
-
-            self.runner.run(
-                work,
-                on_done=stored,
-                on_error=failed,
-                name="store_media",
-                owner=self,
-            )
-
-    def _stored(self, key: Key, ref: MediaRef, thumb: QImage, preview: QImage) -> None:
-        self.thumbs[str(ref.path)] = thumb
-        self.previews[str(ref.path)] = preview
+    def _stored(self, key: Key, ref: MediaRef) -> None:
         targets = [self.targets[a] for a in self.doc.account_ids if (key is None or a == key) and a in self.targets]
         refused = compose.check_media(ref, targets, self.ctx.registry)
         name = ref.name or ref.path.name
@@ -672,7 +632,7 @@ class ComposeController(QObject):
         if refused:
             who = ", ".join(f"{self.targets[a].network_name} {self.targets[a].label}" for a in refused)
             reason = next(iter(refused.values()))[0].message
-            self.media_warnings[str(ref.path)] = reason
+            self.files.warnings[str(ref.path)] = reason
             self.notice.emit(f"{name} won't work for {who}: {reason} Give that account its own media in its tab.")
         else:
             self.notice.emit("")
@@ -688,22 +648,6 @@ class ComposeController(QObject):
         if 0 <= row < len(media):
             media.pop(row)
             self.set_media(key, media)
-
-    def load_thumbnails(self, media: Sequence[MediaRef]) -> None:
-        missing = [m.path for m in media if str(m.path) not in self.thumbs]
-        if not missing:
-            return
-
-        def work() -> list[tuple[str, QImage, QImage]]:
-            return [(str(p), *_images(p)) for p in missing]
-
-        def done(found: list[tuple[str, QImage, QImage]]) -> None:
-            for key, thumb, preview in found:
-                self.thumbs[key], self.previews[key] = thumb, preview
-            self.images_changed.emit()
-
-        # a missing file just shows no thumbnail: the post still names it
-        self.runner.run(work, on_done=done, on_error=lambda _exc: None, name="thumbnails", owner=self)
 
     # --- snippets ------------------------------------------------------------------------------------------
 
