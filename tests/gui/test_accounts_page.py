@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -18,6 +19,7 @@ from desktop.ui import theme
 from desktop.ui.accounts.model import AccountsModel
 from desktop.ui.pages.accounts import AccountsPage
 from desktop.ui.tasks import TaskRunner
+from tests.gui.layout_check import layout_problems
 from tests.servers.mastodon import MastodonAccount, MastodonMockServer
 
 
@@ -177,7 +179,7 @@ def test_details_of_a_mastodon_account_list_its_declared_metrics(
     page = open_page(qtbot, ctx, qapp)
     card = page.details
     assert card.server.text() == "https://mastodon.example"
-    assert (card.handle.text(), card.name.text()) == ("@shop@masto.example", "The Shop")
+    assert (card.title.text(), card.name.text()) == ("@shop@masto.example  ·  Mastodon", "The Shop")
     assert card.limits.text() == "500 characters · 4 media · threads up to 25"
     assert card.post_metrics.text() == "Likes, reposts, replies, quotes"
     assert card.account_metrics.text() == "Followers, following, posts"
@@ -307,3 +309,68 @@ def test_a_refused_connection_is_a_sentence_with_the_systems_words_under_details
     assert dialog.inputs["access_token"].text() == "token-123" and dialog.connect_button.isEnabled()
     with ctx.session() as s:
         assert s.scalars(select(Account)).all() == []
+
+
+def _three_accounts(ctx: AppContext) -> int:
+    add_account(
+        ctx,
+        "mastodon",
+        "@corner.shop.downtown.bakery@mastodon.social",
+        name="Corner Shop Downtown Bakery & Café",
+        secrets={"access_token": "t"},
+    )
+    bluesky = add_account(
+        ctx,
+        "bluesky",
+        "corner-shop-downtown-bakery.bsky.social",
+        name="Corner Shop Downtown",
+        status=AccountStatus.NEEDS_RECONNECT,
+        detail="Bluesky did not accept the saved app password (AuthenticationRequired: Invalid identifier or "
+        "password). Reconnect with a new app password from Settings → Privacy and security → App passwords.",
+        settings={"service": "https://bsky.social", "appview": "none"},
+        secrets={"access_jwt": "a"},
+    )
+    add_account(ctx, "mastodon", "@events.and.workshops@fosstodon.org", name="Shop Events & Workshops", paused=True)
+    return bluesky
+
+
+@pytest.mark.parametrize("size", [(900, 600), (1280, 800)])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_accounts_page_and_dialogs_fit(
+    qtbot: QtBot, ctx: AppContext, qapp: QApplication, screenshot_dir: Path, size: tuple[int, int], mode: str
+) -> None:
+    from desktop.services import app_settings
+    from desktop.ui.main_window import MainWindow
+
+    app_settings.put(ctx, app_settings.FIRST_RUN_DISMISSED, True)  # the page as a returning user sees it
+    bluesky = _three_accounts(ctx)
+    theme.apply(qapp, mode)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("accounts")
+    page = window.pages["accounts"]
+    assert isinstance(page, AccountsPage)
+    settle(qtbot, page)
+    for account_id in [r.id for r in page.model.rows()]:
+        select_row(qtbot, page, account_id)
+        qapp.processEvents()
+        assert layout_problems(window) == [], account_id
+    select_row(qtbot, page, bluesky)
+    qapp.processEvents()
+    assert page.details.note.isVisible() and "App passwords." in page.details.note.text()  # whole, wrapped
+    window.grab().save(str(screenshot_dir / f"accounts-{mode}-{size[0]}.png"))
+    theme.apply(qapp, "light" if mode == "dark" else "dark")  # switched while shown
+    qapp.processEvents()
+    assert layout_problems(window) == []
+    window.grab().save(str(screenshot_dir / f"accounts-{mode}-{size[0]}-switched.png"))
+
+    dialog = page.open_connect_dialog()
+    dialog.select_network("bluesky")
+    qtbot.waitExposed(dialog)
+    qapp.processEvents()
+    assert layout_problems(dialog) == []
+    dialog.grab().save(str(screenshot_dir / f"connect-{mode}-{size[0]}.png"))
+    dialog.reject()

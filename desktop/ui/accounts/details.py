@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.services.account_details import AccountDetails
@@ -29,8 +30,26 @@ def describe_limits(details: AccountDetails) -> str:
     return " · ".join(parts)
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its lines need at its width (a form inside
+    nested layouts otherwise keeps it one line high and cuts the rest off)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
 def _value() -> QLabel:
-    label = QLabel()
+    label = WrappingLabel()
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)  # a narrow window wraps "500 characters · 4 media · threads up to 25"
@@ -43,7 +62,7 @@ def _form() -> QFormLayout:
     form.setHorizontalSpacing(14)
     form.setVerticalSpacing(6)
     form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)  # values take the width
     return form
 
 
@@ -69,17 +88,17 @@ class AccountDetailsPanel(QFrame):
         columns.setContentsMargins(0, 0, 0, 0)
         columns.setSpacing(28)
         left, right = _form(), _form()
-        self.server, self.handle, self.name = _value(), _value(), _value()
+        # the handle is the card's title; the facts get the width so they read on one line
+        self.server, self.name = _value(), _value()
         left.addRow("Server", self.server)
-        left.addRow("Handle", self.handle)
         left.addRow("Name", self.name)
         self.limits, self.post_metrics, self.account_metrics = _value(), _value(), _value()
         right.addRow("Limits", self.limits)
         right.addRow("Post metrics", self.post_metrics)
         right.addRow("Account metrics", self.account_metrics)
         self._right = right
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
+        columns.addLayout(left, 2)
+        columns.addLayout(right, 3)
         outer.addWidget(self.content)
 
         self.note = _value()
@@ -113,7 +132,6 @@ class AccountDetailsPanel(QFrame):
         self.title.setProperty("role", "card-title")
         self._restyle(self.title)
         self.server.setText(row.server_url or "—")
-        self.handle.setText(row.handle)
         self.name.setText(row.display_name or "—")
         for label in (self.limits, self.post_metrics, self.account_metrics):
             label.setText("…")

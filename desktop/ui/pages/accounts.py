@@ -103,7 +103,12 @@ class AccountsPage(Page):
         self.table.verticalHeader().setDefaultSectionSize(38)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # handle and name share what is left (elided, whole in the card below), so the status
+        # column stays in view at the narrowest window instead of behind a sideways scroll
+        header.setSectionResizeMode(AccountsModel.HANDLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(AccountsModel.NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)  # one line per account; the card below has everything whole
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.details = AccountDetailsPanel()
