@@ -42,6 +42,11 @@ SEARCH_DELAY_MS = 250
 NAMED = 5
 
 
+def _keys(key: QKeySequence.StandardKey) -> str:
+    """The platform's keys for ``key`` as its users write them (Ctrl+Z, ⌘Z)."""
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+
+
 @dataclass(frozen=True)
 class Loaded:
     drafts: list[svc.DraftRow]
@@ -66,7 +71,7 @@ class DraftsPage(Page):
         self._load_task: Task | None = None
         self.new_button = QPushButton(icon("plus", "#ffffff"), "New idea")
         self.new_button.setProperty("primary", True)
-        self.new_button.setToolTip("Start a new post in Compose (Ctrl+N)")
+        self.new_button.setToolTip(f"Start a new post in Compose ({_keys(QKeySequence.StandardKey.New)})")
         self.new_button.clicked.connect(self.start_new)
         self.header_actions.addWidget(self.new_button)
 
@@ -75,7 +80,10 @@ class DraftsPage(Page):
         self.search.setPlaceholderText("Search drafts")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search drafts")
-        self.search.setToolTip("Finds drafts by any words in their text, campaign name or account handle (Ctrl+F)")
+        self.search.setToolTip(
+            "Finds drafts by any words in their text, campaign name or account handle "
+            f"({_keys(QKeySequence.StandardKey.Find)})"
+        )
         self.search.setMinimumWidth(180)
         self.search.textChanged.connect(self._search_later)
         self.search.returnPressed.connect(self._focus_list)
@@ -124,7 +132,7 @@ class DraftsPage(Page):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Bring back the drafts just deleted (Ctrl+Z)")
+        self.undo_button.setToolTip(f"Bring back the drafts just deleted ({_keys(QKeySequence.StandardKey.Undo)})")
         self.undo_button.clicked.connect(self.undo_delete)
         self.undo_button.hide()
         self._undo: svc.Snapshot | None = None
@@ -347,7 +355,8 @@ class DraftsPage(Page):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Delete drafts" if n > 1 else "Delete draft")
         box.setText(f"Delete {n} drafts?" if n > 1 else "Delete this draft?")
-        box.setInformativeText(f"{names}\n\nUndo (Ctrl+Z) on this page brings {'them' if n > 1 else 'it'} back.")
+        undo = _keys(QKeySequence.StandardKey.Undo)
+        box.setInformativeText(f"{names}\n\nUndo ({undo}) on this page brings {'them' if n > 1 else 'it'} back.")
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         delete.setProperty("danger", True)
         keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
