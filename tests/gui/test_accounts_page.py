@@ -306,6 +306,8 @@ def test_a_refused_connection_is_a_sentence_with_the_systems_words_under_details
     assert box is not None and "refused" in box.detailedText().lower()
     assert box.text() == text
     box.close()
+    qapp.processEvents()
+    assert layout_problems(dialog) == []
     assert dialog.inputs["access_token"].text() == "token-123" and dialog.connect_button.isEnabled()
     with ctx.session() as s:
         assert s.scalars(select(Account)).all() == []

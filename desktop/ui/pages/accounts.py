@@ -364,6 +364,9 @@ class AccountsPage(Page):
         # A pause made here already updated its row in place; anything else reloads the list.
         if change.source is self and change.kinds == {ACCOUNTS}:
             return
+        if "allow_insecure_keyring" in change.settings and self.isVisible():
+            self.refresh()  # the keyring banner and markers follow Settings at once
+            return
         super().on_changes(change)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

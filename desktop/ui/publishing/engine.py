@@ -71,7 +71,7 @@ class PublishingEngine(QObject):
             return
         self.running = True
         self.pass_started.emit()
-        self.runner.run(self._pass, on_done=self._done, on_error=self._error, name="publish_pass")
+        self.runner.run(self._pass, on_done=self._done, on_error=self._error, name="publish_pass", owner=self)
 
     def _pass(self) -> tuple[PassReport, list[activity.AttentionRow], str]:
         report = self.publisher.run_once()
@@ -116,7 +116,7 @@ class PublishingEngine(QObject):
             app_settings.put(self.ctx, app_settings.PUBLISHING_PAUSED, paused)
             return paused
 
-        self.runner.run(apply, on_done=self._paused_saved, on_error=self.failed.emit, name="set_paused")
+        self.runner.run(apply, on_done=self._paused_saved, on_error=self.failed.emit, name="set_paused", owner=self)
 
     def reload_paused(self) -> None:
         """The setting was written elsewhere (Settings): read it and tell the tray and the pages."""
@@ -126,6 +126,7 @@ class PublishingEngine(QObject):
             on_done=self._paused_saved,
             on_error=self.failed.emit,
             name="read_paused",
+            owner=self,
         )
 
     def _paused_saved(self, paused: bool) -> None:
