@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.services import campaigns
@@ -245,3 +245,26 @@ def test_sidebar_and_menu_icons_follow_a_theme_switch(qtbot: QtBot, ctx: AppCont
     assert ink(button.icon()) == {theme.LIGHT.text} and ink(action.icon()) == {theme.LIGHT.text}
     theme.apply(qapp, "dark")
     assert ink(button.icon()) == {theme.DARK.text} and ink(action.icon()) == {theme.DARK.text}
+
+
+def test_empty_state_pictures_follow_a_theme_switch(qtbot: QtBot, ctx: AppContext) -> None:
+    qapp = qtbot._request.getfixturevalue("qapp")  # type: ignore[attr-defined]
+    theme.apply(qapp, "light")
+    window = _window(qtbot, ctx)
+    window.show_page("accounts")
+    _settle(qtbot, window)
+    empty = window.pages["accounts"].empty  # type: ignore[attr-defined]
+    pic = empty.findChildren(QLabel)[0]
+
+    def ink() -> set[str]:
+        image = pic.pixmap().toImage()
+        return {
+            image.pixelColor(x, y).name()
+            for x in range(image.width())
+            for y in range(image.height())
+            if image.pixelColor(x, y).alpha() == 255
+        }
+
+    assert ink() == {theme.LIGHT.muted}
+    theme.apply(qapp, "dark")
+    assert ink() == {theme.DARK.muted}

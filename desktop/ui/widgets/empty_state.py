@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.ui import theme
-from desktop.ui.icons import icon
+from desktop.ui.icons import retint_on_theme
 
 
 class EmptyState(QWidget):
@@ -26,7 +25,8 @@ class EmptyState(QWidget):
         layout.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.setSpacing(10)
         pic = QLabel()
-        pic.setPixmap(icon(icon_name, theme.current().muted).pixmap(QSize(56, 56)))
+        pic.setAccessibleName(title)
+        retint_on_theme(pic, icon_name, "muted", 56)  # follows a theme switch while shown
         pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title = QLabel(title)
         self.title.setProperty("role", "empty-title")
