@@ -15,12 +15,15 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.services import app_settings, compose
+from desktop.services.compose import Target
 from desktop.services.context import AppContext
 from desktop.ui.changes import changes
+from desktop.ui.compose.composer import tab_names
 from desktop.ui.compose.controller import SHARED, UNSAVED_KEY, ComposeController
 from desktop.ui.compose.editor import utf16_offset
 from desktop.ui.pages.compose import ComposePage
 from desktop.ui.tasks import TaskRunner
+from providers.base import Limits
 from tests.gui.test_composer import add_account, page, ready, select  # noqa: F401 (fixture)
 
 FAMILY = "👨‍👩‍👧‍👦"  # one grapheme, 11 UTF-16 units
@@ -163,3 +166,16 @@ def test_every_icon_only_control_has_a_name_and_a_tooltip(
         assert button.toolTip(), button.accessibleName()
     assert composer.toolbar.emoji_button.accessibleName() == "Emoji"
     assert composer.toolbar.snippet_button.accessibleName() == "Snippets"
+
+
+def test_account_tabs_have_short_names_that_stay_distinct() -> None:
+    def target(account_id: int, network: str, name: str, handle: str) -> Target:
+        return Target(account_id, network, name, handle, handle, Limits(max_chars=500), True, True)
+
+    sky = target(1, "bluesky", "Bluesky", "acme.bsky.social")
+    masto = target(2, "mastodon", "Mastodon", "@acme@mastodon.social")
+    trails = target(3, "mastodon", "Mastodon", "@trails@hachyderm.io")
+    other = target(4, "mastodon", "Mastodon", "@acme@hachyderm.io")
+    assert tab_names([trails]) == ["trails"]
+    assert tab_names([sky, masto, trails]) == ["acme · Bluesky", "acme · Mastodon", "trails"]
+    assert tab_names([masto, other]) == ["acme@mastodon", "acme@hachyderm"]

@@ -10,6 +10,7 @@ follow 150 ms after typing stops.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -60,9 +61,24 @@ TAB_CHARS = 18
 
 def tab_names(targets: Sequence[Target]) -> list[str]:
     """Short names for the account tabs: the handle's first word ("news" for
-    @news@social.example), the whole handle where two would read the same."""
-    short = [t.handle.lstrip("@").split("@")[0].split(".")[0] for t in targets]
-    names = [s if short.count(s) == 1 else t.label for s, t in zip(short, targets, strict=True)]
+    @news@social.example), with the network ("acme · Bluesky") or the server ("acme@hachyderm")
+    where two would read the same; the tooltip has the handle whole."""
+
+    def words(t: Target) -> list[str]:
+        return [w for w in re.split(r"[@.]", t.handle.lstrip("@")) if w]
+
+    names = [words(t)[0] if words(t) else t.label for t in targets]
+    for attempt in ("network", "server"):
+        before = list(names)
+        for i, t in enumerate(targets):
+            if before.count(before[i]) == 1:
+                continue
+            first = words(t)[0] if words(t) else t.label
+            rest = words(t)[1:]
+            if attempt == "network":
+                names[i] = f"{first} · {t.network_name}"
+            else:
+                names[i] = f"{first}@{rest[0]}" if rest else t.label
     return [n if len(n) <= TAB_CHARS else n[: TAB_CHARS - 1] + "…" for n in names]
 
 
@@ -84,14 +100,15 @@ class Composer(QWidget):
         self.setAcceptDrops(True)
         self._wire()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            self._shortcut(keys, self.schedule_at_time)
-        self._shortcut("Ctrl+S", self.save_draft)
+            self._shortcut(keys, self.schedule_at_time, "Compose: schedule at the chosen time")
+        self._shortcut("Ctrl+S", self.save_draft, "Compose: save as draft")
         theme.notifier().changed.connect(self.restyle)
         self.restyle(theme.current())
         self._show_tab(SHARED)
 
-    def _shortcut(self, keys: str, slot: Callable[[], object]) -> None:
+    def _shortcut(self, keys: str, slot: Callable[[], object], what: str) -> None:
         shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setWhatsThis(what)  # Help ▸ Keyboard shortcuts lists it by this
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(slot)
 

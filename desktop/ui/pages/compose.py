@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton, QStackedWidget
 
 from desktop.services.accounts import list_accounts
@@ -47,7 +48,10 @@ class ComposePage(Page):
         self.composer.connect_requested.connect(lambda: self.navigate.emit("accounts"))
         self.new_button = QPushButton("New post")
         self.new_button.setToolTip("Start a new post (Ctrl+Shift+N); you'll be asked about the one open now")
-        self.new_button.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        new_post = QShortcut(QKeySequence("Ctrl+Shift+N"), self)
+        new_post.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        new_post.setWhatsThis("Compose: new post")  # Help ▸ Keyboard shortcuts lists it by this
+        new_post.activated.connect(self._new_post)
         self.new_button.clicked.connect(self._new_post)
         self.header_actions.addWidget(self.new_button)
         self.stack = QStackedWidget()
