@@ -31,6 +31,7 @@ from desktop.services.compose.document import ComposeDoc, MediaRef, Override, Ta
 from desktop.services.compose.persistence import (
     CHANGED_ELSEWHERE,
     LOCKED,
+    discard_draft,
     load_post,
     newest_draft,
     save_draft,
@@ -54,6 +55,7 @@ __all__ = [
     "When",
     "auto_split",
     "check_media",
+    "discard_draft",
     "list_targets",
     "load_post",
     "measure_all",

@@ -276,3 +276,21 @@ def store_file(ctx: AppContext, path: Path, alt_text: str = "") -> MediaRef:
     with ctx.session() as s:
         sm = store_media(ctx, s, Path(path), alt_text)
         return MediaRef(sm.path, sm.mime, sm.size, sm.width, sm.height, alt_text, Path(path).name)
+
+
+def discard_draft(ctx: AppContext, doc: ComposeDoc) -> bool:
+    """Delete ``doc``'s stored post when it is still what this document last saved: a draft
+    whose variants are at the versions read. Raises :class:`Conflict` when it moved on since
+    (scheduled, claimed, edited in another window); False when it is already gone."""
+    if doc.post_id is None:
+        return False
+    with _guard(), ctx.session() as s:
+        post = s.scalar(select(Post).where(Post.id == doc.post_id).options(*_LOAD))
+        if post is None:
+            return False
+        for v in post.variants:
+            if v.state != VariantState.DRAFT or doc.versions.get(v.account_id, v.version) != v.version:
+                raise Conflict(CHANGED_ELSEWHERE)
+        s.delete(post)  # its variants' versions are checked by the DELETE itself
+        s.flush()
+        return True
