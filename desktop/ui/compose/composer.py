@@ -136,7 +136,7 @@ class Composer(QWidget):
             then()
             return
         new = not c.kept
-        dialog = LeaveDialog(new_post=new, scheduled=c.doc.status not in ("draft",) and not new, parent=self)
+        dialog = LeaveDialog(new_post=new, scheduled=c.doc.status == "scheduled" and not new, parent=self)
         self.leave_dialog = dialog
 
         def answered(_result: int) -> None:
