@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         checklist_row = QHBoxLayout()
-        checklist_row.setContentsMargins(28, 14, 28, 0)  # the pages' own margins
+        checklist_row.setContentsMargins(28, 10, 28, 0)  # the pages' own side margins
         checklist_row.addWidget(self.first_run)
         column.addLayout(checklist_row)
         column.addWidget(self.stack, 1)

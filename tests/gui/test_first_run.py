@@ -129,3 +129,27 @@ def test_hide_closes_the_steps_for_good(qtbot: QtBot, ctx: AppContext, qapp: QAp
     again.show()
     settle(qtbot, again)
     assert not again.first_run.isVisible()
+
+
+def test_every_page_fits_under_the_steps_at_the_minimum_size(
+    qtbot: QtBot, ctx: AppContext, qapp: QApplication, screenshot_dir: Path
+) -> None:
+    from desktop.ui.main_window import PAGES
+    from tests.gui.test_accounts_page import add_account
+
+    add_account(
+        ctx, "mastodon", "@corner.shop.downtown@mastodon.social", name="Corner Shop", secrets={"access_token": "t"}
+    )
+    theme.apply(qapp, "dark")
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    for page_cls in PAGES:
+        window.show_page(page_cls.key)
+        settle(qtbot, window)
+        qapp.processEvents()
+        assert window.first_run.isVisible() and ticked(window)["connected"]
+        assert layout_problems(window) == [], page_cls.key
+        window.grab().save(str(screenshot_dir / f"first-run-900-{page_cls.key}.png"))

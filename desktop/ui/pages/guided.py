@@ -97,7 +97,7 @@ class FirstRunChecklist(QFrame):
         self.setProperty("role", "card")
         self.setAccessibleName("Get started")
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 8, 8, 8)
+        row.setContentsMargins(14, 5, 8, 5)
         row.setSpacing(8)
         self.heading = QLabel("Get started")
         self.heading.setProperty("role", "card-title")
