@@ -144,15 +144,18 @@ def _mime(response: httpx.Response) -> tuple[str, str]:
     return mime.strip().lower(), charset
 
 
-def _read(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
+def _read(response: httpx.Response, max_bytes: int, deadline: float, *, until: bytes = b"") -> tuple[bytes, bool]:
     """At most ``max_bytes`` of the body, read until ``deadline`` (monotonic); (data, complete).
-    Stops as soon as the cap or the deadline is passed: a huge or trickling page is cut off."""
+    Stops as soon as the cap or the deadline is passed: a huge or trickling page is cut off.
+    With ``until`` (lower case), stops after the first chunk that contains it."""
     data = bytearray()
     # No chunk size: httpx would wait for a full chunk, and a trickling page would dodge the deadline.
     for chunk in response.iter_bytes():  # decoded: a compressed page is capped as it unpacks
         data += chunk
         if len(data) >= max_bytes:
             return bytes(data[:max_bytes]), False
+        if until and until in bytes(data[-(len(chunk) + len(until)) :]).lower():
+            return bytes(data), False
         if time.monotonic() > deadline:
             return bytes(data), False
     return bytes(data), True
@@ -285,7 +288,8 @@ def fetch_card(
             mime, charset = _mime(response)
             if mime not in HTML_TYPES:
                 return None
-            data, _complete = _read(response, max_bytes, deadline)
+            # The tags a card needs are in the head: the body is never downloaded.
+            data, _complete = _read(response, max_bytes, deadline, until=b"</head")
             final_url = str(response.url)
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         log.info("Link preview of %s failed: %s", url, type(exc).__name__)

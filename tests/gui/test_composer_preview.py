@@ -104,7 +104,9 @@ def test_a_slow_page_says_loading_while_the_gui_stays_live_then_shows_the_host_a
     qtbot.waitUntil(lambda: link_view(composer).state == "loading", timeout=5000)
     assert words(link_view(composer)) == ["Loading preview…"]
     assert composer.preview.grab().save(str(screenshot_dir / "preview-card-loading.png"))
-    assert [e["event"] for e in pages.events("/slow")[before:]] == ["request"]  # the server is still waiting
+    # the request reached the server, which is still holding it, while the GUI shows "Loading"
+    qtbot.waitUntil(lambda: [e["event"] for e in pages.events("/slow")[before:]] == ["request"], timeout=5000)
+    assert link_view(composer).state == "loading"
     qtbot.waitUntil(lambda: link_view(composer).state == "card", timeout=10_000)
     assert words(link_view(composer)) == ["127.0.0.1"]  # as Bluesky would post it: the host alone
     assert composer.preview.grab().save(str(screenshot_dir / "preview-card-host-only.png"))

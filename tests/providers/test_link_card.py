@@ -97,14 +97,20 @@ def test_the_declared_charset_is_honoured(pages: PageServer, client: httpx.Clien
         assert card.description == "Déjà vu, naïve façade"
 
 
+def test_reading_stops_at_the_end_of_the_head(pages: PageServer, client: httpx.Client) -> None:
+    card = fetch_card(client, pages.url("/big"), max_bytes=40_000_000)  # 50 MB, its head in the first 60 bytes
+    assert card is not None and card.title == "A very long page"
+    assert pages.wait_for("/big", "hung up")["sent"] < BIG_PAGE_BYTES // 5
+
+
 def test_an_oversized_page_is_cut_off_at_the_cap_and_the_rest_never_downloaded(
     pages: PageServer, client: httpx.Client
 ) -> None:
-    card = fetch_card(client, pages.url("/big"), max_bytes=200_000)
+    card = fetch_card(client, pages.url("/big-no-head"), max_bytes=200_000)
     assert card is not None and card.title == "A very long page"  # what the first bytes said
     # The server's side: the client hung up long before the page's end (socket buffers on
     # both sides hold a few MB at most; the page is 50 MB).
-    event = pages.wait_for("/big", "hung up")
+    event = pages.wait_for("/big-no-head", "hung up")
     assert event["sent"] < BIG_PAGE_BYTES // 5
 
 

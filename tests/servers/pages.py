@@ -181,8 +181,8 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
                 self._send(302, b"", "text/html", Location=target)
             elif path == "/to-ftp":
                 self._send(301, b"", "text/html", Location="ftp://127.0.0.1/file")
-            elif path == "/big":
-                self._big()
+            elif path in ("/big", "/big-no-head"):
+                self._big(path)
             elif path == "/slow":
                 self._slow()
             elif path == "/trickle":
@@ -194,9 +194,10 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, b"", "text/plain")
 
-        def _big(self) -> None:
-            """A page far over any cap: its head first, then filler; logs how much got out."""
-            head = b"<html><head><title>A very long page</title></head><body>"
+        def _big(self, path: str) -> None:
+            """A page far over any cap: its title first (in a head that ends at once, or never
+            for /big-no-head), then filler; logs how much got out."""
+            head = b"<html><head><title>A very long page</title>" + (b"</head><body>" if path == "/big" else b"")
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -211,9 +212,9 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(piece)
                     sent += len(piece)
             except OSError:
-                server.record("/big", event="hung up", sent=sent)
+                server.record(path, event="hung up", sent=sent)
                 return
-            server.record("/big", event="finished", sent=sent)
+            server.record(path, event="finished", sent=sent)
 
         def _slow(self) -> None:
             """Answers only after SLOW_SECONDS, unless the client gives up first (logged)."""

@@ -189,6 +189,10 @@ class LinkCardView(QFrame):
                 widget.hide()
                 widget.deleteLater()
 
+    def _add(self, widget: QWidget) -> None:
+        self._layout.addWidget(widget)
+        widget.show()  # now, not when the layout's queued show runs: the card is whole at once
+
     def show_empty(self) -> None:
         self._reset()
         self.state, self.card = "empty", None
@@ -200,7 +204,7 @@ class LinkCardView(QFrame):
         label = QLabel("Loading preview…")
         label.setProperty("role", "card-host")
         label.setContentsMargins(12, 10, 12, 10)
-        self._layout.addWidget(label)
+        self._add(label)
         self.setAccessibleName(f"Loading the preview of {url}")
         self.show()
 
@@ -210,7 +214,7 @@ class LinkCardView(QFrame):
         if image is not None and not image.isNull():
             picture = CardImage(image)
             picture.setAccessibleName(f"Image from {card.host}")
-            self._layout.addWidget(picture)
+            self._add(picture)
         words = QWidget()
         column = QVBoxLayout(words)
         column.setContentsMargins(12, 9, 12, 10)
@@ -230,7 +234,7 @@ class LinkCardView(QFrame):
         host.setTextFormat(Qt.TextFormat.PlainText)
         host.setToolTip(card.url)
         column.addWidget(host)
-        self._layout.addWidget(words)
+        self._add(words)
         name = f"Link preview: {card.title}, {card.host}" if card.title else f"Link preview: {card.host}"
         self.setAccessibleName(name)
         self.setToolTip(card.url)
