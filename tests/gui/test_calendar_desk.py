@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QDropEvent, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -26,6 +26,7 @@ from desktop.ui.calendar.model import CalendarModel
 from desktop.ui.changes import changes
 from desktop.ui.pages.calendar import CalendarPage
 from desktop.ui.tasks import TaskRunner
+from desktop.ui.widgets.table_model import ROW_ROLE
 from tests.gui.layout_check import layout_problems
 from tests.gui.test_calendar_page import add_account, open_page, settle
 
@@ -284,7 +285,7 @@ def test_keyboard_moves_days_and_chips_opens_and_asks_before_deleting(
     assert opened.args == [desk["failed"]]
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     box = page.confirm_box
-    assert box.isVisible() and "Flash sale ends tonight" in box.text()
+    assert box.isVisible() and "Flash sale ends tonight" in box.text() and "20:00 (Europe/Paris)" in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     settle(qtbot, page)
     assert get_post(ctx, desk["failed"]).variants  # still there
@@ -430,6 +431,10 @@ def test_hover_card_shows_the_whole_post_without_taking_focus(
     assert view.hasFocus() and QApplication.activePopupWidget() is None
     qtbot.keyClick(view, Qt.Key.Key_Escape)
     assert not view.hover.isVisible()
+    qtbot.mouseMove(view, rect.center() + QPoint(1, 0))
+    qtbot.waitUntil(view.hover.isVisible, timeout=3000)
+    QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))  # the pointer leaves the calendar
+    assert not view.hover.isVisible()
 
 
 def test_timers_stop_while_the_page_is_hidden(qtbot: QtBot, ctx: AppContext, desk: dict[str, int]) -> None:
@@ -535,3 +540,19 @@ def test_a_theme_switch_while_shown_recolours_the_calendar(
     assert page.month_view.hover.styleSheet().count(theme.DARK.base) == 1
     assert layout_problems(page) == []
     assert page.grab().save(str(screenshot_dir / "calendar-desk-switched-dark.png"))
+
+
+def test_the_list_opens_on_enter_and_asks_on_delete(qtbot: QtBot, ctx: AppContext, desk: dict[str, int]) -> None:
+    page = open_page(qtbot, ctx, size=(1080, 760))
+    with qtbot.waitSignal(page.model.loaded, timeout=5000):
+        page.set_mode("list")
+    view = page.list_view
+    view.setFocus()
+    view.setCurrentIndex(page.proxy.index(0, 0))
+    first = page.proxy.index(0, 0).data(ROW_ROLE)
+    with qtbot.waitSignal(page.open_post) as opened:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert opened.args == [first.post_id]
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert page.confirm_box.isVisible() and first.text[:20] in page.confirm_box.text()
+    page.confirm_box.button(QMessageBox.StandardButton.Cancel).click()

@@ -127,7 +127,12 @@ class CalendarPage(Page):
             header.resizeSection(column, width)
         header.resizeSection(CalendarModel.STATE, 100)
         header.setSectionResizeMode(CalendarModel.TEXT, QHeaderView.ResizeMode.Stretch)
-        self.list_view.doubleClicked.connect(self._open_row)
+        self.list_view.activated.connect(self._open_row)  # Enter, or a double-click
+        delete_row = QAction("Delete…", self.list_view)
+        delete_row.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")])
+        delete_row.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_row.triggered.connect(self._delete_row)
+        self.list_view.addAction(delete_row)
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.customContextMenuRequested.connect(self._list_menu)
 
@@ -497,6 +502,11 @@ class CalendarPage(Page):
         if index.isValid():
             self.show_chip_menu(index.data(ROW_ROLE), self.list_view.viewport().mapToGlobal(pos))
 
+    def _delete_row(self) -> None:
+        index = self.list_view.currentIndex()
+        if index.isValid():
+            self.confirm_delete(index.data(ROW_ROLE))
+
     def _open_row(self, index: QModelIndex) -> None:
         self.open_post.emit(index.data(ROW_ROLE).post_id)
 
@@ -555,7 +565,7 @@ class CalendarPage(Page):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete post",
-            f"Delete {what}?\n\n“{item.text}”{note}",
+            f"Delete {what}?\n\n“{item.text}”\n{self._when_words(item.when)}{note}",
             QMessageBox.StandardButton.Cancel,
             self,
         )
