@@ -285,11 +285,12 @@ def test_cancel_while_connecting_stores_nothing_and_raises_nothing(
 
 
 def test_a_refused_connection_is_a_sentence_with_the_systems_words_under_details(
-    qtbot: QtBot, ctx: AppContext, qapp: QApplication
+    qtbot: QtBot, ctx: AppContext, qapp: QApplication, screenshot_dir: Path
 ) -> None:
     from tests.servers.mastodon import closed_port
 
     page = open_page(qtbot, ctx, qapp)
+    theme.apply(qapp, "dark")
     dialog = page.open_connect_dialog()
     dialog.select_network("mastodon")
     dialog.inputs["instance"].setText(f"http://127.0.0.1:{closed_port()}")
@@ -308,6 +309,7 @@ def test_a_refused_connection_is_a_sentence_with_the_systems_words_under_details
     box.close()
     qapp.processEvents()
     assert layout_problems(dialog) == []
+    dialog.grab().save(str(screenshot_dir / "connect-refused-dark.png"))
     assert dialog.inputs["access_token"].text() == "token-123" and dialog.connect_button.isEnabled()
     with ctx.session() as s:
         assert s.scalars(select(Account)).all() == []
@@ -374,5 +376,6 @@ def test_accounts_page_and_dialogs_fit(
     qtbot.waitExposed(dialog)
     qapp.processEvents()
     assert layout_problems(dialog) == []
+    dialog.grab().save(str(screenshot_dir / "connect-refused-dark.png"))
     dialog.grab().save(str(screenshot_dir / f"connect-{mode}-{size[0]}.png"))
     dialog.reject()
