@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -60,13 +61,19 @@ class LinkCard:
         return not (self.title or self.description or self.image)
 
 
-#: Which hosts pages may be read from (None: any). The test suite sets it to loopback only, so
-#: a post or a preview that links to a real site never reaches the internet from a test.
+#: Which hosts pages may be read from (None: any). The test suite limits it to loopback (also in
+#: subprocesses, through ``CAMPAIGN_DESK_LINK_CARDS_LOOPBACK_ONLY=1``), so a post or a preview
+#: that links to a real site never reaches the internet from a test.
 hosts_allowed: Callable[[str], bool] | None = None
+LOOPBACK_ONLY_ENV = "CAMPAIGN_DESK_LINK_CARDS_LOOPBACK_ONLY"
 
 
 def _check_host(request: httpx.Request) -> None:
     allowed = hosts_allowed
+    if allowed is None and os.environ.get(LOOPBACK_ONLY_ENV) == "1":
+        from providers.http import is_loopback_host
+
+        allowed = is_loopback_host
     if allowed is not None and not allowed(request.url.host):
         raise httpx.ConnectError(f"Reading pages from {request.url.host} is turned off here", request=request)
 

@@ -31,6 +31,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     monkeypatch.setenv("CAMPAIGN_DESK_ALLOW_INSECURE_KEYRING", "1")
     monkeypatch.delenv("CAMPAIGN_DESK_DB_URL", raising=False)
+    # Link cards read pages from this machine only, here and in subprocesses: a test post linking
+    # to shop.example.com never reaches the internet.
+    monkeypatch.setenv("CAMPAIGN_DESK_LINK_CARDS_LOOPBACK_ONLY", "1")
     backend = PlaintextKeyring()
     backend.file_path = str(xdg / "python_keyring" / "keyring_pass.cfg")  # type: ignore[misc]
     previous = keyring.get_keyring()
