@@ -417,7 +417,7 @@ def test_other_settings_do_not_reload_the_calendar(qtbot: QtBot, ctx: AppContext
 
 
 def test_hover_card_shows_the_whole_post_without_taking_focus(
-    qtbot: QtBot, ctx: AppContext, desk: dict[str, int]
+    qtbot: QtBot, ctx: AppContext, desk: dict[str, int], screenshot_dir: Path
 ) -> None:
     page = open_page(qtbot, ctx, size=(1080, 760))
     view = page.month_view
@@ -428,6 +428,7 @@ def test_hover_card_shows_the_whole_post_without_taking_focus(
     text = view.hover.label.text()
     assert "Flash sale ends tonight at midnight" in text and "The image is too large" in text
     assert "Failed" in text and "(Europe/Paris)" in text
+    assert view.hover.grab().save(str(screenshot_dir / "calendar-desk-hover-card.png"))
     assert view.hasFocus() and QApplication.activePopupWidget() is None
     qtbot.keyClick(view, Qt.Key.Key_Escape)
     assert not view.hover.isVisible()
@@ -556,3 +557,23 @@ def test_the_list_opens_on_enter_and_asks_on_delete(qtbot: QtBot, ctx: AppContex
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert page.confirm_box.isVisible() and first.text[:20] in page.confirm_box.text()
     page.confirm_box.button(QMessageBox.StandardButton.Cancel).click()
+
+
+def test_a_lone_week_chip_shows_its_words_on_the_second_line(
+    qtbot: QtBot, ctx: AppContext, desk: dict[str, int]
+) -> None:
+    page = open_page(qtbot, ctx, BUSY, size=(1080, 760))
+    with qtbot.waitSignal(page.model.loaded, timeout=5000):
+        page.set_mode("week")
+    canvas = page.week_view.canvas
+    chip = chip_for(canvas, desk["three"])
+    assert chip.lines == 2
+    fill = chip_fill(chip.chip, canvas.palette())
+    image = canvas.grab(chip.rect.adjusted(8, 20, -4, -2)).toImage()  # the second line's band
+    inked = [
+        (x, y)
+        for x in range(image.width())
+        for y in range(image.height())
+        if contrast(image.pixelColor(x, y), fill) > 3
+    ]
+    assert len(inked) > 40  # words are drawn there, not just the fill

@@ -226,13 +226,13 @@ def paint_chip(
     room = max(0, right - x - 24)  # keep some of the text
     shown = chip.items if len(chip.items) * step <= room else chip.items[: max(1, room // step)]
     for n, item in enumerate(shown):
-        rect = QRect(x + n * step, top + (row_h - av) // 2, av, av)
+        disc = QRect(x + n * step, top + (row_h - av) // 2, av, av)
         if av > 8:
-            paint_avatar(p, rect, item, colors, fill)
+            paint_avatar(p, disc, item, colors, fill)
         else:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(colors.get(item.network) or NEUTRAL))
-            p.drawEllipse(rect)
+            p.drawEllipse(disc)
     if shown:
         x += (len(shown) - 1) * step + av + 4
     font.setWeight(QFont.Weight.Normal)
@@ -277,21 +277,21 @@ def wrap_elided(text: str, fm: QFontMetrics, width: int, rows: int) -> str:
 def chip_tooltip(chip: PostChip, zone: ZoneInfo) -> str:
     """The tooltip and the hover card: full text, each account's state, campaign, time with zone."""
     local = chip.when.astimezone(zone)
-    lines = [f"<b>{local:%a %d %b %Y, %H:%M}</b> <span>({escape(zone_label(zone))})</span>"]
+    head = [f"<b>{local:%a %d %b %Y, %H:%M}</b> ({escape(zone_label(zone))})"]
     if chip.first.campaign:
-        lines.append(f"Campaign: {escape(chip.first.campaign)}")
-    lines.append(f"<p style='white-space:pre-wrap'>{escape(chip.text)}</p>")
+        head.append(f"Campaign: {escape(chip.first.campaign)}")
     danger = theme.current().danger
+    states = []
     for item in chip.items:
         state = STATE_WORDS.get(item.state, item.state)
         style = f" style='color:{danger}'" if item.state in ATTENTION else ""
         line = f"• {escape(item.handle)} — <span{style}>{escape(state)}</span>"
         if item.error:
             line += f"<br>&nbsp;&nbsp;<span{style}>{escape(item.error)}</span>"
-        lines.append(line)
+        states.append(line)
     reason = chip.why_fixed
-    if reason:
-        lines.append(f"<i>{escape(reason)}</i>")
-    elif chip.first.series_id:
-        lines.append("<i>Part of a recurring series</i>")
-    return "<br>".join(lines)
+    note = (
+        f"<i>{escape(reason)}</i>" if reason else ("<i>Part of a recurring series</i>" if chip.first.series_id else "")
+    )
+    blocks = ["<br>".join(head), escape(chip.text), "<br>".join(states), note]
+    return "".join(f"<div style='margin-bottom: 6px'>{b}</div>" for b in blocks if b)
