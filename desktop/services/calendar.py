@@ -43,7 +43,7 @@ MOVABLE = tuple(transitions.MOVABLE)
 #: A published variant is shown when it went out; that is at most this long after its
 #: scheduled time (retries give up well before), which keeps the query on the time index.
 LATE_WINDOW = timedelta(days=7)
-EXCERPT = 140
+EXCERPT = 1000  # the hover card shows the post whole; longer ones end in …
 
 
 class CalendarError(Exception):
@@ -73,7 +73,7 @@ class CalendarItem:
     state: str  # the variant's own state
     status: str  # its STATE_GROUPS key: scheduled, published, failed, draft
     when: datetime  # published_at if published, else scheduled_at (UTC)
-    text: str  # an excerpt
+    text: str  # the text on one line, up to EXCERPT characters
     series_id: str | None
     error: str
 

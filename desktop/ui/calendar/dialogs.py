@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.calendar import CalendarItem
+from desktop.services.calendar import CalendarItem, excerpt
 from desktop.services.zones import zone_label
 
 
@@ -45,7 +45,7 @@ class RescheduleDialog(QDialog):
         self.when = QDateTimeEdit(QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)))
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("ddd d MMM yyyy  HH:mm")
-        info = QLabel(f"{item.handle} · {item.text}")
+        info = QLabel(f"{item.handle} · {excerpt(item.text, 160)}")
         info.setWordWrap(True)
         info.setProperty("role", "muted")
         form = QFormLayout()

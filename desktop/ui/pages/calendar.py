@@ -37,6 +37,7 @@ from desktop.services.calendar import (
     CalendarItem,
     ScheduledDraft,
     drop_time_for_day,
+    excerpt,
     return_to_draft,
     schedule_draft,
 )
@@ -565,7 +566,7 @@ class CalendarPage(Page):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete post",
-            f"Delete {what}?\n\n“{item.text}”\n{self._when_words(item.when)}{note}",
+            f"Delete {what}?\n\n“{excerpt(item.text, 160)}”\n{self._when_words(item.when)}{note}",
             QMessageBox.StandardButton.Cancel,
             self,
         )
