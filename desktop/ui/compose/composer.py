@@ -10,14 +10,13 @@ follow 150 ms after typing stops.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHideEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -46,8 +44,8 @@ from desktop.ui.compose.links import LinksRow
 from desktop.ui.compose.media import AltTextDialog, MediaModel, MediaStrip
 from desktop.ui.compose.preview import PreviewPane
 from desktop.ui.compose.schedule_bar import ScheduleBar
+from desktop.ui.compose.tabs import AccountTabs
 from desktop.ui.compose.toolbar import ComposeToolbar
-from desktop.ui.icons import network_icon
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -55,31 +53,6 @@ if TYPE_CHECKING:
 
 FILE_FILTER = "Images and videos (*.png *.jpg *.jpeg *.gif *.webp *.avif *.heic *.mp4 *.mov *.webm);;All files (*)"
 TOAST_MS = 4000
-#: A tab's name is shortened past this many characters; its tooltip has the handle whole.
-TAB_CHARS = 18
-
-
-def tab_names(targets: Sequence[Target]) -> list[str]:
-    """Short names for the account tabs: the handle's first word ("news" for
-    @news@social.example), with the network ("acme · Bluesky") or the server ("acme@hachyderm")
-    where two would read the same; the tooltip has the handle whole."""
-
-    def words(t: Target) -> list[str]:
-        return [w for w in re.split(r"[@.]", t.handle.lstrip("@")) if w]
-
-    names = [words(t)[0] if words(t) else t.label for t in targets]
-    for attempt in ("network", "server"):
-        before = list(names)
-        for i, t in enumerate(targets):
-            if before.count(before[i]) == 1:
-                continue
-            first = words(t)[0] if words(t) else t.label
-            rest = words(t)[1:]
-            if attempt == "network":
-                names[i] = f"{first} · {t.network_name}"
-            else:
-                names[i] = f"{first}@{rest[0]}" if rest else t.label
-    return [n if len(n) <= TAB_CHARS else n[: TAB_CHARS - 1] + "…" for n in names]
 
 
 class Composer(QWidget):
@@ -94,7 +67,6 @@ class Composer(QWidget):
         self.ctx, self.runner = ctx, runner
         self.controller = ComposeController(ctx, runner, self)
         self.current: Key = SHARED
-        self._marked: set[int] = set()
         self.leave_dialog: LeaveDialog | None = None
         self._build()
         self.setAcceptDrops(True)
@@ -194,13 +166,7 @@ class Composer(QWidget):
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        self.tabs = QTabBar()
-        self.tabs.setDrawBase(False)
-        self.tabs.setExpanding(False)
-        self.tabs.setUsesScrollButtons(False)  # short names instead (the tooltip has the handle)
-        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
-        self.tabs.setIconSize(QSize(16, 16))
-        self.tabs.setAccessibleName("Shared post and each account's version")
+        self.tabs = AccountTabs()
         column.addWidget(self.tabs)
 
         self.card = QFrame()
@@ -284,7 +250,7 @@ class Composer(QWidget):
         c = self.controller
         self.chips.changed.connect(self._accounts_changed)
         self.chips.connect_requested.connect(self.connect_requested)
-        self.tabs.currentChanged.connect(lambda i: self._show_tab(self.tabs.tabData(i)))
+        self.tabs.shown.connect(self._show_tab)
         self.reset_button.clicked.connect(self.reset_to_shared)
         self.editor.changed.connect(self.on_text_changed)
         self.editor.files_dropped.connect(self.add_media_files)
@@ -397,46 +363,21 @@ class Composer(QWidget):
 
     def _sync_tabs(self, keep: Key) -> None:
         c = self.controller
-        self.tabs.blockSignals(True)
-        while self.tabs.count():
-            self.tabs.removeTab(0)
-        self.tabs.addTab("Shared")
-        self.tabs.setTabData(0, SHARED)
-        self.tabs.setTabToolTip(0, "The text and media every account posts unless you customise it")
         shown = [c.targets[a] for a in c.doc.account_ids if a in c.targets]
-        for t, text in zip(shown, tab_names(shown), strict=True):
-            i = self.tabs.addTab(network_icon(t.network), text)
-            self.tabs.setTabData(i, t.account_id)
-            self.tabs.setAccessibleTabName(i, f"{t.network_name} {t.label}")
+        key = self.tabs.set_accounts(shown, keep)
         self._mark_tabs()
-        index = next((i for i in range(self.tabs.count()) if self.tabs.tabData(i) == keep), 0)
-        self.tabs.setCurrentIndex(index)
-        self.tabs.blockSignals(False)
-        self._show_tab(self.tabs.tabData(index))
+        self._show_tab(key)
 
     def _mark_tabs(self) -> None:
         """A dot on the network logo of every tab whose variant differs from the shared post."""
-        colors = style.colors(self)
-        c = self.controller
-        self._marked = set()
-        for i in range(1, self.tabs.count()):
-            account_id = self.tabs.tabData(i)
-            t = c.targets[account_id]
-            overridden = c.doc.is_overridden(account_id)
-            logo = network_icon(t.network)
-            self.tabs.setTabIcon(i, style.badged(logo, colors.accent, colors.base) if overridden else logo)
-            state = "customised: differs from the shared post" if overridden else "follows the shared post"
-            self.tabs.setTabToolTip(i, f"{t.network_name} {t.label} — {state}")
-            if overridden:
-                self._marked.add(account_id)
+        doc = self.controller.doc
+        self.tabs.mark({a for a in doc.account_ids if doc.is_overridden(a)}, style.colors(self))
 
     def tab_is_marked(self, account_id: int) -> bool:
-        return account_id in self._marked
+        return self.tabs.is_marked(account_id)
 
     def select_tab(self, account_id: int | None) -> None:
-        for i in range(self.tabs.count()):
-            if self.tabs.tabData(i) == account_id:
-                self.tabs.setCurrentIndex(i)
+        self.tabs.select(account_id)
 
     def _show_tab(self, key: Key) -> None:
         c = self.controller
