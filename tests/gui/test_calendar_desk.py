@@ -367,8 +367,11 @@ def test_dropping_an_over_long_draft_lists_what_to_fix(qtbot: QtBot, ctx: AppCon
     assert cell is not None
     drop(page.month_view, long.id, cell.center())
     settle(qtbot, page)
-    assert "fix this first" in page.error_box.text() and "atelier-lumiere-studio.bsky.social" in page.error_box.text()
-    page.error_box.close()
+    assert (
+        "fix this first" in page.drafts.error_box.text()
+        and "atelier-lumiere-studio.bsky.social" in page.drafts.error_box.text()
+    )
+    page.drafts.error_box.close()
     assert [v.state for v in get_post(ctx, long.id).variants] == ["draft"]
     assert page.undo_stack.count() == 0
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from desktop.services.calendar import CalendarItem
 from desktop.ui import theme
-from desktop.ui.calendar.chips import PostChip, chip_tooltip
+from desktop.ui.calendar.chips import PostChip, chip_tooltip, paint_chip
 from desktop.ui.calendar.hover_card import HoverCard
 from desktop.ui.calendar.model import CalendarModel
 
@@ -148,6 +148,24 @@ class CalendarCanvas(QWidget):
     def slot_at(self, pos: QPoint) -> tuple[date, time | None] | None:
         """Where a draft dropped at ``pos`` goes: the day, and the time when the view has one."""
         raise NotImplementedError
+
+    def paint_chips(self, p: QPainter, pal: QPalette, *, more_right: bool = False) -> None:
+        """The laid-out chips and "+N more" links, over whatever the view painted beneath."""
+        chips, more = self._layout()
+        for chip in chips:
+            paint_chip(
+                p,
+                chip.rect,
+                chip.chip,
+                f"{self.model.local(chip.item):%H:%M}",
+                pal,
+                self.model.network_colors,
+                selected=self.selected_variant in chip.chip.variant_ids,
+                focused=self.hasFocus(),
+                lines=chip.lines,
+            )
+        for m in more:
+            paint_more(p, m, pal, right=more_right)
 
     # --- selection ------------------------------------------------------------------------
 

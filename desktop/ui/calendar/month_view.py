@@ -15,8 +15,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QP
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.calendar import CalendarItem
-from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_more
-from desktop.ui.calendar.chips import paint_chip
+from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
 from desktop.ui.calendar.model import CalendarModel
 
 HEADER_H = 24
@@ -190,21 +189,7 @@ class MonthView(CalendarCanvas):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 4, 4)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        chips, more = self._layout()
-        colors = self.model.network_colors
-        for chip in chips:
-            paint_chip(
-                p,
-                chip.rect,
-                chip.chip,
-                f"{self.model.local(chip.item):%H:%M}",
-                pal,
-                colors,
-                selected=self.selected_variant in chip.chip.variant_ids,
-                focused=self.hasFocus(),
-            )
-        for m in more:
-            paint_more(p, m, pal, right=True)
+        self.paint_chips(p, pal, more_right=True)
         p.end()
 
     def _paint_campaign_range(self, p: QPainter, cell: QRect, day: date, pal: QPalette) -> None:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 from desktop.services.calendar import CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
-from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark, paint_more
-from desktop.ui.calendar.chips import PostChip, paint_chip
+from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
+from desktop.ui.calendar.chips import PostChip
 from desktop.ui.calendar.model import CalendarModel
 
 HOUR_H = 48
@@ -193,22 +193,7 @@ class WeekCanvas(CalendarCanvas):
             drop = QColor(accent)
             drop.setAlpha(60)
             p.fillRect(self._drop_hint, drop)
-        chips, more = self._layout()
-        colors = self.model.network_colors
-        for chip in chips:
-            paint_chip(
-                p,
-                chip.rect,
-                chip.chip,
-                f"{self.model.local(chip.item):%H:%M}",
-                pal,
-                colors,
-                selected=self.selected_variant in chip.chip.variant_ids,
-                focused=self.hasFocus(),
-                lines=chip.lines,
-            )
-        for m in more:
-            paint_more(p, m, pal)
+        self.paint_chips(p, pal)
         p.end()
 
 

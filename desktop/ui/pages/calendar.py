@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -35,23 +35,20 @@ from desktop.services import recurrence
 from desktop.services.accounts import AccountRow, list_accounts
 from desktop.services.calendar import (
     CalendarItem,
-    ScheduledDraft,
-    drop_time_for_day,
     excerpt,
-    return_to_draft,
-    schedule_draft,
 )
 from desktop.services.campaigns import CampaignRow, list_campaigns
 from desktop.services.zones import user_zone_name, zone_label
-from desktop.ui.calendar.commands import DraftScheduledCommand, RescheduleCommand
+from desktop.ui.calendar.commands import RescheduleCommand
 from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
+from desktop.ui.calendar.draft_drop import DraftDrops
 from desktop.ui.calendar.legend import CampaignLegend, LegendEntry
 from desktop.ui.calendar.model import CalendarModel
 from desktop.ui.calendar.month_view import MonthView, grid_start
 from desktop.ui.calendar.toolbar import CalendarToolbar
 from desktop.ui.calendar.week_view import WeekView, week_start
 from desktop.ui.changes import ACCOUNTS, CAMPAIGNS, POSTS, SETTINGS, Changes, changes
-from desktop.ui.errors import explain, show_error
+from desktop.ui.errors import explain
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.table_model import ROW_ROLE
@@ -97,6 +94,7 @@ class CalendarPage(Page):
         self.header_actions.addWidget(self.import_button)
         self.model = CalendarModel(ctx, runner, "UTC", self)
         self.undo_stack = QUndoStack(self)
+        self.drafts = DraftDrops(ctx, runner, self.model, self.undo_stack, self.show_status, self)
         self.mode = "month"
         self.anchor = date.today()
         self.accounts: list[AccountRow] = []
@@ -203,7 +201,7 @@ class CalendarPage(Page):
         tb.filters_changed.connect(self._filters_changed)
         for canvas in (self.month_view, self.week_view.canvas):
             canvas.delete_requested.connect(self.confirm_delete)
-            canvas.draft_dropped.connect(self.schedule_dropped_draft)
+            canvas.draft_dropped.connect(self.drafts.schedule)
             canvas.open_post.connect(self.open_post)
             canvas.selected_changed.connect(self.select_date)
             canvas.move_requested.connect(self.request_move)
@@ -414,62 +412,6 @@ class CalendarPage(Page):
         self.show_status(f"{label} ({zone_label(self.model.zone)}). Undo with Ctrl+Z.")
         return True
 
-    # --- a draft dropped from the Drafts page ---------------------------------------------------
-
-    def schedule_dropped_draft(self, post_id: int, day: date, at: time | None) -> None:
-        """Schedule a draft at ``day`` (at ``at``, or the day's first free queue slot, else 09:00)."""
-        zone = self.model.zone
-
-        def work() -> ScheduledDraft:
-            if at is None:
-                when = drop_time_for_day(self.ctx, post_id, day, zone)
-            else:
-                when = datetime.combine(day, at, tzinfo=zone)
-            return schedule_draft(self.ctx, post_id, when)
-
-        self.runner.run(
-            work,
-            on_done=self._draft_scheduled,
-            on_error=self._draft_refused,
-            owner=self,
-            changes=changes(POSTS),
-            name="schedule_draft",
-        )
-
-    def _when_words(self, at: datetime) -> str:
-        return f"{at.astimezone(self.model.zone):%a %d %b %H:%M} ({zone_label(self.model.zone)})"
-
-    def _draft_scheduled(self, done: ScheduledDraft) -> None:
-        label = f"Schedule draft for {done.at.astimezone(self.model.zone):%a %d %b %H:%M}"
-        self.undo_stack.push(DraftScheduledCommand(done, self._unschedule_draft, self._reschedule_draft, label))
-        self.show_status(f"Scheduled for {self._when_words(done.at)}. Undo with Ctrl+Z.")
-
-    def _draft_refused(self, exc: Exception) -> None:
-        explained = explain(exc)
-        if "\n" in explained.sentence:  # a list of problems: readable whole in a box
-            self.error_box = show_error(self, "Can't schedule this draft", explained)
-        self.show_status(explained.sentence.splitlines()[0])
-
-    def _unschedule_draft(self, done: ScheduledDraft) -> None:
-        self.runner.run(
-            lambda: return_to_draft(self.ctx, done),
-            on_done=lambda _n: self.show_status("Back in your drafts."),
-            on_error=self._failed,
-            owner=self,
-            changes=changes(POSTS),
-            name="return_to_draft",
-        )
-
-    def _reschedule_draft(self, done: ScheduledDraft) -> None:
-        self.runner.run(
-            lambda: schedule_draft(self.ctx, done.post_id, done.at),
-            on_done=lambda _d: self.show_status(f"Scheduled for {self._when_words(done.at)} again."),
-            on_error=self._failed,
-            owner=self,
-            changes=changes(POSTS),
-            name="schedule_draft",
-        )
-
     def show_status(self, text: str) -> None:
         self.toolbar.status.setText(text)
         self.toolbar.status.setVisible(bool(text))
@@ -566,7 +508,7 @@ class CalendarPage(Page):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete post",
-            f"Delete {what}?\n\n“{excerpt(item.text, 160)}”\n{self._when_words(item.when)}{note}",
+            f"Delete {what}?\n\n“{excerpt(item.text, 160)}”\n{self.drafts.when_words(item.when)}{note}",
             QMessageBox.StandardButton.Cancel,
             self,
         )
