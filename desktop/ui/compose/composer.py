@@ -68,6 +68,7 @@ class Composer(QWidget):
         self.controller = ComposeController(ctx, runner, self)
         self.current: Key = SHARED
         self.leave_dialog: LeaveDialog | None = None
+        self._colors: theme.Colors | None = None
         self._build()
         self.setAcceptDrops(True)
         self._wire()
@@ -293,6 +294,9 @@ class Composer(QWidget):
 
     def restyle(self, colors: theme.Colors) -> None:
         """Re-style for the theme in use (also when it changes while the composer is shown)."""
+        if colors == self._colors:
+            return  # the theme's signal and the palette change both ask: once is enough
+        self._colors = colors
         self.setStyleSheet(style.stylesheet(colors))
         self.chips.restyle(colors)
         self.toolbar.restyle(colors)
@@ -307,7 +311,7 @@ class Composer(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         # a palette set without theme.apply (the system's scheme changed) re-styles too
         if event.type() == QEvent.Type.ApplicationPaletteChange:
-            QTimer.singleShot(0, lambda: self.restyle(style.colors(self)))
+            QTimer.singleShot(0, self, lambda: self.restyle(style.colors(self)))
         super().changeEvent(event)
 
     # --- rendering from the controller -----------------------------------------------------------------
