@@ -18,8 +18,9 @@ from desktop.services import app_settings, compose
 from desktop.services.compose import Target
 from desktop.services.context import AppContext
 from desktop.ui.changes import changes
-from desktop.ui.compose.controller import SHARED, UNSAVED_KEY, ComposeController
+from desktop.ui.compose.controller import SHARED, ComposeController
 from desktop.ui.compose.editor import utf16_offset
+from desktop.ui.compose.recovery import UNSAVED_KEY
 from desktop.ui.compose.tabs import tab_names
 from desktop.ui.pages.compose import ComposePage
 from desktop.ui.tasks import TaskRunner

@@ -16,8 +16,8 @@ from desktop.services import compose
 from desktop.services.context import AppContext
 from desktop.store.models import Post
 from desktop.ui.compose.composer import Composer
-from desktop.ui.compose.controller import UNSAVED_KEY
 from desktop.ui.compose.leave_dialog import LeaveDialog
+from desktop.ui.compose.recovery import UNSAVED_KEY
 from desktop.ui.pages.compose import ComposePage
 from tests.gui.test_composer import add_account, page, ready, settle, type_text  # noqa: F401 (fixture)
 

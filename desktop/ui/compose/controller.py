@@ -18,7 +18,6 @@ Saving, in words the UI repeats:
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
@@ -26,12 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.services import compose, utm
 from desktop.services.compose import ComposeDoc, Count, MediaRef, Override, Target, When
 from desktop.services.zones import format_local, zone_label
 from desktop.ui.changes import POSTS, SNIPPETS, changes
+from desktop.ui.compose import recovery
 from desktop.ui.compose.media_files import MediaFiles
 from desktop.ui.errors import explain
 
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 VALIDATE_MS = 150
 AUTOSAVE_MS = 3000
 SHARED = None  # the tab key of the shared text
-DRAFT_KEY = "compose/draft_id"
-UNSAVED_KEY = "compose/unsaved"
 
 Key = int | None  # a tab: SHARED or an account id
 
@@ -188,21 +186,15 @@ class ComposeController(QObject):
         """Reopen what the user was writing when the composer was last left."""
         if not self.doc.is_empty() or self.doc.post_id is not None:
             return  # the user already opened something
-        settings = QSettings()
-        unsaved = settings.value(UNSAVED_KEY)
-        if unsaved:
-            try:
-                doc = ComposeDoc.from_json(json.loads(str(unsaved)))
-            except (ValueError, KeyError, TypeError):
-                settings.remove(UNSAVED_KEY)
-            else:
-                self.set_doc(doc, kept=doc.post_id is not None, dirty=True)
-                if doc.post_id is not None:
-                    self.notice.emit("Restored your unsaved changes: save or schedule the post to keep them.")
-                return
-        draft_id = settings.value(DRAFT_KEY)
-        if draft_id:
-            self._load(int(str(draft_id)), quiet=True)
+        doc = recovery.read_copy()
+        if doc is not None:
+            self.set_doc(doc, kept=doc.post_id is not None, dirty=True)
+            if doc.post_id is not None:
+                self.notice.emit("Restored your unsaved changes: save or schedule the post to keep them.")
+            return
+        draft_id = recovery.remembered_draft()
+        if draft_id is not None:
+            self._load(draft_id, quiet=True)
 
     # --- switching posts --------------------------------------------------------------------------
 
@@ -222,7 +214,7 @@ class ComposeController(QObject):
             self.busy.emit(False)
             if quiet and (doc.status != "draft" or not self.doc.is_empty() or self.doc.post_id is not None):
                 if doc.status != "draft":
-                    QSettings().remove(DRAFT_KEY)
+                    recovery.forget_draft()
                 return
             self._forget_recovery()
             self.notice.emit("")
@@ -236,7 +228,7 @@ class ComposeController(QObject):
         def failed(exc: Exception) -> None:
             self.busy.emit(False)
             if quiet:
-                QSettings().remove(DRAFT_KEY)
+                recovery.forget_draft()
             else:
                 self.notice.emit(f"The post could not be opened. {explain(exc).sentence}")
 
@@ -249,7 +241,7 @@ class ComposeController(QObject):
     def new_post(self) -> None:
         """Start over with an empty post (same accounts selected)."""
         self._forget_recovery()
-        QSettings().remove(DRAFT_KEY)
+        recovery.forget_draft()
         self.files.warnings.clear()
         self.notice.emit("")
         self.set_doc(ComposeDoc(account_ids=[a for a in self.doc.account_ids if a not in self.doc.locked]), kept=False)
@@ -491,12 +483,10 @@ class ComposeController(QObject):
             self.autosave_now()
 
     def _write_recovery(self) -> None:
-        settings = QSettings()
-        settings.setValue(UNSAVED_KEY, json.dumps(self.doc.to_json()))
-        settings.sync()
+        recovery.keep_copy(self.doc)
 
     def _forget_recovery(self) -> None:
-        QSettings().remove(UNSAVED_KEY)
+        recovery.forget_copy()
 
     def save_draft(self, then: Callable[[int], None] | None = None) -> None:
         """The user saves the post as a draft (a scheduled post comes off the schedule)."""
@@ -534,7 +524,7 @@ class ComposeController(QObject):
                 if self._edits == edits:
                     self.dirty = False
                     self._forget_recovery()
-            QSettings().setValue(DRAFT_KEY, post_id)
+            recovery.remember_draft(post_id)
             self._say_save_state()
             self.saved.emit(post_id)
             then(post_id)
