@@ -253,8 +253,8 @@ def history_chart(points: Sequence[MetricPoint], labels: dict[str, str], zone: t
     times = [p.taken_at for p in points]
     if times:
         lo, hi = min(times), max(times)
-        if hi <= lo:
-            hi = lo + timedelta(hours=1)
+        if hi <= lo:  # one snapshot: in the middle of an hour, not against the axis
+            lo, hi = lo - timedelta(minutes=30), hi + timedelta(minutes=30)
         x.setRange(
             QDateTime.fromMSecsSinceEpoch(int(wall_msecs(lo, where))),
             QDateTime.fromMSecsSinceEpoch(int(wall_msecs(hi, where))),
