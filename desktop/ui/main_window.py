@@ -36,6 +36,7 @@ from desktop.ui.pages.analytics import AnalyticsPage
 from desktop.ui.pages.calendar import CalendarPage
 from desktop.ui.pages.campaigns import CampaignsPage
 from desktop.ui.pages.compose import ComposePage
+from desktop.ui.pages.drafts import DraftsPage
 from desktop.ui.pages.guided import FirstRunChecklist
 from desktop.ui.pages.publishing import PublishingPage
 from desktop.ui.pages.queue import QueuePage
@@ -57,6 +58,7 @@ PAGES: tuple[type[Page], ...] = (
     CalendarPage,
     QueuePage,
     ComposePage,
+    DraftsPage,
     CampaignsPage,
     AnalyticsPage,
     PublishingPage,

@@ -30,7 +30,6 @@ from desktop.ui.drafts.view import DraftsView
 from desktop.ui.errors import explain
 from desktop.ui.icons import icon, network_icon
 from desktop.ui.pages.base import Page
-from desktop.ui.resources import resource
 from desktop.ui.widgets.empty_state import EmptyState
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ class DraftsPage(Page):
     key = "drafts"
     title = "Drafts"
     #: resources/icons/drafts.svg (a light bulb) once it is there; Compose's pen until then.
-    icon_name = "drafts" if resource("icons", "drafts.svg").exists() else "compose"
+    icon_name = "drafts"
     subtitle = "Ideas and unfinished posts. Drag one onto the calendar to schedule it."
     watches = frozenset({POSTS, CAMPAIGNS, ACCOUNTS})
 
