@@ -241,6 +241,13 @@ def test_legend_lists_the_campaigns_shown_and_filters_to_one(
     assert pixel(page.month_view, inside.bottomRight() - QPoint(4, 4)) != pixel(
         page.month_view, outside.bottomRight() - QPoint(4, 4)
     )
+    assert page.week_view.canvas.highlight == page.month_view.highlight  # the week view tints them too
+    # hovering another entry shows its dates while the pointer is there
+    webinar = page.legend.buttons[[e.name for e in page.legend.entries].index(LONG_WEBINAR)]
+    QApplication.sendEvent(webinar, QEvent(QEvent.Type.Enter))
+    assert page.month_view.highlight[:2] == (date(2027, 3, 15), date(2027, 3, 19))
+    QApplication.sendEvent(webinar, QEvent(QEvent.Type.Leave))
+    assert page.month_view.highlight[:2] == (date(2027, 3, 8), date(2027, 3, 21))
     assert not page.legend.clear_button.isHidden()
     with qtbot.waitSignal(page.model.loaded, timeout=5000):
         page.legend.clear_button.click()

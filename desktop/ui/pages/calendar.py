@@ -100,6 +100,7 @@ class CalendarPage(Page):
         self.accounts: list[AccountRow] = []
         self.campaigns: dict[int, CampaignRow] = {}
         self._legend_hover: int | None = None
+        self._legend_campaigns: dict[int, tuple[str, str]] = {}  # shown before a campaign filter
 
         self.toolbar = CalendarToolbar()
         self.legend = CampaignLegend()
@@ -305,6 +306,10 @@ class CalendarPage(Page):
     def _update_legend(self) -> None:
         shown = {cid: (name, color) for cid, name, color in self.model.campaigns_shown()}
         selected = self.filtered_campaign()
+        if selected is None:
+            self._legend_campaigns = shown
+        else:  # showing one campaign: the legend keeps the others, to switch to one of them
+            shown = {**self._legend_campaigns, **shown}
         if selected is not None and selected not in shown and selected in self.campaigns:
             shown[selected] = (self.campaigns[selected].name, self.campaigns[selected].color)
         entries = []
