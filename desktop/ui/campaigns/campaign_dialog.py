@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -51,6 +52,10 @@ def campaign_failure(exc: BaseException) -> Explained:
         return Explained(str(exc))
     explained = explain(exc)
     return Explained(f"The campaign was not changed. {explained.sentence}", explained.details)
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 def _soft_breaks(url: str) -> str:
@@ -248,10 +253,11 @@ class CampaignDialog(QDialog):
 
     def _prefill(self, row: CampaignRow) -> None:
         self.name.setText(row.name)
-        if row.starts_on or row.ends_on:
+        first, last = row.starts_on or row.ends_on, row.ends_on or row.starts_on
+        if first is not None and last is not None:
             self.has_dates.setChecked(True)
-            self.start.setDate(QDate(row.starts_on or row.ends_on))  # type: ignore[arg-type]
-            self.end.setDate(QDate(row.ends_on or row.starts_on))  # type: ignore[arg-type]
+            self.start.setDate(_qdate(first))
+            self.end.setDate(_qdate(last))
             # A campaign with only a start or an end (set from the command line) keeps it that way
             # unless the user changes the dates here.
             self._dates_kept = (row.starts_on, row.ends_on)
@@ -264,7 +270,7 @@ class CampaignDialog(QDialog):
             self.metric_picker.setCurrentIndex(max(0, self.metric_picker.findData(row.goal_metric)))
             if row.goal_by:
                 self.has_by.setChecked(True)
-                self.by.setDate(QDate(row.goal_by))
+                self.by.setDate(_qdate(row.goal_by))
         if row.progress:
             self.progress.setText(f"Now: {row.progress.sentence}.")
             self.progress.show()
