@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import regex
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.services import compose, utm
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from desktop.ui.tasks import TaskRunner
     from providers.base import Problem
 
+_GRAPHEME = regex.compile(r"\X")
 VALIDATE_MS = 150
 AUTOSAVE_MS = 3000
 SHARED = None  # the tab key of the shared text
@@ -113,6 +115,8 @@ class ComposeController(QObject):
         self._saving = False
         self._after_save: list[Callable[[], None]] = []
         self._loaded_once = False
+        #: (network, limits, campaign, opt-outs) -> (text that was over, where it went over)
+        self._over_cache: dict[tuple[object, ...], tuple[str, int]] = {}
         self.validate_timer = self._timer(VALIDATE_MS, self.validate_now)
         self.autosave_timer = self._timer(AUTOSAVE_MS, self.autosave_now)
 
@@ -404,22 +408,42 @@ class ComposeController(QObject):
 
     def over_limit(self, key: Key) -> list[int | None]:
         """For each part of tab ``key``: where its text goes past the limit of the strictest
-        account posting it (an index into the part), or None when it fits everywhere."""
+        account posting it (an index into the part), or None when it fits everywhere. Only the
+        parts the counts found over are searched, once per network and limits (accounts on the
+        same network count alike)."""
         following = self.following(key) or ([self.targets[key]] if key is not None and key in self.targets else [])
         campaign = self.campaign_row()
         out: list[int | None] = []
-        for text in self.parts(key):
+        for i, text in enumerate(self.parts(key)):
+            over = {
+                (t.network, t.limits): t
+                for t in following
+                if i < len(self.counts.get(t.account_id, [])) and self.counts[t.account_id][i].level == "over"
+            }
             starts = []
-            for t in following:
+            for t in over.values():
 
                 def prepare(prefix: str, t: Target = t) -> str:
                     return compose.tagged(self.doc, t, [prefix], campaign)[0]
 
-                found = compose.over_limit_from(self.ctx.registry.get(t.network), t.limits, text, prepare=prepare)
+                found = self._over_limit_from(t, text, prepare)
                 if found is not None:
                     starts.append(found)
             out.append(min(starts) if starts else None)
         return out
+
+    def _over_limit_from(self, t: Target, text: str, prepare: Callable[[str], str]) -> int | None:
+        """:func:`compose.over_limit_from`, remembered: where a text goes over depends only on the
+        text up to the first grapheme past the limit, so typing after it costs no new search."""
+        key = (t.network, t.limits, self.doc.campaign, tuple(self.doc.no_utm))
+        known = self._over_cache.get(key)
+        if known is not None and text.startswith(known[0]):
+            return known[1]
+        found = compose.over_limit_from(self.ctx.registry.get(t.network), t.limits, text, prepare=prepare)
+        if found is not None:
+            step = _GRAPHEME.match(text, found)
+            self._over_cache[key] = (text[: step.end() if step else found + 1], found)
+        return found
 
     def validate_now(self) -> None:
         """Check every variant and say why scheduling is refused (debounced after typing)."""
