@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -209,6 +210,8 @@ class CampaignDialog(QDialog):
         self.progress = QLabel()
         self.progress.setProperty("role", "muted")
         self.progress.setWordWrap(True)
+        # a wrapped label in a form row otherwise takes its narrowest width and wraps early
+        self.progress.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.progress.hide()
         form.addRow("", self.progress)
 
