@@ -49,7 +49,11 @@ def _path(w: QWidget, root: QWidget) -> str:
 
 
 def _skip(w: QWidget) -> bool:
-    return bool(w.property("layoutOverlay")) or w.isWindow()
+    # dynamicPropertyNames, not property(): reading an unset property returns None through a
+    # path some PySide6 releases leak a reference on, once per widget visited.
+    return w.isWindow() or (
+        b"layoutOverlay" in [bytes(n.data()) for n in w.dynamicPropertyNames()] and bool(w.property("layoutOverlay"))
+    )
 
 
 def _children(w: QWidget) -> list[QWidget]:

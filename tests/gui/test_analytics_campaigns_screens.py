@@ -4,9 +4,7 @@ these screens paint at WCAG AA, and screenshots under a temp dir to look at."""
 
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -39,20 +37,6 @@ from desktop.ui.pages.analytics import AnalyticsPage
 from desktop.ui.pages.campaigns import CampaignsPage
 from desktop.ui.tasks import TaskRunner
 from tests.gui.layout_check import layout_problems
-
-
-def _hold_none(references: int) -> None:
-    """PySide6 6.12 drops a reference to None each time an empty QVariant comes back to Python
-    (QObject.property() of a property that is not set: layout_problems reads "layoutOverlay" on
-    every widget it visits; QComboBox.currentData() of an item without data). These checks visit
-    thousands of widgets, so None's count reaches 0 and the interpreter aborts ("none_dealloc"),
-    during the run or when it ends. Until PySide is fixed, hold references that are never given
-    back (a list would give them back at exit). From Python 3.12 None is immortal."""
-    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
-        ctypes.c_ssize_t.from_address(id(None)).value += references
-
-
-_hold_none(10_000_000)
 
 SIZES = ((900, 600), (1280, 800), (1920, 1080))
 MODES = ("light", "dark")
