@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage, QKeyEvent, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -174,7 +174,7 @@ def test_media_by_dialog_drop_and_paste_with_alt_text_and_reordering(
     mime.setUrls([QUrl.fromLocalFile(str(picture(tmp_path / "dropped.png", "#e8590c")))])
     viewport = composer.editor.boxes[0].editor.viewport()
     buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)  # QPoint: C++'s type
     QApplication.sendEvent(viewport, enter)  # Qt delivers a drop only where the drag entered
     assert enter.isAccepted()
     QApplication.sendEvent(viewport, QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys))
