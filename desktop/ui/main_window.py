@@ -172,6 +172,8 @@ class MainWindow(QMainWindow):
         accounts, queue = cast(AccountsPage, self.pages["accounts"]), cast(QueuePage, self.pages["queue"])
         accounts.open_queue_for.connect(queue.select_account)
         cast(CampaignsPage, self.pages["campaigns"]).open_results.connect(self.show_campaign_results)
+        compose = cast(ComposePage, self.pages["compose"])
+        cast(DraftsPage, self.pages["drafts"]).new_idea.connect(compose.new_post)
         edit_menu = QMenu("&Edit", self)
         edit_menu.addAction(calendar.undo_action)
         edit_menu.addAction(calendar.redo_action)

@@ -268,3 +268,26 @@ def test_empty_state_pictures_follow_a_theme_switch(qtbot: QtBot, ctx: AppContex
     assert ink() == {theme.LIGHT.muted}
     theme.apply(qapp, "dark")
     assert ink() == {theme.DARK.muted}
+
+
+def test_a_draft_opens_in_the_composer_and_new_idea_starts_an_empty_post(qtbot: QtBot, ctx: AppContext) -> None:
+    from desktop.services import compose
+    from desktop.ui.pages.drafts import DraftsPage
+    from tests.services.test_drafts import add_account
+
+    account = add_account(ctx, "mastodon", "@desk@mastodon.test")
+    post_id = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[account], parts=["An idea for Friday"]))
+    window = _window(qtbot, ctx)
+    window.show_page("drafts")
+    drafts = window.pages["drafts"]
+    assert isinstance(drafts, DraftsPage)
+    qtbot.waitUntil(lambda: drafts.model.rowCount() == 1, timeout=5000)
+    drafts.edit_post.emit(post_id)  # what Enter / double-click on the card does
+    composer = window.pages["compose"].composer  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: composer.doc.post_id == post_id, timeout=5000)
+    assert window.current_page().key == "compose" and composer.doc.parts == ["An idea for Friday"]
+
+    window.show_page("drafts")
+    drafts.start_new()  # "New idea": nothing unsaved, so no question
+    qtbot.waitUntil(lambda: composer.doc.post_id is None, timeout=5000)
+    assert window.current_page().key == "compose" and composer.doc.parts in ([""], [])

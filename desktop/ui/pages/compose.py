@@ -51,8 +51,8 @@ class ComposePage(Page):
         new_post = QShortcut(QKeySequence("Ctrl+Shift+N"), self)
         new_post.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         new_post.setWhatsThis("Compose: new post")  # Help ▸ Keyboard shortcuts lists it by this
-        new_post.activated.connect(self._new_post)
-        self.new_button.clicked.connect(self._new_post)
+        new_post.activated.connect(self.new_post)
+        self.new_button.clicked.connect(self.new_post)
         self.header_actions.addWidget(self.new_button)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.no_accounts)
@@ -93,5 +93,6 @@ class ComposePage(Page):
         self.stack.setCurrentWidget(self.composer)
         self.composer.open_post(post_id)
 
-    def _new_post(self) -> None:
+    def new_post(self) -> None:
+        """Start a new post (asks first when the composer holds something unsaved)."""
         self.composer.new_post()

@@ -299,10 +299,8 @@ class PublishingPage(Page):
             self.refresh()
 
     def _pass_finished(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._show_status()
+        # What the pass changed reaches on_changes as POSTS/ACCOUNTS; here only "last checked".
+        self._show_status()
 
     def _load_paused(self) -> None:
         self.runner.run(lambda: bool(app_settings.get(self.ctx, PAUSED_KEY)), on_done=self._paused, owner=self)
