@@ -14,11 +14,18 @@ from desktop.ui.tasks import CancelToken, TaskCancelled, TaskRunner
 def test_a_result_for_a_destroyed_owner_is_dropped_but_its_change_is_reported(qtbot: QtBot) -> None:
     runner = TaskRunner()
     owner = QWidget()
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
     delivered: list[object] = []
     reported: list[Changes] = []
     runner.changed.connect(reported.append)
-    runner.run(lambda: release.wait(5) and "saved", on_done=delivered.append, owner=owner, changes=changes(POSTS))
+
+    def save() -> str:
+        started.set()
+        release.wait(5)
+        return "saved"
+
+    runner.run(save, on_done=delivered.append, owner=owner, changes=changes(POSTS))
+    assert started.wait(5)  # (a task cancelled before it starts never runs, so changes nothing)
     owner.deleteLater()
     qtbot.waitUntil(lambda: not _alive(owner), timeout=2000)
     release.set()
