@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -64,7 +65,10 @@ class Tray(QObject):
         self._show_state()
 
     def _restyle(self, _colors: theme.Colors) -> None:
-        self._show_state()
+        # The theme notifier outlives windows: a tray whose menu is gone (its window closed) has
+        # nothing left to re-tint.
+        if shiboken6.isValid(self) and shiboken6.isValid(self._menu) and shiboken6.isValid(self.publish_action):
+            self._show_state()
 
     def _show_state(self) -> None:
         colors = theme.current()
