@@ -176,6 +176,7 @@ class TopPostsTable(QFrame):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.view = PostsView()
+        self.view.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move between cells
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(TopPostsModel.ENGAGEMENTS, Qt.SortOrder.DescendingOrder)
