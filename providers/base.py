@@ -166,9 +166,6 @@ class ProviderInfo:
     account_metrics: tuple[str, ...] = ()  # e.g. ("followers", "following", "posts")
     icon: str = ""  # resource name under resources/icons/networks/
     color: str = ""  # the network's brand colour (#rrggbb), so charts draw it the same everywhere
-    #: The network shows a card for the first link of a post by itself (Mastodon); False where a
-    #: card is attached only for the post's chosen card link (Bluesky's external embed).
-    card_from_text: bool = True
 
 
 # --- values passed in and out ---------------------------------------------------------------

@@ -211,9 +211,13 @@ def tagged_parts(post: Post, variant: Variant, texts: Sequence[str]) -> list[str
 
 
 def _card_link(post: Post, variant: Variant, texts: Sequence[str], tagged: Sequence[str]) -> str | None:
-    """The preview card's link: tagged as it stands in the text, else tagged now (or as written)."""
+    """The preview card's link: the post's chosen card link, tagged as it stands in the text, else
+    tagged now (or as written). Without a chosen one, the first link of the first part as it is
+    sent (tagged): the card a network that needs one attached (Bluesky) shows, as its own app and
+    Mastodon do for a post's first link."""
     if not post.link:
-        return None
+        first = utm.links_in(tagged[:1])
+        return first[0] if first else None
     if post.campaign is None or post.link in (post.no_utm or ()):
         return post.link
     found = utm.tagged_counterpart(post.link, texts, tagged)

@@ -118,7 +118,6 @@ class BlueskyProvider(Provider):
     info = ProviderInfo(
         id="bluesky",
         name="Bluesky",
-        card_from_text=False,  # a card is the external embed we attach for PostRequest.link only
         auth_kind=AuthKind.APP_PASSWORD,
         connect_fields=(
             ConnectField(

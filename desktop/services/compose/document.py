@@ -68,7 +68,6 @@ class Target:
     threads: bool
     alt_text: bool
     status: str = "connected"
-    card_from_text: bool = True  # the network makes a card from the first link by itself
 
     @property
     def label(self) -> str:

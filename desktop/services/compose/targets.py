@@ -34,6 +34,5 @@ def _target(registry: Registry, a: Account) -> Target:
         limits=limits,
         threads=info.threads and limits.max_parts > 1,
         alt_text=info.alt_text,
-        card_from_text=info.card_from_text,
         status=a.status.value if isinstance(a.status, AccountStatus) else str(a.status),
     )

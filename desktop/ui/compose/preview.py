@@ -468,8 +468,7 @@ class PreviewPane(QFrame):
         link: str | None = None,
     ) -> None:
         """Show ``target``'s variant. ``link``: the post's card link; without one, the first
-        link of the first part is previewed as a card where the network makes one from it
-        (``Target.card_from_text``; a post with images gets no card)."""
+        link of the first part is previewed as a card (a post with images gets no card)."""
         self._last = (target, list(parts), list(media), thumbs, first_comment, link)
         c = colors(self)
         body = QWidget()
@@ -501,9 +500,7 @@ class PreviewPane(QFrame):
                 self.cards.append(card)
                 column.addWidget(card)
             if not images:
-                # only the card the network will really show: Bluesky attaches one for the
-                # post's card link alone; Mastodon makes one from the first link itself
-                found = link or (first_link(texts[0]) if target.card_from_text else "")
+                found = link or first_link(texts[0])
                 url = untracked(found) if found else ""
             if url:
                 self.link_card = LinkCardView()
