@@ -89,6 +89,7 @@ class MetricsEngine(QObject):
             on_done=self._done,
             on_error=self._error,
             name="metrics_sync",
+            owner=self,
         )
 
     def _pass(self, manual: bool) -> SyncReport:
