@@ -240,11 +240,9 @@ def paint_chip(
     p.setPen(ink)
     if lines == 1:
         text_rect = QRect(x, top, max(0, right - x), row_h)
-        p.drawText(
-            text_rect,
-            int(Qt.AlignmentFlag.AlignVCenter),
-            fm.elidedText(chip.text, Qt.TextElideMode.ElideRight, text_rect.width()),
-        )
+        words = fm.elidedText(chip.text, Qt.TextElideMode.ElideRight, text_rect.width())
+        if len(words.rstrip("…").strip()) >= 2:  # an ellipsis alone says nothing: leave the room empty
+            p.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter), words)
     else:
         body = QRect(rect.left() + 8, top + row_h, rect.width() - 12, rect.bottom() - top - row_h)
         rows = max(1, body.height() // fm.lineSpacing())
