@@ -550,9 +550,12 @@ class BackgroundJob:
             timer = f"{self.name}.timer"
             enabled = self._run(("systemctl", "--user", "is-enabled", timer), check=False)
             active = self._run(("systemctl", "--user", "is-active", timer), check=False)
-            state = f"timer {enabled.stdout.strip() or 'not found'}, {active.stdout.strip() or 'inactive'}"
             on = enabled.returncode == 0 and active.returncode == 0
-            return JobStatus(on, f"Runs every minute ({state})." if on else f"Not running ({state}).")
+            if on:
+                return JobStatus(True, "Runs every minute (a systemd user timer).")
+            if enabled.stdout.strip() in ("", "not-found"):
+                return JobStatus(False, "Not set up: there is no systemd user timer for it.")
+            return JobStatus(False, "Set up, but its systemd user timer is stopped; turn it on again to restart it.")
         if plan.mechanism == LAUNCHD:
             loaded = self._run(("launchctl", "print", f"gui/{self._uid()}/{LAUNCHD_LABEL}"), check=False)
             if loaded.returncode == 0:
