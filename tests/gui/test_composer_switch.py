@@ -154,7 +154,7 @@ def test_save_as_draft_stores_a_stored_posts_edits_then_switches(
     page.open_post(first)
     qtbot.waitUntil(lambda: composer.doc.post_id == first, timeout=5000)
     type_text(qtbot, composer.editor.boxes[0].editor, " + edits")
-    page._new_post()  # the page's "New post" button asks too
+    page.new_post()  # the page's "New post" button asks too
     asked(qtbot, composer).save_button.click()
     qtbot.waitUntil(lambda: composer.doc.post_id is None and composer.editor.parts() == [""], timeout=5000)
     assert stored_text(ctx, first) == ["As stored + edits"]

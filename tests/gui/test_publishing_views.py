@@ -311,7 +311,10 @@ def test_a_hidden_page_does_not_reload_after_each_pass(qtbot: QtBot, ctx: AppCon
     page.runner.notify(changes(POSTS))
     assert page.runner.pending() == 0  # nothing was started for a page nobody sees
     page.show()
+    _settle(qtbot, page)
     engine.pass_finished.emit(None)
+    assert page.runner.pending() == 0  # a pass that changed nothing reloads nothing (its status line updates)
+    page.runner.notify(changes(POSTS))  # what a pass that moved posts reports
     assert page.runner.pending() > 0
     _settle(qtbot, page)
 
