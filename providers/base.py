@@ -147,6 +147,38 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class OAuthSpec:
+    """How a network signs in through the system browser: OAuth 2.0 authorization code with
+    PKCE (S256) and a loopback redirect (RFC 8252). Declared data; ``desktop.services.oauth``
+    runs the flow, the provider only turns the tokens it gets into accounts
+    (:meth:`Provider.accounts_from_tokens`) and refreshes them (:meth:`Provider.refresh`).
+
+    ``authorize_url`` and ``token_url`` may contain ``{server}`` (the instance URL, without a
+    trailing slash) for networks with many servers (Mastodon)."""
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    scope_separator: str = " "
+    #: The app registers itself on each server (Mastodon ``POST /api/v1/apps``); otherwise the
+    #: user creates a developer app on the network and enters its client id in Settings.
+    registers_client: bool = False
+    #: The network insists on a client secret even with PKCE (a confidential client).
+    client_secret_required: bool = False
+    #: Tokens expire and come with a refresh token (``Provider.refresh`` renews them).
+    refreshes: bool = True
+    #: Where the user creates the developer app, and how (shown in Settings beside the exact
+    #: redirect URI to register).
+    developer_app_url: str = ""
+    developer_app_help: str = ""
+    #: The redirect URI the developer app must register. Networks that match it exactly
+    #: (no port wildcards) need a fixed port; 0 = any free port, as RFC 8252 allows.
+    redirect_port: int = 0
+    redirect_path: str = "/callback"
+    extra_authorize_params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     """Everything the app needs to know about a network without calling it."""
 
@@ -166,6 +198,11 @@ class ProviderInfo:
     account_metrics: tuple[str, ...] = ()  # e.g. ("followers", "following", "posts")
     icon: str = ""  # resource name under resources/icons/networks/
     color: str = ""  # the network's brand colour (#rrggbb), so charts draw it the same everywhere
+    #: Browser sign-in, for networks that have it (None: the connect form only).
+    oauth: OAuthSpec | None = None
+    #: Shown in Connect and accepted by ``accounts add``. A network whose provider is not yet
+    #: complete (its contract suite does not pass in full) stays hidden.
+    available: bool = True
 
 
 # --- values passed in and out ---------------------------------------------------------------
@@ -477,6 +514,14 @@ class Provider(ABC):
     @abstractmethod
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
         """Check the user's connect-form values against the network and return the account."""
+
+    def accounts_from_tokens(self, server_url: str, tokens: Mapping[str, str]) -> list[ConnectedAccount]:
+        """After a browser sign-in: the accounts these tokens can act for (one for most networks;
+        the Pages a Facebook user manages, a LinkedIn member and their organizations). ``tokens``
+        holds the token response (``access_token``, ``refresh_token``, ``expires_at`` as epoch
+        seconds, ``scope``) plus ``client_id``/``client_secret`` of the app that got them; each
+        account's ``secrets`` are what the vault keeps for it."""
+        raise NotImplementedError(f"{self.info.name} has no browser sign-in.")
 
     def refresh(self, conn: Connection) -> Mapping[str, str]:
         """New secrets for an account whose credentials expired. Raise AuthExpired if impossible.
