@@ -176,6 +176,9 @@ class OAuthSpec:
     redirect_port: int = 0
     redirect_path: str = "/callback"
     extra_authorize_params: Mapping[str, str] = field(default_factory=dict)
+    #: How the token endpoint takes the client's credentials ("client_secret_basic",
+    #: "client_secret_post" or "none"); empty: basic when there is a secret, else none.
+    token_endpoint_auth_method: str = ""
 
 
 @dataclass(frozen=True)
@@ -522,6 +525,12 @@ class Provider(ABC):
         seconds, ``scope``) plus ``client_id``/``client_secret`` of the app that got them; each
         account's ``secrets`` are what the vault keeps for it."""
         raise NotImplementedError(f"{self.info.name} has no browser sign-in.")
+
+    def register_client(self, server_url: str, redirect_uri: str) -> Mapping[str, str]:
+        """For networks whose OAuthSpec says ``registers_client``: register the app on the user's
+        server with this exact ``redirect_uri`` and the spec's scopes; returns ``client_id`` and
+        ``client_secret``. The caller caches them per server (the secret in the keyring)."""
+        raise NotImplementedError(f"{self.info.name} does not let apps register themselves.")
 
     def refresh(self, conn: Connection) -> Mapping[str, str]:
         """New secrets for an account whose credentials expired. Raise AuthExpired if impossible.

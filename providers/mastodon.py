@@ -1,9 +1,9 @@
 """Mastodon: any instance of the network, through its REST API (docs.joinmastodon.org/methods).
 
-Sign-in is a personal access token (Preferences → Development). OAuth 2 with PKCE through a
-loopback listener comes later: it will add ``authorize_url(instance, redirect_uri, state,
-challenge)`` and ``exchange_code(instance, code, verifier)`` returning the same secrets dict
-(``{"access_token": ...}``), so ``connect`` and every call below stay as they are.
+Sign-in is through the browser (``info.oauth``: the app registers itself on the user's server
+with ``POST /api/v1/apps``, then OAuth 2 with PKCE; see desktop.services.oauth), or, as an
+advanced alternative, a personal access token (Preferences → Development) in the connect form.
+Either way the vault keeps ``{"access_token": ...}``; Mastodon tokens do not expire.
 
 Counting follows Mastodon's ``StatusLengthValidator`` (4.x): every ``http(s)://`` URL counts as
 ``characters_reserved_per_url`` (23), ``@user@domain`` counts as ``@user``, the content warning
@@ -34,6 +34,7 @@ from providers.base import (
     Connection,
     Limits,
     MediaItem,
+    OAuthSpec,
     PartCallback,
     PostMetrics,
     PostRequest,
@@ -256,8 +257,21 @@ class MastodonProvider(Provider):
         account_metrics=("followers", "following", "posts"),
         icon="mastodon",
         color="#6364ff",
+        # docs.joinmastodon.org/methods/oauth/ and /methods/apps/: authorization code with PKCE
+        # (S256 since 4.3), apps registered per server, tokens that do not expire.
+        oauth=OAuthSpec(
+            authorize_url="{server}/oauth/authorize",
+            token_url="{server}/oauth/token",
+            scopes=("read", "write"),
+            registers_client=True,
+            refreshes=False,
+            token_endpoint_auth_method="client_secret_post",
+        ),
     )
     metrics_batch_size = BATCH_SIZE
+    #: Shown on the user's server when they authorize the app.
+    client_name = "Campaign Desk"
+    website = "https://github.com/campaign-desk/campaign-desk"
 
     def __init__(
         self,
@@ -361,6 +375,34 @@ class MastodonProvider(Provider):
             avatar_url=str(account.get("avatar") or ""),
             limits=limits,
         )
+
+    def register_client(self, server_url: str, redirect_uri: str) -> Mapping[str, str]:
+        """``POST /api/v1/apps`` on the user's server: the app's client id and secret for this
+        redirect URI and the spec's scopes (docs.joinmastodon.org/methods/apps/#create)."""
+        instance = check_url(server_url)
+        scopes = " ".join(self.info.oauth.scopes) if self.info.oauth else "read write"
+        data = {
+            "client_name": self.client_name,
+            "redirect_uris": redirect_uri,
+            "scopes": scopes,
+            "website": self.website,
+        }
+        with self._client(instance, None) as client:
+            response = send(client, "POST", "/api/v1/apps", network=NETWORK, data=data)
+            if response.status_code == 404:
+                raise Rejected(f"{instance} does not look like a Mastodon server.")
+            raise_for_status(response, network=NETWORK)
+            app = json_body(response)
+        if not isinstance(app, dict) or not app.get("client_id") or not app.get("client_secret"):
+            raise Transient("Mastodon sent an unexpected reply when registering the app.")
+        return {"client_id": str(app["client_id"]), "client_secret": str(app["client_secret"])}
+
+    def accounts_from_tokens(self, server_url: str, tokens: Mapping[str, str]) -> list[ConnectedAccount]:
+        """The one account the token acts for (verify_credentials), as ``connect`` finds it. The
+        vault keeps the token and the app's credentials (to revoke the token later)."""
+        account = self.connect({"instance": server_url, "access_token": tokens.get("access_token", "")})
+        kept = {k: tokens[k] for k in ("access_token", "client_id", "client_secret") if tokens.get(k)}
+        return [replace(account, secrets=kept)]
 
     def fetch_limits(self, conn: Connection) -> Limits:
         with self._client(conn.server_url, conn.secrets.get("access_token"), conn.observe_rate) as client:

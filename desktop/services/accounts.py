@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from desktop.services import transitions
 from desktop.services.vault import VaultError, account_key
 from desktop.store.models import Account, AccountStatus, Variant, VariantState
-from providers.base import Connection, Limits, Provider
+from providers.base import ConnectedAccount, Connection, Limits, Provider
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -116,6 +116,13 @@ def connect_account(
     connected = provider.connect(fields)
     if check is not None:
         check()
+    return save_connected(ctx, network, connected)
+
+
+def save_connected(ctx: AppContext, network: str, connected: ConnectedAccount) -> AccountRow:
+    """Store an account the network confirmed (a connect form, or a browser sign-in's
+    ``accounts_from_tokens``): its secrets in the vault first, then its row, updated in place
+    when it was connected before (its posts stay, held posts resume)."""
     key = account_key(network, connected.server_url, connected.remote_id)
     ctx.vault.save(key, connected.secrets)
     with ctx.session() as s:

@@ -54,6 +54,12 @@ def account_key(provider: str, server_url: str, remote_id: str) -> str:
     return f"{provider}|{server_url.rstrip('/')}|{remote_id}"
 
 
+def app_key(network: str, server_url: str = "") -> str:
+    """The keyring user name for the app's own credentials on a network (its developer app's
+    client secret, or the registration on one server): never confused with an account's."""
+    return f"app|{network}|{server_url.rstrip('/')}"
+
+
 @dataclass(frozen=True)
 class KeyringStatus:
     backend: str  # dotted class name
