@@ -13,22 +13,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import CursorResult, Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.store.paths import backups_dir
+from desktop.store.revision import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"
 KEEP_BACKUPS = 10
 POSIX = os.name == "posix"
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -54,6 +55,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -61,6 +64,11 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str:
+    """Alembic's own head, read from the migration scripts (imports Alembic: tests, doctor).
+
+    Start-up uses :data:`desktop.store.revision.HEAD_REVISION` instead."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     head = script.get_current_head()
     assert head is not None
@@ -68,8 +76,14 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database records (None for a new one), read with a plain query."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    if len(rows) > 1:
+        raise RuntimeError(f"the database records several schema revisions: {', '.join(map(str, rows))}")
+    return str(rows[0]) if rows else None
 
 
 def sqlite_path(url: str | URL) -> Path | None:
@@ -212,8 +226,9 @@ def migrate(engine: Engine, data_dir: Path | None = None, *, target: str = "head
     Several processes may start on one fresh data dir at once (the app, the OS job, a script):
     for a SQLite file, "check the revision, back up, upgrade" runs under a file lock next to the
     DB, and the revision is read again once the lock is held, so only the first one migrates.
+    Alembic is imported only when the stored revision differs from the head.
     """
-    head = head_revision() if target == "head" else target
+    head = HEAD_REVISION if target == "head" else target
     before = current_revision(engine)
     if before == head:
         return MigrationResult(before, head, None)
@@ -232,6 +247,8 @@ def _upgrade(engine: Engine, data_dir: Path | None, head: str, target: str, db_p
     if before is not None and db_path is not None and data_dir is not None and db_path.exists():
         backup = backup_sqlite(db_path, backups_dir(data_dir), f"before-{head}")
         log.info("backed up %s to %s before migrating %s -> %s", db_path, backup, before, head)
+    from alembic import command
+
     cfg = alembic_config(str(engine.url))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
