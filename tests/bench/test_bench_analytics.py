@@ -1,9 +1,10 @@
-"""Analytics at scale (issue 11): about 100,000 variants and 1,000,000 metric snapshots.
+"""Analytics at scale (issues 11 and 14): the large DB of 100,000 posts, about 300,000 variants and
+1,000,000 metric snapshots.
 
 The dataset is ``campaign-desk dev seed``'s (desktop.services.seed), made once and cached in the
-temp dir (tests/bench/seeded.py). Measured: the 90-day dashboard query, the Analytics page's load
-and paint over it (target ≤ 300 ms), CSV export of every snapshot (rows/s), and the generator
-itself at its documented size (100,000 posts, 1,000,000 snapshots: well under 2 minutes).
+temp dir (tests/bench/seeded.py), the same one the start-up benchmark opens. Measured: the 90-day
+dashboard query (``dashboard_90d_ms``, target ≤ 300 ms), the Analytics page's load and paint over
+it, CSV export of every snapshot (``export_rows_per_s``), and the generator itself at that size.
 
 The metrics sync of 500 posts across two networks is tests/bench/test_bench_metrics_sync.py, and
 the same sync in a mostly spent rate-limit window (the 20% reserve) test_bench_metrics_reserve.py.
@@ -12,7 +13,7 @@ Run with ``make bench`` (add ``PYTEST_ARGS=-s`` to see the figures printed).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +30,7 @@ from tests.bench.seeded import Seeded, seeded_data_dir
 
 pytestmark = pytest.mark.timeout(1800)
 
-POSTS = 32_100  # about 100,000 variants (3.1 a post on average)
+POSTS = 100_000  # about 312,000 variants (3.1 a post on average)
 SNAPSHOTS = 1_000_000
 ZONE = ZoneInfo("Europe/Paris")
 TARGET_SECONDS = 0.300
@@ -40,7 +41,7 @@ def big() -> Seeded:
     data = seeded_data_dir(posts=POSTS, snapshots=SNAPSHOTS)
     made = f"generated in {data.seconds:.1f} s" if data.seconds is not None else "cached"
     print(f"\n[bench] dataset {data.data_dir}: {data.variants:,} variants, {data.snapshots:,} snapshots ({made})")
-    assert data.variants >= 100_000 and data.snapshots == SNAPSHOTS
+    assert data.variants >= 300_000 and data.snapshots == SNAPSHOTS
     return data
 
 
@@ -61,12 +62,18 @@ def _report(benchmark: BenchmarkFixture, what: str, rows: int | None = None) -> 
     print(line)
 
 
-def test_dashboard_query_for_90_days(benchmark: BenchmarkFixture, big: Seeded, big_ctx: AppContext) -> None:
+Record = Callable[[str, float], None]
+
+
+def test_dashboard_query_for_90_days(
+    benchmark: BenchmarkFixture, bench_record: Record, big: Seeded, big_ctx: AppContext
+) -> None:
     scope = analytics.Scope(analytics.Period.last_days(90, now=big.until - timedelta(seconds=1), zone=ZONE))
     board = benchmark.pedantic(
         analytics.dashboard, args=(big_ctx, scope), kwargs={"zone": ZONE}, rounds=10, warmup_rounds=1
     )
     _report(benchmark, "dashboard(), 90 days")
+    bench_record("dashboard_90d_ms", benchmark.stats.stats.median * 1000)
     assert board.kpis.current.posts > 20_000 and board.kpis.current.engagements > 0
     assert board.top_posts and board.by_network and board.heatmap
     benchmark.extra_info["within_target"] = benchmark.stats.stats.median <= TARGET_SECONDS
@@ -108,11 +115,12 @@ def test_analytics_page_query_and_render_for_90_days(
 
 
 def test_csv_export_of_every_snapshot(
-    benchmark: BenchmarkFixture, big: Seeded, big_ctx: AppContext, tmp_path: Path
+    benchmark: BenchmarkFixture, bench_record: Record, big: Seeded, big_ctx: AppContext, tmp_path: Path
 ) -> None:
     target = tmp_path / "metrics.csv"
     rows = benchmark.pedantic(export.export_metrics, args=(big_ctx, target), kwargs={"fmt": "csv"}, rounds=2)
     _report(benchmark, "export metrics (CSV)", rows)
+    bench_record("export_rows_per_s", rows / benchmark.stats.stats.median)
     assert rows == big.snapshots
     with target.open(encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == rows + 1
