@@ -418,3 +418,16 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class CredentialLease(Base):
+    """Who is refreshing an account's credentials right now, shared by every process (the app,
+    the OS job, the CLI): a network that rotates refresh tokens accepts each one once, so two
+    refreshes at the same time would leave one of them with a dead token. Taken with one
+    conditional UPDATE (free, or expired); the holder saves the new tokens before letting go."""
+
+    __tablename__ = "credential_leases"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
