@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from desktop.cli.context import open_context
-from desktop.cli.output import EXIT_OK, CommandFailed, emit_json, say, table
+from desktop.cli.output import EXIT_OK, CommandFailed, UsageError, emit_json, say, table
 from desktop.cli.secrets import read_secret
 from desktop.services import accounts as svc
 from desktop.services.transitions import Conflict
@@ -30,6 +30,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     networks = add.add_subparsers(dest="network", metavar="NETWORK", required=True)
     for cls in Registry():
         info = cls.info
+        if not info.available or not info.connect_fields:
+            # Listed so the refusal names the reason; nothing to read, no flags to take.
+            np = networks.add_parser(info.id, parents=[common], help=argparse.SUPPRESS)
+            np.set_defaults(handler=run_cannot_add, provider_id=info.id)
+            continue
         secret_labels = [f.label for f in info.connect_fields if f.secret]
         np = networks.add_parser(
             info.id,
@@ -73,6 +78,18 @@ def run_list(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> i
             )
         )
     return EXIT_OK
+
+
+def run_cannot_add(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:
+    """Networks the command line cannot connect: not available yet, or browser sign-in only.
+    Bad usage (exit 2), like a network it does not know."""
+    info = Registry().cls(args.provider_id).info
+    if not info.available:
+        raise UsageError(f"{info.name} is not available in this version of Campaign Desk yet.")
+    raise UsageError(
+        f"{info.name} accounts are connected by signing in through the browser: open Campaign Desk and use "
+        f"Accounts › Connect › {info.name}."
+    )
 
 
 def run_add(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:

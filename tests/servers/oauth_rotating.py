@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -174,3 +174,9 @@ def rotating_server() -> Iterator[RotatingTokenServer]:
         yield server
     finally:
         server.close()
+
+
+class UnfinishedProvider(RotatingProvider):
+    """A network whose provider is not complete yet (``available=False``)."""
+
+    info = replace(RotatingProvider.info, id="unfinished", name="Unfinished", available=False)
