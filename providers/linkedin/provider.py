@@ -163,16 +163,16 @@ class LinkedInProvider(Provider):
                 "Access token",
                 secret=True,
                 help=(
-                    "Most people sign in with the browser instead. Advanced: a token from the LinkedIn "
-                    "developer portal's token generator for your app (scopes openid profile w_member_social). "
-                    "It lasts 60 days and cannot be renewed."
+                    "An access token from your LinkedIn developer app's token generator "
+                    "(scopes openid profile w_member_social). It lasts 60 days and cannot be renewed."
                 ),
             ),
             ConnectField(
                 "organization",
-                "Organization page (optional)",
+                "Page",
                 required=False,
-                help="To post as a page you administer: its id or urn:li:organization:… URN.",
+                help="To post as a page you administer: its id or urn:li:organization:… URN. Empty: as yourself.",
+                placeholder="urn:li:organization:2414183",
             ),
         ),
         limits=DEFAULT_LIMITS,
