@@ -1,0 +1,479 @@
+"""A small stateful fake of the X API v2 endpoints the X provider uses, on 127.0.0.1.
+
+There is no X server to install, so this answers the documented requests with the documented
+shapes (each route names its page below) and keeps state, so the shared provider contract suite
+runs against the provider over real HTTP:
+
+- ``GET /2/users/me`` — https://docs.x.com/x-api/users/lookup (``data`` with ``public_metrics``)
+- ``POST /2/tweets`` (201 ``{"data": {"id", "text"}}``), ``DELETE /2/tweets/:id``
+  (``{"data": {"deleted": true}}``) — https://docs.x.com/x-api/posts/creation-of-a-post,
+  https://developer.x.com/en/docs/x-api/tweets/manage-tweets/api-reference/delete-tweets-id
+- ``GET /2/tweets?ids=…`` with partial ``errors`` for unknown ids —
+  https://docs.x.com/x-api/fundamentals/response-codes-and-errors, metrics as in
+  https://docs.x.com/x-api/fundamentals/metrics
+- ``GET /2/users/:id/tweets`` (``data``, ``meta.next_token``) — https://docs.x.com/x-api/posts/timelines
+- media: ``POST /2/media/upload``, ``/2/media/upload/initialize``, ``/{id}/append``,
+  ``/{id}/finalize``, ``GET /2/media/upload?command=STATUS``, ``POST /2/media/metadata`` —
+  https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+- ``POST /2/oauth2/token`` (refresh, rotating the refresh token) —
+  https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+- every response carries ``x-rate-limit-limit/-remaining/-reset`` (epoch seconds) —
+  https://docs.x.com/x-api/fundamentals/rate-limits
+
+Where it is simpler than X: one rate window for everything, text length checked with
+twitter-text, video "processing" takes two STATUS polls, and a token never expires by itself
+(``expire(token)`` does it).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import itertools
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from twitter_text import parse_tweet
+
+PROBLEMS = "https://api.x.com/2/problems"
+UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+DUPLICATE = {
+    "detail": "You are not allowed to create a Tweet with duplicate content.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    name: str
+    followers: int = 0
+    following: int = 0
+
+
+@dataclass
+class Media:
+    id: str
+    category: str
+    total: int = 0
+    received: int = 0
+    polls: int = 0
+    finalized: bool = False
+    alt_text: str = ""
+
+
+@dataclass
+class XFake:
+    """The fake's state. ``url`` is set once the server listens."""
+
+    url: str = ""
+    users: dict[str, User] = field(default_factory=dict)  # by access token
+    tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media: dict[str, Media] = field(default_factory=dict)
+    refresh_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # refresh → (client_id, username)
+    client_secrets: dict[str, str | None] = field(default_factory=dict)
+    private_metrics: bool = True
+    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    remaining: int = 900
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1880028106020515840))
+
+    def next_id(self) -> str:
+        return str(next(self._ids))
+
+    # --- set-up helpers for tests ----------------------------------------------------------
+
+    def create_account(self, username: str | None = None) -> str:
+        """A fresh account; returns its access token."""
+        token = secrets.token_urlsafe(24)
+        uid = self.next_id()
+        name = username or f"user{uid[-6:]}"
+        self.users[token] = User(uid, name, name.title())
+        return token
+
+    def grant_refresh(self, token: str, client_id: str, client_secret: str | None = None) -> str:
+        refresh = secrets.token_urlsafe(24)
+        self.client_secrets[client_id] = client_secret
+        self.refresh_tokens[refresh] = (client_id, token)
+        return refresh
+
+    def expire(self, token: str) -> None:
+        self.users.pop(token, None)
+
+    def posts_of(self, user_id: str) -> list[dict[str, Any]]:
+        return [t for t in self.tweets.values() if t["author_id"] == user_id]
+
+    def like(self, tweet_id: str, n: int = 1) -> None:
+        self.tweets[tweet_id]["public_metrics"]["like_count"] += n
+
+
+def _problem(status: int, kind: str, title: str, detail: str) -> dict[str, Any]:
+    return {"title": title, "detail": detail, "type": f"{PROBLEMS}/{kind}", "status": status}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: XFake
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _send(self, status: int, body: Any | None) -> None:
+        payload = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json; charset=utf-8")
+        with self.fake.lock:
+            self.fake.remaining = max(0, self.fake.remaining - 1)
+            remaining = self.fake.remaining
+        self.send_header("x-rate-limit-limit", "900")
+        self.send_header("x-rate-limit-remaining", str(remaining))
+        self.send_header("x-rate-limit-reset", str(int(time.time()) + 900))
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _user(self) -> User | None:
+        auth = self.headers.get("authorization") or ""
+        if not auth.startswith("Bearer "):
+            return None
+        return self.fake.users.get(auth[7:])
+
+    def _form(self, raw: bytes) -> dict[str, Any]:
+        """Fields of a multipart/form-data body: text fields as str, files as bytes."""
+        ctype = self.headers.get("content-type") or ""
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw
+        )
+        out: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            out[str(name)] = payload if part.get_filename() else payload.decode()
+        return out
+
+    def _route(self, method: str) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        raw = self._body()
+        self.fake.requests.append((method, url.path, dict(self.headers), raw))
+        path = url.path
+        if path == "/2/oauth2/token" and method == "POST":
+            return self._token(raw)
+        user = self._user()
+        if user is None:
+            return self._send(401, UNAUTHORIZED)
+        with self.fake.lock:
+            if path == "/2/users/me" and method == "GET":
+                return self._me(user)
+            if path == "/2/tweets" and method == "POST":
+                return self._create(user, json.loads(raw or b"{}"))
+            if path == "/2/tweets" and method == "GET":
+                return self._lookup(query)
+            if path.startswith("/2/tweets/") and method == "DELETE":
+                return self._delete(user, path.rsplit("/", 1)[1])
+            if path.startswith("/2/users/") and path.endswith("/tweets") and method == "GET":
+                return self._timeline(path.split("/")[3], query)
+            if path.startswith("/2/media"):
+                return self._media(method, path, query, raw)
+        return self._send(404, _problem(404, "resource-not-found", "Not Found Error", f"No route {path}"))
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    def _me(self, user: User) -> None:
+        posts = len(self.fake.posts_of(user.id))
+        self._send(
+            200,
+            {
+                "data": {
+                    "id": user.id,
+                    "name": user.name,
+                    "username": user.username,
+                    "public_metrics": {
+                        "followers_count": user.followers,
+                        "following_count": user.following,
+                        "tweet_count": posts,
+                        "listed_count": 0,
+                    },
+                }
+            },
+        )
+
+    def _create(self, user: User, body: dict[str, Any]) -> None:
+        text = str(body.get("text") or "")
+        media_ids = (body.get("media") or {}).get("media_ids") or []
+        if not text and not media_ids:
+            return self._send(
+                400,
+                _problem(
+                    400, "invalid-request", "Invalid Request", "One or more parameters to your request was invalid."
+                ),
+            )
+        if parse_tweet(text).weightedLength > 280:
+            return self._send(
+                403,
+                {
+                    "detail": "You are not permitted to perform this action.",
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                },
+            )
+        for t in self.fake.posts_of(user.id):
+            if t["text"] == text and text:
+                return self._send(403, DUPLICATE)
+        for mid in media_ids:
+            m = self.fake.media.get(str(mid))
+            if m is None or not m.finalized:
+                return self._send(
+                    400, _problem(400, "invalid-request", "Invalid Request", f"Your media IDs are invalid: {mid}.")
+                )
+        tweet_id = self.fake.next_id()
+        tweet: dict[str, Any] = {
+            "id": tweet_id,
+            "text": text,
+            "author_id": user.id,
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "public_metrics": {
+                "retweet_count": 0,
+                "reply_count": 0,
+                "like_count": 0,
+                "quote_count": 0,
+                "bookmark_count": 0,
+                "impression_count": 0,
+            },
+            "non_public_metrics": {"impression_count": 0, "url_link_clicks": 0, "user_profile_clicks": 0},
+            "media_ids": [str(m) for m in media_ids],
+        }
+        reply = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        if reply:
+            parent = self.fake.tweets.get(str(reply))
+            if parent is None:
+                return self._send(
+                    400, _problem(400, "invalid-request", "Invalid Request", "The replied-to post does not exist.")
+                )
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": str(reply)}]
+            parent["public_metrics"]["reply_count"] += 1
+        self.fake.tweets[tweet_id] = tweet
+        self._send(201, {"data": {"id": tweet_id, "text": text}})
+
+    def _public(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        out = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+        for name in ("created_at", "public_metrics", "non_public_metrics", "referenced_tweets"):
+            if name in fields and name in tweet:
+                out[name] = tweet[name]
+        return out
+
+    def _lookup(self, query: dict[str, str]) -> None:
+        fields = set((query.get("tweet.fields") or "").split(","))
+        if "non_public_metrics" in fields and not self.fake.private_metrics:
+            return self._send(
+                400,
+                {
+                    "errors": [
+                        {
+                            "parameters": {"tweet.fields": ["non_public_metrics"]},
+                            "message": "The field non_public_metrics is not available to this client.",
+                        }
+                    ],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": f"{PROBLEMS}/invalid-request",
+                },
+            )
+        data, errors = [], []
+        for tid in (query.get("ids") or "").split(","):
+            tweet = self.fake.tweets.get(tid)
+            if tweet is None:
+                errors.append(
+                    {
+                        "value": tid,
+                        "detail": f"Could not find tweet with ids: [{tid}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": tid,
+                        "type": f"{PROBLEMS}/resource-not-found",
+                    }
+                )
+            else:
+                data.append(self._public(tweet, fields))
+        body: dict[str, Any] = {}
+        if data:
+            body["data"] = data
+        if errors:
+            body["errors"] = errors
+        self._send(200, body)
+
+    def _delete(self, user: User, tweet_id: str) -> None:
+        tweet = self.fake.tweets.get(tweet_id)
+        if tweet is None:
+            return self._send(
+                404,
+                _problem(404, "resource-not-found", "Not Found Error", f"Could not find tweet with id: [{tweet_id}]."),
+            )
+        if tweet["author_id"] != user.id:
+            return self._send(
+                403, _problem(403, "not-authorized-for-resource", "Forbidden", "You may not delete this.")
+            )
+        del self.fake.tweets[tweet_id]
+        self._send(200, {"data": {"deleted": True}})
+
+    def _timeline(self, user_id: str, query: dict[str, str]) -> None:
+        fields = set((query.get("tweet.fields") or "").split(","))
+        posts = sorted(self.fake.posts_of(user_id), key=lambda t: int(t["id"]), reverse=True)
+        if query.get("start_time"):
+            start = datetime.fromisoformat(query["start_time"].replace("Z", "+00:00"))
+            posts = [t for t in posts if datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) >= start]
+        size = int(query.get("max_results") or 10)
+        offset = int(query.get("pagination_token") or 0)
+        page = posts[offset : offset + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = page[0]["id"], page[-1]["id"]
+        if offset + size < len(posts):
+            meta["next_token"] = str(offset + size)
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [self._public(t, fields) for t in page]
+        self._send(200, body)
+
+    def _media(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        if path == "/2/media/upload" and method == "POST":
+            form = self._form(raw)
+            mid = fake.next_id()
+            fake.media[mid] = Media(mid, str(form.get("media_category") or "tweet_image"), finalized=True)
+            size = len(form.get("media") or b"")
+            return self._send(
+                200, {"data": {"id": mid, "media_key": f"3_{mid}", "size": size, "expires_after_secs": 86400}}
+            )
+        if path == "/2/media/upload/initialize" and method == "POST":
+            body = json.loads(raw or b"{}")
+            mid = fake.next_id()
+            fake.media[mid] = Media(mid, str(body.get("media_category")), total=int(body.get("total_bytes") or 0))
+            return self._send(200, {"data": {"id": mid, "media_key": f"13_{mid}", "expires_after_secs": 1295999}})
+        if path == "/2/media/upload" and method == "GET" and query.get("command") == "STATUS":
+            m = fake.media.get(query.get("media_id", ""))
+            if m is None:
+                return self._send(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
+            m.polls += 1
+            state = "succeeded" if m.polls >= 2 else "in_progress"
+            info: dict[str, Any] = {"state": state, "progress_percent": 100 if state == "succeeded" else 50}
+            if state != "succeeded":
+                info["check_after_secs"] = 1
+            return self._send(200, {"data": {"id": m.id, "media_key": f"13_{m.id}", "processing_info": info}})
+        if path == "/2/media/metadata" and method == "POST":
+            body = json.loads(raw or b"{}")
+            m = fake.media.get(str(body.get("id")))
+            if m is None:
+                return self._send(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
+            m.alt_text = str(((body.get("metadata") or {}).get("alt_text") or {}).get("text") or "")
+            return self._send(200, {"data": {"id": m.id, "associated_metadata": body.get("metadata")}})
+        parts = path.split("/")  # /2/media/upload/{id}/append|finalize
+        if len(parts) == 6 and method == "POST":
+            m = fake.media.get(parts[4])
+            if m is None:
+                return self._send(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
+            if parts[5] == "append":
+                m.received += len(self._form(raw).get("media") or b"")
+                return self._send(200, {"data": {"expires_at": int(time.time()) + 86400}})
+            if parts[5] == "finalize":
+                if m.received != m.total:
+                    return self._send(
+                        400,
+                        _problem(400, "invalid-request", "Invalid Request", "File size does not match total_bytes."),
+                    )
+                m.finalized = True
+                data: dict[str, Any] = {
+                    "id": m.id,
+                    "media_key": f"13_{m.id}",
+                    "size": m.total,
+                    "expires_after_secs": 86400,
+                }
+                if m.category == "tweet_video":
+                    data["processing_info"] = {"state": "pending", "check_after_secs": 1}
+                return self._send(200, {"data": data})
+        self._send(404, _problem(404, "resource-not-found", "Not Found Error", f"No route {path}"))
+
+    def _token(self, raw: bytes) -> None:
+        form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+        client_id = form.get("client_id")
+        auth = self.headers.get("authorization") or ""
+        if auth.startswith("Basic "):
+            cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            if self.fake.client_secrets.get(cid) != secret:
+                return self._send(
+                    401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
+                )
+            client_id = cid
+        refresh = form.get("refresh_token", "")
+        grant = self.fake.refresh_tokens.pop(refresh, None) if form.get("grant_type") == "refresh_token" else None
+        if grant is None or grant[0] != client_id:
+            return self._send(
+                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+            )
+        _, old_token = grant
+        user = self.fake.users.pop(old_token, None)
+        if user is None:
+            return self._send(
+                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+            )
+        token = secrets.token_urlsafe(24)
+        self.fake.users[token] = user
+        new_refresh = secrets.token_urlsafe(24)
+        self.fake.refresh_tokens[new_refresh] = (grant[0], token)
+        self._send(
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": token,
+                "scope": "tweet.read tweet.write users.read media.write offline.access",
+                "refresh_token": new_refresh,
+            },
+        )
+
+
+@contextmanager
+def running_x_fake() -> Iterator[XFake]:
+    """Start the fake on a free loopback port; stop it on exit."""
+    fake = XFake()
+    handler = type("XFakeHandler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="x-fake", daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
