@@ -29,6 +29,7 @@ BUILTINS: tuple[tuple[str, str], ...] = (
     ("mastodon", "providers.mastodon:MastodonProvider"),
     ("bluesky", "providers.bluesky:BlueskyProvider"),
     ("linkedin", "providers.linkedin:LinkedInProvider"),
+    ("threads", "providers.threads:ThreadsProvider"),
 )
 
 
