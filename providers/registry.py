@@ -28,6 +28,7 @@ ENTRY_POINT_GROUP = "campaign_desk.providers"
 BUILTINS: tuple[tuple[str, str], ...] = (
     ("mastodon", "providers.mastodon:MastodonProvider"),
     ("bluesky", "providers.bluesky:BlueskyProvider"),
+    ("x", "providers.x:XProvider"),
     ("linkedin", "providers.linkedin:LinkedInProvider"),
     ("threads", "providers.threads:ThreadsProvider"),
 )
