@@ -57,7 +57,6 @@ from providers.base import (
     PostRequest,
     Problem,
     Provider,
-    ProviderError,
     ProviderInfo,
     Published,
     PublishedPart,
@@ -66,7 +65,7 @@ from providers.base import (
     Transient,
     reported_counts,
 )
-from providers.http import check_url, is_loopback_host, json_body, make_client
+from providers.http import check_url, error_message, is_loopback_host, json_body, make_client, send
 from providers.linkedin.api import (
     API_URL,
     NETWORK,
@@ -421,7 +420,8 @@ class LinkedInProvider(Provider):
             params={"action": "initializeUpload"},
             json={"initializeUploadRequest": {"owner": conn.remote_id}},
         )
-        value = json_body(init).get("value") if isinstance(json_body(init), dict) else None
+        reply = json_body(init)
+        value = reply.get("value") if isinstance(reply, dict) else None
         if not isinstance(value, dict) or not value.get("uploadUrl") or not value.get("image"):
             raise Transient("LinkedIn sent an unexpected reply to an image upload.")
         upload_url = str(value["uploadUrl"])
@@ -439,16 +439,30 @@ class LinkedInProvider(Provider):
         elif not is_loopback_host(host) and urlsplit(upload_url).scheme != "https":
             raise Transient("LinkedIn gave an upload address that is not https.")
         with make_client(transport=self._transport) as uploader:
-            response = call(uploader, "PUT", upload_url, content=data, headers=headers)
-        del response
+            call(uploader, "PUT", upload_url, content=data, headers=headers)
         return str(value["image"])
 
     # --- reading posts back ------------------------------------------------------------------
 
     def _author_posts(self, client: httpx.Client, author: str, start: int) -> list[dict[str, Any]]:
-        """One page of the author's posts, newest first (``GET /rest/posts?q=author``)."""
+        """One page of the author's posts, newest first (``GET /rest/posts?q=author``).
+
+        Reading a member's own posts needs r_member_social, which LinkedIn grants to approved
+        partners only; without it the finder answers 403, and reconnecting would not help, so that
+        is a refusal in words (Rejected), not an expired sign-in."""
         url = f"/rest/posts?author={enc(author)}&q=author&count={PAGE_SIZE}&start={start}&sortBy=LAST_MODIFIED"
-        page = get_object(client, url, "the account's posts")
+        response = send(client, "GET", url, network=NETWORK)
+        if response.status_code == 403 and not is_organization(author):
+            raise Rejected(
+                "LinkedIn lets only approved apps read a member's posts back, so this app cannot check whether "
+                "an earlier attempt went out. Look at your LinkedIn profile: if the post is there, mark it "
+                "published; if not, post it again.",
+                network_message=error_message(response),
+            )
+        raise_for_linkedin(response)
+        page = json_body(response)
+        if not isinstance(page, dict):
+            raise Transient("LinkedIn sent an unexpected reply to the account's posts.")
         elements = page.get("elements")
         return [e for e in elements if isinstance(e, dict)] if isinstance(elements, list) else []
 
@@ -587,16 +601,7 @@ class LinkedInProvider(Provider):
     def delete(self, conn: Connection, remote_id: str) -> None:
         """``DELETE /rest/posts/{urn}``; a post already gone (404) counts as deleted."""
         with self._session(conn) as client:
-            response = self._send_delete(client, remote_id)
+            response = send(client, "DELETE", f"/rest/posts/{enc(remote_id)}", network=NETWORK)
             if response.status_code == 404:
                 return
             raise_for_linkedin(response)
-
-    @staticmethod
-    def _send_delete(client: httpx.Client, remote_id: str) -> httpx.Response:
-        from providers.http import send
-
-        return send(client, "DELETE", f"/rest/posts/{enc(remote_id)}", network=NETWORK)
-
-
-__all__ = ["LinkedInProvider", "ProviderError"]

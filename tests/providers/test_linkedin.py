@@ -174,6 +174,21 @@ def test_find_published_and_recent_posts_read_the_author_s_posts(fake: LinkedInF
     assert recent[1].text == text and recent[1].reply_to is None
 
 
+def test_a_member_s_posts_are_read_back_only_with_partner_access(fake: LinkedInFake) -> None:
+    conn = member_connection(fake)
+    provider = LinkedInProvider()
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    published = provider.publish(conn, PostRequest.single("as myself"), "k")
+    with pytest.raises(Rejected, match="only approved apps") as refused:
+        provider.find_published(conn, "k", "as myself", since)
+    assert refused.value.network_message and "Not enough permissions" in refused.value.network_message
+    with pytest.raises(Rejected):
+        provider.recent_posts(conn, since=None)
+    next(iter(fake.members.values())).partner = True  # an approved partner app
+    found = provider.find_published(conn, "k", "as myself", since)
+    assert found is not None and found.remote_id == published.remote_id
+
+
 def test_delete_removes_and_a_missing_post_counts_as_deleted(fake: LinkedInFake) -> None:
     conn = page_connection(fake)
     provider = LinkedInProvider()

@@ -77,6 +77,8 @@ class Member:
     sub: str
     name: str
     roles: dict[str, str] = field(default_factory=dict)  # organization urn → role
+    #: r_member_social ("restricted and is available to approved users only"): may read own posts.
+    partner: bool = False
 
 
 @dataclass
@@ -281,7 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
         author = query.get("author", "")
         if query.get("q") != "author" or not author:
             return self._send(400, _error(400, "q=author and author are required"))
-        if not self._may_post(member, author):
+        own = author == f"urn:li:person:{member.sub}"
+        if not self._may_post(member, author) or (own and not member.partner):
             return self._forbidden("partnerApiPostsExternal.FINDER-author")
         start, count = int(query.get("start", 0)), int(query.get("count", 10))
         posts = sorted(self.fake.posts_of(author), key=lambda p: (p["lastModifiedAt"], p["id"]), reverse=True)
