@@ -56,8 +56,9 @@ def _code(error: dict[str, Any]) -> int | None:
     return None
 
 
-def raise_for_threads(response: httpx.Response) -> None:
-    """Map a Threads error reply to a typed error; 2xx returns quietly. See the module docstring."""
+def raise_for_threads(response: httpx.Response, *, network: str = NETWORK) -> None:
+    """Map a Threads (or other Graph API) error reply to a typed error; 2xx returns quietly. See the
+    module docstring."""
     status = response.status_code
     if status < 400:
         return
@@ -65,21 +66,21 @@ def raise_for_threads(response: httpx.Response) -> None:
     code = _code(error)
     words = error_words(response)
     if code in AUTH_CODES or (status == 401 and code is None):
-        raise AuthExpired("Threads no longer accepts this account's sign-in.", network_message=words)
+        raise AuthExpired(f"{network} no longer accepts this account's sign-in.", network_message=words)
     if code in RATE_CODES or status == 429:
         raise RateLimited(
-            "Threads rate limit reached.", retry_after=retry_after_from(response.headers), network_message=words
+            f"{network} rate limit reached.", retry_after=retry_after_from(response.headers), network_message=words
         )
     if code is not None and (code == 10 or 200 <= code <= 299):
         raise AuthExpired(
-            "Threads needs a permission this sign-in did not grant. Reconnect the account and allow it.",
+            f"{network} needs a permission this sign-in did not grant. Reconnect the account and allow it.",
             network_message=words,
         )
     if code in TRANSIENT_CODES or status >= 500 or status in (408, 425):
-        raise Transient(f"Threads is having trouble (HTTP {status}).", network_message=words)
+        raise Transient(f"{network} is having trouble (HTTP {status}).", network_message=words)
     if status == 401:
-        raise AuthExpired("Threads no longer accepts this account's sign-in.", network_message=words)
-    raise Rejected(f"Threads refused this (HTTP {status}).", network_message=words)
+        raise AuthExpired(f"{network} no longer accepts this account's sign-in.", network_message=words)
+    raise Rejected(f"{network} refused this (HTTP {status}).", network_message=words)
 
 
 def call(client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:

@@ -192,7 +192,7 @@ class ThreadsProvider(Provider):
                 secret=True,
                 help="A long-lived Threads user access token from your Meta app with the Threads use case "
                 "(Use cases → Access the Threads API → Settings; you must be one of its Threads testers). "
-                "It lasts 60 days.",
+                "It lasts 60 days: paste a new one before then.",
             ),
         ),
         limits=DEFAULT_LIMITS,
