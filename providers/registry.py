@@ -31,6 +31,7 @@ BUILTINS: tuple[tuple[str, str], ...] = (
     ("x", "providers.x:XProvider"),
     ("linkedin", "providers.linkedin:LinkedInProvider"),
     ("threads", "providers.threads:ThreadsProvider"),
+    ("instagram", "providers.instagram:InstagramProvider"),
 )
 
 
