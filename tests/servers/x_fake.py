@@ -15,8 +15,12 @@ runs against the provider over real HTTP:
 - media: ``POST /2/media/upload``, ``/2/media/upload/initialize``, ``/{id}/append``,
   ``/{id}/finalize``, ``GET /2/media/upload?command=STATUS``, ``POST /2/media/metadata`` —
   https://docs.x.com/x-api/media/quickstart/media-upload-chunked
-- ``POST /2/oauth2/token`` (refresh, rotating the refresh token) —
-  https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+- ``GET /i/oauth2/authorize`` (the consent page: the fake consents at once for ``signed_in``,
+  after checking the client, the exact callback URI, ``code_challenge_method=S256`` and the
+  scopes) and ``POST /2/oauth2/token`` (authorization code with PKCE, the refresh rotating the
+  refresh token; public clients send ``client_id`` in the body, confidential ones HTTP Basic) —
+  https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token and
+  https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code
 - every response carries ``x-rate-limit-limit/-remaining/-reset`` (epoch seconds) —
   https://docs.x.com/x-api/fundamentals/rate-limits
 
@@ -30,6 +34,7 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import hashlib
 import itertools
 import json
 import secrets
@@ -86,6 +91,13 @@ class XFake:
     refresh_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # refresh → (client_id, username)
     client_secrets: dict[str, str | None] = field(default_factory=dict)
     private_metrics: bool = True
+    #: Developer apps: client id → (client secret or None, the one callback URI registered).
+    apps: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    #: The access token of whoever is signed in to x.com in the "browser".
+    signed_in: str = ""
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Why authorize or token requests were refused, in order (a test expects none, or one).
+    refusals: list[str] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     remaining: int = 900
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -109,6 +121,10 @@ class XFake:
         self.client_secrets[client_id] = client_secret
         self.refresh_tokens[refresh] = (client_id, token)
         return refresh
+
+    def register_app(self, client_id: str, callback: str, client_secret: str | None = None) -> None:
+        self.apps[client_id] = (client_secret, callback)
+        self.client_secrets[client_id] = client_secret
 
     def expire(self, token: str) -> None:
         self.users.pop(token, None)
@@ -177,6 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path
         if path == "/2/oauth2/token" and method == "POST":
             return self._token(raw)
+        if path == "/i/oauth2/authorize" and method == "GET":
+            return self._authorize(query)
         user = self._user()
         if user is None:
             return self._send(401, UNAUTHORIZED)
@@ -433,6 +451,13 @@ class _Handler(BaseHTTPRequestHandler):
                     401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
                 )
             client_id = cid
+        elif client_id and self.fake.client_secrets.get(client_id):
+            self.fake.refusals.append("confidential client without HTTP Basic")
+            return self._send(
+                401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
+            )
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange(form, client_id)
         refresh = form.get("refresh_token", "")
         grant = self.fake.refresh_tokens.pop(refresh, None) if form.get("grant_type") == "refresh_token" else None
         if grant is None or grant[0] != client_id:
@@ -457,6 +482,72 @@ class _Handler(BaseHTTPRequestHandler):
                 "access_token": token,
                 "scope": "tweet.read tweet.write users.read media.write offline.access",
                 "refresh_token": new_refresh,
+            },
+        )
+
+    def _authorize(self, query: dict[str, str]) -> None:
+        app = self.fake.apps.get(query.get("client_id", ""))
+        problems = []
+        if query.get("response_type") != "code":
+            problems.append("response_type is not code")
+        if app is None:
+            problems.append("unknown client_id")
+        elif query.get("redirect_uri") != app[1]:
+            problems.append(f"redirect_uri {query.get('redirect_uri')} is not the registered {app[1]}")
+        if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+            problems.append("no S256 code challenge")
+        if not {"tweet.read", "tweet.write", "users.read"} <= set(query.get("scope", "").split()):
+            problems.append("scopes missing")
+        if not query.get("state"):
+            problems.append("no state")
+        if problems or self.fake.signed_in not in self.fake.users:
+            self.fake.refusals.extend(problems or ["nobody signed in"])
+            return self._send(400, {"error": "invalid_request", "error_description": "; ".join(problems)})
+        code = secrets.token_urlsafe(24)
+        self.fake.codes[code] = {
+            "client_id": query["client_id"],
+            "redirect_uri": query["redirect_uri"],
+            "challenge": query["code_challenge"],
+            "token": self.fake.signed_in,
+            "scope": query["scope"],
+        }
+        location = f"{query['redirect_uri']}?state={query['state']}&code={code}"
+        self.send_response(302)
+        self.send_header("location", location)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def _exchange(self, form: dict[str, str], client_id: str | None) -> None:
+        grant = self.fake.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        why = ""
+        if grant is None:
+            why = "unknown or used code"
+        elif grant["client_id"] != client_id:
+            why = "code issued to another client"
+        elif grant["redirect_uri"] != form.get("redirect_uri"):
+            why = "redirect_uri differs from the authorize request's"
+        elif grant["challenge"] != challenge:
+            why = "code_verifier does not match the code_challenge"
+        if grant is None or why:
+            self.fake.refusals.append(why)
+            return self._send(
+                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+            )
+        user = self.fake.users[grant["token"]]
+        token = secrets.token_urlsafe(24)
+        self.fake.users[token] = user
+        refresh = secrets.token_urlsafe(24)
+        self.fake.refresh_tokens[refresh] = (grant["client_id"], token)
+        self._send(
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": token,
+                "scope": grant["scope"],
+                "refresh_token": refresh,
             },
         )
 
