@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import html
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -30,8 +29,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import regex
-from twitter_text.extract_urls import extract_urls_with_indices
 
 from providers.base import (
     AccountMetrics,
@@ -62,6 +59,7 @@ from providers.http import check_url, error_message, json_body, make_client, sen
 from providers.x.api import API_URL, NETWORK, call, data_object, problem_words, raise_for_x
 from providers.x.counting import MAX_WEIGHTED_LENGTH, URL_LENGTH, weighted_length
 from providers.x.media import PROCESSING_TIMEOUT, Uploader
+from providers.x.posts import comparable, is_repost, iso_time, parse_time, post_url, replied_to, text_of
 
 MB = 1024 * 1024
 
@@ -108,65 +106,6 @@ PRIVATE_COUNTS = {"link_clicks": "url_link_clicks"}
 USER_COUNTS = {"followers": "followers_count", "following": "following_count", "posts": "tweet_count"}
 
 TWEET_FIELDS = "created_at,referenced_tweets,note_tweet,public_metrics"
-
-_SPACE = regex.compile(r"\s+")
-
-
-def _comparable(text: str) -> str:
-    """``text`` as X hands it back, made comparable to what we sent: X replaces each link with a
-    t.co link and escapes &, < and > in ``text``, and normalises to NFC."""
-    text = unicodedata.normalize("NFC", html.unescape(text))
-    spans = extract_urls_with_indices(text)
-    out, last = [], 0
-    for span in sorted(spans, key=lambda s: s["indices"][0]):
-        start, end = span["indices"]
-        out.append(text[last:start])
-        out.append("\x00link")
-        last = end
-    out.append(text[last:])
-    return _SPACE.sub(" ", "".join(out)).strip()
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _iso(when: datetime) -> str:
-    """X's timestamp format for start_time: YYYY-MM-DDTHH:mm:ssZ."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _text_of(tweet: Mapping[str, Any]) -> str:
-    note = tweet.get("note_tweet")  # a long post (X Premium) carries its whole text here
-    if isinstance(note, dict) and isinstance(note.get("text"), str):
-        return str(note["text"])
-    return str(tweet.get("text") or "")
-
-
-def _replied_to(tweet: Mapping[str, Any]) -> str | None:
-    refs = tweet.get("referenced_tweets")
-    for ref in refs if isinstance(refs, list) else []:
-        if isinstance(ref, dict) and ref.get("type") == "replied_to" and ref.get("id"):
-            return str(ref["id"])
-    return None
-
-
-def _is_repost(tweet: Mapping[str, Any]) -> bool:
-    refs = tweet.get("referenced_tweets")
-    return any(isinstance(r, dict) and r.get("type") == "retweeted" for r in (refs if isinstance(refs, list) else []))
-
-
-def post_url(handle: str, tweet_id: str) -> str:
-    username = handle.lstrip("@").strip()
-    return f"https://x.com/{username}/status/{tweet_id}" if username else f"https://x.com/i/web/status/{tweet_id}"
 
 
 class XProvider(Provider):
@@ -411,7 +350,7 @@ class XProvider(Provider):
         back to ``since`` (X's ``start_time``), at most MAX_HISTORY_PAGES pages of 100."""
         params: dict[str, Any] = {"max_results": 100, "exclude": "retweets", "tweet.fields": TWEET_FIELDS}
         if since is not None:
-            params["start_time"] = _iso(since)
+            params["start_time"] = iso_time(since)
         for _ in range(MAX_HISTORY_PAGES):
             response = call(client, "GET", f"/2/users/{conn.remote_id}/tweets", params=params)
             body = json_body(response)
@@ -419,7 +358,7 @@ class XProvider(Provider):
                 raise Transient("X sent an unexpected reply to the account's posts.")
             page = body.get("data")
             for tweet in page if isinstance(page, list) else []:
-                if isinstance(tweet, dict) and tweet.get("id") and not _is_repost(tweet):
+                if isinstance(tweet, dict) and tweet.get("id") and not is_repost(tweet):
                     yield tweet
             meta = body.get("meta")
             token = meta.get("next_token") if isinstance(meta, dict) else None
@@ -447,17 +386,17 @@ class XProvider(Provider):
         with self._session(conn) as client:
             posts = list(self._timeline(client, conn, since - CLOCK_SKEW))
         if not parts:
-            wanted = _comparable(texts[0])
+            wanted = comparable(texts[0])
             # The oldest match: a user may post the same words again later, by hand.
-            first = next((t for t in reversed(posts) if _comparable(_text_of(t)) == wanted), None)
+            first = next((t for t in reversed(posts) if comparable(text_of(t)) == wanted), None)
             if first is None:
                 return None
             parts.append(PublishedPart(0, str(first["id"]), post_url(conn.handle, str(first["id"]))))
         while len(parts) < len(texts):
-            wanted = _comparable(texts[len(parts)])
+            wanted = comparable(texts[len(parts)])
             parent = parts[-1].remote_id
             reply = next(
-                (t for t in reversed(posts) if _replied_to(t) == parent and _comparable(_text_of(t)) == wanted), None
+                (t for t in reversed(posts) if replied_to(t) == parent and comparable(text_of(t)) == wanted), None
             )
             if reply is None:
                 break
@@ -532,7 +471,7 @@ class XProvider(Provider):
         found: list[RemotePost] = []
         with self._session(conn) as client:
             for tweet in self._timeline(client, conn, since):
-                created = _parse_time(tweet.get("created_at"))
+                created = parse_time(tweet.get("created_at"))
                 if created is None:
                     continue
                 if since is not None and created < since:
@@ -541,10 +480,10 @@ class XProvider(Provider):
                     RemotePost(
                         remote_id=str(tweet["id"]),
                         url=post_url(conn.handle, str(tweet["id"])),
-                        text=html.unescape(_text_of(tweet)),
+                        text=html.unescape(text_of(tweet)),
                         published_at=created,
                         metrics=reported_counts(tweet.get("public_metrics") or {}, PUBLIC_COUNTS),
-                        reply_to=_replied_to(tweet),
+                        reply_to=replied_to(tweet),
                     )
                 )
                 if len(found) >= limit:
