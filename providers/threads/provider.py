@@ -155,7 +155,8 @@ def _parse_time(value: object) -> datetime | None:
 
 
 def post_url(handle: str, remote_id: str) -> str:
-    """A web address for a post whose permalink we could not read (Threads omits it for some)."""
+    """The account's profile address: shown for a post whose permalink Threads did not give (it omits
+    it for posts flagged for copyrighted material)."""
     return f"https://www.threads.net/@{handle.lstrip('@')}"
 
 
@@ -515,7 +516,8 @@ class ThreadsProvider(Provider):
 
     def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
         """The account's own top-level posts (``GET /{threads-user-id}/threads``), newest first,
-        reposts left out; their metrics are read by the metrics sync, not here."""
+        reposts left out; their metrics are read by the metrics sync, not here. Replies are not
+        listed (``GET /{threads-user-id}/replies`` would need reading too; not done yet)."""
         out: list[RemotePost] = []
         with self._session(conn) as client:
             for item in self._own_posts(client, conn, since):
