@@ -119,7 +119,16 @@ class RotatingProvider(Provider):
         connect_fields=(),
         limits=Limits(max_chars=280),
         counting="code points",
-        oauth=OAuthSpec(authorize_url="{server}/authorize", token_url="{server}/token", scopes=("write",)),
+        oauth=OAuthSpec(
+            authorize_url="https://rotating.example/authorize",
+            token_url="https://rotating.example/token",
+            scopes=("write",),
+            developer_app_url="https://rotating.example/developers",
+            developer_app_help=(
+                "Create an app at the Rotating developer portal, turn on OAuth 2.0 with PKCE, and add the "
+                "redirect URI below."
+            ),
+        ),
     )
 
     def measure(self, text: str, limits: Limits | None = None) -> int:
