@@ -20,6 +20,7 @@ from desktop.ui.errors import explain
 from desktop.ui.pages.base import Page
 from desktop.ui.settings.background_publishing import BackgroundPublishingSection
 from desktop.ui.settings.general import AppearanceAndTimeCard
+from desktop.ui.settings.network_apps import NetworkAppsSection
 from desktop.ui.settings.publishing_prefs import PublishingPreferences
 from desktop.ui.widgets.banner import WarningBanner
 from desktop.ui.widgets.card import Card
@@ -80,6 +81,8 @@ class SettingsPage(Page):
         self.body.addWidget(self.publishing)
         self.background = BackgroundPublishingSection(ctx, runner, self)
         self.body.addWidget(self.background)
+        self.network_apps = NetworkAppsSection(ctx, runner, self)
+        self.body.addWidget(self.network_apps)
 
         about = Card("About")
         form = about.form
@@ -105,6 +108,7 @@ class SettingsPage(Page):
         self.general.refresh()
         self.publishing.refresh()
         self.background.refresh()
+        self.network_apps.refresh()
 
     def on_changes(self, change: Changes) -> None:
         # A setting written elsewhere (the tray's Pause, the Publishing page) shows here at once;
