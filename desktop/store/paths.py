@@ -6,8 +6,6 @@ import errno
 import os
 from pathlib import Path
 
-import platformdirs
-
 HOME_ENV = "CAMPAIGN_DESK_HOME"
 DB_URL_ENV = "CAMPAIGN_DESK_DB_URL"
 DB_FILENAME = "campaign-desk.db"
@@ -27,6 +25,8 @@ def data_dir_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     elif os.environ.get(HOME_ENV):
         path = Path(os.environ[HOME_ENV]).expanduser()
     else:
+        import platformdirs  # only here: start-up imports this module before painting
+
         path = Path(platformdirs.user_data_dir("Campaign Desk", appauthor=False, roaming=True))
     return path.resolve()
 

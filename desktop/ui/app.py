@@ -1,17 +1,25 @@
-"""Starting the GUI."""
+"""Starting the GUI: the window shell first, then the data (see :func:`run_gui`)."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop import APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
-from desktop.services.context import AppContext
 from desktop.ui import theme
 from desktop.ui.icons import app_icon
+
+if TYPE_CHECKING:
+    from desktop.services.context import AppContext
+    from desktop.ui.main_window import MainWindow
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -29,6 +37,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def run_gui(data_dir: str | Path | None = None) -> int:
+    """Paint the window shell, then open the data off the GUI thread and fill the pages in.
+
+    Nothing here imports the data layer (SQLAlchemy, Alembic, providers) before the first paint;
+    ``CAMPAIGN_DESK_BENCH_FIRST_PAINT=1`` / ``CAMPAIGN_DESK_BENCH_FIRST_DATA=1`` print a marker
+    and quit at first paint / when the calendar shows its posts (tests/bench/test_bench_startup.py).
+    """
     app = make_application()
     app.setQuitOnLastWindowClosed(False)  # the tray keeps publishing; Quit ends the app
     from desktop.store.paths import resolve_data_dir
@@ -58,27 +72,124 @@ def run_gui(data_dir: str | Path | None = None) -> int:
             "it runs only once for this data folder. Check that the folder is writable and try again.",
         )
         return 1
-    try:
-        ctx = AppContext.open(data_dir)
-    except OSError as exc:  # DatabaseUnavailable, DataDirError: already one sentence with the path
-        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{exc}")
-        instance.release()
-        return 1
-    except Exception as exc:
-        from desktop.store.database import describe_db_error
-
-        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{describe_db_error(exc)}")
-        instance.release()
-        return 1
     from desktop.ui.main_window import MainWindow
 
-    window = MainWindow(ctx, start_publishing=True)
+    window = MainWindow(start_publishing=True)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.destroyed.connect(app.quit)
     instance.show_requested.connect(window.bring_to_front)  # as the tray's Open does
+    opened: list[AppContext] = []
+    first_page = window.current_key()
+
+    def open_data() -> AppContext:  # on a worker thread: the driver, the migrations, the keyring
+        from desktop.services.context import AppContext
+
+        ctx = AppContext.open(data_dir)
+        opened.append(ctx)
+        warm_imports(first_page)
+        return ctx
+
+    def cannot_open(exc: BaseException) -> None:
+        if isinstance(exc, OSError):  # DatabaseUnavailable, DataDirError: already one sentence with the path
+            reason = str(exc)
+        else:
+            from desktop.store.database import describe_db_error
+
+            reason = describe_db_error(exc)
+        window.hide()  # as before the window existed: the message alone
+        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{reason}")
+        app.exit(1)
+
+    def start_opening() -> None:
+        window.runner.run(open_data, on_done=window.attach, on_error=cannot_open, owner=window, name="open_data")
+
+    after_first_paint(window, start_opening)
+    _bench_marks(window)
     window.show()
     try:
         return app.exec()
     finally:
-        ctx.close()
+        if shiboken6.isValid(window):  # else deleted on close, its pool waited for its tasks
+            window.runner.wait(30_000)  # closed while opening: let the open (a migration) finish
+        for ctx in opened:
+            ctx.close()
         instance.release()
+
+
+#: If the window is not painted by then (started minimised, a compositor that holds it back),
+#: the data opens anyway.
+OPEN_AT_LATEST_MS = 500
+
+
+def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
+    """Call ``then`` once, in the event loop turn after ``window``'s first paint."""
+    called = False
+
+    def once() -> None:
+        nonlocal called
+        if not called:
+            called = True
+            window.removeEventFilter(watcher)
+            then()
+
+    class Watcher(QObject):
+        def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                QTimer.singleShot(0, once)
+            return False
+
+    watcher = Watcher(window)
+    window.installEventFilter(watcher)
+    QTimer.singleShot(OPEN_AT_LATEST_MS, once)
+
+
+def warm_imports(first_page: str) -> None:
+    """Import, off the GUI thread, what :meth:`MainWindow.attach` is about to import on it: the
+    engines, the tray, "Get started" and the first page's module (modules only; no widgets)."""
+    from desktop.ui.pages import SPECS_BY_KEY
+
+    for module in (
+        "desktop.ui.publishing.engine",
+        "desktop.ui.publishing.tray",
+        "desktop.ui.analytics.engine",
+        "desktop.ui.pages.guided",
+        "desktop.ui.help.diagnostics",
+        SPECS_BY_KEY[first_page].target.partition(":")[0],
+    ):
+        importlib.import_module(module)
+
+
+# --- benchmark markers ----------------------------------------------------------------------------
+
+BENCH_MARK = "campaign-desk-bench"
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration, ValueError):  # not Linux: the peak instead
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _bench_marks(window: MainWindow) -> None:
+    """Print ``campaign-desk-bench first-paint|first-data rss_kb=N`` and quit at that moment."""
+
+    def mark(what: str) -> None:
+        print(f"{BENCH_MARK} {what} rss_kb={_rss_kb()}", flush=True)
+        window.quit()
+
+    if os.environ.get("CAMPAIGN_DESK_BENCH_FIRST_PAINT") == "1":
+        after_first_paint(window, lambda: mark("first-paint"))
+    if os.environ.get("CAMPAIGN_DESK_BENCH_FIRST_DATA") == "1":
+        original = window.attach
+
+        def attach(ctx: AppContext) -> None:
+            original(ctx)
+            window.pages["calendar"].model.loaded.connect(  # type: ignore[attr-defined]
+                lambda *_args: mark("first-data")
+            )
+
+        window.attach = attach  # type: ignore[method-assign]

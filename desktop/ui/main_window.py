@@ -4,7 +4,7 @@ Settings) into change reports every page refreshes from."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,63 +25,57 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
-from desktop.services import app_settings
 from desktop.ui import theme
-from desktop.ui.analytics.engine import MetricsEngine
 from desktop.ui.changes import ACCOUNTS, POSTS, Changes, changes
 from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.icons import app_icon, icon, retint_on_theme
-from desktop.ui.pages.accounts import AccountsPage
-from desktop.ui.pages.analytics import AnalyticsPage
-from desktop.ui.pages.calendar import CalendarPage
-from desktop.ui.pages.campaigns import CampaignsPage
-from desktop.ui.pages.compose import ComposePage
-from desktop.ui.pages.drafts import DraftsPage
-from desktop.ui.pages.guided import FirstRunChecklist
-from desktop.ui.pages.publishing import PublishingPage
-from desktop.ui.pages.queue import QueuePage
-from desktop.ui.pages.settings import SettingsPage
-from desktop.ui.publishing.engine import PublishingEngine
-from desktop.ui.publishing.tray import Tray, failure_message, late_message
+from desktop.ui.pages import PAGE_SPECS, SPECS_BY_KEY, PageFrame, PageSet, PageSpec
 from desktop.ui.tasks import TaskRunner
 
+# Everything that imports the data layer (the pages, the engines, the tray, the "Get started"
+# strip) is imported in attach(), once the database is open: the shell paints without it.
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from desktop.services.context import AppContext
+    from desktop.ui.analytics.engine import MetricsEngine
     from desktop.ui.pages.base import Page
+    from desktop.ui.pages.guided import FirstRunChecklist
+    from desktop.ui.publishing.engine import PublishingEngine
+    from desktop.ui.publishing.tray import Tray
 
 #: How long a background failure stays in the status bar.
 ERROR_SHOWN_MS = 30_000
 
-PAGES: tuple[type[Page], ...] = (
-    CalendarPage,
-    QueuePage,
-    ComposePage,
-    DraftsPage,
-    CampaignsPage,
-    AnalyticsPage,
-    PublishingPage,
-    AccountsPage,
-    SettingsPage,
-)
+
+def __getattr__(name: str) -> object:
+    """``PAGES``: the page classes in sidebar order (imports every page; tests and tools only)."""
+    if name == "PAGES":
+        return tuple(spec.load() for spec in PAGE_SPECS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, start_publishing: bool = False) -> None:
+    """The window. Built without ``ctx`` it is the shell (sidebar, page frames, menus) that start-up
+    paints before the data layer is imported; :meth:`attach` then brings the data: the engines,
+    the tray, the "Get started" strip and the page on show. Pages are built when first shown."""
+
+    def __init__(
+        self, ctx: AppContext | None = None, parent: QWidget | None = None, *, start_publishing: bool = False
+    ) -> None:
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx: AppContext = None  # type: ignore[assignment]  # set by attach(); the shell has none
         self.runner = TaskRunner(self)
-        self.engine = PublishingEngine(ctx, self)
-        self.metrics_engine = MetricsEngine(ctx, self)
-        self.tray = Tray(self)
+        self._start_publishing = start_publishing
         self._quitting = False
         self._close_to_tray = True
+        self._current = "calendar"
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setMinimumSize(900, 600)
 
-        self.pages: dict[str, Page] = {}
+        self.pages = PageSet(self._build_page)
+        self.frames: dict[str, PageFrame] = {}
         self.nav_buttons: dict[str, QToolButton] = {}
         self.stack = QStackedWidget()
         self.nav_group = QButtonGroup(self)
@@ -98,53 +92,46 @@ class MainWindow(QMainWindow):
         side.addWidget(brand)
 
         view_menu = self.menuBar().addMenu("&View")
-        for number, page_cls in enumerate(PAGES, start=1):
-            page = self._make_page(page_cls)
-            page.navigate.connect(self.show_page)
-            page.edit_post.connect(self.open_post)
-            self.pages[page.key] = page
-            self.stack.addWidget(page)
+        for number, spec in enumerate(PAGE_SPECS, start=1):
+            frame = PageFrame(spec)
+            self.frames[spec.key] = frame
+            self.stack.addWidget(frame)
             button = QToolButton()
-            button.setObjectName(f"nav-{page.key}")
+            button.setObjectName(f"nav-{spec.key}")
             button.setProperty("nav", True)
-            button.setText(f"  {page.title}")  # breathing room after the icon
+            button.setText(f"  {spec.title}")  # breathing room after the icon
             button.setCheckable(True)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setIconSize(QSize(18, 18))
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             shortcut = QKeySequence(f"Ctrl+{number}")
-            button.setToolTip(f"{page.title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
-            button.clicked.connect(lambda _checked=False, key=page.key: self.show_page(key))
+            button.setToolTip(f"{spec.title} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
+            button.clicked.connect(lambda _checked=False, key=spec.key: self.show_page(key))
             self.nav_group.addButton(button)
-            self.nav_buttons[page.key] = button
+            self.nav_buttons[spec.key] = button
             side.addWidget(button)
-            action = QAction(page.title, self)
-            retint_on_theme(action, page.icon_name)
+            action = QAction(spec.title, self)
+            retint_on_theme(action, spec.icon_name)
             action.setShortcut(shortcut)
-            action.triggered.connect(lambda _checked=False, key=page.key: self.show_page(key))
+            action.triggered.connect(lambda _checked=False, key=spec.key: self.show_page(key))
             view_menu.addAction(action)
             self.addAction(action)  # shortcut works even where the menu bar is native or hidden
-            if page.key == "publishing":
+            if spec.key == "publishing":
                 side.addSpacing(14)
         side.addStretch(1)
         self._tint_nav()
         theme.notifier().changed.connect(self._retheme)
 
-        # "Get started" above every page until connect → write → schedule are done (or closed)
-        self.first_run = FirstRunChecklist(ctx, self.runner)
-        self.first_run.navigate.connect(self.show_page)
-        self.first_run.completed.connect(
-            lambda: self.statusBar().showMessage("You're all set: your first post is scheduled.", 15_000)
-        )
+        # "Get started" goes above every page (attach() makes it, once the data is open)
+        self.first_run: FirstRunChecklist = None  # type: ignore[assignment]
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        checklist_row = QHBoxLayout()
-        checklist_row.setContentsMargins(28, 10, 28, 0)  # the pages' own side margins
-        checklist_row.addWidget(self.first_run)
-        column.addLayout(checklist_row)
+        self._checklist_row = QHBoxLayout()
+        self._checklist_row.setContentsMargins(28, 10, 28, 0)  # the pages' own side margins
+        column.addLayout(self._checklist_row)
         column.addWidget(self.stack, 1)
 
         central = QWidget()
@@ -156,28 +143,25 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         file_menu = self.menuBar().addMenu("&File")
-        import_action = QAction("&Import CSV…", self)
-        retint_on_theme(import_action, "plus")
-        import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
-        import_action.triggered.connect(self.import_csv)
-        file_menu.addAction(import_action)
+        self.import_action = QAction("&Import CSV…", self)
+        retint_on_theme(self.import_action, "plus")
+        self.import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.import_action.triggered.connect(self.import_csv)
+        self.import_action.setEnabled(False)  # until the data is open
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
         self.menuBar().insertMenu(view_menu.menuAction(), file_menu)
-        calendar = cast(CalendarPage, self.pages["calendar"])
-        calendar.import_requested.connect(self.import_csv)
-        accounts, queue = cast(AccountsPage, self.pages["accounts"]), cast(QueuePage, self.pages["queue"])
-        accounts.open_queue_for.connect(queue.select_account)
-        cast(CampaignsPage, self.pages["campaigns"]).open_results.connect(self.show_campaign_results)
-        compose = cast(ComposePage, self.pages["compose"])
-        cast(DraftsPage, self.pages["drafts"]).new_idea.connect(compose.new_post)
-        edit_menu = QMenu("&Edit", self)
-        edit_menu.addAction(calendar.undo_action)
-        edit_menu.addAction(calendar.redo_action)
-        self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
+        # Undo and Redo are the calendar's (drag to reschedule); until it is built, nothing to undo
+        self.edit_menu = QMenu("&Edit", self)
+        self._edit_placeholders = [QAction("&Undo", self.edit_menu), QAction("&Redo", self.edit_menu)]
+        for placeholder in self._edit_placeholders:
+            placeholder.setEnabled(False)
+            self.edit_menu.addAction(placeholder)
+        self.menuBar().insertMenu(view_menu.menuAction(), self.edit_menu)
         help_menu = self.menuBar().addMenu("&Help")
         self._help_actions(help_menu)
         about = QAction(f"About {APP_NAME}", self)
@@ -192,36 +176,123 @@ class MainWindow(QMainWindow):
         self.runner.busy_changed.connect(self._busy)
         self.runner.unhandled_error.connect(self._task_failed)
         self.runner.changed.connect(self._on_changes)
+        self._restore()
+        if ctx is not None:
+            self.attach(ctx)
+
+    @property
+    def attached(self) -> bool:
+        """Whether the data is open (:meth:`attach` ran)."""
+        return self.ctx is not None
+
+    def attach(self, ctx: AppContext) -> None:
+        """The database is open: start the engines and the tray, show "Get started" and build the
+        page on show (the others are built when first shown)."""
+        from desktop.ui.analytics.engine import MetricsEngine
+        from desktop.ui.help import diagnostics
+        from desktop.ui.pages.guided import FirstRunChecklist
+        from desktop.ui.publishing.engine import PublishingEngine
+        from desktop.ui.publishing.tray import Tray
+
+        self.ctx = ctx
+        self.engine: PublishingEngine = PublishingEngine(ctx, self)
+        self.metrics_engine: MetricsEngine = MetricsEngine(ctx, self)
+        self.tray: Tray = Tray(self)
+        self.first_run = FirstRunChecklist(ctx, self.runner)
+        self.first_run.navigate.connect(self.show_page)
+        self.first_run.completed.connect(
+            lambda: self.statusBar().showMessage("You're all set: your first post is scheduled.", 15_000)
+        )
+        self._checklist_row.addWidget(self.first_run)
+        for action in self._needs_data:
+            action.setEnabled(True)
+        self._log_folder_action.setToolTip(diagnostics.LOG_FOLDER_TIP)
+        self.import_action.setEnabled(True)
         self._wire_publishing()
         self.first_run.refresh()
-        self._restore()
-        if start_publishing:
+        self.show_page(self._current)
+        if self._start_publishing:
             self.engine.start()
             self.metrics_engine.start()
 
-    def _make_page(self, page_cls: type[Page]) -> Page:
-        if page_cls is PublishingPage:
-            return PublishingPage(self.ctx, self.runner, engine=self.engine)
-        if page_cls is AnalyticsPage:
-            return AnalyticsPage(self.ctx, self.runner, engine=self.metrics_engine)
-        return page_cls(self.ctx, self.runner)
+    def _build_page(self, spec: PageSpec) -> Page:
+        """Import and build one page in its frame's place (PageSet calls this on first use)."""
+        if self.ctx is None:
+            raise RuntimeError(f"the {spec.title} page needs the data, which is not open yet")
+        page_cls = spec.load()
+        if spec.key == "publishing":
+            page = page_cls(self.ctx, self.runner, engine=self.engine)  # type: ignore[call-arg]
+        elif spec.key == "analytics":
+            page = page_cls(self.ctx, self.runner, engine=self.metrics_engine)  # type: ignore[call-arg]
+        else:
+            page = page_cls(self.ctx, self.runner)
+        page.navigate.connect(self.show_page)
+        page.edit_post.connect(self.open_post)
+        frame = self.frames.pop(spec.key)
+        was_current = self.stack.currentWidget() is frame
+        self.stack.insertWidget(self.stack.indexOf(frame), page)
+        if was_current:
+            self.stack.setCurrentWidget(page)
+        self.stack.removeWidget(frame)
+        frame.deleteLater()
+        self._wire_page(spec.key, page)
+        return page
+
+    def _wire_page(self, key: str, page: Page) -> None:
+        """What one page asks of the window or of another page (built when asked)."""
+        if key == "calendar":
+            page.import_requested.connect(self.import_csv)  # type: ignore[attr-defined]
+            for placeholder in self._edit_placeholders:
+                self.edit_menu.removeAction(placeholder)
+                placeholder.deleteLater()
+            self._edit_placeholders = []
+            self.edit_menu.addAction(page.undo_action)  # type: ignore[attr-defined]
+            self.edit_menu.addAction(page.redo_action)  # type: ignore[attr-defined]
+        elif key == "accounts":
+            page.open_queue_for.connect(  # type: ignore[attr-defined]
+                lambda account_id: self.pages["queue"].select_account(account_id)  # type: ignore[attr-defined]
+            )
+        elif key == "campaigns":
+            page.open_results.connect(self.show_campaign_results)  # type: ignore[attr-defined]
+        elif key == "drafts":
+            page.new_idea.connect(lambda: self.pages["compose"].new_post())  # type: ignore[attr-defined]
+        elif key == "compose":
+            composer = getattr(page, "composer", None)
+            if composer is not None and hasattr(composer, "scheduled"):
+                composer.scheduled.connect(lambda _post_id: self.engine.run_now())  # "Publish now" means now
+
+    def build_all_pages(self) -> None:
+        """Build every page not built yet (the shortcuts list reads their actions)."""
+        if self.attached:
+            for key in self.pages:
+                self.pages[key]
 
     # --- navigation -----------------------------------------------------------------------
 
     def show_campaign_results(self, campaign_id: int) -> None:
         """Analytics filtered to one campaign: its results, goal progress and networks."""
         self.show_page("analytics")
-        cast(AnalyticsPage, self.pages["analytics"]).show_campaign(campaign_id)
+        self.pages["analytics"].show_campaign(campaign_id)  # type: ignore[attr-defined]
 
     def show_page(self, key: str) -> None:
-        page = self.pages.get(key) or self.pages["calendar"]
-        self.stack.setCurrentWidget(page)
-        self.nav_buttons[page.key].setChecked(True)
+        """Show a page, building it the first time; before the data is open, its frame."""
+        if key not in SPECS_BY_KEY:
+            key = "calendar"
+        self._current = key
+        self.nav_buttons[key].setChecked(True)
         self._tint_nav()
+        if not self.attached:
+            self.stack.setCurrentWidget(self.frames[key])
+            return
+        page = self.pages[key]
+        self.stack.setCurrentWidget(page)
         page.refresh()
 
+    def current_key(self) -> str:
+        return self._current
+
     def current_page(self) -> Page:
-        return self.stack.currentWidget()  # type: ignore[return-value]
+        return self.pages[self._current]
 
     def _retheme(self, _colors: theme.Colors) -> None:
         self._tint_nav()
@@ -229,8 +300,8 @@ class MainWindow(QMainWindow):
     def _tint_nav(self) -> None:
         colors = theme.current()
         for key, button in self.nav_buttons.items():
-            page = self.pages[key]
-            button.setIcon(icon(page.icon_name, "#ffffff" if button.isChecked() else colors.text))
+            name = SPECS_BY_KEY[key].icon_name
+            button.setIcon(icon(name, "#ffffff" if button.isChecked() else colors.text))
 
     def _busy(self, busy: bool) -> None:
         self.busy_label.setVisible(busy)
@@ -286,6 +357,10 @@ class MainWindow(QMainWindow):
 
     def _on_changes(self, change: Changes) -> None:
         """Settings take effect at once: the window and the engine follow what was written."""
+        if not self.attached:
+            return
+        from desktop.services import app_settings
+
         if app_settings.CLOSE_TO_TRAY in change.settings:
             self._load_close_to_tray()
         if app_settings.PUBLISHING_PAUSED in change.settings and change.source is not self.engine:
@@ -294,6 +369,8 @@ class MainWindow(QMainWindow):
             self._count_attention()
 
     def _load_close_to_tray(self) -> None:
+        from desktop.services import app_settings
+
         def apply(value: bool) -> None:
             self._close_to_tray = value
 
@@ -306,30 +383,43 @@ class MainWindow(QMainWindow):
         )
 
     def _help_actions(self, menu: QMenu) -> None:
+        """The Help menu. What reads the data (folders, Diagnostics) is enabled once it is open;
+        desktop.ui.help.diagnostics imports the data layer, so it is imported when used."""
         from pathlib import Path
 
-        from desktop.ui.help import diagnostics
+        self._needs_data: list[QAction] = []
 
-        def add(text: str, slot: Callable[[], object], keys: QKeySequence | None = None, tip: str = "") -> None:
+        def add(
+            text: str, slot: Callable[[], object], keys: QKeySequence | None = None, *, needs_data: bool = False
+        ) -> QAction:
             action = QAction(text, self)
+            if needs_data:
+                action.setEnabled(False)
+                self._needs_data.append(action)
             if keys is not None:
                 action.setShortcut(keys)
                 self.addAction(action)  # the shortcut works even where the menu bar is native or hidden
-            action.setToolTip(tip)
             action.triggered.connect(lambda _checked=False: slot())
             menu.addAction(action)
+            return action
+
+        def open_data_folder() -> None:
+            from desktop.ui.help import diagnostics
+
+            diagnostics.open_folder(Path(self.ctx.data_dir))
+
+        def open_log_folder() -> None:
+            from desktop.ui.help import diagnostics
+
+            diagnostics.open_folder(diagnostics.log_folder(self.ctx))
 
         menu.setToolTipsVisible(True)
         add("User guide", self.show_guide, QKeySequence("F1"))
         add("Keyboard shortcuts", self.show_shortcuts, QKeySequence("Ctrl+/"))
-        add("Open data folder", lambda: diagnostics.open_folder(Path(self.ctx.data_dir)))
-        add(
-            "Open log folder",
-            lambda: diagnostics.open_folder(diagnostics.log_folder(self.ctx)),
-            tip=diagnostics.LOG_FOLDER_TIP,
-        )
+        add("Open data folder", open_data_folder, needs_data=True)
+        self._log_folder_action = add("Open log folder", open_log_folder, needs_data=True)  # tip: attach()
         menu.addSeparator()
-        add("Diagnostics…", self.show_diagnostics)
+        add("Diagnostics…", self.show_diagnostics, needs_data=True)
 
     def show_guide(self) -> None:
         from desktop.ui.help.guide import GuideDialog
@@ -339,6 +429,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         from desktop.ui.help.shortcuts import ShortcutsDialog
 
+        self.build_all_pages()  # the list is read from the actions: every page's are there
         ShortcutsDialog(self).open()
 
     def show_diagnostics(self) -> None:
@@ -352,13 +443,16 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             f"About {APP_NAME}",
-            f"<b>{APP_NAME}</b> {__version__}<br>Compose once, publish reliably, measure everywhere.<br>"
-            f"Data: {self.ctx.data_dir}",
+            f"<b>{APP_NAME}</b> {__version__}<br>Compose once, publish reliably, measure everywhere."
+            + (f"<br>Data: {self.ctx.data_dir}" if self.attached else ""),
         )
 
     # --- publishing ---------------------------------------------------------------------------
 
     def _wire_publishing(self) -> None:
+        from desktop.services import app_settings
+        from desktop.ui.publishing.tray import late_message
+
         self.engine.new_failures.connect(self._notify_failures)
         self.engine.late_published.connect(lambda outcomes: self._notify(*late_message(outcomes)))
         self.engine.digest_ready.connect(lambda text: self._notify("Campaign Desk today", text))
@@ -390,16 +484,13 @@ class MainWindow(QMainWindow):
 
         self.runner.run(load, on_done=apply, name="read_window_settings", owner=self)
         self._count_attention()
-        composer = getattr(self.pages["compose"], "composer", None)
-        if composer is not None and hasattr(composer, "scheduled"):
-            composer.scheduled.connect(lambda _post_id: self.engine.run_now())  # "Publish now" means now
 
     def _count_attention(self) -> None:
         from desktop.services.activity import needs_attention
 
         def show(n: int) -> None:
-            page = self.pages["publishing"]
-            self.nav_buttons["publishing"].setText(f"  {page.title}" + (f"  ({n})" if n else ""))
+            title = SPECS_BY_KEY["publishing"].title
+            self.nav_buttons["publishing"].setText(f"  {title}" + (f"  ({n})" if n else ""))
 
         ctx = self.ctx
         self.runner.run(lambda: len(needs_attention(ctx)), on_done=show, name="count_attention", owner=self)
@@ -409,6 +500,8 @@ class MainWindow(QMainWindow):
         self.show_page("publishing")
 
     def _notify_failures(self, rows: list) -> None:  # type: ignore[type-arg]
+        from desktop.ui.publishing.tray import failure_message
+
         title, body = failure_message(rows)
         self._notify(title, body, warning=True)
 
@@ -469,10 +562,14 @@ class MainWindow(QMainWindow):
     def save_state(self) -> None:
         settings = self._settings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/page", self.current_page().key)
+        settings.setValue("window/page", self._current)
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.attached:  # closed while the data was opening: nothing runs yet
+            self.save_state()
+            event.accept()
+            return
         if not self._quitting and self._close_to_tray and self.tray.available and self.engine.timer.isActive():
             self.save_state()
             self.hide()  # keep publishing from the tray
