@@ -409,6 +409,68 @@ def count_graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
+# --- browser sign-in tokens ------------------------------------------------------------------
+
+
+def refresh_oauth_tokens(
+    spec: OAuthSpec,
+    secrets: Mapping[str, str],
+    *,
+    server_url: str = "",
+    network: str = "The network",
+    transport: Any = None,
+) -> dict[str, str]:
+    """A standard OAuth 2.0 refresh (RFC 6749 §6) at ``spec.token_url`` with authlib, for a
+    provider's ``refresh``: ``secrets`` as the vault keeps them (``refresh_token``, ``client_id``,
+    ``client_secret`` where there is one). Returns the new secrets (a rotated refresh token
+    replaces the old one; one the network did not rotate is kept; ``expires_at`` in epoch
+    seconds). Raises AuthExpired with the network's words when the network refuses
+    (``invalid_grant``: reconnect), Transient when it cannot be reached or answers garbage."""
+    import httpx
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.integrations.httpx_client import OAuth2Client
+
+    refresh_token = secrets.get("refresh_token", "")
+    if not refresh_token:
+        raise AuthExpired(f"{network} gave no way to renew this sign-in; please reconnect the account.")
+    client_secret = secrets.get("client_secret") or None
+    client = OAuth2Client(
+        client_id=secrets.get("client_id", ""),
+        client_secret=client_secret,
+        token_endpoint_auth_method=spec.token_endpoint_auth_method or None,
+        transport=transport,
+        timeout=30.0,
+    )
+    try:
+        with client:
+            token = client.refresh_token(
+                spec.token_url.format(server=server_url.rstrip("/")), refresh_token=refresh_token
+            )
+    except OAuthError as exc:
+        raise AuthExpired(
+            f"{network} refused to renew the sign-in; please reconnect the account.",
+            network_message=exc.description or exc.error or None,
+        ) from None
+    except httpx.HTTPError as exc:
+        raise Transient(
+            f"Could not reach {network} to renew the sign-in.", network_message=type(exc).__name__
+        ) from None
+    except ValueError:
+        raise Transient(f"{network} sent an unreadable reply while renewing the sign-in.") from None
+    if not token.get("access_token"):
+        raise Transient(f"{network} sent no new token while renewing the sign-in.")
+    fresh = dict(secrets)
+    fresh["access_token"] = str(token["access_token"])
+    fresh["refresh_token"] = str(token.get("refresh_token") or refresh_token)
+    if token.get("expires_at"):
+        fresh["expires_at"] = str(int(float(token["expires_at"])))
+    else:
+        fresh.pop("expires_at", None)
+    if token.get("scope"):
+        fresh["scope"] = str(token["scope"])
+    return fresh
+
+
 # --- the interface ---------------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from providers.base import (
     Provider,
     ProviderInfo,
     Published,
+    refresh_oauth_tokens,
 )
 
 
@@ -57,16 +58,16 @@ class RotatingTokenServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def issue(self) -> dict[str, str]:
+    def issue(self) -> dict[str, Any]:
         """A first token pair (what the browser sign-in would have given)."""
         with self._lock:
             return self._new_pair()
 
-    def _new_pair(self) -> dict[str, str]:
+    def _new_pair(self) -> dict[str, Any]:
         refresh = secrets.token_urlsafe(16)
         self.valid_refresh = {refresh}
         self.access = secrets.token_urlsafe(16)
-        return {"access_token": self.access, "refresh_token": refresh, "expires_in": "7200"}
+        return {"access_token": self.access, "refresh_token": refresh, "expires_in": 7200, "token_type": "bearer"}
 
     def token(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -147,18 +148,10 @@ class RotatingProvider(Provider):
         return dict(response.json())
 
     def refresh(self, conn: Connection) -> Mapping[str, str]:
-        response = httpx.post(
-            f"{conn.server_url}/token",
-            data={"grant_type": "refresh_token", "refresh_token": conn.secrets.get("refresh_token", "")},
-        )
-        body = response.json()
-        if response.status_code != 200:
-            raise AuthExpired(
-                "Rotating refused to renew the sign-in; please reconnect the account.",
-                network_message=body.get("error_description") or body.get("error"),
-            )
-        expires_at = str(int(time.time()) + int(body["expires_in"]))
-        return {"access_token": body["access_token"], "refresh_token": body["refresh_token"], "expires_at": expires_at}
+        """Through the shared helper, at this fixture's own token endpoint."""
+        assert self.info.oauth is not None
+        spec = replace(self.info.oauth, token_url="{server}/token")
+        return refresh_oauth_tokens(spec, conn.secrets, server_url=conn.server_url, network=self.info.name)
 
     def publish(self, conn: Connection, post: PostRequest, idempotency_key: str, **kw: Any) -> Published:
         raise NotImplementedError
