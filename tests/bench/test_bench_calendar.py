@@ -1,12 +1,19 @@
 """Calendar at scale: 5,000 variants in one month over 7 accounts.
 
-`make bench` runs these. Measured: the windowed query for that month, switching months in the
-model (query + model reset), and opening the calendar page (construct, first load, first paint).
+`make bench` runs these. Measured: the windowed query for that month; switching months in the
+model (query + model reset); switching month and week on the page as the user sees it (query,
+model, layout and paint at 1280×800: ``calendar_month_switch_ms``, ``calendar_week_switch_ms``);
+the resident set over 50 switches (must stay flat); and opening the calendar page (construct,
+first load, first paint: ``calendar_open_ms``).
 """
 
 from __future__ import annotations
 
+import gc
+import os
 import random
+import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import cycle
 
@@ -21,8 +28,11 @@ from desktop.services.context import AppContext
 from desktop.store.models import Account, Campaign, Post, Variant, VariantState, new_idempotency_key
 from desktop.ui.calendar.model import CalendarModel
 from desktop.ui.calendar.month_view import grid_start
+from desktop.ui.calendar.week_view import WeekView
 from desktop.ui.pages.calendar import CalendarPage
 from desktop.ui.tasks import TaskRunner
+
+Record = Callable[[str, float], None]
 
 VARIANTS = 5_000
 ACCOUNTS = 7
@@ -119,14 +129,91 @@ def test_switching_months_in_the_model(benchmark: BenchmarkFixture, qtbot: QtBot
     assert model.rowCount() >= VARIANTS
 
 
-def test_opening_the_calendar_page(benchmark: BenchmarkFixture, qtbot: QtBot, busy_month: AppContext) -> None:
+@pytest.fixture
+def shown_page(qtbot: QtBot, busy_month: AppContext) -> Iterator[CalendarPage]:
+    """The calendar page at 1280×800 on March, loaded and painted once."""
+    page = CalendarPage(busy_month, TaskRunner())
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.anchor = MARCH
+    with qtbot.waitSignal(page.model.loaded, timeout=10_000):
+        page.refresh()
+    page.current_view().repaint()
+    yield page
+
+
+def switch(qtbot: QtBot, page: CalendarPage, direction: int) -> None:
+    """One step as the user sees it: the window's query, the model, the layout and the paint."""
+    with qtbot.waitSignal(page.model.loaded, timeout=10_000):
+        page.step(direction)
+    view = page.current_view()
+    (view.canvas if isinstance(view, WeekView) else view).repaint()  # synchronous: the paint is timed
+
+
+def test_month_switch_as_the_user_sees_it(
+    benchmark: BenchmarkFixture, bench_record: Record, qtbot: QtBot, shown_page: CalendarPage
+) -> None:
+    """April → March with 5,000 variants in March: query + model + layout + paint at 1280×800."""
+    page = shown_page
+    benchmark.pedantic(
+        lambda: switch(qtbot, page, -1), setup=lambda: switch(qtbot, page, 1), rounds=15, warmup_rounds=1
+    )
+    assert page.anchor.month == 3 and page.model.rowCount() >= VARIANTS
+    assert page.month_view.laid_out()[0], "the busy month shows chips"
+    bench_record("calendar_month_switch_ms", benchmark.stats.stats.median * 1000)
+
+
+def test_week_switch_as_the_user_sees_it(
+    benchmark: BenchmarkFixture, bench_record: Record, qtbot: QtBot, shown_page: CalendarPage
+) -> None:
+    """From one busy March week to the next (~1,150 variants each), painted."""
+    page = shown_page
+    page.anchor = date(2027, 3, 10)
+    with qtbot.waitSignal(page.model.loaded, timeout=10_000):
+        page.set_mode("week")
+    benchmark.pedantic(
+        lambda: switch(qtbot, page, 1), setup=lambda: switch(qtbot, page, -1), rounds=15, warmup_rounds=1
+    )
+    assert page.model.rowCount() >= VARIANTS // 5
+    bench_record("calendar_week_switch_ms", benchmark.stats.stats.median * 1000)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the resident set from /proc")
+def test_memory_is_flat_over_50_month_switches(bench_record: Record, qtbot: QtBot, shown_page: CalendarPage) -> None:
+    """Nothing piles up per switch (chips, layouts, fonts, colours): RSS after 50 is within 5 MB of
+    after the first few (which warm Qt's glyph and pixmap caches)."""
+    page = shown_page
+    for _ in range(5):
+        switch(qtbot, page, 1)
+        switch(qtbot, page, -1)
+    gc.collect()
+    before = _rss_mb()
+    for _ in range(25):
+        switch(qtbot, page, 1)
+        switch(qtbot, page, -1)
+    gc.collect()
+    growth = _rss_mb() - before
+    bench_record("calendar_50_switches_rss_growth_mb", max(0.0, growth))
+    assert growth < 5, f"RSS grew {growth:.1f} MB over 50 month switches"
+
+
+def test_opening_the_calendar_page(
+    benchmark: BenchmarkFixture, bench_record: Record, qtbot: QtBot, busy_month: AppContext
+) -> None:
+    """Construct the page, load the busy month and paint it at 1280×800 (first open)."""
     runner = TaskRunner()
     pages: list[CalendarPage] = []
 
     def open_page() -> None:
         page = CalendarPage(busy_month, runner)
         pages.append(page)
-        page.resize(1180, 780)
+        page.resize(1280, 800)
         page.anchor = MARCH
         with qtbot.waitSignal(page.model.loaded, timeout=10_000):
             page.refresh()
@@ -134,5 +221,6 @@ def test_opening_the_calendar_page(benchmark: BenchmarkFixture, qtbot: QtBot, bu
 
     benchmark.pedantic(open_page, rounds=8, warmup_rounds=1)
     assert pages[-1].model.rowCount() >= VARIANTS
+    bench_record("calendar_open_ms", benchmark.stats.stats.median * 1000)
     for page in pages:
         page.deleteLater()

@@ -120,6 +120,7 @@ class CalendarCanvas(QWidget):
         self.highlight: tuple[date, date, QColor] | None = None
         self._press: tuple[QPoint, CalendarItem] | None = None
         self._drop_hint: QRect | None = None
+        self._laid_out: tuple[object, tuple[list[Chip], list[More]]] | None = None
         self.hover = HoverCard(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
@@ -136,6 +137,18 @@ class CalendarCanvas(QWidget):
     def _layout(self) -> tuple[list[Chip], list[More]]:
         raise NotImplementedError
 
+    def _layout_key(self) -> object:
+        """What the layout depends on besides the model's rows and the size (the period shown)."""
+        raise NotImplementedError
+
+    def laid_out(self) -> tuple[list[Chip], list[More]]:
+        """:meth:`_layout`, kept while the rows, the size and the period stay the same: painting,
+        hovering and hit tests all ask for it, and a busy month lays out thousands of chips."""
+        key = (self.model.version, self.width(), self.height(), self._layout_key())
+        if self._laid_out is None or self._laid_out[0] != key:
+            self._laid_out = (key, self._layout())
+        return self._laid_out[1]
+
     def day_at(self, pos: QPoint) -> date | None:
         raise NotImplementedError
 
@@ -151,18 +164,22 @@ class CalendarCanvas(QWidget):
 
     def paint_chips(self, p: QPainter, pal: QPalette, *, more_right: bool = False) -> None:
         """The laid-out chips and "+N more" links, over whatever the view painted beneath."""
-        chips, more = self._layout()
+        chips, more = self.laid_out()
+        font = p.font().toString()  # once, not per chip
+        zone = self.model.zone
+        focused = self.hasFocus()
         for chip in chips:
             paint_chip(
                 p,
                 chip.rect,
                 chip.chip,
-                f"{self.model.local(chip.item):%H:%M}",
+                f"{chip.item.when.astimezone(zone):%H:%M}",
                 pal,
                 self.model.network_colors,
                 selected=self.selected_variant in chip.chip.variant_ids,
-                focused=self.hasFocus(),
+                focused=focused,
                 lines=chip.lines,
+                font=font,
             )
         for m in more:
             paint_more(p, m, pal, right=more_right)
@@ -184,16 +201,16 @@ class CalendarCanvas(QWidget):
         return found.item if found else None
 
     def layout_chip_at(self, pos: QPoint) -> Chip | None:
-        chips, _more = self._layout()
+        chips, _more = self.laid_out()
         return next((c for c in chips if c.rect.contains(pos)), None)
 
     def chip_rect(self, variant_id: int) -> QRect | None:
-        chips, _more = self._layout()
+        chips, _more = self.laid_out()
         return next((c.rect for c in chips if variant_id in c.chip.variant_ids), None)
 
     def visible_chips_on(self, day: date) -> list[Chip]:
         """The day's chips as laid out, top to bottom (what Tab steps through)."""
-        chips, _more = self._layout()
+        chips, _more = self.laid_out()
         on_day = [c for c in chips if self.model.local(c.item).date() == day]
         return sorted(on_day, key=lambda c: (c.rect.top(), c.rect.left()))
 
@@ -250,7 +267,7 @@ class CalendarCanvas(QWidget):
         self.selected_variant = item.variant_id if item else None
         self._press = (pos, item) if item and event.button() == Qt.MouseButton.LeftButton else None
         if event.button() == Qt.MouseButton.LeftButton and item is None:
-            more = next((m for m in self._layout()[1] if m.rect.contains(pos)), None)
+            more = next((m for m in self.laid_out()[1] if m.rect.contains(pos)), None)
             if more is not None:
                 self.day_activated.emit(more.day)
         self.update()

@@ -9,9 +9,10 @@ colour with the campaign as a stripe, and the views pin them above "+N more".
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QRect, QRectF, Qt
@@ -39,9 +40,10 @@ STATE_WORDS = {
 NEUTRAL = "#868e96"  # an avatar for a network that declares no colour
 
 
-@dataclass(frozen=True)
-class PostChip:
-    """The variants of one post that go out (or went out) at the same minute."""
+class PostChip(NamedTuple):
+    """The variants of one post that go out (or went out) at the same minute.
+
+    A named tuple: a busy month groups thousands of these per switch (see CalendarItem)."""
 
     items: tuple[CalendarItem, ...]
 
@@ -51,15 +53,15 @@ class PostChip:
 
     @property
     def post_id(self) -> int:
-        return self.first.post_id
+        return self.items[0].post_id
 
     @property
     def when(self) -> datetime:
-        return self.first.when
+        return self.items[0].when
 
     @property
     def text(self) -> str:
-        return self.first.text
+        return self.items[0].text
 
     @property
     def variant_ids(self) -> tuple[int, ...]:
@@ -90,18 +92,60 @@ class PostChip:
         return next((i.why_fixed for i in self.items if i.why_fixed), "")
 
 
-def group_items(items: Iterable[CalendarItem], zone: ZoneInfo) -> list[PostChip]:
-    """One chip per post per local minute, in time order (``items`` come in time order)."""
+def group_items(items: Iterable[CalendarItem]) -> list[PostChip]:
+    """One chip per post per minute, in time order (``items`` come in time order)."""
+    return [chip for chip, _attention in _grouped(items)]
+
+
+def pinned_first(chips: list[PostChip]) -> tuple[list[PostChip], int]:
+    """Chips that need the user first (each group keeps its time order), and how many those are."""
+    pinned: list[PostChip] = []
+    rest: list[PostChip] = []
+    for chip in chips:
+        (pinned if chip.attention else rest).append(chip)
+    return pinned + rest, len(pinned)
+
+
+def day_chips(items: Iterable[CalendarItem]) -> tuple[list[PostChip], int]:
+    """``pinned_first(group_items(items))`` in one pass: a day of a busy month has hundreds."""
+    pinned: list[PostChip] = []
+    rest: list[PostChip] = []
+    for chip, attention in _grouped(items):
+        (pinned if attention else rest).append(chip)
+    return pinned + rest, len(pinned)
+
+
+def _grouped(items: Iterable[CalendarItem]) -> list[tuple[PostChip, bool]]:
+    # Grouped on the UTC minute: every zone's offset is whole minutes, so it is the local one.
     groups: dict[tuple[int, datetime], list[CalendarItem]] = {}
+    urgent: set[tuple[int, datetime]] = set()
+    minutes: dict[datetime, datetime] = {}  # many items share a time (queue slots)
     for item in items:
-        key = (item.post_id, item.when.astimezone(zone).replace(second=0, microsecond=0))
-        groups.setdefault(key, []).append(item)
-    return [PostChip(tuple(g)) for g in groups.values()]
+        when = item.when
+        minute = minutes.get(when)
+        if minute is None:
+            minute = minutes[when] = when.replace(second=0, microsecond=0)
+        key = (item.post_id, minute)
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [item]
+        else:
+            found.append(item)
+        if item.state in ATTENTION:
+            urgent.add(key)
+    new = tuple.__new__  # PostChip(items) without the keyword-handling wrapper
+    return [(new(PostChip, (tuple(g),)), key in urgent) for key, g in groups.items()]
 
 
-def pinned_first(chips: list[PostChip]) -> list[PostChip]:
-    """Chips that need the user first (each group keeps its time order)."""
-    return [c for c in chips if c.attention] + [c for c in chips if not c.attention]
+# Qt's enum members, looked up once: painting a busy month reads them thousands of times.
+_ANTIALIAS = QPainter.RenderHint.Antialiasing
+_VCENTER = int(Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_TOP = int(Qt.AlignmentFlag.AlignTop)
+_NO_PEN = Qt.PenStyle.NoPen
+_NO_BRUSH = Qt.BrushStyle.NoBrush
+_ELIDE_RIGHT = Qt.TextElideMode.ElideRight
+_PLACEHOLDER = QPalette.ColorRole.PlaceholderText
 
 
 # --- colour ---------------------------------------------------------------------------------------
@@ -123,8 +167,15 @@ def contrast(a: QColor, b: QColor) -> float:
 
 def text_on(fill: QColor) -> QColor:
     """Black or white, whichever reads better on ``fill`` (always ≥ 4.5:1 on an opaque fill)."""
+    return QColor.fromRgba(_ink_for(fill.rgba()))
+
+
+@lru_cache(maxsize=256)
+def _ink_for(rgba: int) -> int:
+    # a month paints a hundred chips in a few fills: the contrast sums are done once a fill
+    fill = QColor.fromRgba(rgba)
     black, white = QColor("#111111"), QColor("#ffffff")
-    return white if contrast(white, fill) >= contrast(black, fill) else black
+    return (white if contrast(white, fill) >= contrast(black, fill) else black).rgba()
 
 
 def mix(color: QColor, base: QColor, amount: float) -> QColor:
@@ -136,33 +187,51 @@ def mix(color: QColor, base: QColor, amount: float) -> QColor:
     )
 
 
-def chip_fill(chip: PostChip, pal: QPalette) -> QColor:
-    base = pal.color(QPalette.ColorRole.Base)
-    if chip.status == "failed":
+def chip_fill(chip: PostChip, pal: QPalette, status: str | None = None) -> QColor:
+    status = status or chip.status
+    if status == "failed":
         return QColor(theme.current().danger)
+    base = pal.color(QPalette.ColorRole.Base).rgba()
+    placeholder = pal.color(_PLACEHOLDER).rgba()
+    return QColor.fromRgba(_fill_for(status == "published", chip.first.color, base, placeholder))
+
+
+@lru_cache(maxsize=256)
+def _fill_for(published: bool, color: str | None, base_rgba: int, placeholder_rgba: int) -> int:
+    base = QColor.fromRgba(base_rgba)
     dark = base.lightness() < 128
-    tint = QColor(chip.first.color) if chip.first.color else pal.color(QPalette.ColorRole.PlaceholderText)
-    if chip.status == "published":
-        return mix(tint, base, 0.14 if dark else 0.10)
-    return mix(tint, base, 0.34 if dark else 0.22)
+    tint = QColor(color) if color else QColor.fromRgba(placeholder_rgba)
+    if published:
+        return mix(tint, base, 0.14 if dark else 0.10).rgba()
+    return mix(tint, base, 0.34 if dark else 0.22).rgba()
+
+
+@lru_cache(maxsize=64)
+def _font(base: str, pixels: int, weight: QFont.Weight) -> QFont:
+    """``base`` (a QFont.toString()) at ``pixels`` and ``weight``; built once, not per chip."""
+    font = QFont()
+    font.fromString(base)
+    font.setPixelSize(pixels)
+    font.setWeight(weight)
+    return font
 
 
 def avatar_letter(handle: str) -> str:
     return next((ch.upper() for ch in handle if ch.isalnum()), "?")
 
 
-def paint_avatar(p: QPainter, rect: QRect, item: CalendarItem, colors: Mapping[str, str], ring: QColor) -> None:
-    """A small disc in the network's colour with the handle's first letter."""
+def paint_avatar(
+    p: QPainter, rect: QRect, item: CalendarItem, colors: Mapping[str, str], ring: QColor, font: str | None = None
+) -> None:
+    """A small disc in the network's colour with the handle's first letter (``font``: the
+    painter's, as QFont.toString(), when the caller has it already)."""
     fill = QColor(colors.get(item.network) or NEUTRAL)
     p.setPen(QPen(ring, 1))
     p.setBrush(fill)
     p.drawEllipse(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5))
-    font = QFont(p.font())
-    font.setPixelSize(max(7, rect.height() - 6))
-    font.setWeight(QFont.Weight.Bold)
-    p.setFont(font)
+    p.setFont(_font(font or p.font().toString(), max(7, rect.height() - 6), QFont.Weight.Bold))
     p.setPen(text_on(fill))
-    p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), avatar_letter(item.handle))
+    p.drawText(rect, _CENTER, avatar_letter(item.handle))
 
 
 def paint_chip(
@@ -176,47 +245,49 @@ def paint_chip(
     selected: bool,
     focused: bool,
     lines: int = 1,
+    font: str | None = None,
 ) -> None:
-    """Stripe, time, avatars, state badge, then as much of the text as fits (``lines`` rows)."""
-    fill = chip_fill(chip, pal)
+    """Stripe, time, avatars, state badge, then as much of the text as fits (``lines`` rows).
+
+    ``font``: the painter's font as QFont.toString(), when the caller paints many chips."""
+    status = chip.status
+    fill = chip_fill(chip, pal, status)
     ink = text_on(fill)
     r = QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5)
     p.save()
     p.setClipRect(rect)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setPen(Qt.PenStyle.NoPen)
+    p.setRenderHint(_ANTIALIAS)
+    p.setPen(_NO_PEN)
     p.setBrush(fill)
     p.drawRoundedRect(r, 4, 4)
-    stripe = QColor(chip.first.color) if chip.first.color else pal.color(QPalette.ColorRole.PlaceholderText)
+    stripe = QColor(chip.first.color) if chip.first.color else pal.color(_PLACEHOLDER)
     p.setBrush(stripe)
     p.drawRoundedRect(QRectF(r.left(), r.top(), 4, r.height()), 2, 2)
-    if chip.status == "draft":
-        p.setPen(QPen(pal.color(QPalette.ColorRole.PlaceholderText), 1, Qt.PenStyle.DashLine))
-        p.setBrush(Qt.BrushStyle.NoBrush)
+    if status == "draft":
+        p.setPen(QPen(pal.color(_PLACEHOLDER), 1, Qt.PenStyle.DashLine))
+        p.setBrush(_NO_BRUSH)
         p.drawRoundedRect(r, 4, 4)
     if selected:
-        p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight) if not chip.attention else ink, 2 if focused else 1.4))
-        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight) if status != "failed" else ink, 2 if focused else 1.4))
+        p.setBrush(_NO_BRUSH)
         p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 3, 3)
-    font = QFont(p.font())
-    font.setPixelSize(11)
-    p.setFont(font)
+    family = font or p.font().toString()
+    p.setFont(_font(family, 11, QFont.Weight.Normal))
     fm = p.fontMetrics()
     row_h = min(rect.height(), 18)
     x = rect.left() + 8
     right = rect.right() - 4
     top = rect.top() + (rect.height() - row_h) // 2 if lines == 1 else rect.top() + 1
     # the badge (failed / published) at the right
-    badge = "warning" if chip.status == "failed" else ("check" if chip.status == "published" else "")
+    badge = "warning" if status == "failed" else ("check" if status == "published" else "")
     size = min(12, row_h - 4)
     if badge:
         icon(badge, ink.name()).paint(p, QRect(right - size, top + (row_h - size) // 2, size, size))
         right -= size + 3
-    font.setWeight(QFont.Weight.DemiBold)
-    p.setFont(font)
+    p.setFont(_font(family, 11, QFont.Weight.DemiBold))
     p.setPen(ink)
     time_w = fm.horizontalAdvance(time_label) + 2
-    p.drawText(QRect(x, top, time_w, row_h), int(Qt.AlignmentFlag.AlignVCenter), time_label)
+    p.drawText(QRect(x, top, time_w, row_h), _VCENTER, time_label)
     x += time_w + 3
     # avatars: one per account, overlapping a little when there are many
     av = min(14, row_h - 4)
@@ -228,25 +299,24 @@ def paint_chip(
     for n, item in enumerate(shown):
         disc = QRect(x + n * step, top + (row_h - av) // 2, av, av)
         if av > 8:
-            paint_avatar(p, disc, item, colors, fill)
+            paint_avatar(p, disc, item, colors, fill, family)
         else:
-            p.setPen(Qt.PenStyle.NoPen)
+            p.setPen(_NO_PEN)
             p.setBrush(QColor(colors.get(item.network) or NEUTRAL))
             p.drawEllipse(disc)
     if shown:
         x += (len(shown) - 1) * step + av + 4
-    font.setWeight(QFont.Weight.Normal)
-    p.setFont(font)
+    p.setFont(_font(family, 11, QFont.Weight.Normal))
     p.setPen(ink)
     if lines == 1:
         text_rect = QRect(x, top, max(0, right - x), row_h)
-        words = fm.elidedText(chip.text, Qt.TextElideMode.ElideRight, text_rect.width())
+        words = fm.elidedText(chip.text, _ELIDE_RIGHT, text_rect.width())
         if len(words.rstrip("…").strip()) >= 2:  # an ellipsis alone says nothing: leave the room empty
-            p.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter), words)
+            p.drawText(text_rect, _VCENTER, words)
     else:
         body = QRect(rect.left() + 8, top + row_h, rect.width() - 12, rect.bottom() - top - row_h)
         rows = max(1, body.height() // fm.lineSpacing())
-        p.drawText(body, int(Qt.AlignmentFlag.AlignTop), wrap_elided(chip.text, fm, body.width(), rows))
+        p.drawText(body, _TOP, wrap_elided(chip.text, fm, body.width(), rows))
     p.restore()
 
 
@@ -266,7 +336,7 @@ def wrap_elided(text: str, fm: QFontMetrics, width: int, rows: int) -> str:
         lines.append(line)
     if i < len(words) and lines:
         lines[-1] = f"{lines[-1]} {' '.join(words[i:])}"
-    return "\n".join(fm.elidedText(x, Qt.TextElideMode.ElideRight, width) for x in lines)
+    return "\n".join(fm.elidedText(x, _ELIDE_RIGHT, width) for x in lines)
 
 
 # --- words --------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ once and reverts it if the store refuses.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from desktop.services import calendar as svc
 from desktop.services.calendar import CalendarFilters, CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
-from desktop.ui.calendar.chips import PostChip, group_items, pinned_first
+from desktop.ui.calendar.chips import PostChip, day_chips
 from desktop.ui.changes import POSTS, changes
 from desktop.ui.errors import explain
 from desktop.ui.icons import network_icon
@@ -51,6 +51,31 @@ def swatch(color: str) -> QIcon:
     return QIcon(px)
 
 
+def by_local_day(items: list[CalendarItem], zone: ZoneInfo) -> dict[date, list[CalendarItem]]:
+    """``items`` (in time order) by their day in ``zone``: cut at each local midnight by
+    bisection, instead of converting every item's time to the zone."""
+    if not items:
+        return {}
+    whens = [i.when for i in items]
+    if any(a > b for a, b in pairwise(whens)):  # not in time order: the slow, sure way
+        grouped: dict[date, list[CalendarItem]] = defaultdict(list)
+        for item in items:
+            grouped[item.when.astimezone(zone).date()].append(item)
+        return dict(grouped)
+    day = whens[0].astimezone(zone).date()
+    last = whens[-1].astimezone(zone).date()
+    by_day: dict[date, list[CalendarItem]] = {}
+    lo = 0
+    while day <= last:
+        following = day + timedelta(days=1)
+        # the next local midnight in UTC, like the items' times (same tzinfo: a plain compare)
+        hi = bisect_left(whens, datetime.combine(following, time(), tzinfo=zone).astimezone(UTC), lo)
+        if hi > lo:
+            by_day[day] = items[lo:hi]
+        lo, day = hi, following
+    return by_day
+
+
 class CalendarModel(QAbstractTableModel):
     """Rows are :class:`CalendarItem` s of the window ``[first_day, first_day + days)`` in ``zone``."""
 
@@ -75,7 +100,9 @@ class CalendarModel(QAbstractTableModel):
         self._items: list[CalendarItem] = []
         self._by_day: dict[date, list[CalendarItem]] = {}
         self._by_variant: dict[int, CalendarItem] = {}
-        self._chips: dict[date, list[PostChip]] = {}
+        self._chips: dict[date, tuple[list[PostChip], int]] = {}
+        #: Counts every change of the rows; views cache their layout against it.
+        self.version = 0
         #: Each network's brand colour (``ProviderInfo.color``), for the chips' avatars.
         self.network_colors: dict[str, str] = {}
         self._generation = 0
@@ -133,13 +160,11 @@ class CalendarModel(QAbstractTableModel):
     def set_items(self, items: list[CalendarItem]) -> None:
         """Replace the rows (``items`` in time order, as the service returns them)."""
         self.beginResetModel()
-        by_day: dict[date, list[CalendarItem]] = defaultdict(list)
-        for item in items:
-            by_day[item.when.astimezone(self.zone).date()].append(item)
-        self._by_day = dict(by_day)
+        self._by_day = by_local_day(items, self.zone)
         self._by_variant = {i.variant_id: i for i in items}
         self._chips = {}
         self._items = self._sorted(list(items))
+        self.version += 1
         self.endResetModel()
 
     # Sorting lives here, not in a QSortFilterProxyModel: sorting 5,000 rows through data()
@@ -178,9 +203,16 @@ class CalendarModel(QAbstractTableModel):
 
     def chips_on(self, day: date) -> list[PostChip]:
         """One chip per post per time on ``day``; those that need the user first."""
+        return self._day_chips(day)[0]
+
+    def pinned_on(self, day: date) -> int:
+        """How many of :meth:`chips_on` ``day`` need the user (they come first)."""
+        return self._day_chips(day)[1]
+
+    def _day_chips(self, day: date) -> tuple[list[PostChip], int]:
         found = self._chips.get(day)
         if found is None:
-            found = self._chips[day] = pinned_first(group_items(self.items_on(day), self.zone))
+            found = self._chips[day] = day_chips(self.items_on(day))
         return found
 
     def chip_of(self, variant_id: int) -> PostChip | None:
@@ -222,7 +254,7 @@ class CalendarModel(QAbstractTableModel):
         if not item.movable:
             self.move_failed.emit(variant_id, item.why_fixed)
             return False
-        self._replace(item, replace(item, when=new_time))
+        self._replace(item, item._replace(when=new_time))
 
         def failed(exc: Exception) -> None:
             current = self._by_variant.get(variant_id)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.services.calendar import CalendarItem
 from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
+from desktop.ui.calendar.chips import mix
 from desktop.ui.calendar.model import CalendarModel
 
 HEADER_H = 24
@@ -111,6 +112,9 @@ class MonthView(CalendarCanvas):
         width = max(22, QFontMetrics(font).horizontalAdvance(self.day_label(day)) + 10)
         return QRect(cell.left() + 5, cell.top() + 2, width, 17)
 
+    def _layout_key(self) -> object:
+        return self.month
+
     def _layout(self) -> tuple[list[Chip], list[More]]:
         chips: list[Chip] = []
         more: list[More] = []
@@ -132,7 +136,8 @@ class MonthView(CalendarCanvas):
             if folded:  # right of the day number, on its row
                 left = self.day_label_rect(cell, day).right() + 4
                 rect = QRect(left, cell.top() + 2, cell.right() - 2 - left, DAY_LABEL_H - 3)
-                more.append(More(rect, day, len(folded), sum(c.attention for c in folded)))
+                alerts = max(0, self.model.pinned_on(day) - len(shown))  # the pinned come first
+                more.append(More(rect, day, len(folded), alerts))
         return chips, more
 
     # --- painting -------------------------------------------------------------------------
@@ -161,6 +166,8 @@ class MonthView(CalendarCanvas):
             )
         today = datetime.now(self.model.zone).date()
         hint = self._drop_hint
+        # the window colour at 110/255 over the base, opaque: a blended fill costs far more
+        weekend = mix(alt, base, 110 / 255)
         for index in range(self.rows() * self.COLS):
             day = self.first_day() + timedelta(days=index)
             cell = self.cell_rect(day)
@@ -169,8 +176,6 @@ class MonthView(CalendarCanvas):
             if not in_month:
                 p.fillRect(cell, alt)
             if day.weekday() >= 5 and in_month:
-                weekend = QColor(alt)
-                weekend.setAlpha(110)
                 p.fillRect(cell, weekend)
             self._paint_campaign_range(p, cell, day, pal)
             p.setPen(QPen(border, 1))

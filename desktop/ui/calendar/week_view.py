@@ -110,6 +110,9 @@ class WeekCanvas(CalendarCanvas):
         assert column is not None
         return QPoint(column.center().x(), int((at.hour + at.minute / 60) * HOUR_H) + 1)
 
+    def _layout_key(self) -> object:
+        return self.first
+
     def _layout(self) -> tuple[list[Chip], list[More]]:
         chips: list[Chip] = []
         more: list[More] = []
