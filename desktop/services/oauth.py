@@ -16,6 +16,7 @@ passes the task's token as ``cancel``. No Qt. Secrets only ever go to the keyrin
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,15 @@ def redirect_uri_to_register(spec: OAuthSpec) -> str:
     return f"http://127.0.0.1{port}{spec.redirect_path}"
 
 
+def _setting_key(network: str, server_url: str) -> str:
+    """The app-settings key of a registration; long server addresses are hashed to fit the column."""
+    key = _APP_SETTING.format(network=network, server=server_url.rstrip("/"))
+    if len(key) <= 100:
+        return key
+    digest = hashlib.sha256(server_url.rstrip("/").encode()).hexdigest()[:32]
+    return _APP_SETTING.format(network=network, server=digest)
+
+
 def _app_key(network: str, server_url: str) -> str:
     from desktop.services.vault import app_key
 
@@ -114,7 +124,7 @@ def _app_key(network: str, server_url: str) -> str:
 def app_credentials(ctx: AppContext, network: str, server_url: str = "") -> AppCredentials | None:
     """The stored credentials of the app for ``network`` (and ``server_url`` where apps are
     registered per server), or None. The client id comes from the DB, the secret from the keyring."""
-    stored = app_settings.get(ctx, _APP_SETTING.format(network=network, server=server_url.rstrip("/")))
+    stored = app_settings.get(ctx, _setting_key(network, server_url))
     if not isinstance(stored, dict) or not stored.get("client_id"):
         return None
     secret = (ctx.vault.load(_app_key(network, server_url)) or {}).get("client_secret", "")
@@ -130,14 +140,9 @@ def save_app_credentials(ctx: AppContext, network: str, creds: AppCredentials, s
         ctx.vault.delete(key)
     app_settings.put(
         ctx,
-        _APP_SETTING.format(network=network, server=server_url.rstrip("/")),
+        _setting_key(network, server_url),
         {"client_id": creds.client_id, "redirect_uri": creds.redirect_uri},
     )
-
-
-def forget_app_credentials(ctx: AppContext, network: str, server_url: str = "") -> None:
-    ctx.vault.delete(_app_key(network, server_url))
-    app_settings.put(ctx, _APP_SETTING.format(network=network, server=server_url.rstrip("/")), None)
 
 
 def _port_of(uri: str) -> int:

@@ -105,6 +105,8 @@ def test_waiting_then_cancel_returns_to_the_button(
             httpx.get(redirect_uri, timeout=1)
         except httpx.ConnectError:
             return True
+        except httpx.TransportError:  # reset while it shuts down: ask again
+            return False
         return False
 
     qtbot.waitUntil(listener_closed, timeout=10000)
@@ -167,3 +169,20 @@ def test_several_accounts_from_one_sign_in_are_picked(qtbot: QtBot, ctx: AppCont
     dialog.sign_in_button.click()
     qtbot.waitUntil(lambda: len(rows) == 2, timeout=10000)
     assert sorted(r.handle for r in accounts.list_accounts(ctx)) == ["@page1@example", "@page3@example"]
+
+
+def test_declined_in_the_browser_is_said_in_words(
+    qtbot: QtBot, ctx: AppContext, mastodon: MastodonMockServer, checking_mastodon: CheckingProxy
+) -> None:
+    browser = TestBrowser("nobody")
+    browser.deny = True
+    dialog = _dialog(qtbot, ctx, browser)
+    dialog.select_network("mastodon")
+    dialog.inputs["instance"].setText(checking_mastodon.url)
+    dialog.show()
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: not dialog.error_row.isHidden(), timeout=30000)
+    assert dialog.error.text() == "Mastodon did not give Campaign Desk access because you declined."
+    assert dialog.explained is not None and dialog.explained.details == "The resource owner denied the request."
+    assert dialog.sign_in_button.isVisible() and dialog.sign_in_button.isEnabled()  # try again
+    _shoot(qtbot, dialog, "connect-mastodon-declined")

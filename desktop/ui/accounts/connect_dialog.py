@@ -408,6 +408,15 @@ class ConnectDialog(QDialog):
         self.form_host.setEnabled(not waiting)
         self.advanced.setEnabled(not waiting)
         self.network.setEnabled(not waiting and not self.reconnecting)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to what is shown now (an error, the picker), so nothing is squeezed."""
+        for layout in (self.sign_in_host.layout(), self.layout()):
+            if layout is not None:
+                layout.activate()
+        if self.isVisible():
+            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def _cancel_sign_in(self) -> None:
         """Stop waiting for the browser; the dialog stays open to try again."""
@@ -442,9 +451,7 @@ class ConnectDialog(QDialog):
         self.sign_in_note.hide()
         self.sign_in_button.setText("Connect the chosen accounts")
         self._validate_picker()
-        for layout in (self.sign_in_host.layout(), self.layout()):  # the longer text and the list, now
-            if layout is not None:
-                layout.activate()
+        self._fit()
 
     def chosen_accounts(self) -> list[ConnectedAccount]:
         if self.signed_in is None:
@@ -520,6 +527,7 @@ class ConnectDialog(QDialog):
         self.error.setText(self.explained.sentence)
         self.details_button.setVisible(bool(self.explained.details))
         self.error_row.show()
+        self._fit()
 
     def show_details(self) -> None:
         """The error in a box whose Details show the network's message whole."""
