@@ -93,9 +93,6 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("&View")
         for number, spec in enumerate(PAGE_SPECS, start=1):
-            frame = PageFrame(spec)
-            self.frames[spec.key] = frame
-            self.stack.addWidget(frame)
             button = QToolButton()
             button.setObjectName(f"nav-{spec.key}")
             button.setProperty("nav", True)
@@ -228,13 +225,16 @@ class MainWindow(QMainWindow):
             page = page_cls(self.ctx, self.runner)
         page.navigate.connect(self.show_page)
         page.edit_post.connect(self.open_post)
-        frame = self.frames.pop(spec.key)
-        was_current = self.stack.currentWidget() is frame
-        self.stack.insertWidget(self.stack.indexOf(frame), page)
-        if was_current:
-            self.stack.setCurrentWidget(page)
-        self.stack.removeWidget(frame)
-        frame.deleteLater()
+        frame = self.frames.pop(spec.key, None)
+        if frame is None:
+            self.stack.addWidget(page)
+        else:  # in the frame's place
+            was_current = self.stack.currentWidget() is frame
+            self.stack.insertWidget(self.stack.indexOf(frame), page)
+            if was_current:
+                self.stack.setCurrentWidget(page)
+            self.stack.removeWidget(frame)
+            frame.deleteLater()
         self._wire_page(spec.key, page)
         return page
 
@@ -282,11 +282,18 @@ class MainWindow(QMainWindow):
         self.nav_buttons[key].setChecked(True)
         self._tint_nav()
         if not self.attached:
-            self.stack.setCurrentWidget(self.frames[key])
+            self.stack.setCurrentWidget(self._frame(key))
             return
         page = self.pages[key]
         self.stack.setCurrentWidget(page)
         page.refresh()
+
+    def _frame(self, key: str) -> PageFrame:
+        """The page's frame, made when first shown (a frame is cheap, but start-up makes only one)."""
+        if key not in self.frames:
+            self.frames[key] = PageFrame(SPECS_BY_KEY[key])
+            self.stack.addWidget(self.frames[key])
+        return self.frames[key]
 
     def current_key(self) -> str:
         return self._current
