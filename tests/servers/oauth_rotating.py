@@ -48,6 +48,7 @@ class RotatingTokenServer:
     access: str = ""
     refreshes: int = 0  # successful ones
     refused: int = 0  # old refresh tokens presented again
+    posts: list[str] = field(default_factory=list)  # bodies published
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -97,7 +98,15 @@ def _handler(server: RotatingTokenServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            raw = self.rfile.read(length).decode()
+            if self.path == "/posts":  # publishing: the newest access token only
+                if self.headers.get("authorization") != f"Bearer {server.access}":
+                    self._send(401, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
+                    return
+                server.posts.append(raw)
+                self._send(201, {"id": str(len(server.posts))})
+                return
+            form = {k: v[0] for k, v in parse_qs(raw).items()}
             self._send(*server.token(form))
 
         def do_GET(self) -> None:
@@ -154,10 +163,19 @@ class RotatingProvider(Provider):
         return refresh_oauth_tokens(spec, conn.secrets, server_url=conn.server_url, network=self.info.name)
 
     def publish(self, conn: Connection, post: PostRequest, idempotency_key: str, **kw: Any) -> Published:
-        raise NotImplementedError
+        response = httpx.post(
+            f"{conn.server_url}/posts",
+            content=post.parts[0].text.encode(),
+            headers={"Authorization": f"Bearer {conn.secrets['access_token']}"},
+        )
+        if response.status_code == 401:
+            raise AuthExpired("Rotating: the access token expired.", network_message=response.json()["detail"])
+        response.raise_for_status()
+        remote_id = str(response.json()["id"])
+        return Published(remote_id=remote_id, url=f"{conn.server_url}/posts/{remote_id}")
 
     def find_published(self, conn: Connection, idempotency_key: str, text: Any, since: datetime, **kw: Any) -> None:
-        raise NotImplementedError
+        return None
 
     def post_metrics(self, conn: Connection, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
         raise NotImplementedError

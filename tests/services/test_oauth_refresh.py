@@ -16,13 +16,15 @@ from typing import Any
 
 import pytest
 
-from desktop.services import accounts
+from desktop.services import accounts, posts
 from desktop.services.accounts import AccountHandle
 from desktop.services.connections import CredentialRefresher
 from desktop.services.context import AppContext
+from desktop.services.publisher import Publisher
 from desktop.services.vault import account_key
 from desktop.store.models import CredentialLease
 from providers.base import AuthExpired, ConnectedAccount, Connection
+from providers.registry import BUILTINS, Registry
 from tests.servers.oauth_rotating import RotatingProvider, RotatingTokenServer, rotating_server  # noqa: F401
 
 
@@ -133,3 +135,39 @@ def test_a_lease_left_by_a_process_that_died_expires(ctx: AppContext, rotating_s
     result = CredentialRefresher(ctx).call(_handle(account_id, rotating_server, secrets), RotatingProvider().me)
 
     assert result["id"] == "1" and rotating_server.refreshes == 1
+
+
+def _publishing(ctx: AppContext) -> None:
+    extra = (("rotating", "tests.servers.oauth_rotating:RotatingProvider"),)
+    ctx.registry = Registry(builtins=BUILTINS + extra, entry_points_=())
+
+
+def test_publishing_with_an_expired_token_refreshes_and_goes_out(
+    ctx: AppContext, rotating_server: RotatingTokenServer
+) -> None:
+    _publishing(ctx)
+    account_id, _secrets = _account(ctx, rotating_server)
+    rotating_server.access = "expired"
+    posts.schedule_post(ctx, account_ids=[account_id], text="after a refresh", now=True)
+
+    (outcome,) = Publisher(ctx).run_once().outcomes
+
+    assert outcome.state == "published" and rotating_server.posts == ["after a refresh"]
+    assert rotating_server.refreshes == 1
+
+
+def test_a_refused_refresh_holds_the_post_until_reconnect_with_the_networks_words(
+    ctx: AppContext, rotating_server: RotatingTokenServer
+) -> None:
+    _publishing(ctx)
+    account_id, _secrets = _account(ctx, rotating_server)
+    rotating_server.issue()  # signed in elsewhere: this account's refresh token is spent
+    posts.schedule_post(ctx, account_ids=[account_id], text="held", now=True)
+
+    (outcome,) = Publisher(ctx).run_once().outcomes
+
+    assert outcome.state == "needs_reconnect"
+    assert "Value passed for the token was invalid." in outcome.error
+    row = accounts.get_account(ctx, account_id)
+    assert row.status == "needs_reconnect" and "Value passed for the token was invalid." in row.status_detail
+    assert rotating_server.posts == []
