@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-# Turned into one sentence by desktop.store.database.describe_db_error: str() of a SQLAlchemy
-# StatementError holds the SQL and its bound parameters, which must never reach the user.
-DB_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error)
+
+def is_db_error(exc: BaseException) -> bool:
+    """A database failure (SQLAlchemy's or the sqlite3 driver's), which main() turns into one
+    sentence with desktop.store.database.describe_db_error: str() of a SQLAlchemy StatementError
+    holds the SQL and its bound parameters, which must never reach the user.
+
+    Looks only at modules already loaded, so a command that never touched the database (``--version``,
+    an idle ``publish-due``) does not import SQLAlchemy to ask: an error cannot come from a module
+    that was never imported."""
+    kinds: list[type[BaseException]] = []
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None:
+        kinds.append(sa_exc.SQLAlchemyError)
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None:
+        kinds.append(sqlite3.Error)
+    return isinstance(exc, tuple(kinds))
 
 
 class CommandFailed(Exception):
