@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 
 #: How long a background failure stays in the status bar.
 ERROR_SHOWN_MS = 30_000
+#: The publisher starts when the page on show has loaded, and at the latest this long after the
+#: data opened.
+PUBLISH_AFTER_AT_MOST_MS = 3_000
 
 
 def __getattr__(name: str) -> object:
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self._start_publishing = start_publishing
         self._quitting = False
+        self._closed = False  # closed for good (not to the tray): nothing starts any more
         self._close_to_tray = True
         self._current = "calendar"
         self.setWindowTitle(APP_NAME)
@@ -209,8 +213,31 @@ class MainWindow(QMainWindow):
         self.first_run.refresh()
         self.show_page(self._current)
         if self._start_publishing:
-            self.engine.start()
-            self.metrics_engine.start()
+            self.metrics_engine.start()  # its first pass waits FIRST_PASS_DELAY_MS anyway
+            self._start_publishing_once_loaded()
+
+    def _start_publishing_once_loaded(self) -> None:
+        """Start the publisher once the page on show has loaded: its first pass (reconciling
+        anything left in flight, then what is due) and the page's reads share the database and
+        the interpreter, and the user sees the page first. At most PUBLISH_AFTER_AT_MOST_MS late."""
+        started = False
+
+        def start() -> None:
+            nonlocal started
+            if not started:
+                started = True
+                self.runner.busy_changed.disconnect(idle)
+                if not self._closed:
+                    self.engine.start()
+
+        def idle(busy: bool) -> None:
+            # busy_changed(False) comes before the finished task's callback, which may start the
+            # page's next read (the calendar's items after its accounts): look once that has run
+            if not busy:
+                QTimer.singleShot(0, self, lambda: None if self.runner.pending() else start())
+
+        self.runner.busy_changed.connect(idle)
+        QTimer.singleShot(PUBLISH_AFTER_AT_MOST_MS, self, start)
 
     def _build_page(self, spec: PageSpec) -> Page:
         """Import and build one page in its frame's place (PageSet calls this on first use)."""
@@ -598,6 +625,7 @@ class MainWindow(QMainWindow):
                 return
             self.runner.cancel_all()
         self.save_state()
+        self._closed = True
         self.engine.stop()
         self.metrics_engine.stop()  # a pass in flight stops before its next request; what it read is saved
         self.runner.wait(5000)

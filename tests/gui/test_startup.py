@@ -148,3 +148,24 @@ def test_the_shell_shows_frames_until_the_data_is_attached(qtbot: QtBot, ctx: Ap
     assert window.current_page().key == "campaigns" and window.import_action.isEnabled()
     assert "campaigns" not in window.frames
     qtbot.waitUntil(lambda: window.runner.pending() == 0, timeout=5000)
+
+
+def test_publishing_starts_once_the_page_on_show_has_loaded(qtbot: QtBot, ctx: AppContext) -> None:
+    window = MainWindow(ctx, start_publishing=True)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.metrics_engine.timer.isActive()  # its first pass waits by itself
+    assert not window.engine.timer.isActive() and window.runner.pending() > 0  # the calendar reads first
+    qtbot.waitUntil(window.engine.timer.isActive, timeout=10_000)
+    window.quit()
+    assert not window.engine.timer.isActive()
+
+
+def test_a_window_closed_before_publishing_started_never_starts_it(qtbot: QtBot, ctx: AppContext) -> None:
+    from desktop.ui import main_window
+
+    window = MainWindow(ctx, start_publishing=True)
+    qtbot.addWidget(window)
+    window.quit()  # before the calendar has loaded
+    qtbot.wait(main_window.PUBLISH_AFTER_AT_MOST_MS + 500)
+    assert not window.engine.timer.isActive() and not window.engine.running
