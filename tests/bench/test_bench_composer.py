@@ -2,13 +2,14 @@
 
 The slot on ``textChanged`` stores the text and recounts every selected account as its
 network counts (URLs, mentions, grapheme clusters); validation and the preview wait for a
-150 ms pause. Run with ``make bench``; the figure to watch is the mean of
-``test_counter_update_per_keystroke`` (budget: well under 16 ms, one frame at 60 Hz).
+150 ms pause. The text is about 2,000 characters with emoji, links, mentions and hashtags
+(issue 14). Run with ``make bench``; the figure is the median of
+``test_counter_update_per_keystroke``, recorded as ``composer_keystroke_ms`` (target ≤ 5 ms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -23,11 +24,13 @@ from desktop.ui.compose.composer import Composer
 from desktop.ui.tasks import TaskRunner
 from providers.base import Limits
 
-TEXT = (
+PARAGRAPH = (
     "Spring collection is live 🌷 👨‍👩‍👧‍👦 Lightweight shells, trail runners and packs built for long days "
-    "outside. Early birds get 20% off this week with code SPRING, see https://acme.example/spring?utm_source=x "
-    "#hiking #outdoors @trailclub@hachyderm.io 🇫🇷 "
+    "outside. Early birds get 20% off this week with code SPRING, see https://acme.example/spring{n}?utm_source=x "
+    "#hiking #outdoors @trailclub@hachyderm.io 🇫🇷\n"
 )
+#: About 2,000 characters (issue 14): eight paragraphs, each with emoji, a URL, a mention, hashtags.
+TEXT = "".join(PARAGRAPH.format(n=n) for n in range(8))[:2000]
 
 
 @pytest.fixture
@@ -68,10 +71,14 @@ def composer(qtbot: QtBot, qapp: QApplication, ctx: AppContext) -> Iterator[Comp
     runner.wait(5000)
 
 
-def test_counter_update_per_keystroke(benchmark: BenchmarkFixture, composer: Composer) -> None:
-    """The slot connected to textChanged, with 7 accounts (4 Bluesky, 3 Mastodon) selected."""
-    assert len(composer.doc.account_ids) == 7
+def test_counter_update_per_keystroke(
+    benchmark: BenchmarkFixture, bench_record: Callable[[str, float], None], composer: Composer
+) -> None:
+    """The slot connected to textChanged, with 7 accounts (4 Bluesky, 3 Mastodon) selected, on
+    a 2,000-character text: ``composer_keystroke_ms`` (the median; target ≤ 5 ms)."""
+    assert len(composer.doc.account_ids) == 7 and len(composer.doc.parts_for(composer.doc.account_ids[0])[0]) == 2000
     benchmark(composer.on_text_changed)
+    bench_record("composer_keystroke_ms", benchmark.stats.stats.median * 1000)
     assert composer.counters.text().count("/300") == 4
 
 

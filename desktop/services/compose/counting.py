@@ -55,14 +55,21 @@ def measure_all(
     doc: ComposeDoc, targets: Mapping[int, Target], registry: Registry, *, campaign: Any | None = None
 ) -> dict[int, list[Count]]:
     """Each selected account's part lengths, counted as its network counts them (links tagged
-    with ``campaign``'s UTM parameters, as they will go out)."""
+    with ``campaign``'s UTM parameters, as they will go out).
+
+    Accounts of one network with the same limits and texts count alike, so each such text is
+    measured once (seven accounts on two networks: two counts per keystroke, not seven)."""
     out: dict[int, list[Count]] = {}
+    seen: dict[tuple[str, Limits, tuple[str, ...]], list[Count]] = {}
     for account_id in doc.account_ids:
         t = targets.get(account_id)
         if t is None:  # not loaded (yet): nothing to count against
             continue
-        texts = tagged(doc, t, doc.parts_for(account_id), campaign)
-        out[account_id] = measure_parts(registry.get(t.network), t.limits, texts)
+        texts = tuple(tagged(doc, t, doc.parts_for(account_id), campaign))
+        key = (t.network, t.limits, texts)
+        if key not in seen:
+            seen[key] = measure_parts(registry.get(t.network), t.limits, texts)
+        out[account_id] = list(seen[key])
     return out
 
 
