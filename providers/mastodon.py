@@ -271,7 +271,8 @@ class MastodonProvider(Provider):
     metrics_batch_size = BATCH_SIZE
     #: Shown on the user's server when they authorize the app.
     client_name = "Campaign Desk"
-    website = "https://github.com/campaign-desk/campaign-desk"
+    #: Shown beside the name when set; the project has no public site yet, so none is claimed.
+    website = ""
 
     def __init__(
         self,
@@ -385,8 +386,9 @@ class MastodonProvider(Provider):
             "client_name": self.client_name,
             "redirect_uris": redirect_uri,
             "scopes": scopes,
-            "website": self.website,
         }
+        if self.website:
+            data["website"] = self.website
         with self._client(instance, None) as client:
             response = send(client, "POST", "/api/v1/apps", network=NETWORK, data=data)
             if response.status_code == 404:
