@@ -186,3 +186,20 @@ def test_declined_in_the_browser_is_said_in_words(
     assert dialog.explained is not None and dialog.explained.details == "The resource owner denied the request."
     assert dialog.sign_in_button.isVisible() and dialog.sign_in_button.isEnabled()  # try again
     _shoot(qtbot, dialog, "connect-mastodon-declined")
+
+
+def test_open_network_apps_goes_to_settings(qtbot: QtBot, with_test_networks: AppContext) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(with_test_networks)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("accounts")
+    dialog = ConnectDialog(with_test_networks, window.runner, window.pages["accounts"])
+    dialog.select_network("rotating")
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.missing_row.isVisible(), timeout=5000)
+    dialog.open_network_apps.click()
+    assert window.stack.currentWidget() is window.pages["settings"]
+    assert dialog.result() == QDialog.DialogCode.Rejected
