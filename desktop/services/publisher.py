@@ -12,10 +12,11 @@ One pass (:meth:`Publisher.run_once`):
 2. Due variants are claimed one by one with a conditional ``UPDATE … WHERE state = …`` (and
    within their attempt budget), so two publishers (the app and a headless run, or two machines
    on one database) never both take one. The attempt row is committed *before* any HTTP call.
-3. Claimed variants are published concurrently (bounded pool); a thread's parts go out in order
-   inside the provider, and each part's remote id is saved in its own commit the moment the
-   network returns it. A retry resumes after the last saved part. The claim's lease is renewed
-   while a long publish (media uploads) runs.
+3. Accounts are served in parallel (one worker each, up to ``max_workers``); an account's
+   variants go out one at a time in their scheduled order, each claimed just before it is sent.
+   A thread's parts go out in order inside the provider, and each part's remote id is saved in
+   its own commit the moment the network returns it. A retry resumes after the last saved part.
+   The claim's lease is renewed while a long publish (media uploads) runs.
 4. Each outcome is written back through :mod:`desktop.services.transitions`: published (every
    part live), retrying (backoff with jitter, or the network's Retry-After, capped), failed or
    partially_live (permanent: the network's own message), or needs_reconnect.
@@ -112,6 +113,16 @@ def retry_delay(retry_after: float | None) -> float | None:
     return min(value, MAX_RETRY_AFTER)
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A variant a pass may claim: due, or left in ``publishing`` by ``previous_owner`` (dead)."""
+
+    variant_id: int
+    state: VariantState
+    network: str
+    previous_owner: str | None = None
+
+
 @dataclass
 class _Job:
     variant_id: int
@@ -136,14 +147,18 @@ class _Job:
 
 
 class Publisher:
-    """Publishes due variants. Thread-safe for one pass at a time per instance."""
+    """Publishes due variants. Thread-safe for one pass at a time per instance.
+
+    ``max_workers``: how many accounts a pass sends to at once (each account's posts go out one
+    after another).
+    """
 
     def __init__(
         self,
         ctx: AppContext,
         *,
         kind: str = "cli",
-        max_workers: int = 4,
+        max_workers: int = 16,
         clock: Callable[[], datetime] = utcnow,
         rng: Callable[[], float] = random.random,
         lease: timedelta = LEASE,
@@ -171,10 +186,23 @@ class Publisher:
         report.outcomes.extend(self.holds.give_up_exhausted())
         report.outcomes.extend(self.holds.unknown_orphans())
         report.outcomes.extend(self._check_cancelled())
-        jobs = self._claim_stale() + self._claim_due(report)
-        if jobs:
-            with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="publish") as pool:
-                report.outcomes.extend(pool.map(self._process, jobs))
+        queues = self._account_queues(self._stale_candidates() + self._due_candidates())
+        if queues:
+            # One worker per account: an account's posts go out one at a time, in their order
+            # (as a network's rate limits and a reader's timeline expect), accounts in parallel.
+            # Each variant is claimed just before it is sent, while the one before it is on the
+            # network, so no claim waits long behind its lease and claims cost no wall time.
+            workers = max(1, min(self.max_workers, len(queues)))
+            with (
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish-claim") as claimer,
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool,
+            ):
+                done = [
+                    outcome
+                    for queue in pool.map(lambda queue: self._publish_account(queue, claimer), queues)
+                    for outcome in queue
+                ]
+            report.outcomes.extend(outcome for _order, outcome in sorted(done, key=lambda pair: pair[0]))
         return report
 
     def _sweep_abandoned_imports(self) -> None:
@@ -188,32 +216,92 @@ class Publisher:
 
     # --- claiming --------------------------------------------------------------------------------
 
-    def _claim_due(self, report: PassReport) -> list[_Job]:
-        jobs = []
-        for variant_id, state, _by, _at, network in self.holds.candidates(
-            due_filter(self.clock()), *self.holds.reachable()
-        ):
-            if network not in self.ctx.registry:
-                report.outcomes.extend(self.holds.no_plugin(variant_id, state, network))
-                continue
-            job = self._guarded_claim(variant_id, expected_state=state)
-            if isinstance(job, Outcome):
-                report.outcomes.append(job)
-            elif job is not None:
-                jobs.append(job)
-        return jobs
-
-    def _claim_stale(self) -> list[_Job]:
-        jobs = []
-        for variant_id, _state, claimed_by, claimed_at, network in self.holds.candidates(
+    def _stale_candidates(self) -> list[_Candidate]:
+        """Variants a dead publisher left in ``publishing``: reconciled, never blindly re-sent."""
+        found = []
+        for variant_id, state, claimed_by, claimed_at, network in self.holds.candidates(
             Variant.state == S.PUBLISHING, *self.holds.reachable()
         ):
             if network not in self.ctx.registry or not self.holds.is_stale(claimed_by, claimed_at):
-                continue  # a live publisher is working on it (or _unknown_orphans handles it)
-            job = self._guarded_claim(variant_id, expected_state=S.PUBLISHING, previous_owner=claimed_by)
-            if isinstance(job, _Job):
-                jobs.append(job)
+                continue  # a live publisher is working on it (or holds.unknown_orphans handles it)
+            found.append(_Candidate(variant_id, state, network, previous_owner=claimed_by))
+        return found
+
+    def _due_candidates(self) -> list[_Candidate]:
+        """Due variants of reachable accounts, in their scheduled order."""
+        return [
+            _Candidate(variant_id, state, network)
+            for variant_id, state, _by, _at, network in self.holds.candidates(
+                due_filter(self.clock()), *self.holds.reachable()
+            )
+        ]
+
+    def _account_queues(self, candidates: Sequence[_Candidate]) -> list[list[tuple[int, _Candidate]]]:
+        """The candidates per account, each queue in the order given, numbered in that order."""
+        if not candidates:
+            return []
+        with self.ctx.session() as s:
+            rows = s.execute(
+                select(Variant.id, Variant.account_id).where(Variant.id.in_([c.variant_id for c in candidates]))
+            )
+            owner = {variant_id: account_id for variant_id, account_id in rows}
+        queues: dict[int, list[tuple[int, _Candidate]]] = {}
+        for order, candidate in enumerate(candidates):
+            account = owner.get(candidate.variant_id)
+            if account is not None:  # deleted meanwhile: nothing to send
+                queues.setdefault(account, []).append((order, candidate))
+        return list(queues.values())
+
+    def _publish_account(
+        self, queue: Sequence[tuple[int, _Candidate]], claimer: ThreadPoolExecutor
+    ) -> list[tuple[int, Outcome]]:
+        """One account's variants, one after another, each claimed (by ``claimer``) while the one
+        before it is sent. Never raises."""
+        outcomes: list[tuple[int, Outcome]] = []
+        ahead = [claimer.submit(self._take_quietly, candidate) for _order, candidate in queue[:1]]
+        for n, (order, _candidate) in enumerate(queue):
+            taken = ahead.pop().result()
+            if n + 1 < len(queue):
+                ahead.append(claimer.submit(self._take_quietly, queue[n + 1][1]))
+            if isinstance(taken, _Job):
+                outcomes.append((order, self._process(taken)))
+            else:
+                outcomes.extend((order, outcome) for outcome in taken)
+        return outcomes
+
+    def _take_quietly(self, candidate: _Candidate) -> _Job | list[Outcome]:
+        try:
+            return self._take(candidate)
+        except Exception:  # the no-plugin write failed (a busy DB): the next pass tries again
+            log.warning("could not set variant %s aside", candidate.variant_id, exc_info=True)
+            return []
+
+    def _take(self, candidate: _Candidate) -> _Job | list[Outcome]:
+        """Claim one candidate: its job, or what happened instead (nothing when another
+        publisher took it first or the database was busy)."""
+        if candidate.previous_owner is None and candidate.network not in self.ctx.registry:
+            return self.holds.no_plugin(candidate.variant_id, candidate.state, candidate.network)
+        job = self._guarded_claim(
+            candidate.variant_id, expected_state=candidate.state, previous_owner=candidate.previous_owner
+        )
+        if isinstance(job, Outcome):
+            return [job]
+        return job if job is not None else []
+
+    def _claim_due(self, report: PassReport) -> list[_Job]:
+        """Claim every due variant now (a pass claims each just before sending it instead)."""
+        jobs = []
+        for candidate in self._due_candidates():
+            taken = self._take(candidate)
+            if isinstance(taken, _Job):
+                jobs.append(taken)
+            else:
+                report.outcomes.extend(taken)
         return jobs
+
+    def _claim_stale(self) -> list[_Job]:
+        """Claim every stale variant now, for reconciling (a pass claims each just before)."""
+        return [job for job in map(self._take, self._stale_candidates()) if isinstance(job, _Job)]
 
     def _check_cancelled(self) -> list[Outcome]:
         """Cancelled variants an earlier attempt may have sent: ask the network once (read only)
