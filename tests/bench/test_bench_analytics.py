@@ -118,7 +118,7 @@ def test_csv_export_of_every_snapshot(
     benchmark: BenchmarkFixture, bench_record: Record, big: Seeded, big_ctx: AppContext, tmp_path: Path
 ) -> None:
     target = tmp_path / "metrics.csv"
-    rows = benchmark.pedantic(export.export_metrics, args=(big_ctx, target), kwargs={"fmt": "csv"}, rounds=2)
+    rows = benchmark.pedantic(export.export_metrics, args=(big_ctx, target), kwargs={"fmt": "csv"}, rounds=1)
     _report(benchmark, "export metrics (CSV)", rows)
     bench_record("export_rows_per_s", rows / benchmark.stats.stats.median)
     assert rows == big.snapshots
@@ -130,7 +130,7 @@ def test_csv_export_of_every_variant(
     benchmark: BenchmarkFixture, big: Seeded, big_ctx: AppContext, tmp_path: Path
 ) -> None:
     target = tmp_path / "posts.csv"
-    rows = benchmark.pedantic(export.export_posts, args=(big_ctx, target), kwargs={"fmt": "csv"}, rounds=2)
+    rows = benchmark.pedantic(export.export_posts, args=(big_ctx, target), kwargs={"fmt": "csv"}, rounds=1)
     _report(benchmark, "export posts (CSV)", rows)
     assert rows == big.variants
 
