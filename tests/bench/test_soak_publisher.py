@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -50,6 +51,9 @@ from desktop.services.publisher import Publisher
 from desktop.store.models import Post, PublishAttempt, Variant, VariantState
 from providers.mastodon import MastodonProvider, plain_text
 from tests.servers.mastodon import MastodonAccount, MastodonMockServer, connect_mastodon
+
+#: Minutes of real time on a quiet machine; more while other work shares its two cores.
+pytestmark = pytest.mark.timeout(900)
 
 ACCOUNTS = 5
 POSTS_PER_ACCOUNT = 200

@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from sqlalchemy import func, select
 
@@ -69,6 +70,9 @@ from desktop.store.models import Post, PublishAttempt, Variant, VariantState
 from providers.mastodon import MastodonProvider, plain_text
 from tests.bench.test_soak_publisher import KEY_WINDOW, FaultyTransport
 from tests.servers.mastodon import MastodonAccount, MastodonMockServer, connect_mastodon
+
+#: Minutes of real time on a quiet machine; more while other work shares its two cores.
+pytestmark = pytest.mark.timeout(900)
 
 ACCOUNTS = 5
 VARIANTS = 1000
