@@ -124,3 +124,31 @@ def test_bundle_leaves_out_unused_qt_modules_and_test_tools(dist: Path) -> None:
     root = dist / ("Campaign Desk.app" if sys.platform == "darwin" else "campaign-desk")
     found = sorted({str(p.relative_to(root)) for p in root.rglob("*") if UNWANTED.search(str(p.relative_to(root)))})
     assert found == []
+
+
+#: The Linux bundle's budget on disk, in MiB (what ``du -sh`` shows as M). Issue 14: it was 208.
+LINUX_BUDGET_MIB = 150
+
+
+def size_on_disk(root: Path) -> int:
+    """Bytes the folder takes on disk: allocated blocks where the OS reports them (``du``), else
+    file sizes; each hard-linked file once, symlinks as links."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for path in [root, *root.rglob("*")]:
+        st = path.lstat()
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        blocks = getattr(st, "st_blocks", None)
+        total += blocks * 512 if blocks is not None else st.st_size
+    return total
+
+
+def test_bundle_size_on_disk(dist: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = dist / ("Campaign Desk.app" if sys.platform == "darwin" else "campaign-desk")
+    mib = size_on_disk(root) / 2**20
+    with capsys.disabled():  # shown by `make test-bundle` whether the test passes or not
+        print(f"\nbundle size on disk ({sys.platform}): {mib:.1f} MiB at {root}")
+    if sys.platform.startswith("linux"):
+        assert mib <= LINUX_BUDGET_MIB, f"the Linux bundle takes {mib:.1f} MiB on disk (budget {LINUX_BUDGET_MIB} MiB)"
