@@ -94,7 +94,7 @@ class PostChip(NamedTuple):
 
 def group_items(items: Iterable[CalendarItem]) -> list[PostChip]:
     """One chip per post per minute, in time order (``items`` come in time order)."""
-    return [chip for chip, _attention in _grouped(items)]
+    return DayChips(items).by_time()
 
 
 def pinned_first(chips: list[PostChip]) -> tuple[list[PostChip], int]:
@@ -108,33 +108,66 @@ def pinned_first(chips: list[PostChip]) -> tuple[list[PostChip], int]:
 
 def day_chips(items: Iterable[CalendarItem]) -> tuple[list[PostChip], int]:
     """``pinned_first(group_items(items))`` in one pass: a day of a busy month has hundreds."""
-    pinned: list[PostChip] = []
-    rest: list[PostChip] = []
-    for chip, attention in _grouped(items):
-        (pinned if attention else rest).append(chip)
-    return pinned + rest, len(pinned)
+    day = DayChips(items)
+    return day.all(), day.pinned
 
 
-def _grouped(items: Iterable[CalendarItem]) -> list[tuple[PostChip, bool]]:
-    # Grouped on the UTC minute: every zone's offset is whole minutes, so it is the local one.
-    groups: dict[tuple[int, datetime], list[CalendarItem]] = {}
-    urgent: set[tuple[int, datetime]] = set()
-    minutes: dict[datetime, datetime] = {}  # many items share a time (queue slots)
-    for item in items:
-        when = item.when
-        minute = minutes.get(when)
-        if minute is None:
-            minute = minutes[when] = when.replace(second=0, microsecond=0)
-        key = (item.post_id, minute)
-        found = groups.get(key)
-        if found is None:
-            groups[key] = [item]
-        else:
-            found.append(item)
-        if item.state in ATTENTION:
-            urgent.add(key)
-    new = tuple.__new__  # PostChip(items) without the keyword-handling wrapper
-    return [(new(PostChip, (tuple(g),)), key in urgent) for key, g in groups.items()]
+class DayChips:
+    """One day's chips, those that need the user first: counted at once, built only as far as
+    they are shown (a month view shows three or four of a busy day's hundreds)."""
+
+    __slots__ = ("_built", "_groups", "_rest", "_urgent", "count", "pinned")
+
+    def __init__(self, items: Iterable[CalendarItem]) -> None:
+        # Grouped on the UTC minute: every zone's offset is whole minutes, so it is the local one.
+        groups: dict[tuple[int, datetime], list[CalendarItem]] = {}
+        urgent: dict[tuple[int, datetime], None] = {}  # an ordered set
+        minutes: dict[datetime, datetime] = {}  # many items share a time (queue slots)
+        for item in items:
+            when = item.when
+            minute = minutes.get(when)
+            if minute is None:
+                minute = minutes[when] = when.replace(second=0, microsecond=0)
+            key = (item.post_id, minute)
+            found = groups.get(key)
+            if found is None:
+                groups[key] = [item]
+            else:
+                found.append(item)
+            if item.state in ATTENTION:
+                urgent[key] = None
+        self._groups = groups
+        self._urgent = list(urgent)
+        self._rest: list[tuple[int, datetime]] | None = None
+        self._built: dict[tuple[int, datetime], PostChip] = {}
+        self.count = len(groups)
+        self.pinned = len(urgent)
+
+    def _chip(self, key: tuple[int, datetime]) -> PostChip:
+        chip = self._built.get(key)
+        if chip is None:
+            chip = self._built[key] = tuple.__new__(PostChip, (tuple(self._groups[key]),))
+        return chip
+
+    def _order(self, n: int) -> list[tuple[int, datetime]]:
+        keys = self._urgent[:n]
+        if len(keys) < n:
+            if self._rest is None:
+                urgent = set(self._urgent)
+                self._rest = [k for k in self._groups if k not in urgent]
+            keys += self._rest[: n - len(keys)]
+        return keys
+
+    def first(self, n: int) -> list[PostChip]:
+        """The first ``n`` chips of :meth:`all`."""
+        return [self._chip(k) for k in self._order(max(0, n))]
+
+    def all(self) -> list[PostChip]:
+        return self.first(self.count)
+
+    def by_time(self) -> list[PostChip]:
+        """Every chip in time order, pinned or not."""
+        return [self._chip(key) for key in self._groups]
 
 
 # Qt's enum members, looked up once: painting a busy month reads them thousands of times.

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice
+from operator import le
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from desktop.services import calendar as svc
 from desktop.services.calendar import CalendarFilters, CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
-from desktop.ui.calendar.chips import PostChip, day_chips
+from desktop.ui.calendar.chips import DayChips, PostChip
 from desktop.ui.changes import POSTS, changes
 from desktop.ui.errors import explain
 from desktop.ui.icons import network_icon
@@ -51,13 +52,18 @@ def swatch(color: str) -> QIcon:
     return QIcon(px)
 
 
+def in_time_order(whens: list[datetime]) -> bool:
+    """Whether ``whens`` never goes back (compared in C: a busy month checks thousands)."""
+    return all(map(le, whens, islice(whens, 1, None)))
+
+
 def by_local_day(items: list[CalendarItem], zone: ZoneInfo) -> dict[date, list[CalendarItem]]:
     """``items`` (in time order) by their day in ``zone``: cut at each local midnight by
     bisection, instead of converting every item's time to the zone."""
     if not items:
         return {}
     whens = [i.when for i in items]
-    if any(a > b for a, b in pairwise(whens)):  # not in time order: the slow, sure way
+    if not in_time_order(whens):  # the slow, sure way
         grouped: dict[date, list[CalendarItem]] = defaultdict(list)
         for item in items:
             grouped[item.when.astimezone(zone).date()].append(item)
@@ -100,7 +106,7 @@ class CalendarModel(QAbstractTableModel):
         self._items: list[CalendarItem] = []
         self._by_day: dict[date, list[CalendarItem]] = {}
         self._by_variant: dict[int, CalendarItem] = {}
-        self._chips: dict[date, tuple[list[PostChip], int]] = {}
+        self._chips: dict[date, DayChips] = {}
         #: Counts every change of the rows; views cache their layout against it.
         self.version = 0
         #: Each network's brand colour (``ProviderInfo.color``), for the chips' avatars.
@@ -186,7 +192,7 @@ class CalendarModel(QAbstractTableModel):
         }
         if (column, order) != (self.WHEN, Qt.SortOrder.AscendingOrder):
             items.sort(key=keys[column], reverse=order == Qt.SortOrder.DescendingOrder)
-        elif any(a.when > b.when for a, b in pairwise(items)):
+        elif not in_time_order([i.when for i in items]):
             items.sort(key=keys[self.WHEN])
         return items
 
@@ -203,16 +209,17 @@ class CalendarModel(QAbstractTableModel):
 
     def chips_on(self, day: date) -> list[PostChip]:
         """One chip per post per time on ``day``; those that need the user first."""
-        return self._day_chips(day)[0]
+        return self.day_chips(day).all()
 
     def pinned_on(self, day: date) -> int:
         """How many of :meth:`chips_on` ``day`` need the user (they come first)."""
-        return self._day_chips(day)[1]
+        return self.day_chips(day).pinned
 
-    def _day_chips(self, day: date) -> tuple[list[PostChip], int]:
+    def day_chips(self, day: date) -> DayChips:
+        """``day``'s chips, counted, and built as far as a view asks (:meth:`DayChips.first`)."""
         found = self._chips.get(day)
         if found is None:
-            found = self._chips[day] = day_chips(self.items_on(day))
+            found = self._chips[day] = DayChips(self.items_on(day))
         return found
 
     def chip_of(self, variant_id: int) -> PostChip | None:

@@ -122,22 +122,22 @@ class MonthView(CalendarCanvas):
         chip_h = self.chip_height()
         for index in range(self.rows() * self.COLS):
             day = self.first_day() + timedelta(days=index)
-            day_chips = self.model.chips_on(day)  # those that need the user first
-            if not day_chips:
+            day_chips = self.model.day_chips(day)  # those that need the user first
+            if not day_chips.count:
                 continue
             cell = self.cell_rect(day)
             assert cell is not None
-            shown = day_chips[:fit]
+            shown = day_chips.first(fit)  # only these are built: a busy day has hundreds
             y = cell.top() + DAY_LABEL_H
             for chip in shown:
                 chips.append(Chip(QRect(cell.left() + 3, y, cell.width() - 6, chip_h), chip))
                 y += chip_h + GAP
-            folded = day_chips[len(shown) :]
+            folded = day_chips.count - len(shown)
             if folded:  # right of the day number, on its row
                 left = self.day_label_rect(cell, day).right() + 4
                 rect = QRect(left, cell.top() + 2, cell.right() - 2 - left, DAY_LABEL_H - 3)
-                alerts = max(0, self.model.pinned_on(day) - len(shown))  # the pinned come first
-                more.append(More(rect, day, len(folded), alerts))
+                alerts = max(0, day_chips.pinned - len(shown))  # the pinned come first
+                more.append(More(rect, day, folded, alerts))
         return chips, more
 
     # --- painting -------------------------------------------------------------------------
