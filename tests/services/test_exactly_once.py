@@ -229,12 +229,12 @@ def ctx_now():
 def test_a_missing_plugin_fails_the_variant_in_words_and_the_pass_goes_on(
     ctx: AppContext, masto: MastodonAccount
 ) -> None:
-    orphan = _orphan_variant(ctx, "threads")
+    orphan = _orphan_variant(ctx, "ghostnet")  # no such plugin (threads is a real one now)
     fine = posts.schedule_post(ctx, account_ids=[masto.id], text="Still goes out", now=True)
     for _ in range(3):
         Publisher(ctx).run_once()
     v = _variant(ctx, orphan)
-    assert v.state is VariantState.FAILED and "The Threads plugin is not installed" in v.last_error
+    assert v.state is VariantState.FAILED and "The Ghostnet plugin is not installed" in v.last_error
     assert v.attempt_count == 0  # never claimed, so never re-claimed
     assert _variant(ctx, fine.variants[0].id).state is VariantState.PUBLISHED
 
