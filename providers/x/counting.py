@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from twitter_text import parse_tweet
-
 #: config/v3.json maxWeightedTweetLength
 MAX_WEIGHTED_LENGTH = 280
 #: config/v3.json transformedURLLength
@@ -26,4 +24,8 @@ def weighted_length(text: str) -> int:
     """The length X counts for ``text`` (280 is the most a post may have without X Premium)."""
     if not text:
         return 0
+    # imported on first count: twitter_text compiles its emoji tables at import (~0.5 s, ~34 MB),
+    # which start-up must not pay for a network the user may never count for
+    from twitter_text import parse_tweet
+
     return int(parse_tweet(text).weightedLength)
