@@ -31,8 +31,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     for cls in Registry():
         info = cls.info
         if not info.available or not info.connect_fields:
-            # Listed so the refusal names the reason; nothing to read, no flags to take.
-            np = networks.add_parser(info.id, parents=[common], help=argparse.SUPPRESS)
+            # Accepted so the refusal names the reason; nothing to read, no flags to take. Left out
+            # of the help by giving no help= (argparse lists only subcommands that have one).
+            np = networks.add_parser(info.id, parents=[common])
             np.set_defaults(handler=run_cannot_add, provider_id=info.id)
             continue
         secret_labels = [f.label for f in info.connect_fields if f.secret]
