@@ -152,7 +152,7 @@ class NetworkAppsSection(Card):
             self.apps[info.id] = app
             self.form.addRow(app)
         if not self.apps:
-            none = QLabel("No network you can connect needs one: they sign in with the browser as they are.")
+            none = QLabel("None of the networks you can connect needs a developer app of your own.")
             none.setWordWrap(True)
             self.form.addRow(none)
 
