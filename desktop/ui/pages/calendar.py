@@ -69,8 +69,12 @@ class CalendarContext:
 
 
 def _load_context(ctx: AppContext) -> CalendarContext:
-    colors = {n: ctx.registry.cls(n).info.color for n in ctx.registry.ids() if ctx.registry.cls(n).info.color}
-    return CalendarContext(list_accounts(ctx), list_campaigns(ctx, include_archived=True), user_zone_name(ctx), colors)
+    accounts = list_accounts(ctx)
+    # only the networks posts can be on: asking the registry for every network would import every
+    # provider module on the way to the first month the user sees
+    networks = {a.network for a in accounts if a.network in ctx.registry}
+    colors = {n: color for n in networks if (color := ctx.registry.cls(n).info.color)}
+    return CalendarContext(accounts, list_campaigns(ctx, include_archived=True), user_zone_name(ctx), colors)
 
 
 class CalendarPage(Page):
