@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from desktop.services.context import AppContext
+from desktop.services.zones import system_zone_name
 from desktop.services.metrics.store import refresh_variant_stats
 from desktop.store.models import (
     Account,
@@ -18,7 +20,19 @@ from desktop.store.models import (
     VariantState,
 )
 
-NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _anchor() -> datetime:
+    """The hour the dataset is written around: now, moved on to 03:00 in the system zone (the
+    zone the pages use while Settings names none) when the local day is younger than that, so
+    "day ``i``" posts (published 1–2 hours before the anchor) fall on local day ``i`` at any
+    hour the tests run — just after midnight too."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    local_hour = now.astimezone(ZoneInfo(system_zone_name() or "UTC")).hour
+    return now + timedelta(hours=max(0, 3 - local_hour))
+
+
+NOW = _anchor()
 
 
 @dataclass(frozen=True)

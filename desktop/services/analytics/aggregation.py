@@ -215,9 +215,7 @@ def aggregate(
     result = Aggregates(previous=Totals() if previous else None)
     # Plain tuples, unpacked by position (the statement's column order): a few thousand rows,
     # and reading each column by name cost more than the Python work on it.
-    for kind, network, campaign_id, bucket, posts, eng, rate_sum, rated, impressions, clicks, variant_id in s.execute(
-        query
-    ).tuples():
+    for kind, network, campaign_id, bucket, posts, eng, rate_sum, rated, impressions, clicks, variant_id in s.execute(query):
         totals = Totals(
             int(posts), int(eng or 0), float(rate_sum or 0.0), int(rated or 0), int(impressions or 0), int(clicks or 0)
         )
