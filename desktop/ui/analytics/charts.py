@@ -20,7 +20,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QDateTime, QEvent, QMargins, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QEvent, QMargins, QObject, Qt, QTime
 from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
@@ -47,18 +47,50 @@ def colors_for(palette: QPalette) -> theme.Colors:
     return theme.DARK if is_dark(palette) else theme.LIGHT
 
 
+#: The dynamic property holding a series' (or bar set's) own colour, as it was given: what is
+#: drawn is that colour made readable on the theme's background, so a theme switch starts again
+#: from it rather than from the last theme's adjustment.
+_OWN_COLOR = "campaign_desk_own_color"
+
+
+def readable(color: QColor, background: str) -> QColor:
+    """``color``, lightened on a dark background or darkened on a light one just enough to reach
+    WCAG's 3:1 for graphics (X's and Threads' black brand colour would vanish on the dark theme)."""
+    if theme.contrast(color.name(), background) >= theme.GRAPHIC_CONTRAST:
+        return color
+    dark_background = QColor(background).lightness() < 128
+    hue, saturation, lightness, alpha = color.getHsl()
+    step = 8 if dark_background else -8
+    while 0 <= lightness + step <= 255:
+        lightness += step
+        candidate = QColor.fromHsl(max(hue, 0), saturation, lightness, alpha)
+        if theme.contrast(candidate.name(), background) >= theme.GRAPHIC_CONTRAST:
+            return candidate
+    return QColor.fromHsl(max(hue, 0), saturation, 255 if dark_background else 0, alpha)
+
+
+def _own_color(item: QObject, current: QColor) -> QColor:
+    own = item.property(_OWN_COLOR)
+    if isinstance(own, QColor) and own.isValid():
+        return own
+    item.setProperty(_OWN_COLOR, QColor(current))
+    return QColor(current)
+
+
 def style_chart(chart: QChart, colors: theme.Colors) -> None:
-    """Qt's own light/dark chart theme, then our palette on top, keeping the series' colours."""
+    """Qt's own light/dark chart theme, then our palette on top, keeping the series' own colours
+    (each made readable on the theme's background: :func:`readable`)."""
     kept = [_series_pen_color(s) for s in chart.series()]
     bar_colors = [[b.color() for b in s.barSets()] if hasattr(s, "barSets") else [] for s in chart.series()]
     chart.setTheme(QChart.ChartTheme.ChartThemeDark if colors.dark else QChart.ChartTheme.ChartThemeLight)
     for s, color, bars in zip(chart.series(), kept, bar_colors, strict=True):
         if color is not None:
-            pen = QPen(color, 2.2)
+            pen = QPen(readable(_own_color(s, color), colors.base), 2.2)
             s.setPen(pen)  # type: ignore[attr-defined]
         for bar_set, bar_color in zip(s.barSets() if hasattr(s, "barSets") else [], bars, strict=False):
-            bar_set.setColor(bar_color)
-            bar_set.setBorderColor(bar_color)
+            shown = readable(_own_color(bar_set, bar_color), colors.base)
+            bar_set.setColor(shown)
+            bar_set.setBorderColor(shown)
     chart.setBackgroundBrush(QBrush(QColor(colors.base)))
     chart.setBackgroundPen(QPen(Qt.PenStyle.NoPen))
     chart.setBackgroundRoundness(0)
@@ -142,8 +174,15 @@ def _value_axis(top: float, *, floor: float = 0.0) -> QValueAxis:
 
 
 def network_colors(providers: Iterable[type[Provider]]) -> dict[str, str]:
-    """Each network's brand colour by id (``ProviderInfo.color``), for :func:`key_color`."""
-    return {p.info.id: p.info.color for p in providers if p.info.color}
+    """Each network's brand colour by id (``ProviderInfo.color``), for :func:`key_color`. Two
+    networks with the same brand colour (X and Threads are both black) cannot share it on one
+    chart: the first in the registry's order keeps it, the next gets the palette's."""
+    chosen: dict[str, str] = {}
+    for p in providers:
+        color = (p.info.color or "").lower()
+        if color and color not in chosen.values():
+            chosen[p.info.id] = color
+    return chosen
 
 
 def key_color(key: str, index: int, colors: Mapping[str, str] | None) -> QColor:
