@@ -203,3 +203,11 @@ def test_open_network_apps_goes_to_settings(qtbot: QtBot, with_test_networks: Ap
     dialog.open_network_apps.click()
     assert window.stack.currentWidget() is window.pages["settings"]
     assert dialog.result() == QDialog.DialogCode.Rejected
+    # it lands on that network's entry, scrolled into view, the cursor in its client ID
+    settings = window.pages["settings"]
+    entry = settings.network_apps.apps["rotating"]
+    qtbot.waitUntil(lambda: window.focusWidget() is entry.client_id, timeout=5000)
+    viewport = settings.scroll_area.viewport()
+    top_left = entry.mapTo(viewport, entry.rect().topLeft())
+    assert settings.scroll_area.verticalScrollBar().value() > 0
+    assert 0 <= top_left.y() < viewport.height()

@@ -373,6 +373,9 @@ class ConnectDialog(QDialog):
         show_page = getattr(window, "show_page", None)
         if callable(show_page):
             show_page("settings")
+            reveal = getattr(getattr(window, "current_page", lambda: None)(), "reveal_network_app", None)
+            if callable(reveal):
+                reveal(self.network.currentData())
         self.reject()
 
     def _sign_in(self) -> None:

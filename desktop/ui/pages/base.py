@@ -70,8 +70,10 @@ class Page(QWidget):
             scroll.viewport().setAutoFillBackground(False)
             content.setAutoFillBackground(False)
             outer.addWidget(scroll, 1)
+            self.scroll_area: QScrollArea | None = scroll
         else:
             outer.addLayout(self.body, 1)
+            self.scroll_area = None
 
     def refresh(self) -> None:
         """Reload what the page shows (called when it becomes visible). Off the GUI thread."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop import __version__
 from desktop.services import app_settings
@@ -26,8 +26,6 @@ from desktop.ui.widgets.banner import WarningBanner
 from desktop.ui.widgets.card import Card
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
     from desktop.services.context import AppContext
     from desktop.ui.changes import Changes
     from desktop.ui.tasks import TaskRunner
@@ -109,6 +107,23 @@ class SettingsPage(Page):
         self.publishing.refresh()
         self.background.refresh()
         self.network_apps.refresh()
+
+    def reveal_network_app(self, network: str) -> None:
+        """Scroll to Network apps, to ``network``'s own entry when it has one, and put the cursor
+        in its client ID (the connect dialog's "Open Network apps" lands here)."""
+        target: QWidget = self.network_apps.apps.get(network) or self.network_apps
+
+        def scroll() -> None:  # once the page is laid out: it may have just been built
+            if self.scroll_area is not None:
+                self.scroll_area.ensureWidgetVisible(target, 0, 24)
+                bar = self.scroll_area.verticalScrollBar()
+                top = target.mapTo(self.scroll_area.widget(), target.rect().topLeft()).y()
+                bar.setValue(min(bar.maximum(), max(0, top - 24)))  # its heading at the top
+            app = self.network_apps.apps.get(network)
+            if app is not None:
+                app.client_id.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        QTimer.singleShot(0, self, scroll)
 
     def on_changes(self, change: Changes) -> None:
         # A setting written elsewhere (the tray's Pause, the Publishing page) shows here at once;
