@@ -114,10 +114,10 @@ class SettingsPage(Page):
         target: QWidget = self.network_apps.apps.get(network) or self.network_apps
 
         def scroll() -> None:  # once the page is laid out: it may have just been built
-            if self.scroll_area is not None:
-                self.scroll_area.ensureWidgetVisible(target, 0, 24)
+            content = self.scroll_area.widget() if self.scroll_area is not None else None
+            if self.scroll_area is not None and content is not None:
                 bar = self.scroll_area.verticalScrollBar()
-                top = target.mapTo(self.scroll_area.widget(), target.rect().topLeft()).y()
+                top = target.mapTo(content, target.rect().topLeft()).y()
                 bar.setValue(min(bar.maximum(), max(0, top - 24)))  # its heading at the top
             app = self.network_apps.apps.get(network)
             if app is not None:
