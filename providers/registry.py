@@ -32,6 +32,7 @@ BUILTINS: tuple[tuple[str, str], ...] = (
     ("linkedin", "providers.linkedin:LinkedInProvider"),
     ("threads", "providers.threads:ThreadsProvider"),
     ("instagram", "providers.instagram:InstagramProvider"),
+    ("facebook", "providers.facebook:FacebookProvider"),
 )
 
 

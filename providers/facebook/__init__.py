@@ -1,0 +1,5 @@
+"""Facebook Pages through the Graph API (Pages API)."""
+
+from providers.facebook.provider import FacebookProvider
+
+__all__ = ["FacebookProvider"]

@@ -1,0 +1,173 @@
+"""Meta's Graph API error replies and usage headers, mapped to typed errors: shared by the networks
+that answer as the Graph API does (Facebook Pages, Threads, Instagram).
+
+Errors (https://developers.facebook.com/docs/graph-api/guides/error-handling):
+``{"error": {"message", "type", "code", "error_subcode", "error_user_title", "error_user_msg",
+"fbtrace_id"}}``. The ``code`` decides, not the HTTP status (Graph sends most errors as 400): 190 (and
+102) the token expired or was revoked; 4, 17, 32, 341, 613 and 80001 too many calls; 10 and 200-299 a
+permission missing from the sign-in; 1 and 2 a passing fault; 368 and 506 (duplicate post) and any other
+code refusals of the content.
+
+Rate limits (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/): the usage headers
+``X-App-Usage`` and ``X-Page-Usage`` (``{"call_count", "total_cputime", "total_time"}``, percentages of the
+limit) and ``X-Business-Use-Case-Usage`` (``{"<business-object-id>": [{"type", "call_count",
+"total_cputime", "total_time", "estimated_time_to_regain_access"}]}``, the last in minutes). A rate-limit
+error waits ``Retry-After`` where sent, else the longest ``estimated_time_to_regain_access``.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import regex
+
+from providers.base import AuthExpired, RateLimited, Rejected, Transient
+from providers.http import MAX_RETRY_AFTER, json_body, retry_after_from
+
+RATE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
+AUTH_CODES = frozenset({102, 190})
+TRANSIENT_CODES = frozenset({1, 2})
+USAGE_HEADERS = ("x-business-use-case-usage", "x-page-usage", "x-app-usage")
+
+
+def graph_error(response: httpx.Response) -> dict[str, Any]:
+    """The ``error`` object of a Graph error reply, or {} when the body is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def error_words(response: httpx.Response) -> str | None:
+    """The network's own words: ``error_user_msg`` else ``message``; else the first 300 characters of a
+    body that is not a Graph error."""
+    error = graph_error(response)
+    for key in ("error_user_msg", "message"):
+        value = error.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    text = response.text.strip() if response.content else ""
+    return text[:300] or None
+
+
+def _number(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def error_code(response: httpx.Response) -> tuple[int | None, int | None]:
+    """``(code, error_subcode)`` of a Graph error reply; None where it has none."""
+    error = graph_error(response)
+    return _number(error.get("code")), _number(error.get("error_subcode"))
+
+
+def _usage_entries(headers: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """Every usage object in the usage headers: the flat X-App-Usage/X-Page-Usage ones and each entry
+    of X-Business-Use-Case-Usage. A header that is not JSON is skipped."""
+    for name in USAGE_HEADERS:
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        if any(key in data for key in ("call_count", "total_time", "total_cputime")):
+            yield data
+            continue
+        for entries in data.values():
+            if isinstance(entries, list):
+                yield from (e for e in entries if isinstance(e, dict))
+
+
+def regain_access_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds until access comes back, from the usage headers' ``estimated_time_to_regain_access``
+    (minutes; the longest one), capped like ``Retry-After``; None when no header says."""
+    minutes = [
+        float(e["estimated_time_to_regain_access"])
+        for e in _usage_entries(headers)
+        if isinstance(e.get("estimated_time_to_regain_access"), int | float)
+        and not isinstance(e.get("estimated_time_to_regain_access"), bool)
+        and e["estimated_time_to_regain_access"] > 0
+    ]
+    return min(MAX_RETRY_AFTER, max(minutes) * 60.0) if minutes else None
+
+
+def usage_percent(headers: Mapping[str, str]) -> int | None:
+    """The highest share of any limit used (0-100) the usage headers report, or None."""
+    shares = [
+        int(v)
+        for e in _usage_entries(headers)
+        for k in ("call_count", "total_cputime", "total_time")
+        if isinstance(v := e.get(k), int | float) and not isinstance(v, bool)
+    ]
+    return max(shares) if shares else None
+
+
+def raise_for_graph(response: httpx.Response, *, network: str) -> None:
+    """Map a Graph API error reply to a typed error; 2xx returns quietly. See the module docstring."""
+    status = response.status_code
+    if status < 400:
+        return
+    code, _subcode = error_code(response)
+    words = error_words(response)
+    if code in AUTH_CODES or (status == 401 and code is None):
+        raise AuthExpired(f"{network} no longer accepts this account's sign-in.", network_message=words)
+    if code in RATE_CODES or status == 429:
+        wait = retry_after_from(response.headers)
+        if wait is None:
+            wait = regain_access_after(response.headers)
+        raise RateLimited(f"{network} rate limit reached.", retry_after=wait, network_message=words)
+    if code is not None and (code == 10 or 200 <= code <= 299):
+        raise AuthExpired(
+            f"{network} needs a permission this sign-in did not grant. Reconnect the account and allow it.",
+            network_message=words,
+        )
+    if code in TRANSIENT_CODES or status >= 500 or status in (408, 425):
+        raise Transient(f"{network} is having trouble (HTTP {status}).", network_message=words)
+    if status == 401:
+        raise AuthExpired(f"{network} no longer accepts this account's sign-in.", network_message=words)
+    raise Rejected(f"{network} refused this (HTTP {status}).", network_message=words)
+
+
+def json_object(response: httpx.Response, what: str, *, network: str) -> dict[str, Any]:
+    """The reply's JSON object; Transient when it is not valid JSON or not an object."""
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise Transient(f"{network} sent an unexpected reply to {what}.")
+    return body
+
+
+_SPACE = regex.compile(r"\s+")
+
+
+def comparable_text(text: str) -> str:
+    """A post's text as reconciliation compares it: NFC, runs of white space as one space, trimmed."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def parse_graph_time(value: object) -> datetime | None:
+    """A Graph timestamp (ISO 8601, offsets written ``+0000``) as an aware UTC datetime; None when it is
+    not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    raw = value.strip().replace("Z", "+00:00")
+    if len(raw) > 5 and raw[-5] in "+-" and raw[-3] != ":":
+        raw = raw[:-2] + ":" + raw[-2:]
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
