@@ -297,16 +297,19 @@ class FacebookProvider(Provider):
             for page in pages:
                 if key in (page.remote_id, page.handle.casefold(), page.display_name.casefold()):
                     return page
-            raise Rejected(f"This Facebook sign-in does not manage a Page called {wanted!r}. {self._choices(pages)}")
+            raise Rejected(
+                f"This Facebook sign-in does not manage a Page called {wanted!r}. It manages: {self._names(pages)}."
+            )
         if len(pages) == 1:
             return pages[0]
-        raise Rejected(f"This Facebook sign-in manages {len(pages)} Pages. {self._choices(pages)}")
+        raise Rejected(
+            f"This Facebook sign-in manages {len(pages)} Pages: {self._names(pages)}. Type the one to connect in Page."
+        )
 
     @staticmethod
-    def _choices(pages: Sequence[ConnectedAccount]) -> str:
+    def _names(pages: Sequence[ConnectedAccount]) -> str:
         names = ", ".join(f"{p.display_name} ({p.remote_id})" for p in pages[:10])
-        more = f" and {len(pages) - 10} more" if len(pages) > 10 else ""
-        return f"Enter one of them in Page: {names}{more}."
+        return names + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")
 
     def accounts_from_tokens(self, server_url: str, tokens: Mapping[str, str]) -> list[ConnectedAccount]:
         """Every Page the signed-in user manages, each with its own Page token (for the picker)."""
