@@ -18,21 +18,24 @@ error waits ``Retry-After`` where sent, else the longest ``estimated_time_to_reg
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import regex
 
-from providers.base import AuthExpired, RateLimited, Rejected, Transient
+from providers.base import AuthExpired, RateLimited, RateWindow, Rejected, Transient
 from providers.http import MAX_RETRY_AFTER, json_body, retry_after_from
 
 RATE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
 AUTH_CODES = frozenset({102, 190})
 TRANSIENT_CODES = frozenset({1, 2})
 USAGE_HEADERS = ("x-business-use-case-usage", "x-page-usage", "x-app-usage")
+
+log = logging.getLogger(__name__)
 
 
 def graph_error(response: httpx.Response) -> dict[str, Any]:
@@ -92,28 +95,58 @@ def _usage_entries(headers: Mapping[str, str]) -> Iterator[dict[str, Any]]:
                 yield from (e for e in entries if isinstance(e, dict))
 
 
+def _regain_minutes(entry: Mapping[str, Any]) -> float | None:
+    value = entry.get("estimated_time_to_regain_access")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
+
+
 def regain_access_after(headers: Mapping[str, str]) -> float | None:
     """Seconds until access comes back, from the usage headers' ``estimated_time_to_regain_access``
     (minutes; the longest one), capped like ``Retry-After``; None when no header says."""
-    minutes = [
-        float(e["estimated_time_to_regain_access"])
-        for e in _usage_entries(headers)
-        if isinstance(e.get("estimated_time_to_regain_access"), int | float)
-        and not isinstance(e.get("estimated_time_to_regain_access"), bool)
-        and e["estimated_time_to_regain_access"] > 0
-    ]
+    minutes = [m for e in _usage_entries(headers) if (m := _regain_minutes(e)) is not None]
     return min(MAX_RETRY_AFTER, max(minutes) * 60.0) if minutes else None
 
 
-def usage_percent(headers: Mapping[str, str]) -> int | None:
-    """The highest share of any limit used (0-100) the usage headers report, or None."""
-    shares = [
-        int(v)
-        for e in _usage_entries(headers)
-        for k in ("call_count", "total_cputime", "total_time")
-        if isinstance(v := e.get(k), int | float) and not isinstance(v, bool)
-    ]
-    return max(shares) if shares else None
+def usage_windows(headers: Mapping[str, str]) -> list[RateWindow]:
+    """The usage headers as rate windows of 100 (percent): one per header object, ``remaining`` the share
+    of its most used measure (calls, CPU time, total time) still free, the scope naming the header (and
+    the business use case type). ``resets_at`` only where Graph gives ``estimated_time_to_regain_access``."""
+    windows: list[RateWindow] = []
+    now = datetime.now(UTC)
+    for name in USAGE_HEADERS:
+        scope = name.removeprefix("x-").removesuffix("-usage")
+        for entry in _usage_entries({name: headers.get(name) or ""}):
+            shares = [
+                v
+                for k in ("call_count", "total_cputime", "total_time")
+                if isinstance(v := entry.get(k), int | float) and not isinstance(v, bool)
+            ]
+            if not shares:
+                continue
+            used = min(100, max(0, int(max(shares))))
+            wait = _regain_minutes(entry)
+            kind = entry.get("type")
+            windows.append(
+                RateWindow(
+                    limit=100,
+                    remaining=100 - used,
+                    resets_at=now + timedelta(minutes=wait) if wait else None,
+                    scope=f"{scope} {kind}" if isinstance(kind, str) and kind else scope,
+                )
+            )
+    return windows
+
+
+def observe_usage(response: httpx.Response, observe: Callable[[RateWindow], None]) -> None:
+    """Report the response's usage headers to ``observe`` (advisory, like ``providers.http.report_rate``:
+    an observer that fails never turns a request that went through into a failure)."""
+    for window in usage_windows(response.headers):
+        try:
+            observe(window)
+        except Exception:  # advisory
+            log.warning("Recording a Graph usage window failed", exc_info=True)
 
 
 def raise_for_graph(response: httpx.Response, *, network: str) -> None:

@@ -223,6 +223,11 @@ class FacebookProvider(Provider):
             headers={"Authorization": f"Bearer {token}"},
             observe_rate=conn.observe_rate if conn is not None else None,
         ) as client:
+            observe = conn.observe_rate if conn is not None else None
+            if observe is not None:  # Graph reports its limits in its own usage headers
+                hooks = dict(client.event_hooks)
+                hooks["response"] = [*hooks.get("response", []), lambda r: meta_graph.observe_usage(r, observe)]
+                client.event_hooks = hooks
             yield client
 
     @contextmanager

@@ -4,6 +4,7 @@ and errors (tests/fixtures/facebook) replayed through httpx.MockTransport."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,10 +15,10 @@ import httpx
 import pytest
 
 import providers.base as base
-from providers.base import Connection, MediaItem, PostPart, PostRequest, Rejected
+from providers.base import Connection, MediaItem, PostPart, PostRequest, RateWindow, Rejected
 from providers.facebook import FacebookProvider
 from providers.facebook.provider import NO_PAGES, VIDEO_REFUSAL
-from providers.meta_graph import regain_access_after, usage_percent
+from providers.meta_graph import regain_access_after, usage_windows
 from tests.providers.test_facebook_contract import facebook_connection
 from tests.servers.facebook_fake import FacebookFake, running_facebook_fake
 
@@ -235,13 +236,27 @@ def test_documented_errors_map_to_typed_errors(case: dict[str, Any]) -> None:
         assert raised.value.retry_after == case["retry_after"]  # type: ignore[attr-defined]
 
 
-def test_usage_headers_read_as_shares_and_waits() -> None:
+def test_usage_headers_read_as_windows_and_waits() -> None:
     app = {"x-app-usage": '{"call_count": 28, "total_time": 25, "total_cputime": 25}'}
-    assert usage_percent(app) == 28 and regain_access_after(app) is None
-    entry = '{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 19}'
+    [window] = usage_windows(app)
+    assert (window.limit, window.remaining, window.resets_at, window.scope) == (100, 72, None, "app")
+    assert regain_access_after(app) is None
+    entry = '{"type": "pages", "call_count": 100, "total_time": 25, "estimated_time_to_regain_access": 19}'
     buc = {"x-business-use-case-usage": '{"1": [' + entry + "]}"}
-    assert usage_percent(buc) == 100 and regain_access_after(buc) == 19 * 60
-    assert usage_percent({"x-app-usage": "not json"}) is None
+    [window] = usage_windows(buc)
+    assert (window.remaining, window.scope) == (0, "business-use-case pages") and window.resets_at is not None
+    assert regain_access_after(buc) == 19 * 60
+    assert usage_windows({"x-app-usage": "not json"}) == []
+
+
+def test_usage_headers_reach_the_rate_observer_while_publishing(fake: FacebookFake) -> None:
+    windows: list[RateWindow] = []
+    conn = dataclasses.replace(facebook_connection(fake), observe_rate=windows.append)
+    fake.usage_header = json.dumps(
+        {conn.remote_id: [{"type": "pages", "call_count": 40, "total_cputime": 10, "total_time": 12}]}
+    )
+    FacebookProvider().publish(conn, PostRequest.single("counted"), "k")
+    assert windows and {(w.limit, w.remaining, w.scope) for w in windows} == {(100, 60, "business-use-case pages")}
 
 
 def test_malformed_json_is_transient() -> None:

@@ -72,6 +72,9 @@ class FacebookFake:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by post id
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)  # by photo id
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    #: Sent as X-Business-Use-Case-Usage on every reply when set (its shape:
+    #: https://developers.facebook.com/docs/graph-api/overview/rate-limiting/).
+    usage_header: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(546349135390552))
 
@@ -113,6 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", "application/json; charset=utf-8")
         self.send_header("content-length", str(len(payload)))
+        if self.fake.usage_header:
+            self.send_header("x-business-use-case-usage", self.fake.usage_header)
         self.end_headers()
         self.wfile.write(payload)
 
