@@ -19,9 +19,6 @@ from providers.http import json_body, retry_after_from, send
 NETWORK = "X"
 API_URL = "https://api.x.com"
 
-#: The words X uses when it refuses a post it has seen before from this account.
-DUPLICATE = "duplicate content"
-
 
 def problem_words(response: httpx.Response) -> str | None:
     """X's own words from an error reply: the problem's ``detail`` (else ``title``), and the
@@ -66,11 +63,12 @@ def raise_for_x(response: httpx.Response, *, action: str = "") -> None:
     """Map an X error reply to a typed error; 2xx returns quietly.
 
     401 → AuthExpired (the app refreshes the token once, then asks to reconnect); 429 →
-    RateLimited with the wait from ``x-rate-limit-reset``; 5xx → Transient; 403 duplicate content →
-    Rejected with X's words; 403 ``client-forbidden`` → Rejected (the developer app's access level
-    does not include this endpoint; reconnecting does not help); 403 on a media upload without
-    more words → AuthExpired (the token lacks ``media.write``: reconnecting grants it); other
-    4xx → Rejected with X's words."""
+    RateLimited with the wait from ``x-rate-limit-reset``; 5xx → Transient; 403 ``client-forbidden``
+    → Rejected (the developer app's access level does not include this endpoint; reconnecting does
+    not help); 403 on a media upload with only the generic problem (``about:blank``) → AuthExpired
+    (the token lacks ``media.write``: reconnecting grants it); other 4xx, a duplicate text among
+    them (X's words for it are printed in no reference, so they are shown, never matched) →
+    Rejected with X's words."""
     status = response.status_code
     if status < 400:
         return
@@ -85,8 +83,6 @@ def raise_for_x(response: httpx.Response, *, action: str = "") -> None:
         raise Transient(f"X is having trouble (HTTP {status}).", network_message=words)
     if status == 403:
         kind = problem_type(response)
-        if words and DUPLICATE in words.lower():
-            raise Rejected("X refused this post: the account posted the same text recently.", network_message=words)
         if kind.endswith("/client-forbidden"):
             raise Rejected(
                 "Your X developer app's access level does not allow this. Check its access in the X developer portal.",

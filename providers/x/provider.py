@@ -13,8 +13,8 @@ Idempotency: X has no idempotency key. Before a variant is sent again after an u
 the app calls :meth:`XProvider.find_published`, which reads the account's own recent posts
 (``GET /2/users/:id/tweets``) and matches the first part by its text, then each further part as
 the account's reply to the part before. X also refuses a post whose text the account posted
-recently (403 "duplicate content"): that refusal is reported as Rejected with X's words, never
-taken as proof that this variant went out. ``idempotency_key`` is sent nowhere.
+recently (a 403): that refusal is reported as Rejected with X's words, never taken as proof that
+this variant went out. ``idempotency_key`` is sent nowhere.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class XProvider(Provider):
             redirect_port=REDIRECT_PORT,  # X matches the callback URI exactly, port included
             redirect_path="/callback",
         ),
-        available=False,  # see docs/networks/x.md "Status"
+        available=False,  # ready; see docs/networks/x.md "Status" for the one step left
     )
     metrics_batch_size = BATCH_SIZE
 

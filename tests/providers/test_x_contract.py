@@ -55,15 +55,15 @@ class TestXContract(ProviderContract):
         count_remote_posts: Callable[[Connection], int],
         post_text: Callable[[], str],
     ) -> None:
-        """X differs here: it refuses the same text from the same account again (403 duplicate
-        content), whatever the app's key. The second attempt is Rejected with X's words and no
-        second post is made; different texts post twice."""
+        """X differs here: it refuses the same text from the same account again with a 403, whatever
+        the app's key. The app does send it (it never drops a post on its own), the refusal is
+        Rejected with X's words and no second post is made; different texts post twice."""
         before = count_remote_posts(connection)
         post = PostRequest.single(post_text())
         provider.publish(connection, post, f"key-{uuid.uuid4()}")
         with pytest.raises(Rejected) as refused:
             provider.publish(connection, post, f"key-{uuid.uuid4()}")
-        assert refused.value.network_message == "You are not allowed to create a Tweet with duplicate content."
+        assert refused.value.network_message == "Forbidden"
         other = provider.publish(connection, PostRequest.single(post_text()), f"key-{uuid.uuid4()}")
         assert other.remote_id
         assert count_remote_posts(connection) == before + 2

@@ -200,7 +200,7 @@ def test_thread_replies_to_each_part_and_reports_parts_as_they_go(tmp_path: Path
 
 
 def test_thread_resumes_after_done_and_a_failure_carries_the_live_parts() -> None:
-    case = fixture("errors.json")["cases"][7]  # 500
+    case = fixture("errors.json")["cases"][6]  # 500
     server = Server().on("POST", "/2/tweets", created("201"), _case_response(case))
     post = PostRequest(parts=(PostPart("one"), PostPart("two"), PostPart("three")))
     done = [PublishedPart(0, "200", "https://x.com/XDevelopers/status/200")]
@@ -275,13 +275,13 @@ def test_video_is_uploaded_in_chunks_and_waited_for(tmp_path: Path) -> None:
     assert clock.sleeps == [1.0, 5.0]  # finalize's check_after_secs, then in_progress's
 
 
-def test_video_processing_failure_is_rejected_with_x_words(tmp_path: Path) -> None:
+def test_video_processing_failure_is_rejected_and_nothing_is_posted(tmp_path: Path) -> None:
     doc = fixture("media.json")
     server = _chunked_server(doc, doc["status_failed"])
     server.on("POST", "/2/tweets", created("1"))
     with pytest.raises(Rejected) as refused:
         server.provider().publish(CONN, PostRequest.single("clip", [_video(tmp_path, 25)]), "k")
-    assert refused.value.network_message == "Unsupported video format"
+    assert str(refused.value).startswith("X could not process clip.mp4")
     assert not server.sent("POST", "/2/tweets")
 
 
@@ -316,7 +316,7 @@ def test_post_metrics_public_and_private() -> None:
 
 def test_private_metrics_refused_falls_back_to_public_not_zero() -> None:
     doc = fixture("metrics.json")
-    invalid = fixture("errors.json")["cases"][5]  # 400 invalid request
+    invalid = fixture("errors.json")["cases"][4]  # 400 invalid request
     server = Server().on("GET", "/2/tweets", _case_response(invalid), ok(doc["public_only_response"]))
     provider = server.provider()
     metrics = provider.post_metrics(CONN, ["1234567890"])
@@ -407,10 +407,10 @@ def test_refresh_confidential_client_uses_basic_auth() -> None:
 
 def test_refresh_refused_means_reconnect_with_x_words() -> None:
     doc = fixture("oauth.json")
-    server = Server().on("POST", "/2/oauth2/token", ok(doc["invalid_grant_response"], 400))
+    server = Server().on("POST", "/2/oauth2/token", ok(doc["refusal_response"], 400))
     with pytest.raises(base.AuthExpired) as refused:
         server.provider().refresh(_token_conn(refresh_token="r", client_id="cid"))
-    assert "Value passed for the token was invalid." in (refused.value.network_message or "")
+    assert refused.value.network_message == "invalid_grant"
 
 
 def test_refresh_without_refresh_token_is_auth_expired() -> None:

@@ -1,7 +1,9 @@
 """Browser sign-in to X end to end: the app's OAuth flow (desktop.services.oauth) with X's
 OAuthSpec, against the X fake's authorize page and token endpoint, which check the client, the
 exact callback URI and PKCE (S256). The test plays the browser. Then the tokens act for the
-account, and a refresh rotates them.
+account, and a refresh rotates them. The same flow through the connect dialog: without the
+developer app it points to Settings › Network apps; with its client id, "Sign in with X" connects
+the account.
 
 The provider under test is XProvider with its OAuthSpec's URLs (and fixed callback port) pointed
 at the fake; everything else is the real provider.
@@ -10,6 +12,7 @@ at the fake; everything else is the real provider.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +21,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import keyring
 import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from desktop.services import accounts, oauth
 from desktop.services.context import AppContext
 from desktop.services.vault import SERVICE_NAME, account_key
+from desktop.ui import theme
+from desktop.ui.accounts.connect_dialog import ConnectDialog
+from desktop.ui.tasks import TaskRunner
 from providers.base import Connection, ProviderInfo
 from providers.registry import Registry
 from providers.x import XProvider
+from tests.gui.layout_check import layout_problems
 from tests.servers.x_fake import XFake, running_x_fake
 
 
@@ -59,7 +68,8 @@ def ctx(isolated_home: Path, fake: XFake, monkeypatch: pytest.MonkeyPatch) -> It
         token_url=f"{fake.url}/2/oauth2/token",
         redirect_port=_free_port(),
     )
-    info: ProviderInfo = dataclasses.replace(XProvider.info, oauth=loopback)
+    # shown in Connect whatever X's own flag says: this is the sign-in flow under test
+    info: ProviderInfo = dataclasses.replace(XProvider.info, oauth=loopback, available=True)
     monkeypatch.setattr(LoopbackX, "info", info)
     monkeypatch.setattr(LoopbackX, "api", fake.url)
     registry = Registry(builtins=[("x", f"{__name__}:LoopbackX")], entry_points_=[])
@@ -156,4 +166,68 @@ def test_a_tampered_code_challenge_is_refused_by_the_token_endpoint(ctx: AppCont
     with pytest.raises(oauth.SignInError) as refused:
         oauth.sign_in(ctx, "x", open_browser=browser({"code_challenge": forged}), timeout=30)
     assert fake.refusals == ["code_verifier does not match the code_challenge"]
-    assert "Value passed for the token was invalid." in (refused.value.network_message or "")
+    assert refused.value.network_message == "invalid_grant"
+
+
+# --- the connect dialog ------------------------------------------------------------------------
+
+SHOTS = Path("/tmp/xl-shots")
+
+
+def test_the_callback_to_register_is_the_fixed_port() -> None:
+    spec = XProvider.info.oauth
+    assert spec is not None
+    assert oauth.redirect_uri_to_register(spec) == "http://127.0.0.1:8735/callback"
+
+
+def _shoot(qtbot: QtBot, dialog: ConnectDialog, name: str) -> None:
+    """Light and dark: the dialog as it opens, then enlarged by the user to the two screen sizes."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    SHOTS.mkdir(exist_ok=True)
+    sizes = {"natural": None, "900x600": (900, 600), "1280x800": (1280, 800)}
+    try:
+        for mode, (label, size) in itertools.product(("light", "dark"), sizes.items()):
+            theme.set_mode(app, mode)
+            if size:
+                dialog.resize(*size)
+            else:
+                dialog.adjustSize()
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            assert layout_problems(dialog) == []
+            dialog.grab().save(str(SHOTS / f"{name}-{mode}-{label}.png"))
+    finally:
+        theme.set_mode(app, "light")
+
+
+def test_connect_dialog_needs_the_developer_app_then_signs_in(qtbot: QtBot, ctx: AppContext, fake: XFake) -> None:
+    fake.signed_in = fake.create_account("desk_team")
+    fake.register_app("native-client", oauth.redirect_uri_to_register(_spec(ctx)))
+    runner = TaskRunner()
+    dialog = ConnectDialog(ctx, runner, open_browser=browser())
+    qtbot.addWidget(dialog)
+    assert [dialog.network.itemData(i) for i in range(dialog.network.count())] == ["x"]
+    dialog.select_network("x")
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.missing_row.isVisible(), timeout=5000)
+    assert dialog.missing.text().startswith("Signing in to X needs your own X developer app.")
+    assert not dialog.sign_in_button.isEnabled()
+    _shoot(qtbot, dialog, "connect-x-missing-app")
+
+    oauth.save_app_credentials(ctx, "x", oauth.AppCredentials("native-client"))  # Settings › Network apps
+    dialog.close()
+    dialog = ConnectDialog(ctx, runner, open_browser=browser())
+    qtbot.addWidget(dialog)
+    dialog.select_network("x")
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.sign_in_button.isEnabled(), timeout=5000)
+    assert dialog.sign_in_button.text() == "Sign in with X" and not dialog.missing_row.isVisible()
+    _shoot(qtbot, dialog, "connect-x-sign-in")
+
+    with qtbot.waitSignal(dialog.connected, timeout=30000) as connected:
+        dialog.sign_in_button.click()
+    assert connected.args[0].handle == "@desk_team"
+    assert fake.refusals == []
+    assert [a.handle for a in accounts.list_accounts(ctx)] == ["@desk_team"]
+    qtbot.waitUntil(lambda: runner.pending() == 0, timeout=10000)

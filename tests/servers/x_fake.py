@@ -51,13 +51,20 @@ from urllib.parse import parse_qs, urlsplit
 from twitter_text import parse_tweet
 
 PROBLEMS = "https://api.x.com/2/problems"
+#: Token endpoint refusals. X's docs print none, so the fake answers what the standard its token
+#: endpoint implements defines (RFC 6749 section 5.2, https://datatracker.ietf.org/doc/html/rfc6749#section-5.2):
+#: ``invalid_client`` (401) when client authentication fails, ``invalid_grant`` (400) for a code or
+#: refresh token that is invalid, used, issued to another client or whose PKCE verifier does not
+#: match (RFC 7636 section 4.6).
+INVALID_CLIENT = {"error": "invalid_client"}
+INVALID_GRANT = {"error": "invalid_grant"}
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-DUPLICATE = {
-    "detail": "You are not allowed to create a Tweet with duplicate content.",
-    "type": "about:blank",
-    "title": "Forbidden",
-    "status": 403,
-}
+#: X refuses a text the account posted recently, and a text over its length, with a 403 (POST
+#: statuses/update reference: "Any attempt that would result in duplication will be blocked,
+#: resulting in a 403 error"). Its v2 words for either are printed in no reference, so the fake
+#: answers the documented generic problem
+#: (https://docs.x.com/x-api/fundamentals/response-codes-and-errors: about:blank, "Forbidden").
+FORBIDDEN = {"title": "Forbidden", "type": "about:blank", "status": 403, "detail": "Forbidden"}
 
 
 @dataclass
@@ -254,18 +261,10 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
         if parse_tweet(text).weightedLength > 280:
-            return self._send(
-                403,
-                {
-                    "detail": "You are not permitted to perform this action.",
-                    "type": "about:blank",
-                    "title": "Forbidden",
-                    "status": 403,
-                },
-            )
+            return self._send(403, FORBIDDEN)
         for t in self.fake.posts_of(user.id):
             if t["text"] == text and text:
-                return self._send(403, DUPLICATE)
+                return self._send(403, FORBIDDEN)
         for mid in media_ids:
             m = self.fake.media.get(str(mid))
             if m is None or not m.finalized:
@@ -332,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
                 errors.append(
                     {
                         "value": tid,
-                        "detail": f"Could not find tweet with ids: [{tid}].",
+                        "detail": f"Could not find tweet with id: [{tid}].",
                         "title": "Not Found Error",
                         "resource_type": "tweet",
                         "parameter": "ids",
@@ -447,29 +446,21 @@ class _Handler(BaseHTTPRequestHandler):
         if auth.startswith("Basic "):
             cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
             if self.fake.client_secrets.get(cid) != secret:
-                return self._send(
-                    401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
-                )
+                return self._send(401, INVALID_CLIENT)
             client_id = cid
         elif client_id and self.fake.client_secrets.get(client_id):
             self.fake.refusals.append("confidential client without HTTP Basic")
-            return self._send(
-                401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
-            )
+            return self._send(401, INVALID_CLIENT)
         if form.get("grant_type") == "authorization_code":
             return self._exchange(form, client_id)
         refresh = form.get("refresh_token", "")
         grant = self.fake.refresh_tokens.pop(refresh, None) if form.get("grant_type") == "refresh_token" else None
         if grant is None or grant[0] != client_id:
-            return self._send(
-                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
-            )
+            return self._send(400, INVALID_GRANT)
         _, old_token = grant
         user = self.fake.users.pop(old_token, None)
         if user is None:
-            return self._send(
-                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
-            )
+            return self._send(400, INVALID_GRANT)
         token = secrets.token_urlsafe(24)
         self.fake.users[token] = user
         new_refresh = secrets.token_urlsafe(24)
@@ -532,9 +523,7 @@ class _Handler(BaseHTTPRequestHandler):
             why = "code_verifier does not match the code_challenge"
         if grant is None or why:
             self.fake.refusals.append(why)
-            return self._send(
-                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
-            )
+            return self._send(400, INVALID_GRANT)
         user = self.fake.users[grant["token"]]
         token = secrets.token_urlsafe(24)
         self.fake.users[token] = user
