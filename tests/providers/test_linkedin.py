@@ -352,3 +352,34 @@ def test_unknown_key_text_with_a_stale_token_is_auth_expired(fake: LinkedInFake)
     fake.expire(conn.secrets["access_token"])
     with pytest.raises(AuthExpired):
         LinkedInProvider().find_published(conn, f"k-{uuid.uuid4()}", "x", datetime.now(UTC))
+
+
+def test_the_fake_answers_in_linkedin_s_own_rest_li_envelopes(fake: LinkedInFake, tmp_path: Path) -> None:
+    """The fake's finder, action and create replies have the envelopes LinkedIn's official client
+    reads (tests/fixtures/linkedin/restli_envelopes.json)."""
+    doc = json.loads((FIXTURES / "restli_envelopes.json").read_text())
+    assert doc["source"].startswith("LinkedIn's own Rest.li client, github.com/linkedin-developers/")
+    conn = page_connection(fake)
+    LinkedInProvider().publish(conn, PostRequest.single("hello"), "k")
+    headers = {"Authorization": f"Bearer {conn.secrets['access_token']}", "LinkedIn-Version": VERSION}
+    with httpx.Client(base_url=fake.url, headers=headers) as http:
+        finder = http.get("/rest/posts", params={"author": conn.remote_id, "q": "author"}).json()
+        action = http.post(
+            "/rest/images",
+            params={"action": "initializeUpload"},
+            json={"initializeUploadRequest": {"owner": conn.remote_id}},
+        ).json()
+        created = http.post(
+            "/rest/posts",
+            json={
+                "author": conn.remote_id,
+                "commentary": "again",
+                "visibility": "PUBLIC",
+                "distribution": {"feedDistribution": "MAIN_FEED"},
+                "lifecycleState": "PUBLISHED",
+            },
+        )
+    assert set(finder) <= set(doc["finder_keys"]) and isinstance(finder["elements"], list) and finder["elements"]
+    assert set(finder["paging"]) <= set(doc["paging_keys"])
+    assert set(action) == set(doc["action_keys"])
+    assert created.status_code == 201 and created.headers[doc["created_id_header"]].startswith("urn:li:share:")
