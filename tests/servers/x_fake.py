@@ -26,7 +26,9 @@ runs against the provider over real HTTP:
 
 Where it is simpler than X: one rate window for everything, text length checked with
 twitter-text, video "processing" takes two STATUS polls, and a token never expires by itself
-(``expire(token)`` does it).
+(``expire(token)`` does it). Its refusals have the documented shapes (the problem JSON, RFC 6749
+token errors); the ``detail`` of the fake's own edge cases (unknown media, a missing route, …) are
+the fake's words, which no test relies on: X's documented words live in ``tests/fixtures/x/``.
 """
 
 from __future__ import annotations
