@@ -208,6 +208,26 @@ def test_documented_page_list_and_publish_and_delete() -> None:
     p.delete(CONN, published.remote_id)
 
 
+def test_documented_photo_upload_reply_gives_the_post_id(tmp_path: Path) -> None:
+    ex = fixture("exchanges.json")
+    p, sent = _replay(
+        {
+            ("POST", "/v25.0/546349135390552/photos"): httpx.Response(200, json=ex["photo_upload"]),
+            ("GET", "/v25.0/546349135390552_1116689038356556"): httpx.Response(
+                200, json={"permalink_url": "https://www.facebook.com/page/posts/1116689038356556"}
+            ),
+        }
+    )
+    photo = image(tmp_path, "loaf.png")
+    published = p.publish(CONN, PostRequest.single("Fresh bread", [photo]), "k")
+    assert published.remote_id == "546349135390552_1116689038356556"  # the post, not the photo
+    assert published.url == "https://www.facebook.com/page/posts/1116689038356556"
+    upload = sent[0]
+    assert upload.headers["content-type"].startswith("multipart/form-data")
+    assert b'name="caption"' in upload.content and b"Fresh bread" in upload.content
+    assert b'name="source"; filename="loaf.png"' in upload.content and photo.path.read_bytes() in upload.content
+
+
 def test_documented_next_only_paging_follows_next_without_its_token() -> None:
     ex = fixture("exchanges.json")
     calls: list[httpx.Request] = []
