@@ -59,14 +59,14 @@ def readable(color: QColor, background: str) -> QColor:
     if theme.contrast(color.name(), background) >= theme.GRAPHIC_CONTRAST:
         return color
     dark_background = QColor(background).lightness() < 128
-    hue, saturation, lightness, alpha = color.getHsl()
+    hue, saturation, lightness, alpha = max(color.hslHue(), 0), color.hslSaturation(), color.lightness(), color.alpha()
     step = 8 if dark_background else -8
     while 0 <= lightness + step <= 255:
         lightness += step
-        candidate = QColor.fromHsl(max(hue, 0), saturation, lightness, alpha)
+        candidate = QColor.fromHsl(hue, saturation, lightness, alpha)
         if theme.contrast(candidate.name(), background) >= theme.GRAPHIC_CONTRAST:
             return candidate
-    return QColor.fromHsl(max(hue, 0), saturation, 255 if dark_background else 0, alpha)
+    return QColor.fromHsl(hue, saturation, 255 if dark_background else 0, alpha)
 
 
 def _own_color(item: QObject, current: QColor) -> QColor:
