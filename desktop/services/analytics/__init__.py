@@ -117,7 +117,9 @@ def by_network(ctx: AppContext, scope: Scope) -> list[Breakdown]:
 def by_campaign(ctx: AppContext, scope: Scope) -> list[Breakdown]:
     """Posts, engagements and mean engagement rate per campaign (key "" = no campaign)."""
     with ctx.session() as s:
-        return queries.campaigns_from(s, aggregate(s, scope, HourBuckets(), campaigns=True).campaigns)
+        # The dashboard's buckets (UTC hours, as for kpis()): campaign rates add up as they do there.
+        agg = aggregate(s, scope, HourBuckets.hourly(scope.period), campaigns=True)
+        return queries.campaigns_from(s, agg.campaigns)
 
 
 def heatmap(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[HeatCell]:
