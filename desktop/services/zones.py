@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desktop.services import app_settings
-
+# No data layer here (app_settings is imported where the setting is read): the calendar's first
+# month is laid out in the user's zone before SQLAlchemy is imported (desktop.services.calendar_rows).
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
 
@@ -59,12 +59,20 @@ def system_zone_name() -> str | None:
     return next((canonical(c) for c in candidates if c and _valid(c)), None)
 
 
+def zone_name_for(setting: object) -> str:
+    """The zone the timezone app setting ``setting`` means: itself when it names a zone, else
+    the system's, else UTC."""
+    name = str(setting or "")
+    if name and _valid(name):
+        return canonical(name)
+    return system_zone_name() or "UTC"
+
+
 def user_zone_name(ctx: AppContext) -> str:
     """The IANA zone the user plans in: the app setting, else the system's, else UTC."""
-    setting = str(app_settings.get(ctx, app_settings.TIMEZONE) or "")
-    if setting and _valid(setting):
-        return canonical(setting)
-    return system_zone_name() or "UTC"
+    from desktop.services import app_settings
+
+    return zone_name_for(app_settings.get(ctx, app_settings.TIMEZONE))
 
 
 def user_zone(ctx: AppContext) -> ZoneInfo:

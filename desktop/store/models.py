@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from desktop.store.states import VariantState as VariantState  # re-exported: its home before it moved
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -76,23 +78,6 @@ class AccountStatus(enum.StrEnum):
     CONNECTED = "connected"
     NEEDS_RECONNECT = "needs_reconnect"
     DISCONNECTED = "disconnected"
-
-
-class VariantState(enum.StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    PUBLISHING = "publishing"
-    RETRYING = "retrying"
-    PUBLISHED = "published"
-    FAILED = "failed"
-    NEEDS_RECONNECT = "needs_reconnect"
-    CANCELLED = "cancelled"
-    #: Some thread parts are public, the rest failed: retry resumes after the last live part.
-    PARTIALLY_LIVE = "partially_live"
-    #: Interrupted mid-publish where the network cannot be asked: the user checks the network.
-    OUTCOME_UNKNOWN = "outcome_unknown"
-    #: Saved by a CSV import still in progress: invisible to the publisher until released.
-    IMPORTING = "importing"
 
 
 class AttemptOutcome(enum.StrEnum):

@@ -69,6 +69,21 @@ def peek(db_path: Path) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
 
 
+@contextmanager
+def peek_readonly(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """Like :func:`peek`, but the connection itself cannot write (``mode=ro``), for reads made
+    while the app opens the same file for writing. Waits at most a second for a busy writer:
+    a caller in a hurry falls back to the full path instead. (In WAL mode SQLite may still
+    create the -wal/-shm companions, with the database file's own mode.)"""
+    uri = db_path.as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=1, isolation_level=None, check_same_thread=True)) as conn:
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+
+
 def journal_mode(conn: sqlite3.Connection) -> str:
     row = conn.execute("PRAGMA journal_mode").fetchone()
     return str(row[0]).lower() if row else ""

@@ -5,6 +5,11 @@ avatar per account. Dragging a chip reschedules it through a QUndoStack (Ctrl+Z 
 Ctrl+Shift+Z); a draft dragged from the Drafts page is scheduled where it is dropped (undo
 returns it to the drafts); double-click or Enter asks the composer to open it, Delete asks
 before deleting. Every time is in the user's zone (Settings), named under the toolbar.
+
+The page can be built before the data is open (``ctx`` None): it then shows the first month read
+ahead with sqlite3 (:class:`~desktop.services.calendar_rows.FirstWindowRead`), with everything
+that needs the data (moving, opening, deleting, filtering, other months) disabled until
+:meth:`CalendarPage.attach`, which switches to the normal reads.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPoint, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QColor, QHideEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,14 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import recurrence
-from desktop.services.accounts import AccountRow, list_accounts
-from desktop.services.calendar import (
-    CalendarItem,
-    excerpt,
-)
-from desktop.services.campaigns import CampaignRow, list_campaigns
-from desktop.services.zones import user_zone_name, zone_label
+from desktop.services.calendar_rows import CalendarItem, FirstWindow, FirstWindowRead, excerpt
+from desktop.services.zones import zone_label
 from desktop.ui.calendar.commands import RescheduleCommand
 from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
 from desktop.ui.calendar.draft_drop import DraftDrops
@@ -53,9 +52,18 @@ from desktop.ui.pages.base import Page
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.table_model import ROW_ROLE
 
+# The data layer (accounts, campaigns, recurrence: SQLAlchemy) is imported where it is used, so
+# the page can be built, and show its first month, before the data is open.
 if TYPE_CHECKING:
+    from desktop.services import recurrence
+    from desktop.services.accounts import AccountRow
+    from desktop.services.campaigns import CampaignRow
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
+
+
+#: What an action that needs the data says before the data is open (the page is disabled then).
+NOT_OPEN_YET = "Your posts are still opening; try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,10 @@ class CalendarContext:
 
 
 def _load_context(ctx: AppContext) -> CalendarContext:
+    from desktop.services.accounts import list_accounts
+    from desktop.services.campaigns import list_campaigns
+    from desktop.services.zones import user_zone_name
+
     accounts = list_accounts(ctx)
     # only the networks posts can be on: asking the registry for every network would import every
     # provider module on the way to the first month the user sees
@@ -89,16 +101,25 @@ class CalendarPage(Page):
     open_post = Signal(int)
     #: The user asked to import posts from a CSV file (the main window owns the dialog).
     import_requested = Signal()
+    #: The first month read ahead (a FirstWindow, or None), handed over from the reading thread.
+    _first_window_read = Signal(object)
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, runner, parent)
+    def __init__(
+        self,
+        ctx: AppContext | None,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        first_window: FirstWindowRead | None = None,
+    ) -> None:
+        super().__init__(ctx, runner, parent)  # type: ignore[arg-type]  # None until attach()
         self.import_button = QPushButton("Import CSV…")
         self.import_button.setToolTip("Schedule many posts at once from a spreadsheet (Ctrl+Shift+I)")
         self.import_button.clicked.connect(self.import_requested.emit)
         self.header_actions.addWidget(self.import_button)
-        self.model = CalendarModel(ctx, runner, "UTC", self)
+        self.model = CalendarModel(self.ctx, runner, "UTC", self)
         self.undo_stack = QUndoStack(self)
-        self.drafts = DraftDrops(ctx, runner, self.model, self.undo_stack, self.show_status, self)
+        self.drafts = DraftDrops(self.ctx, runner, self.model, self.undo_stack, self.show_status, self)
         self.mode = "month"
         self.anchor = date.today()
         self.accounts: list[AccountRow] = []
@@ -173,6 +194,8 @@ class CalendarPage(Page):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.no_accounts)
         self.stack.addWidget(content)
+        if ctx is None:  # until the data says otherwise, the calendar (an empty one), not "No accounts"
+            self.stack.setCurrentWidget(content)
         self.body.addWidget(self.stack, 1)
 
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -216,11 +239,68 @@ class CalendarPage(Page):
             canvas.today_requested.connect(self.go_today)
         self.month_view.day_activated.connect(self._show_week_of)
         self.week_view.canvas.day_activated.connect(self._show_list_of)
-        self.open_post.connect(self.edit_post)  # the main window opens it in the composer
+        self.open_post.connect(self._open_post)  # the main window opens it in the composer
+        self._pending_open: int | None = None
         self.model.loaded.connect(self._update_hint)
         self.model.loaded.connect(self._update_legend)
         self.model.move_failed.connect(lambda _vid, reason: self.show_status(reason))
         self._update_title()
+        self._needs_data = (self.content, self.import_button)
+        for widget in self._needs_data:
+            widget.setEnabled(self.attached)
+        if first_window is not None:
+            # queued: shown in a later turn of the event loop, never inside this constructor
+            self._first_window_read.connect(self._show_first_window, Qt.ConnectionType.QueuedConnection)
+            emit: SignalInstance = self._first_window_read
+            first_window.then(emit.emit)
+
+    @property
+    def attached(self) -> bool:
+        """Whether the data is open (built with a context, or :meth:`attach` ran)."""
+        return self.ctx is not None
+
+    def attach(self, ctx: AppContext) -> None:
+        """The data is open: what needs it is enabled, and the page switches to the normal reads
+        (the caller refreshes it, as for any page shown). Items read ahead stay on show until
+        the normal read replaces them."""
+        self.ctx = ctx
+        self.model.ctx = ctx
+        self.drafts.ctx = ctx
+        for widget in self._needs_data:
+            widget.setEnabled(True)
+        if self._pending_open is not None:
+            post_id, self._pending_open = self._pending_open, None
+            self.edit_post.emit(post_id)
+
+    def _open_post(self, post_id: int) -> None:
+        """Ask the main window to open the post; before the data is open, once it is."""
+        if self.attached:
+            self.edit_post.emit(post_id)
+        else:
+            self._pending_open = post_id
+
+    def _data_open(self) -> bool:
+        """Whether the data is open; if not, says so (what needs the data waits for it)."""
+        if not self.attached:
+            self.show_status(NOT_OPEN_YET)
+        return self.attached
+
+    def _show_first_window(self, first: FirstWindow | None) -> None:
+        """Show the month read ahead, if it is still what the page would show first: nothing
+        read yet, the month view of the same month, no filter chosen."""
+        if first is None or self.model.first_day is not None or self.mode != "month":
+            return
+        if (first.first_day, first.days) != self.window_for("month", self.anchor):
+            return
+        if first.filters != self.toolbar.filters() or not first.has_accounts:
+            return  # no accounts: the empty state, on show already, is right
+        self.stack.setCurrentWidget(self.content)
+        self.toolbar.set_zone(zone_label(first.zone))
+        self.model.set_zone(first.zone.key)
+        self.model.first_day, self.model.days = first.first_day, first.days
+        self.model.set_items(first.items)
+        self._show_period()
+        self.model.loaded.emit()
 
     def _sync_undo_buttons(self, *_args: object) -> None:
         """The undo/redo buttons: enabled when there is something to undo, which in the tooltip."""
@@ -235,6 +315,8 @@ class CalendarPage(Page):
     # --- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if not self.attached:
+            return  # attach() brings the data; the caller refreshes then
         self.runner.run(
             lambda: _load_context(self.ctx),
             on_done=self._show_context,
@@ -244,7 +326,7 @@ class CalendarPage(Page):
         )
 
     def on_changes(self, changed: Changes) -> None:
-        if not self.isVisible() or not changed.touches(self.watches):
+        if not self.attached or not self.isVisible() or not changed.touches(self.watches):
             return  # a hidden page is refreshed when it is next shown
         if changed.kinds == {SETTINGS} and "timezone" not in changed.settings:
             return  # other settings do not change what the calendar shows
@@ -331,14 +413,18 @@ class CalendarPage(Page):
         return first, pycal.monthrange(first.year, first.month)[1]
 
     def _apply_window(self, *, force: bool = False) -> None:
+        self._show_period()
+        if self.stack.currentWidget() is self.content:
+            first, days = self.window_for(self.mode, self.anchor)
+            self.model.set_window(first, days, force=force)
+
+    def _show_period(self) -> None:
+        """The views and the title on the period around the anchor (the rows come from the model)."""
         self.month_view.set_month(self.anchor)
         self.week_view.set_week(self.anchor)
         for canvas in (self.month_view, self.week_view.canvas):
             canvas.set_selected_date(self.anchor)
         self._update_title()
-        if self.stack.currentWidget() is self.content:
-            first, days = self.window_for(self.mode, self.anchor)
-            self.model.set_window(first, days, force=force)
 
     def _update_title(self) -> None:
         if self.mode == "week":
@@ -406,6 +492,8 @@ class CalendarPage(Page):
     def request_move(self, variant_id: int, new_time: datetime) -> bool:
         """Push an undoable move of the variant's chip (the post's variants at that time; what a
         drop does). False when it cannot move."""
+        if not self._data_open():
+            return False
         item = self.model.item(variant_id)
         if item is None:
             return False
@@ -484,6 +572,10 @@ class CalendarPage(Page):
         self.show_status(explain(exc).sentence)
 
     def duplicate(self, item: CalendarItem) -> None:
+        if not self._data_open():
+            return
+        from desktop.services import recurrence
+
         self.runner.run(
             lambda: recurrence.duplicate_post(self.ctx, item.post_id),
             on_done=lambda _id: self._after_change("Duplicated as a draft next to the original."),
@@ -494,6 +586,10 @@ class CalendarPage(Page):
         )
 
     def make_recurring(self, item: CalendarItem, every: int, unit: str, until: date) -> None:
+        if not self._data_open():
+            return
+        from desktop.services import recurrence
+
         self.runner.run(
             lambda: recurrence.make_recurring(self.ctx, item.post_id, every, unit, until),  # type: ignore[arg-type]
             on_done=lambda ids: self._after_change(f"Added {len(ids)} repeat(s) until {until:%d %b %Y}."),
@@ -529,6 +625,10 @@ class CalendarPage(Page):
         return box
 
     def delete(self, item: CalendarItem, *, series: bool = False) -> None:
+        if not self._data_open():
+            return
+        from desktop.services import recurrence
+
         def work() -> recurrence.Deleted:
             if series and item.series_id:
                 return recurrence.delete_series(self.ctx, item.series_id, item.post_id)
