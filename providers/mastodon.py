@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -140,23 +139,6 @@ def countable_text(text: str, url_length: int | None = 23) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
-
-
-#: A status older than this when the server answers a new post came from an earlier request.
-EARLIER_THAN = timedelta(seconds=30)
-
-
-def _made_earlier(status: Mapping[str, Any], response: httpx.Response) -> bool:
-    """Whether ``status`` was created well before this reply (by the server's own clock): Mastodon
-    answered a known Idempotency-Key with the status an earlier request made."""
-    created = _parse_time(status.get("created_at"))
-    try:
-        served = parsedate_to_datetime(response.headers.get("Date", ""))
-    except (TypeError, ValueError):
-        return False
-    if served.tzinfo is None:
-        served = served.replace(tzinfo=UTC)
-    return created is not None and created < served - EARLIER_THAN
 
 
 def plain_text(content_html: str) -> str:
@@ -436,8 +418,10 @@ class MastodonProvider(Provider):
         """Post each part with ``Idempotency-Key`` (``key:i`` per part of a thread), each part
         replying to the previous one, resuming after the ``done`` parts. Mastodon remembers a key
         for about an hour, so a retry in that window returns a status already made instead of
-        posting it again. (Media is uploaded again on a retry; the server deletes unattached
-        uploads by itself.)"""
+        posting it again. A status that comes back with another text than the part has now is
+        that earlier one, sent before the user edited the part: it is kept (never posted beside)
+        and named in ``stale_parts``. (Media is uploaded again on a retry; the server deletes
+        unattached uploads by itself.)"""
         if not post.parts:
             raise Rejected("The post is empty.")
         threaded = len(post.parts) > 1
@@ -469,9 +453,15 @@ class MastodonProvider(Provider):
                 except ProviderError as exc:
                     exc.parts = tuple(parts)
                     raise
-                made = PublishedPart(i, str(status["id"]), str(status.get("url") or status.get("uri") or ""))
-                if _made_earlier(status, response) and self._body(status) != _comparable(part.text):
-                    stale.append(i)  # the key's earlier result, made before the user edited this part
+                # Mastodon makes a status with exactly the text it is given, so one with other text
+                # is the key's earlier result: sent before the user edited this part. Told by its
+                # text, never by its age: a retry seconds after the unheard attempt gets the same
+                # replay, and our clock need not agree with the server's.
+                earlier = self._body(status) != _comparable(part.text)
+                url = str(status.get("url") or status.get("uri") or "")
+                made = PublishedPart(i, str(status["id"]), url, stale=earlier)
+                if earlier:
+                    stale.append(i)
                 parts.append(made)
                 if on_part is not None:
                     on_part(made)

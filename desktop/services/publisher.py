@@ -341,8 +341,9 @@ class Publisher:
             key, account_id, post_id = variant.idempotency_key, variant.account_id, variant.post_id
             network, handle_name = variant.account.provider, variant.account.handle
         handle = open_account(self.ctx, account_id)
-        for new, _stale in self._look_up(handle, key, candidates, first, texts, done):
-            parts = sorted([*done, *new], key=lambda p: p.index)
+        for new, stale in self._look_up(handle, key, candidates, first, texts, done):
+            # a part found with an earlier text stays marked, so sending the rest later says so
+            parts = sorted([*done, *(replace(p, stale=p.index in stale) for p in new)], key=lambda p: p.index)
             whole = len(parts) >= len(texts)
             state = S.PUBLISHED if whole else S.PARTIALLY_LIVE
             shown = "it" if whole else ("part 1" if len(parts) == 1 else f"parts 1–{len(parts)}")
@@ -350,6 +351,9 @@ class Publisher:
                 f"You cancelled this post, but an earlier attempt had already published {shown}. It is live on "
                 "the network: delete it there if you want it gone."
             )
+            if stale:
+                which = "It" if len(texts) == 1 else "Part " + ", ".join(str(i + 1) for i in sorted(stale))
+                message += f" {which} went out before your last edit: the network has the earlier text."
             with self.ctx.session() as s:
                 moved = transitions.move_one(
                     s,
@@ -594,13 +598,15 @@ class Publisher:
                 yield new, stale
 
     def _remember(self, job: _Job, parts: Sequence[PublishedPart]) -> None:
-        """Save live parts now, each in its own commit: a crash a moment later loses none."""
+        """Save live parts now, each in its own commit: a crash a moment later loses none. A part
+        already known is saved again only to mark it stale (found with its earlier text)."""
         with job.lock:
-            known = {p.index for p in job.parts}
-            new = [p for p in parts if p.index not in known]
+            known = {p.index: p for p in job.parts}
+            new = [p for p in parts if p.index not in known or _newly_stale(known[p.index], p)]
             if not new:
                 return
-            job.parts = sorted([*job.parts, *new], key=lambda p: p.index)
+            merged = {**known, **{p.index: p for p in new}}
+            job.parts = [merged[i] for i in sorted(merged)]
             payload = [p.to_record() for p in job.parts]
             first = job.parts[0]
         values = {"remote_parts": payload, "remote_id": first.remote_id, "remote_url": first.url}
@@ -850,6 +856,11 @@ def _load_for_sending(s: Session, variant_id: int) -> Variant | None:
             selectinload(Variant.attempts),
         )
     )
+
+
+def _newly_stale(known: PublishedPart, told: PublishedPart) -> bool:
+    """``told`` marks the very part we know as carrying its earlier text, which we did not know."""
+    return told.stale and not known.stale and told.remote_id == known.remote_id
 
 
 def _earlier_texts(attempts: Sequence[PublishAttempt], texts: Sequence[str]) -> list[list[str]]:

@@ -350,6 +350,7 @@ class BlueskyProvider(Provider):
         created_any = False
         for i, part in enumerate(post.parts):
             rkey = derive_rkey(idempotency_key, i)
+            earlier = False
             try:
                 found = self._existing_post_text(conn, rkey)
                 if found is None:
@@ -358,13 +359,15 @@ class BlueskyProvider(Provider):
                     created_any = True
                 else:
                     ref = (found[0], found[1])
-                    if i >= len(done) and found[2] != richtext.display_text(part.text):
-                        stale.append(i)  # an earlier attempt wrote it before the user edited this part
+                    # an earlier attempt wrote it before the user edited this part
+                    earlier = i >= len(done) and found[2] != richtext.display_text(part.text)
+                    if earlier:
+                        stale.append(i)
             except ProviderError as exc:
                 exc.parts = tuple(made)
                 raise
             refs.append(ref)
-            made.append(PublishedPart(i, ref[0], self._url(conn, ref[0])))
+            made.append(PublishedPart(i, ref[0], self._url(conn, ref[0]), stale=earlier))
             if on_part is not None and i >= len(done):
                 on_part(made[-1])
         return Published.from_parts(made, already=not created_any, stale_parts=stale)
