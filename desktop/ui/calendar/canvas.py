@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QFont,
     QHelpEvent,
     QHideEvent,
     QKeyEvent,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from desktop.services.calendar import CalendarItem
 from desktop.ui import theme
-from desktop.ui.calendar.chips import PostChip, chip_tooltip, paint_chip
+from desktop.ui.calendar.chips import PostChip, chip_font, chip_tooltip, elided, paint_chip, text_width
 from desktop.ui.calendar.hover_card import HoverCard
 from desktop.ui.calendar.model import CalendarModel
 
@@ -65,27 +66,37 @@ def is_dark(pal: QPalette) -> bool:
     return pal.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def paint_more(p: QPainter, m: More, pal: QPalette, *, right: bool = False) -> None:
+_DEMI = QFont.Weight.DemiBold
+_VCENTER = int(Qt.AlignmentFlag.AlignVCenter)
+
+
+def paint_more(
+    p: QPainter,
+    m: More,
+    pal: QPalette,
+    *,
+    right: bool = False,
+    font: str | None = None,
+    danger: QColor | None = None,
+) -> None:
     """ "+N more" on a pill of the base colour, so no line (the week's now-line) crosses its text;
-    in the danger colour when it folds chips that need the user."""
+    in the danger colour when it folds chips that need the user. (``font``: the painter's font
+    as QFont.toString(), and ``danger``: the theme's danger colour, when painting many.)"""
+    family = font or p.font().toString()
     alerts = f"{m.alerts} alert" + ("s" if m.alerts > 1 else "")
     label = f"+{m.count} · {alerts}" if m.alerts else f"+{m.count} more"
-    font = p.font()
-    font.setPixelSize(11)
-    font.setWeight(font.Weight.DemiBold)
-    p.setFont(font)
-    if p.fontMetrics().horizontalAdvance(label) + 12 > m.rect.width():  # a narrow day: the short form
+    p.setFont(chip_font(family, 11, _DEMI))
+    if text_width(family, label, _DEMI) + 12 > m.rect.width():  # a narrow day: the short form
         label = f"+{m.count} · {m.alerts}!" if m.alerts else f"+{m.count}"
-    width = min(m.rect.width(), p.fontMetrics().horizontalAdvance(label) + 12)
+    width = min(m.rect.width(), text_width(family, label, _DEMI) + 12)
     left = m.rect.right() - width + 1 if right else m.rect.left()
     pill = QRect(left, m.rect.top(), width, m.rect.height())
     p.fillRect(pill, pal.color(QPalette.ColorRole.Base))
-    p.setPen(QColor(theme.current().danger) if m.alerts else pal.color(QPalette.ColorRole.Highlight))
-    p.drawText(
-        pill.adjusted(6, 0, 0, 0),
-        int(Qt.AlignmentFlag.AlignVCenter),
-        p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, pill.width() - 6),
-    )
+    if m.alerts:
+        p.setPen(danger if danger is not None else QColor(theme.current().danger))
+    else:
+        p.setPen(pal.color(QPalette.ColorRole.Highlight))
+    p.drawText(pill.adjusted(6, 0, 0, 0), _VCENTER, elided(family, label, pill.width() - 6, _DEMI))
 
 
 class CalendarCanvas(QWidget):
@@ -162,27 +173,36 @@ class CalendarCanvas(QWidget):
         """Where a draft dropped at ``pos`` goes: the day, and the time when the view has one."""
         raise NotImplementedError
 
-    def paint_chips(self, p: QPainter, pal: QPalette, *, more_right: bool = False) -> None:
-        """The laid-out chips and "+N more" links, over whatever the view painted beneath."""
+    def paint_chips(self, p: QPainter, pal: QPalette, exposed: QRect, *, more_right: bool = False) -> None:
+        """The laid-out chips and "+N more" links in ``exposed`` (the paint event's rect: the
+        week's scrolled-away hours are not painted), over whatever the view painted beneath."""
         chips, more = self.laid_out()
         font = p.font().toString()  # once, not per chip
+        danger = QColor(theme.current().danger)
         zone = self.model.zone
+        colors = self.model.network_colors
         focused = self.hasFocus()
+        selected = self.selected_variant
         for chip in chips:
+            if not exposed.intersects(chip.rect):
+                continue
+            local = chip.chip.when.astimezone(zone)  # not strftime: it imports `time` on every call
             paint_chip(
                 p,
                 chip.rect,
                 chip.chip,
-                f"{chip.item.when.astimezone(zone):%H:%M}",
+                f"{local.hour:02d}:{local.minute:02d}",
                 pal,
-                self.model.network_colors,
-                selected=self.selected_variant in chip.chip.variant_ids,
+                colors,
+                selected=selected is not None and selected in chip.chip.variant_ids,
                 focused=focused,
                 lines=chip.lines,
                 font=font,
+                danger=danger,
             )
         for m in more:
-            paint_more(p, m, pal, right=more_right)
+            if exposed.intersects(m.rect):
+                paint_more(p, m, pal, right=more_right, font=font, danger=danger)
 
     # --- selection ------------------------------------------------------------------------
 

@@ -220,10 +220,11 @@ def mix(color: QColor, base: QColor, amount: float) -> QColor:
     )
 
 
-def chip_fill(chip: PostChip, pal: QPalette, status: str | None = None) -> QColor:
+def chip_fill(chip: PostChip, pal: QPalette, status: str | None = None, danger: QColor | None = None) -> QColor:
+    """``danger``: the theme's danger colour, when the caller paints many chips."""
     status = status or chip.status
     if status == "failed":
-        return QColor(theme.current().danger)
+        return QColor(danger) if danger is not None else QColor(theme.current().danger)
     base = pal.color(QPalette.ColorRole.Base).rgba()
     placeholder = pal.color(_PLACEHOLDER).rgba()
     return QColor.fromRgba(_fill_for(status == "published", chip.first.color, base, placeholder))
@@ -240,7 +241,7 @@ def _fill_for(published: bool, color: str | None, base_rgba: int, placeholder_rg
 
 
 @lru_cache(maxsize=64)
-def _font(base: str, pixels: int, weight: QFont.Weight) -> QFont:
+def chip_font(base: str, pixels: int, weight: QFont.Weight) -> QFont:
     """``base`` (a QFont.toString()) at ``pixels`` and ``weight``; built once, not per chip."""
     font = QFont()
     font.fromString(base)
@@ -253,30 +254,10 @@ def avatar_letter(handle: str) -> str:
     return next((ch.upper() for ch in handle if ch.isalnum()), "?")
 
 
-def paint_avatar(
-    p: QPainter, rect: QRect, item: CalendarItem, colors: Mapping[str, str], ring: QColor, font: str | None = None
-) -> None:
-    """A small disc in the network's colour with the handle's first letter (``font``: the
-    painter's, as QFont.toString(), when the caller has it already).
-
-    Drawn once per look into a pixmap and then copied: a busy month shows a hundred of them, and
-    a disc with its letter costs ten times what a copy does."""
-    device = p.device()
-    ratio = device.devicePixelRatioF() if device is not None else 1.0
-    disc = _avatar(
-        colors.get(item.network) or NEUTRAL,
-        ring.rgba(),
-        avatar_letter(item.handle),
-        rect.width(),
-        rect.height(),
-        font or p.font().toString(),
-        ratio,
-    )
-    p.drawPixmap(rect.topLeft(), disc)
-
-
 @lru_cache(maxsize=512)
 def _avatar(color: str, ring_rgba: int, letter: str, width: int, height: int, font: str, ratio: float) -> QPixmap:
+    """A small disc in the network's colour with the handle's first letter, drawn once per look
+    and then copied (a disc with its letter costs ten times what a copy does)."""
     pixmap = QPixmap(round(width * ratio), round(height * ratio))
     pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -287,7 +268,7 @@ def _avatar(color: str, ring_rgba: int, letter: str, width: int, height: int, fo
     p.setPen(QPen(QColor.fromRgba(ring_rgba), 1))
     p.setBrush(fill)
     p.drawEllipse(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5))
-    p.setFont(_font(font, max(7, height - 6), QFont.Weight.Bold))
+    p.setFont(chip_font(font, max(7, height - 6), QFont.Weight.Bold))
     p.setPen(text_on(fill))
     p.drawText(rect, _CENTER, letter)
     p.end()
@@ -306,78 +287,143 @@ def paint_chip(
     focused: bool,
     lines: int = 1,
     font: str | None = None,
+    danger: QColor | None = None,
 ) -> None:
     """Stripe, time, avatars, state badge, then as much of the text as fits (``lines`` rows).
 
-    ``font``: the painter's font as QFont.toString(), when the caller paints many chips."""
+    ``font``: the painter's font as QFont.toString(), and ``danger``: the theme's danger colour,
+    when the caller paints many chips.
+
+    A month paints a hundred chips in a handful of looks: the face (fill, stripe, draft border,
+    badge) is drawn once per look into a pixmap and copied, and the text's measures are kept."""
     status = chip.status
-    fill = chip_fill(chip, pal, status)
+    fill = chip_fill(chip, pal, status, danger)
     ink = text_on(fill)
-    r = QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5)
+    family = font or p.font().toString()
+    device = p.device()
+    ratio = device.devicePixelRatioF() if device is not None else 1.0
+    width, height = rect.width(), rect.height()
+    row_h = min(height, 18)
+    top = (height - row_h) // 2 if lines == 1 else 1  # the first row, from the chip's top
+    badge = "warning" if status == "failed" else ("check" if status == "published" else "")
+    color = chip.first.color
+    placeholder = pal.color(_PLACEHOLDER).rgba()
     p.save()
     p.setClipRect(rect)
     p.setRenderHint(_ANTIALIAS)
-    p.setPen(_NO_PEN)
-    p.setBrush(fill)
-    p.drawRoundedRect(r, 4, 4)
-    stripe = QColor(chip.first.color) if chip.first.color else pal.color(_PLACEHOLDER)
-    p.setBrush(stripe)
-    p.drawRoundedRect(QRectF(r.left(), r.top(), 4, r.height()), 2, 2)
-    if status == "draft":
-        p.setPen(QPen(pal.color(_PLACEHOLDER), 1, Qt.PenStyle.DashLine))
-        p.setBrush(_NO_BRUSH)
-        p.drawRoundedRect(r, 4, 4)
+    p.drawPixmap(
+        rect.topLeft(),
+        _face(width, height, fill.rgba(), color, placeholder, status == "draft", badge, ink.rgba(), top, ratio),
+    )
     if selected:
         p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight) if status != "failed" else ink, 2 if focused else 1.4))
         p.setBrush(_NO_BRUSH)
-        p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 3, 3)
-    family = font or p.font().toString()
-    p.setFont(_font(family, 11, QFont.Weight.Normal))
-    fm = p.fontMetrics()
-    row_h = min(rect.height(), 18)
+        p.drawRoundedRect(QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5), 3, 3)
     x = rect.left() + 8
     right = rect.right() - 4
-    top = rect.top() + (rect.height() - row_h) // 2 if lines == 1 else rect.top() + 1
-    # the badge (failed / published) at the right
-    badge = "warning" if status == "failed" else ("check" if status == "published" else "")
-    size = min(12, row_h - 4)
     if badge:
-        icon(badge, ink.name()).paint(p, QRect(right - size, top + (row_h - size) // 2, size, size))
-        right -= size + 3
-    p.setFont(_font(family, 11, QFont.Weight.DemiBold))
+        right -= min(12, row_h - 4) + 3
+    y = rect.top() + top
+    p.setFont(chip_font(family, 11, QFont.Weight.DemiBold))
     p.setPen(ink)
-    time_w = fm.horizontalAdvance(time_label) + 2
-    p.drawText(QRect(x, top, time_w, row_h), _VCENTER, time_label)
+    time_w = text_width(family, time_label) + 2
+    p.drawText(QRect(x, y, time_w, row_h), _VCENTER, time_label)
     x += time_w + 3
     # avatars: one per account, overlapping a little when there are many
+    items = chip.items
     av = min(14, row_h - 4)
-    step = av - 3 if len(chip.items) > 2 else av + 1
-    if lines == 1 and right - x - len(chip.items) * step < 36:  # a narrow chip: dots leave room for words
+    step = av - 3 if len(items) > 2 else av + 1
+    if lines == 1 and right - x - len(items) * step < 36:  # a narrow chip: dots leave room for words
         av, step = 6, 7
     room = max(0, right - x - 24)  # keep some of the text
-    shown = chip.items if len(chip.items) * step <= room else chip.items[: max(1, room // step)]
+    shown = items if len(items) * step <= room else items[: max(1, room // step)]
+    disc_y = y + (row_h - av) // 2
     for n, item in enumerate(shown):
-        disc = QRect(x + n * step, top + (row_h - av) // 2, av, av)
+        network_color = colors.get(item.network) or NEUTRAL
         if av > 8:
-            paint_avatar(p, disc, item, colors, fill, family)
+            disc = _avatar(network_color, fill.rgba(), avatar_letter(item.handle), av, av, family, ratio)
+            p.drawPixmap(x + n * step, disc_y, disc)
         else:
             p.setPen(_NO_PEN)
-            p.setBrush(QColor(colors.get(item.network) or NEUTRAL))
-            p.drawEllipse(disc)
+            p.setBrush(QColor(network_color))
+            p.drawEllipse(QRect(x + n * step, disc_y, av, av))
     if shown:
         x += (len(shown) - 1) * step + av + 4
-    p.setFont(_font(family, 11, QFont.Weight.Normal))
+    p.setFont(chip_font(family, 11, QFont.Weight.Normal))
     p.setPen(ink)
     if lines == 1:
-        text_rect = QRect(x, top, max(0, right - x), row_h)
-        words = fm.elidedText(chip.text, _ELIDE_RIGHT, text_rect.width())
+        words = elided(family, chip.text, max(0, right - x))
         if len(words.rstrip("…").strip()) >= 2:  # an ellipsis alone says nothing: leave the room empty
-            p.drawText(text_rect, _VCENTER, words)
+            p.drawText(QRect(x, y, max(0, right - x), row_h), _VCENTER, words)
     else:
-        body = QRect(rect.left() + 8, top + row_h, rect.width() - 12, rect.bottom() - top - row_h)
-        rows = max(1, body.height() // fm.lineSpacing())
-        p.drawText(body, _TOP, wrap_elided(chip.text, fm, body.width(), rows))
+        body = QRect(rect.left() + 8, y + row_h, width - 12, rect.bottom() - y - row_h)
+        rows = max(1, body.height() // metrics(family).lineSpacing())
+        p.drawText(body, _TOP, _wrapped(family, chip.text, body.width(), rows))
     p.restore()
+
+
+@lru_cache(maxsize=256)
+def _face(
+    width: int,
+    height: int,
+    fill_rgba: int,
+    color: str | None,
+    placeholder_rgba: int,
+    draft: bool,
+    badge: str,
+    ink_rgba: int,
+    top: int,
+    ratio: float,
+) -> QPixmap:
+    """A chip's fill, campaign stripe, draft border and state badge (at ``top``, the first row)."""
+    pixmap = QPixmap(round(width * ratio), round(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(_ANTIALIAS)
+    r = QRectF(0.5, 0.5, width - 1, height - 1)
+    p.setPen(_NO_PEN)
+    p.setBrush(QColor.fromRgba(fill_rgba))
+    p.drawRoundedRect(r, 4, 4)
+    p.setBrush(QColor(color) if color else QColor.fromRgba(placeholder_rgba))
+    p.drawRoundedRect(QRectF(r.left(), r.top(), 4, r.height()), 2, 2)
+    if draft:
+        p.setPen(QPen(QColor.fromRgba(placeholder_rgba), 1, Qt.PenStyle.DashLine))
+        p.setBrush(_NO_BRUSH)
+        p.drawRoundedRect(r, 4, 4)
+    if badge:
+        row_h = min(height, 18)
+        size = min(12, row_h - 4)
+        ink = QColor.fromRgba(ink_rgba).name()
+        icon(badge, ink).paint(p, QRect(width - 5 - size, top + (row_h - size) // 2, size, size))
+    p.end()
+    return pixmap
+
+
+# The chips' text measures, kept across paints: hovering, selecting and paging back repaint the
+# same chips. At 11 px (a pixel size), so the same on every screen as the painter's.
+_NORMAL = QFont.Weight.Normal
+
+
+@lru_cache(maxsize=16)
+def metrics(family: str, weight: QFont.Weight = _NORMAL) -> QFontMetrics:
+    """Measures of ``family`` (a QFont.toString()) at 11 px and ``weight``."""
+    return QFontMetrics(chip_font(family, 11, weight))
+
+
+@lru_cache(maxsize=512)
+def text_width(family: str, text: str, weight: QFont.Weight = _NORMAL) -> int:
+    return metrics(family, weight).horizontalAdvance(text)
+
+
+@lru_cache(maxsize=2048)
+def elided(family: str, text: str, width: int, weight: QFont.Weight = _NORMAL) -> str:
+    return metrics(family, weight).elidedText(text, _ELIDE_RIGHT, width)
+
+
+@lru_cache(maxsize=512)
+def _wrapped(family: str, text: str, width: int, rows: int) -> str:
+    return wrap_elided(text, metrics(family), width, rows)
 
 
 def wrap_elided(text: str, fm: QFontMetrics, width: int, rows: int) -> str:

@@ -1,22 +1,26 @@
 """The calendar's item model: only the visible window's variants, loaded off the GUI thread.
 
-Switching month (or week) issues a new windowed query; moving an item updates the model at
-once and reverts it if the store refuses.
+Switching month (or week) issues a new windowed query, indexed by day off the GUI thread too.
+The windows one page back and on are read ahead once a window is shown, and the last few are
+kept for a minute, so paging shows posts already read; any change made in the app (a move, a
+refresh after an edit, a filter, the zone) drops them. Moving an item updates the model at once
+and reverts it if the store refuses.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import islice
 from operator import le
-from typing import TYPE_CHECKING, Any
+from time import monotonic
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desktop.services import calendar as svc
@@ -24,6 +28,7 @@ from desktop.services.calendar import CalendarFilters, CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.calendar.chips import DayChips, PostChip
+from desktop.ui.calendar.periods import adjacent_windows
 from desktop.ui.changes import POSTS, changes
 from desktop.ui.errors import explain
 from desktop.ui.icons import network_icon
@@ -36,6 +41,12 @@ if TYPE_CHECKING:
 Index = QModelIndex | QPersistentModelIndex
 
 STATUS_TEXT = {"scheduled": "Scheduled", "published": "Published", "failed": "Failed", "draft": "Draft"}
+
+#: Windows kept once shown or read ahead (a month of 5,000 variants is a few MB)...
+CACHED_WINDOWS = 6
+#: ...for this long: older ones are read again, so another process's changes (a headless
+#: publish run) show within a minute of paging, as they did when every page was read afresh.
+CACHE_SECONDS = 60.0
 
 
 @lru_cache(maxsize=64)
@@ -82,6 +93,26 @@ def by_local_day(items: list[CalendarItem], zone: ZoneInfo) -> dict[date, list[C
     return by_day
 
 
+class Rows(NamedTuple):
+    """One window's items (in time order) with their indexes: built on the worker thread, so the
+    GUI thread only swaps them in."""
+
+    items: list[CalendarItem]
+    by_day: dict[date, list[CalendarItem]]
+    by_variant: dict[int, CalendarItem]
+    chips: dict[date, DayChips]
+
+
+def index_rows(items: list[CalendarItem], zone: ZoneInfo) -> Rows:
+    """``items`` (in time order) by local day, by variant, and as each day's chips."""
+    by_day = by_local_day(items, zone)
+    chips = {day: DayChips(on_day) for day, on_day in by_day.items()}
+    return Rows(items, by_day, {i.variant_id: i for i in items}, chips)
+
+
+WindowKey = tuple[date, int, CalendarFilters, ZoneInfo]
+
+
 class CalendarModel(QAbstractTableModel):
     """Rows are :class:`CalendarItem` s of the window ``[first_day, first_day + days)`` in ``zone``."""
 
@@ -112,6 +143,18 @@ class CalendarModel(QAbstractTableModel):
         #: Each network's brand colour (``ProviderInfo.color``), for the chips' avatars.
         self.network_colors: dict[str, str] = {}
         self._generation = 0
+        #: Windows shown or read ahead, oldest first: key → (when read, rows).
+        self._cache: OrderedDict[WindowKey, tuple[float, Rows]] = OrderedDict()
+        self._reading: set[WindowKey] = set()  # read-ahead in flight
+        #: Counts changes to what windows hold: a read begun before one is not kept.
+        self._epoch = 0
+        #: Read the windows either side of the one shown (off for tests that count queries).
+        self.read_ahead = True
+        # started once the shown window is painted (a zero timer runs after the paint event)
+        self._ahead = QTimer(self)
+        self._ahead.setSingleShot(True)
+        self._ahead.setInterval(0)
+        self._ahead.timeout.connect(self._read_ahead)
         self._sort: tuple[int, Qt.SortOrder] = (self.WHEN, Qt.SortOrder.AscendingOrder)
         self.load_count = 0
 
@@ -120,56 +163,152 @@ class CalendarModel(QAbstractTableModel):
     def set_zone(self, zone: str) -> None:
         if ZoneInfo(zone) != self.zone:
             self.zone = ZoneInfo(zone)
+            self.forget()
             # the same instants fall on other local days: regroup them
             self.set_items(sorted(self._by_variant.values(), key=lambda i: (i.when, i.variant_id)))
 
     def window(self) -> tuple[datetime, datetime]:
         assert self.first_day is not None
-        start = datetime.combine(self.first_day, time(), tzinfo=self.zone)
-        end = datetime.combine(self.first_day + timedelta(days=self.days), time(), tzinfo=self.zone)
+        return self._bounds(self.first_day, self.days)
+
+    def _bounds(self, first_day: date, days: int) -> tuple[datetime, datetime]:
+        start = datetime.combine(first_day, time(), tzinfo=self.zone)
+        end = datetime.combine(first_day + timedelta(days=days), time(), tzinfo=self.zone)
         return start, end
 
     def set_window(self, first_day: date, days: int, *, force: bool = False) -> bool:
-        """Show ``days`` local days from ``first_day``; loads only when the window changed."""
+        """Show ``days`` local days from ``first_day``; loads only when the window changed.
+        ``force``: read it again, whatever was read before (the data changed)."""
         if not force and (first_day, days) == (self.first_day, self.days):
             return False
         self.first_day, self.days = first_day, days
-        self.reload()
+        if force:
+            self.reload()
+        else:
+            self._show_window()
         return True
 
     def set_filters(self, filters: CalendarFilters) -> None:
         if filters != self.filters:
             self.filters = filters
             if self.first_day is not None:
-                self.reload()
+                self._show_window()
 
     def reload(self) -> None:
+        """Read the window again (what it shows changed); windows read before are dropped."""
+        self.forget()
+        self._read()
+
+    def forget(self) -> None:
+        """Drop the windows kept and the reads ahead in flight: the data changed."""
+        self._epoch += 1
+        self._cache.clear()
+        self._reading.clear()
+        self._ahead.stop()
+
+    def _key(self, first_day: date, days: int) -> WindowKey:
+        return (first_day, days, self.filters, self.zone)
+
+    def _show_window(self) -> None:
+        assert self.first_day is not None
+        rows = self._kept(self._key(self.first_day, self.days))
+        if rows is None:
+            self._read()
+        else:
+            self._generation += 1  # a read of the window shown before is dropped when it lands
+            self._loaded(rows)
+
+    def _read(self) -> None:
         # A newer window wins: older results are dropped when they arrive. (Not Task.cancel():
         # a task cancelled before it starts never settles, and the runner would stay "busy".)
+        assert self.first_day is not None
         self._generation += 1
-        generation = self._generation
+        generation, epoch = self._generation, self._epoch
+        key = self._key(self.first_day, self.days)
         start, end = self.window()
-        filters = self.filters
+        filters, zone = self.filters, self.zone
+
+        def done(rows: Rows) -> None:
+            if epoch == self._epoch:
+                self._keep(key, rows)
+            if generation == self._generation:
+                self._loaded(rows)
+
         self.runner.run(
-            lambda: svc.calendar_items(self.ctx, start, end, filters),
-            on_done=lambda items: self._loaded(items) if generation == self._generation else None,
+            lambda: index_rows(svc.calendar_items(self.ctx, start, end, filters), zone),
+            on_done=done,
             on_error=lambda exc: self.move_failed.emit(0, explain(exc).sentence),
             owner=self,
             name="calendar_items",
         )
 
-    def _loaded(self, items: list[CalendarItem]) -> None:
-        self.set_items(items)
+    def _read_ahead(self) -> None:
+        """Read the windows either side of the one shown, unless kept or being read."""
+        if not self.read_ahead or self.first_day is None:
+            return
+        for first_day, days in adjacent_windows(self.first_day, self.days):
+            key = self._key(first_day, days)
+            if key not in self._reading and self._kept(key) is None:
+                self._read_ahead_of(key)
+
+    def _read_ahead_of(self, key: WindowKey) -> None:
+        first_day, days, filters, zone = key
+        start, end = self._bounds(first_day, days)
+        epoch = self._epoch
+        self._reading.add(key)
+
+        def done(rows: Rows) -> None:
+            if epoch == self._epoch:
+                self._reading.discard(key)
+                self._keep(key, rows)
+
+        self.runner.run(
+            lambda: index_rows(svc.calendar_items(self.ctx, start, end, filters), zone),
+            on_done=done,
+            # quietly: the window is read again (and a failure shown) when it is shown
+            on_error=lambda _exc: self._reading.discard(key) if epoch == self._epoch else None,
+            owner=self,
+            name="calendar_read_ahead",
+        )
+
+    def _kept(self, key: WindowKey) -> Rows | None:
+        found = self._cache.get(key)
+        if found is None:
+            return None
+        read_at, rows = found
+        if monotonic() - read_at > CACHE_SECONDS:
+            del self._cache[key]
+            return None
+        self._cache.move_to_end(key)
+        return rows
+
+    def _keep(self, key: WindowKey, rows: Rows) -> None:
+        self._cache[key] = (monotonic(), rows)
+        self._cache.move_to_end(key)
+        while len(self._cache) > CACHED_WINDOWS:
+            self._cache.popitem(last=False)
+
+    def _loaded(self, rows: Rows) -> None:
+        self._install(rows)
         self.load_count += 1
         self.loaded.emit()
+        if self.read_ahead:
+            self._ahead.start()
+
+    def reading_ahead(self) -> bool:
+        """Whether windows either side of the shown one are still to be read or being read."""
+        return self._ahead.isActive() or bool(self._reading)
 
     def set_items(self, items: list[CalendarItem]) -> None:
         """Replace the rows (``items`` in time order, as the service returns them)."""
+        self._install(index_rows(items, self.zone))
+
+    def _install(self, rows: Rows) -> None:
         self.beginResetModel()
-        self._by_day = by_local_day(items, self.zone)
-        self._by_variant = {i.variant_id: i for i in items}
-        self._chips = {}
-        self._items = self._sorted(list(items))
+        self._by_day = rows.by_day
+        self._by_variant = rows.by_variant
+        self._chips = dict(rows.chips)  # days without posts are added as views ask
+        self._items = self._sorted(list(rows.items))
         self.version += 1
         self.endResetModel()
 
@@ -270,6 +409,7 @@ class CalendarModel(QAbstractTableModel):
             self.move_failed.emit(variant_id, explain(exc).sentence)
 
         def saved(_previous: Any) -> None:
+            self.forget()  # a window read ahead while this was saving may hold the old time
             self.move_saved.emit(variant_id, new_time)
             if on_done is not None:
                 on_done()
@@ -285,6 +425,7 @@ class CalendarModel(QAbstractTableModel):
         return True
 
     def _replace(self, old: CalendarItem, new: CalendarItem) -> None:
+        self.forget()  # the windows kept (which overlap this one) hold the old time
         start, end = self.window()
         items = [i for i in self._items if i.variant_id != old.variant_id]
         if start <= new.when < end:  # moved out of the window: it leaves the view

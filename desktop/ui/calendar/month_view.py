@@ -18,17 +18,14 @@ from desktop.services.calendar import CalendarItem
 from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
 from desktop.ui.calendar.chips import mix
 from desktop.ui.calendar.model import CalendarModel
+from desktop.ui.calendar.periods import grid_start
+
+__all__ = ["MonthView", "grid_start"]
 
 HEADER_H = 24
 DAY_LABEL_H = 20
 GAP = 2
 COMPACT_H = 16  # a chip's height when the full one would leave a day one chip at most
-
-
-def grid_start(month: date) -> date:
-    """The Monday on or before the 1st: the first cell of a month grid."""
-    first = month.replace(day=1)
-    return first - timedelta(days=first.weekday())
 
 
 class MonthView(CalendarCanvas):
@@ -194,7 +191,7 @@ class MonthView(CalendarCanvas):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 4, 4)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        self.paint_chips(p, pal, more_right=True)
+        self.paint_chips(p, pal, event.rect(), more_right=True)
         p.end()
 
     def _paint_campaign_range(self, p: QPainter, cell: QRect, day: date, pal: QPalette) -> None:

@@ -21,16 +21,15 @@ from desktop.ui import theme
 from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
 from desktop.ui.calendar.chips import PostChip
 from desktop.ui.calendar.model import CalendarModel
+from desktop.ui.calendar.periods import week_start
+
+__all__ = ["WeekCanvas", "WeekHeader", "WeekView", "week_start"]
 
 HOUR_H = 48
 GUTTER = 54
 HEADER_H = 40
 SNAP_MINUTES = 15
 PER_HOUR = 2  # chips that fit in an hour row
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 class WeekCanvas(CalendarCanvas):
@@ -196,7 +195,7 @@ class WeekCanvas(CalendarCanvas):
             drop = QColor(accent)
             drop.setAlpha(60)
             p.fillRect(self._drop_hint, drop)
-        self.paint_chips(p, pal)
+        self.paint_chips(p, pal, event.rect())
         p.end()
 
 
