@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([*(argv if argv is not None else sys.argv), *theme.FUSION_ARGS])
+        theme.started_in_fusion(app)
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORG_NAME)
     app.setOrganizationDomain(ORG_DOMAIN)
@@ -53,7 +56,7 @@ def run_gui(data_dir: str | Path | None = None) -> int:
     except OSError as exc:  # DataDirError: one sentence with the path
         QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{exc}")
         return 1
-    claim = instance.acquire()
+    claim = instance.acquire(listen=False)  # the lock first; the socket (QtNetwork) after the paint
     if claim is Claim.HELD:
         if instance.ask_owner_to_show():
             return 0  # the running window came forward; never a second publisher
@@ -101,10 +104,11 @@ def run_gui(data_dir: str | Path | None = None) -> int:
         app.exit(1)
 
     def start_opening() -> None:
+        instance.listen()  # from now on a second launch brings this window forward
         window.runner.run(open_data, on_done=window.attach, on_error=cannot_open, owner=window, name="open_data")
 
     after_first_paint(window, start_opening)
-    _bench_marks(window)
+    _bench_marks(window)  # its filter, installed last, sees the paint first: it marks the paint, not the work after it
     window.show()
     try:
         return app.exec()

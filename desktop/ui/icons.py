@@ -19,46 +19,24 @@ from __future__ import annotations
 from dataclasses import fields
 from functools import lru_cache
 
-from PySide6.QtCore import QByteArray, QObject, QRectF, QSize, Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtGui import QAction, QColor, QIcon
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from desktop.ui import theme
-from desktop.ui.resources import resource
+from desktop.ui.resources import resource, tinted_svg
 
-SIZES = (16, 20, 24, 32, 48, 64)
 ROLES = frozenset(f.name for f in fields(theme.Colors) if f.type in ("str", str))
 _LINK_NAME = "_campaign_desk_icon_retint"
 
 
-@lru_cache(maxsize=256)
-def _svg(name: str) -> bytes:
-    path = resource("icons", f"{name}.svg")
-    if not path.exists():
-        path = resource("icons", "networks", "generic.svg")
-    return path.read_bytes()
-
-
-def _render(data: bytes, size: int, ratio: float = 2.0) -> QPixmap:
-    renderer = QSvgRenderer(QByteArray(data))
-    px = QPixmap(QSize(int(size * ratio), int(size * ratio)))
-    px.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(px)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter, QRectF(0, 0, px.width(), px.height()))
-    painter.end()
-    px.setDevicePixelRatio(ratio)
-    return px
-
-
 @lru_cache(maxsize=512)
 def _tinted(name: str, color: str) -> QIcon:
-    data = _svg(name).replace(b"currentColor", color.encode())
-    result = QIcon()
-    for size in SIZES:
-        result.addPixmap(_render(data, size))
-    return result
+    # Qt's SVG icon engine draws the file when the icon is painted, at the size and pixel ratio
+    # asked for (and greys it out when disabled): nothing is rendered for a menu never opened.
+    if not resource("icons", f"{name}.svg").exists():
+        name = "networks/generic"
+    return QIcon(str(tinted_svg(name, color)))
 
 
 def icon(name: str, color: str | None = None) -> QIcon:

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.ui import theme
 from desktop.ui.changes import ACCOUNTS, POSTS, Changes, changes
-from desktop.ui.errors import Explained, explain, show_error
 from desktop.ui.icons import app_icon, icon, retint_on_theme
 from desktop.ui.pages import PAGE_SPECS, SPECS_BY_KEY, PageFrame, PageSet, PageSpec
 from desktop.ui.tasks import TaskRunner
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
     from desktop.services.context import AppContext
     from desktop.ui.analytics.engine import MetricsEngine
+    from desktop.ui.errors import Explained
     from desktop.ui.pages.base import Page
     from desktop.ui.pages.guided import FirstRunChecklist
     from desktop.ui.publishing.engine import PublishingEngine
@@ -375,6 +375,8 @@ class MainWindow(QMainWindow):
         bar, and "Details…" for the whole message (never a box popping up on its own)."""
         if not isinstance(exc, BaseException):
             return
+        from desktop.ui.errors import explain  # errors are rare: not imported before the first paint
+
         self.last_error = explain(exc)
         self.statusBar().clearMessage()
         self.error_label.setText(self.last_error.sentence)
@@ -385,6 +387,8 @@ class MainWindow(QMainWindow):
 
     def show_last_error(self) -> None:
         if self.last_error is not None:
+            from desktop.ui.errors import show_error
+
             show_error(self, APP_NAME, self.last_error)
 
     # --- what changed elsewhere ---------------------------------------------------------------

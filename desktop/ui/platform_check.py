@@ -1,19 +1,16 @@
 """Before the first window on Linux: are the X11 libraries Qt's xcb plugin needs installed?
 
 Without them Qt prints "could not load the Qt platform plugin "xcb" … Reinstalling the
-application may fix this problem", which sends the user the wrong way. This module asks the
-dynamic linker (``ldd``) which libraries the plugin cannot find — plus ``libxcb-cursor.so.0``,
-which Qt 6.5+ loads by hand — and turns the answer into the packages to install. It does not
-import QtGui or QtWidgets, so it can run before the QApplication exists.
+application may fix this problem", which sends the user the wrong way. This module loads the
+plugin (as Qt is about to) and only when that fails asks the dynamic linker (``ldd``) which
+libraries it cannot find — plus ``libxcb-cursor.so.0``, which Qt 6.5+ loads by hand — and turns
+the answer into the packages to install. It does not import QtGui or QtWidgets, so it can run
+before the QApplication exists.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -55,7 +52,7 @@ DEBIAN_PACKAGES: Mapping[str, str] = {
 #: Loaded by Qt at run time (dlopen), so ldd cannot see it missing.
 RUNTIME_LOADED = ("libxcb-cursor.so.0",)
 
-_NOT_FOUND = re.compile(r"^\s*(\S+)\s*=>\s*not found", re.MULTILINE)
+_NOT_FOUND = r"^\s*(\S+)\s*=>\s*not found"
 
 
 def xcb_plugin() -> Path | None:
@@ -79,6 +76,15 @@ def wants_xcb(env: Mapping[str, str]) -> bool:
 
 
 def _ldd_missing(plugin: Path) -> list[str]:
+    """What the linker cannot find for ``plugin``. If the plugin loads, nothing (Qt loads the
+    same file next, so this costs no more than it will anyway); only when it does not, ``ldd``
+    (a process, tens of milliseconds) lists every library it lacks."""
+    if _loadable(str(plugin)):
+        return []
+    import re
+    import shutil
+    import subprocess
+
     ldd = shutil.which("ldd")
     if ldd is None:
         return []
@@ -86,10 +92,12 @@ def _ldd_missing(plugin: Path) -> list[str]:
         out = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    return _NOT_FOUND.findall(out)
+    return re.findall(_NOT_FOUND, out, re.MULTILINE)
 
 
 def _loadable(name: str) -> bool:
+    import ctypes
+
     try:
         ctypes.CDLL(name)
     except OSError:

@@ -1,14 +1,21 @@
 """One running app per data folder: a lock file says who owns it, a local socket lets a second
-launch ask the owner to bring its window forward instead of starting a second publisher."""
+launch ask the owner to bring its window forward instead of starting a second publisher.
+
+Start-up takes the lock before anything else and starts listening once the window is painted
+(``acquire(listen=False)``, then :meth:`SingleInstance.listen`): QtNetwork is imported only then.
+A second launch in between finds no socket yet and retries until the owner answers."""
 
 from __future__ import annotations
 
 import enum
-import hashlib
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QLockFile, QObject, QTimer, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 LOCK_FILENAME = "campaign-desk.lock"
 SHOW = b"show\n"
@@ -25,6 +32,8 @@ class Claim(enum.Enum):
 def server_name(data_dir: Path) -> str:
     """The local socket's name for ``data_dir``: hashed so two folders can run side by side, and
     short, because a Unix socket path (temp dir + name) is limited to ~104 bytes on macOS."""
+    import hashlib  # with OpenSSL behind it: not needed before the window is painted
+
     digest = hashlib.sha256(str(data_dir.resolve()).encode("utf-8")).hexdigest()[:16]
     return f"campaign-desk-{digest}"
 
@@ -37,17 +46,22 @@ class SingleInstance(QObject):
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.data_dir = data_dir.resolve()
-        self.name = server_name(self.data_dir)
         self._lock = QLockFile(str(self.data_dir / LOCK_FILENAME))
         self._lock.setStaleLockTime(0)  # held for the app's whole life: only a dead owner makes it stale
         self._server: QLocalServer | None = None
+
+    @cached_property
+    def name(self) -> str:
+        """The local socket's name (see :func:`server_name`)."""
+        return server_name(self.data_dir)
 
     @property
     def lock_path(self) -> Path:
         return Path(self._lock.fileName())
 
-    def acquire(self) -> Claim:
-        """Take the lock and start listening; a lock left by a dead process is taken over."""
+    def acquire(self, *, listen: bool = True) -> Claim:
+        """Take the lock and (unless ``listen=False``: call :meth:`listen` later) start listening;
+        a lock left by a dead process is taken over."""
         if not self._lock.tryLock(0):
             error = self._lock.error()
             if error != QLockFile.LockError.LockFailedError:
@@ -56,6 +70,16 @@ class SingleInstance(QObject):
             # while a live owner holds its file lock, so this never steals a running app's lock.
             if not (self._lock.removeStaleLockFile() and self._lock.tryLock(0)):
                 return Claim.HELD
+        if listen:
+            self.listen()
+        return Claim.OURS
+
+    def listen(self) -> None:
+        """Answer later launches for this data folder (we hold the lock); once is enough."""
+        if self._server is not None or not self._lock.isLocked():
+            return
+        from PySide6.QtNetwork import QLocalServer
+
         # A crashed owner leaves its socket file behind on Unix; the lock says it is ours to clear.
         QLocalServer.removeServer(self.name)
         server = QLocalServer(self)
@@ -66,7 +90,6 @@ class SingleInstance(QObject):
             server.deleteLater()
         else:
             self._server = server
-        return Claim.OURS
 
     @property
     def listening(self) -> bool:
@@ -101,6 +124,8 @@ class SingleInstance(QObject):
             pause.exec()
 
     def _ask_once(self, timeout_ms: int) -> tuple[bool, bool]:
+        from PySide6.QtNetwork import QLocalSocket
+
         socket = QLocalSocket()
         loop = QEventLoop()
         reply = bytearray()

@@ -19,17 +19,13 @@ decorative separators only, ``danger``/``success``/``warning_text`` for states.
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.resources import resource
+from desktop.ui.resources import tinted_svg
 
 ACCENT = "#4f6bed"
 
@@ -233,21 +229,9 @@ def _palette(c: Colors) -> QPalette:
     return p
 
 
-_asset_dir: Path | None = None
-
-
 def _asset(name: str, color: str) -> str:
     """resources/icons/<name>.svg drawn in ``color``, as a file a style sheet's ``url()`` can load."""
-    global _asset_dir
-    if _asset_dir is None:
-        _asset_dir = Path(tempfile.mkdtemp(prefix="campaign-desk-theme-"))
-        atexit.register(shutil.rmtree, _asset_dir, True)
-    hex_color = QColor(color).name()
-    path = _asset_dir / f"{name}-{hex_color.lstrip('#')}.svg"
-    if not path.exists():
-        data = resource("icons", f"{name}.svg").read_text(encoding="utf-8")
-        path.write_text(data.replace("currentColor", hex_color), encoding="utf-8")
-    return path.as_posix()
+    return tinted_svg(name, QColor(color).name()).as_posix()
 
 
 def stylesheet(c: Colors) -> str:
@@ -368,13 +352,28 @@ def stylesheet(c: Colors) -> str:
     """
 
 
+#: Qt's own command-line option that makes a new QApplication start in Fusion, the style this
+#: palette and style sheet are drawn for (``QApplication([*argv, *FUSION_ARGS])``).
+FUSION_ARGS = ("-style", "Fusion")
+_fusion_app: int | None = None  # id() of the app known to run Fusion: no setStyle() needed
+
+
+def started_in_fusion(app: QApplication) -> None:
+    """``app`` was made with :data:`FUSION_ARGS`: :func:`apply` need not set the style again
+    (setStyle() wraps a QStyle for Python, and making that type's enums costs tens of ms at start)."""
+    global _fusion_app
+    _fusion_app = id(app)
+
+
 def apply(app: QApplication, new_mode: str | None = None) -> Colors:
     """Style the app for ``new_mode`` (default: the mode in use; "system" follows the OS scheme)
     and tell every themed widget. Call again when the system's scheme changes."""
-    global _mode
+    global _mode, _fusion_app
     if new_mode is not None:
         _mode = new_mode if new_mode in MODES else "system"
-    app.setStyle("Fusion")
+    if _fusion_app != id(app):
+        app.setStyle("Fusion")
+        _fusion_app = id(app)
     colors = current()
     app.setPalette(_palette(colors))
     app.setStyleSheet(stylesheet(colors))

@@ -1,0 +1,75 @@
+"""What the first paint costs (issue 14): the shell is painted before Qt's network and SVG
+modules, the package metadata and OpenSSL are loaded, and a second launch is still brought
+forward once the window is up (the single-instance socket listens right after the paint)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from desktop.ui.pages import PAGE_SPECS
+from desktop.ui.single_instance import Claim, SingleInstance
+
+REPO = Path(__file__).resolve().parents[2]
+NOT_BEFORE_PAINT = ("PySide6.QtNetwork", "PySide6.QtSvg", "importlib.metadata", "hashlib", "ctypes")
+
+#: The real start-up (run_gui). At the first paint it prints which of NOT_BEFORE_PAINT were loaded
+#: and what the window shows; with "stay" it keeps running (the lock and the socket held).
+PAINTED = f"""
+    import sys
+    from desktop.ui import app
+    from desktop.ui.pages import PAGE_SPECS
+
+    def marks(window):
+        def report():
+            loaded = [m for m in {NOT_BEFORE_PAINT!r} if m in sys.modules]
+            names = [window.nav_buttons[spec.key].text().strip() for spec in PAGE_SPECS]
+            frame = window.stack.currentWidget()
+            print("painted", window.windowTitle(), "|", ",".join(names), "|", frame.objectName(), loaded, flush=True)
+            if sys.argv[2] != "stay":
+                window.quit()
+        app.after_first_paint(window, report)
+
+    app._bench_marks = marks
+    sys.exit(app.run_gui(sys.argv[1]))
+"""
+
+
+def _start(data_dir: Path, mode: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(PAINTED), str(data_dir), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+
+
+def test_the_shell_paints_without_network_svg_metadata_or_openssl(
+    tmp_path: Path, subprocess_env: dict[str, str]
+) -> None:
+    proc = _start(tmp_path / "data", "quit", subprocess_env)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    names = ",".join(spec.title for spec in PAGE_SPECS)
+    assert out.strip() == f"painted Campaign Desk | {names} | frame-calendar []", out
+
+
+def test_a_second_launch_brings_the_painted_window_forward(tmp_path: Path, subprocess_env: dict[str, str]) -> None:
+    data = tmp_path / "data"
+    first = _start(data, "stay", subprocess_env)
+    try:
+        assert first.stdout is not None
+        assert first.stdout.readline().startswith("painted Campaign Desk")
+        second = SingleInstance(data)
+        try:
+            assert second.acquire() is Claim.HELD  # never a second publisher
+            assert second.ask_owner_to_show() is True  # the owner listens once it has painted
+        finally:
+            second.release()
+    finally:
+        first.kill()
+        first.communicate(timeout=30)
