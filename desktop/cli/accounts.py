@@ -40,7 +40,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         np = networks.add_parser(
             info.id,
             parents=[common],
-            help=f"connect a {info.name} account",
+            help=f"connect {'an' if info.name[:1] in 'AEIOUX' else 'a'} {info.name} account",
             description=(
                 f"Connect a {info.name} account. "
                 + (f"Read from standard input, one per line: {', '.join(secret_labels)}." if secret_labels else "")

@@ -154,7 +154,7 @@ class XProvider(Provider):
             redirect_port=REDIRECT_PORT,  # X matches the callback URI exactly, port included
             redirect_path="/callback",
         ),
-        available=False,  # ready; see docs/networks/x.md "Status" for the one step left
+        available=True,
     )
     metrics_batch_size = BATCH_SIZE
 

@@ -44,8 +44,13 @@ def _settings(qtbot: QtBot, ctx: AppContext, size: tuple[int, int] = (1280, 800)
 def test_only_networks_that_need_a_developer_app_are_listed(qtbot: QtBot, ctx: AppContext) -> None:
     _window, page = _settings(qtbot, ctx)
     section = page.network_apps
-    # Mastodon registers itself; an unavailable network is not offered
-    assert list(section.apps) == ["rotating"]
+    # Mastodon registers itself; an unavailable network is not offered; X needs the user's app
+    assert list(section.apps) == ["rotating", "x"]
+    # X takes a client secret only for a confidential ("Web App") client: the field is there, optional
+    x_app = section.apps["x"]
+    assert x_app.client_secret.isVisibleTo(page) and x_app.client_secret.placeholderText() == (
+        "Only if your developer app has one"
+    )
     app = section.apps["rotating"]
     assert app.redirect.text() == "http://127.0.0.1/callback"
     assert "turn on OAuth 2.0 with PKCE" in app.help.text() and "rotating.example/developers" in app.help.text()

@@ -231,6 +231,7 @@ class ConnectDialog(QDialog):
         self.connect_button.setProperty("primary", True)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
+        layout.addStretch(1)  # a dialog made taller keeps its rows together, the buttons at the bottom
         layout.addWidget(self.buttons)
 
         if network is not None:

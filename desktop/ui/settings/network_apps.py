@@ -79,8 +79,11 @@ class _NetworkApp(QWidget):
         self.client_secret = QLineEdit()
         self.client_secret.setObjectName(f"client-secret-{network}")
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
-        if spec.client_secret_required:
-            form.addRow("Client secret", self.client_secret)
+        # Shown for every network: one that does not insist on a secret (X's "Native App") still
+        # takes one for a confidential client (X's "Web App"), and the sign-in then sends it.
+        self.optional_secret = "" if spec.client_secret_required else "Only if your developer app has one"
+        self.client_secret.setPlaceholderText(self.optional_secret)
+        form.addRow("Client secret" if spec.client_secret_required else "Client secret\n(optional)", self.client_secret)
         self.save = QPushButton("Save")
         self.save.clicked.connect(self._save)
         self.status = QLabel()
@@ -95,7 +98,9 @@ class _NetworkApp(QWidget):
         self.client_id.setText(saved.client_id if saved else "")
         self.client_secret.clear()
         self.client_secret.setPlaceholderText(
-            "Saved in your keyring (type a new one to replace it)" if saved and saved.has_secret else ""
+            "Saved in your keyring (type a new one to replace it)"
+            if saved and saved.has_secret
+            else self.optional_secret
         )
         self.status.setText("Saved." if saved else "Not set up yet.")
 
