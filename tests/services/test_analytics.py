@@ -701,6 +701,10 @@ def test_the_dashboard_statement_is_portable_sql() -> None:
     assert "julianday" not in pg.lower() and "strftime" not in pg.lower()
     lite = str(query.compile(dialect=sqlite.dialect()))
     assert "julianday" in lite and "FLOOR(" not in lite  # SQLite has FLOOR only with its math extension
+    # State and metric names kept off their indexes by SQLite's unary plus (no string built per
+    # row); PostgreSQL, which has no unary plus for text, gets the plain column.
+    assert "+variants.state = " in lite and "+metric_latest.metric IN" in lite and "||" not in lite
+    assert "+variants" not in pg and "+metric_latest" not in pg and "variants.state = " in pg
     # The nearest follower snapshot behind followers_at_publish: time distances per dialect.
     near = select(followers_near(Variant.account_id, Variant.published_at))
     near_pg = str(near.compile(dialect=postgresql.dialect()))

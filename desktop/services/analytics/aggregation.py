@@ -86,23 +86,27 @@ class Aggregates:
 
 
 def _per_post(
-    scope: Scope, period: Period, *, rates: bool, beside: Collection[str], campaign: bool = False
+    scope: Scope, period: Period, *, rates: bool, beside: Collection[str], campaign: bool = False, network: bool = True
 ) -> Subquery:
-    """One row per published variant in ``period``: network, time, engagements (and impressions
-    and link clicks), its engagement rate, and its campaign when ``campaign``."""
+    """One row per published variant in ``period``: its network when ``network``, time,
+    engagements (and impressions and link clicks), its engagement rate, and its campaign when
+    ``campaign``."""
     columns: list[Any] = [
         Variant.id.label("variant_id"),
-        Account.provider.label("network"),
         Variant.published_at.label("at"),
         engagements().label("eng"),
     ]
+    if network:
+        columns.append(Account.provider.label("network"))
     if campaign:
         columns.append(Post.campaign_id.label("campaign_id"))
     columns += [metric_sum([m]).label(m) for m in (IMPRESSIONS, LINK_CLICKS) if m in beside]
     if rates:
         columns.append(rate(engagements(), Variant.followers_at_publish).label("r"))
         columns.append(func.nullif(Variant.followers_at_publish, 0).label("followers"))
-    query = select(*columns).select_from(Variant).join(Account, Account.id == Variant.account_id)
+    query = select(*columns).select_from(Variant)
+    if network:  # the accounts only when their network is asked for: a variant always has one
+        query = query.join(Account, Account.id == Variant.account_id)
     # The posts only when something of theirs is asked for: one look-up per variant saved.
     if campaign or scope.campaign_id is not None or not scope.include_external:
         query = query.join(Post, Post.id == Variant.post_id)
@@ -202,10 +206,10 @@ def _statement(
             )
         )
     if previous:
-        before = _per_post(scope, scope.period.previous(), rates=rates, beside=beside)
+        before = _per_post(scope, scope.period.previous(), rates=rates, beside=beside, network=False)
         parts.append(select(*head("p", nothing, nothing, nothing), *sums(before), no_id))
     if top:
-        cur = _per_post(scope, scope.period, rates=False, beside=())
+        cur = _per_post(scope, scope.period, rates=False, beside=(), network=False)
         best = (
             select(cur.c.variant_id, cur.c.eng)
             .order_by(cur.c.eng.desc(), cur.c.at.desc(), cur.c.variant_id.desc())

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -45,13 +45,33 @@ def _seconds_sqlite(element: seconds, compiler: Any, **kw: Any) -> str:
     return f"(julianday({compiler.process(element.clauses, **kw)}) * 86400.0)"
 
 
+class unindexed(FunctionElement[str]):
+    """A text column that no index may serve (the planner must look elsewhere): on SQLite its
+    unary ``+`` (no work per row, where ``col || ''`` builds a new string for every row);
+    elsewhere the column itself (PostgreSQL's planner weighs indexes by statistics)."""
+
+    type = String()
+    inherit_cache = True
+    name = "unindexed"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def published_in(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
     """Conditions on Variant for the published variants in ``scope``/``period`` (on Post too, to be
     joined, when the scope names a campaign or leaves external posts out)."""
     where: list[ColumnElement[bool]] = [
         # Written so no index on state can serve it: without statistics SQLite would otherwise
         # walk every published variant by state instead of the period by published_at.
-        Variant.state.concat("") == VariantState.PUBLISHED.value,
+        unindexed(Variant.state) == VariantState.PUBLISHED.value,
         Variant.published_at >= period.start,
         Variant.published_at < period.end,
     ]
@@ -76,7 +96,7 @@ def metric_sum(metrics: Sequence[str], variant_id: Any = Variant.id) -> ColumnEl
     # rows, where an IN list on the key's second column would seek once per metric.
     return (
         select(func.coalesce(func.sum(MetricLatest.value), 0))
-        .where(MetricLatest.variant_id == variant_id, MetricLatest.metric.concat("").in_(list(metrics)))
+        .where(MetricLatest.variant_id == variant_id, unindexed(MetricLatest.metric).in_(list(metrics)))
         .correlate_except(MetricLatest)
         .scalar_subquery()
     )
