@@ -11,7 +11,7 @@ from desktop.cli.secrets import read_secret
 from desktop.services import accounts as svc
 from desktop.services.transitions import Conflict
 from desktop.services.vault import VaultError
-from providers.base import ProviderError
+from providers.base import ConnectedAccount, ProviderError
 from providers.registry import Registry
 
 
@@ -56,6 +56,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                 required=f.required and f.default is None,
                 default=f.default,
                 help=f.help or f.label,
+            )
+        if svc.lists_accounts(cls):  # one token, several accounts (a Facebook user's Pages)
+            np.add_argument(
+                "--page",
+                dest="choose_account",
+                metavar="NAME_OR_ID",
+                help="the Page to connect, by its name or id, when the token manages several",
             )
         np.set_defaults(handler=run_add, provider_id=info.id)
 
@@ -108,7 +115,9 @@ def run_add(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> in
                 if value:
                     fields[f.name] = value
         try:
-            row = svc.connect_account(ctx, info.id, fields)
+            found = svc.token_accounts(ctx, info.id, fields)
+            chosen = _choose(info.name, found, getattr(args, "choose_account", None))
+            row = svc.save_connected(ctx, info.id, chosen)
         except (ProviderError, VaultError, svc.AccountError) as exc:
             raise CommandFailed(f"could not connect the {info.name} account: {exc}") from exc
     if as_json:
@@ -116,6 +125,22 @@ def run_add(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> in
     else:
         say(f"Connected {info.name} account {row.handle} as #{row.id}.")
     return EXIT_OK
+
+
+def _choose(network_name: str, found: list[ConnectedAccount], wanted: str | None) -> ConnectedAccount:
+    """The one account the token can post as, or the one ``--page`` names; else bad usage (exit 2)
+    listing what there is to choose from."""
+    if wanted:
+        try:
+            return svc.choose_account(found, wanted)
+        except svc.AccountError as exc:
+            raise UsageError(str(exc)) from exc
+    if len(found) == 1:
+        return found[0]
+    raise UsageError(
+        f"This token can post as {len(found)} {network_name}: {svc.account_names(found)}. "
+        "Choose one with --page NAME_OR_ID (its name or id)."
+    )
 
 
 def run_remove(args: argparse.Namespace, data_dir: str | None, as_json: bool) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +97,13 @@ def get_account(ctx: AppContext, account_id: int) -> AccountRow:
         return _row(ctx, account)
 
 
+def _check_vault(ctx: AppContext) -> None:
+    """Refuse before asking the network anything when the keyring may not hold secrets."""
+    status = ctx.vault.status()
+    if not status.allowed:
+        raise AccountError(status.message)
+
+
 def connect_account(
     ctx: AppContext, network: str, fields: Mapping[str, str], *, check: Callable[[], None] | None = None
 ) -> AccountRow:
@@ -110,13 +117,67 @@ def connect_account(
     and no keyring entry behind.
     """
     provider = ctx.registry.get(network)
-    status = ctx.vault.status()
-    if not status.allowed:  # fail before asking the network anything
-        raise AccountError(status.message)
+    _check_vault(ctx)
     connected = provider.connect(fields)
     if check is not None:
         check()
     return save_connected(ctx, network, connected)
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """A pasted token that can post as several accounts (the Pages a Facebook user manages). Nothing
+    is stored yet: the user picks which to connect, and each chosen one goes through
+    :func:`save_connected`; the others' secrets are dropped with this object."""
+
+    network: str
+    accounts: tuple[ConnectedAccount, ...]
+
+
+def lists_accounts(cls: type[Provider]) -> bool:
+    """A network without browser sign-in whose pasted token can act for several accounts: its provider
+    lists them with ``accounts_from_tokens`` (Facebook: a user token and the Pages it manages)."""
+    return cls.info.oauth is None and cls.accounts_from_tokens is not Provider.accounts_from_tokens
+
+
+def token_accounts(ctx: AppContext, network: str, fields: Mapping[str, str]) -> list[ConnectedAccount]:
+    """The accounts the connect form's token can post as, checked with the network; stores nothing.
+    One for most networks (``connect``); every one listed where :func:`lists_accounts`."""
+    provider = ctx.registry.get(network)
+    _check_vault(ctx)
+    if not lists_accounts(type(provider)):
+        return [provider.connect(fields)]
+    found = list(provider.accounts_from_tokens("", fields))
+    if not found:
+        raise AccountError(f"This {provider.info.name} token can post as no account.")
+    return found
+
+
+def connect_or_choose(
+    ctx: AppContext, network: str, fields: Mapping[str, str], *, check: Callable[[], None] | None = None
+) -> AccountRow | AccountChoice:
+    """Like :func:`connect_account`, but a token that can post as several accounts stores nothing and
+    returns them for the user to choose. ``check`` as in :func:`connect_account`."""
+    found = token_accounts(ctx, network, fields)
+    if check is not None:
+        check()
+    if len(found) == 1:
+        return save_connected(ctx, network, found[0])
+    return AccountChoice(network, tuple(found))
+
+
+def account_names(accounts: Sequence[ConnectedAccount]) -> str:
+    """ "Corner Bakery (1234), Corner Cafe (5678)": for messages that list what a token can post as."""
+    return ", ".join(f"{a.display_name} ({a.remote_id})" for a in accounts)
+
+
+def choose_account(accounts: Sequence[ConnectedAccount], wanted: str) -> ConnectedAccount:
+    """The account named ``wanted``: its id, handle or name, case aside."""
+    key = wanted.strip().casefold()
+    for account in accounts:
+        if key in (account.remote_id.casefold(), account.handle.casefold(), account.display_name.casefold()):
+            return account
+    raise AccountError(f"This token cannot post as {wanted!r}. It can post as: {account_names(accounts)}.")
 
 
 def save_connected(ctx: AppContext, network: str, connected: ConnectedAccount) -> AccountRow:

@@ -157,15 +157,8 @@ class FacebookProvider(Provider):
                 "User access token",
                 secret=True,
                 help="A long-lived user access token from your Meta app with pages_show_list, pages_manage_posts "
-                "and pages_read_engagement (Graph API Explorer, then Access Token Debugger → Extend). Campaign "
-                "Desk keeps only each Page's own token.",
-            ),
-            ConnectField(
-                "page",
-                "Page",
-                required=False,
-                help="The Page to connect: its name or id. Empty: the only Page this token manages.",
-                placeholder="Page name or id",
+                "and pages_read_engagement (Graph API Explorer, then Access Token Debugger → Extend). When it "
+                "manages several Pages you choose which to connect. Campaign Desk keeps only each Page's own token.",
             ),
         ),
         limits=DEFAULT_LIMITS,
@@ -183,7 +176,6 @@ class FacebookProvider(Provider):
         # documents no loopback redirect, and its PKCE flow is marked "still in testing"
         # (https://developers.facebook.com/documentation/facebook-login/guides/advanced/oidc-token).
         oauth=None,
-        available=False,
     )
     metrics_batch_size = METRICS_BATCH
 
@@ -287,38 +279,23 @@ class FacebookProvider(Provider):
         return out
 
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
-        """Check a pasted user token by listing its Pages (``GET /me/accounts``) and return the one named
-        in ``page`` (name, username or id), or the only one. With several and none named, Rejected
-        names them so the user can pick."""
+        """Check a pasted user token by listing its Pages (``GET /me/accounts``) and return the only one.
+        A token that manages several is refused naming them: Connect and ``accounts add facebook`` list
+        them through :meth:`accounts_from_tokens` instead, for the user to choose."""
         token = (fields.get("access_token") or "").strip()
         if not token:
             raise Rejected("Paste a Facebook user access token.")
-        pages = self._pages("", token)
-        if not pages:
-            raise Rejected(NO_PAGES)
-        wanted = (fields.get("page") or "").strip()
-        if wanted:
-            key = wanted.casefold()
-            for page in pages:
-                if key in (page.remote_id, page.handle.casefold(), page.display_name.casefold()):
-                    return page
-            raise Rejected(
-                f"This Facebook sign-in does not manage a Page called {wanted!r}. It manages: {self._names(pages)}."
-            )
+        pages = self.accounts_from_tokens("", {"access_token": token})
         if len(pages) == 1:
             return pages[0]
-        raise Rejected(
-            f"This Facebook sign-in manages {len(pages)} Pages: {self._names(pages)}. Type the one to connect in Page."
-        )
-
-    @staticmethod
-    def _names(pages: Sequence[ConnectedAccount]) -> str:
         names = ", ".join(f"{p.display_name} ({p.remote_id})" for p in pages[:10])
-        return names + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")
+        more = f" and {len(pages) - 10} more" if len(pages) > 10 else ""
+        raise Rejected(f"This Facebook sign-in manages {len(pages)} Pages: {names}{more}. Choose which to connect.")
 
     def accounts_from_tokens(self, server_url: str, tokens: Mapping[str, str]) -> list[ConnectedAccount]:
-        """Every Page the signed-in user manages, each with its own Page token (for the picker)."""
-        token = tokens.get("access_token") or ""
+        """Every Page the user token (``access_token``: pasted, or from a sign-in) manages, each with its
+        own Page token, for Connect's picker."""
+        token = (tokens.get("access_token") or "").strip()
         if not token:
             raise AuthExpired("Facebook's sign-in gave no access token; please try again.")
         pages = self._pages(server_url, token)

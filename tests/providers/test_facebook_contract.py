@@ -19,10 +19,10 @@ def facebook_fake() -> Iterator[FacebookFake]:
         yield fake
 
 
-def facebook_connection(fake: FacebookFake, *, page: str = "") -> Connection:
+def facebook_connection(fake: FacebookFake) -> Connection:
     """A Connection for a fresh Page, built through the provider's own connect from a user token."""
     token = fake.create_user(1)
-    account = FacebookProvider(api_url=fake.url).connect({"access_token": token, "page": page})
+    account = FacebookProvider(api_url=fake.url).connect({"access_token": token})
     return Connection(
         server_url=account.server_url, remote_id=account.remote_id, handle=account.handle, secrets=account.secrets
     )

@@ -17,7 +17,7 @@ import pytest
 import providers.base as base
 from providers.base import Connection, MediaItem, PostPart, PostRequest, RateWindow, Rejected
 from providers.facebook import FacebookProvider
-from providers.facebook.provider import NO_PAGES, VIDEO_REFUSAL
+from providers.facebook.provider import NO_PAGES, POST_METRIC_FIELDS, VIDEO_REFUSAL, post_counts
 from providers.meta_graph import regain_access_after, usage_windows
 from tests.providers.test_facebook_contract import facebook_connection
 from tests.servers.facebook_fake import FacebookFake, running_facebook_fake
@@ -84,17 +84,16 @@ def test_pages_are_read_across_pages_of_me_accounts(fake: FacebookFake, monkeypa
     assert all(token not in q for _, q, _, _ in fake.requests)  # the token went in a header only
 
 
-def test_the_page_picker_connects_the_named_page_with_its_own_token(fake: FacebookFake) -> None:
+def test_a_token_with_several_pages_lists_them_each_with_its_own_token(fake: FacebookFake) -> None:
     token = fake.create_user(3, names=["Bakery", "Cafe", "Books"])
     p = FacebookProvider(api_url=fake.url)
-    with pytest.raises(Rejected) as several:
+    pages = p.accounts_from_tokens("", {"access_token": token})
+    assert [a.display_name for a in pages] == ["Bakery", "Cafe", "Books"]
+    assert [a.secrets for a in pages] == [{"access_token": fake.pages[a.remote_id].token} for a in pages]
+    with pytest.raises(Rejected) as several:  # connect alone cannot choose: it names them
         p.connect({"access_token": token})
     assert "manages 3 Pages" in several.value.message and "Cafe (" in several.value.message
-    cafe = p.connect({"access_token": token, "page": "cafe"})
-    assert cafe.display_name == "Cafe" and cafe.secrets == {"access_token": fake.pages[cafe.remote_id].token}
-    assert p.connect({"access_token": token, "page": cafe.remote_id}).remote_id == cafe.remote_id
-    with pytest.raises(Rejected):
-        p.connect({"access_token": token, "page": "Garage"})
+    assert "page" not in {f.name for f in FacebookProvider.info.connect_fields}  # no free-text Page field
 
 
 def test_a_token_without_pages_or_a_bad_one_is_refused(fake: FacebookFake) -> None:
@@ -243,6 +242,51 @@ def test_documented_next_only_paging_follows_next_without_its_token() -> None:
     assert page.display_name == "Test App Page"
     assert calls[1].url.host == "graph.facebook.com" and calls[1].url.path == "/v25.0/me/accounts"
     assert calls[1].url.params["offset"] == "5000" and "access_token" not in calls[1].url.params
+
+
+def test_documented_reactions_summary_reads_as_likes() -> None:
+    assert post_counts(fixture("exchanges.json")["post_reactions_summary"]) == {"likes": 28}
+
+
+def test_documented_post_and_page_counts_read_as_metrics() -> None:
+    ex = fixture("exchanges.json")
+    shared, unshared = ex["post_counts"]
+    p, sent = _replay(
+        {
+            ("GET", "/v25.0"): httpx.Response(200, json=ex["post_counts"]),
+            ("GET", "/v25.0/546349135390552"): httpx.Response(200, json=ex["page_counts"]),
+        }
+    )
+    metrics = p.post_metrics(CONN, [shared, unshared])
+    assert metrics[shared].values == {"likes": 28, "replies": 4, "reposts": 3}
+    assert metrics[unshared].values == {"likes": 0, "replies": 0}  # never shared: Graph sends no shares
+    assert sent[0].url.params["ids"] == f"{shared},{unshared}"
+    assert sent[0].url.params["fields"] == POST_METRIC_FIELDS
+    assert p.account_metrics(CONN).values == {"followers": 1520}
+    assert sent[1].url.params["fields"] == "followers_count,fan_count"
+    only_fans = {"fan_count": 7, "id": "546349135390552"}  # a Page reference field; followers_count left out
+    p, _ = _replay({("GET", "/v25.0/546349135390552"): httpx.Response(200, json=only_fans)})
+    assert p.account_metrics(CONN).values == {"followers": 7}
+
+
+def test_documented_unpublished_uploads_are_attached_to_one_post(tmp_path: Path) -> None:
+    ex = fixture("exchanges.json")
+    p, sent = _replay(
+        {
+            ("POST", "/v25.0/546349135390552/photos"): httpx.Response(200, json=ex["photo_upload_unpublished"]),
+            ("POST", "/v25.0/546349135390552/feed"): httpx.Response(200, json=ex["feed_post"]),
+        }
+    )
+    published = p.publish(
+        CONN, PostRequest.single("Two loaves", [image(tmp_path, "a.png"), image(tmp_path, "b.png")]), "k"
+    )
+    assert published.remote_id == ex["feed_post"]["id"]
+    feed = next(r for r in sent if r.url.path.endswith("/feed"))
+    form = dict(httpx.QueryParams(feed.content.decode()))
+    assert json.loads(form["attached_media[1]"]) == {"media_fbid": ex["photo_upload_unpublished"]["id"]}
+    assert all(
+        b'name="published"' in r.content and b"false" in r.content for r in sent if r.url.path.endswith("/photos")
+    )
 
 
 @pytest.mark.parametrize("case", fixture("errors.json")["cases"], ids=lambda c: c["name"])

@@ -10,11 +10,16 @@ the provider over real HTTP:
 - ``POST /v25.0/{page-id}/feed`` (``message``, ``link``, ``attached_media[i]``) → ``{"id": "{page}_{post}"}``
   — https://developers.facebook.com/docs/pages/publishing, https://developers.facebook.com/docs/pages-api/posts
 - ``POST /v25.0/{page-id}/photos`` (multipart ``source``, ``caption``, ``published``) → ``{"id", "post_id"}``
-  (``{"id"}`` when unpublished) — https://developers.facebook.com/docs/graph-api/photo-uploads
+  (``{"id"}`` when unpublished) — https://developers.facebook.com/docs/graph-api/photo-uploads and the
+  Return Type in https://developers.facebook.com/docs/graph-api/reference/photo/ (Creating)
 - ``GET /v25.0/{page-id}/posts`` — https://developers.facebook.com/docs/graph-api/reference/page/feed
-- ``GET /v25.0/{post-id}`` and ``GET /v25.0?ids=…`` (post fields: ``permalink_url``, ``reactions``/
-  ``comments`` summaries, ``shares``) — https://developers.facebook.com/docs/graph-api/reference/page-post
-- ``GET /v25.0/{page-id}?fields=followers_count,fan_count`` — https://developers.facebook.com/docs/graph-api/reference/page
+- ``GET /v25.0/{post-id}`` and ``GET /v25.0?ids=…`` (keyed by id: "Multiple ID Read Requests",
+  https://developers.facebook.com/docs/graph-api/using-graph-api) with the post fields ``permalink_url``,
+  ``reactions`` (``summary.total_count`` — https://developers.facebook.com/docs/graph-api/reference/object/reactions),
+  ``comments`` (``summary.order``, ``summary.total_count`` — https://developers.facebook.com/docs/graph-api/reference/object/comments)
+  and ``shares`` (``{"count"}`` — https://developers.facebook.com/docs/graph-api/reference/post/)
+- ``GET /v25.0/{page-id}?fields=followers_count,fan_count`` (the fields asked for, with ``id``) —
+  https://developers.facebook.com/docs/graph-api/reference/page/
 - ``DELETE /v25.0/{post-id}`` → ``{"success": true}`` — https://developers.facebook.com/docs/pages/publishing
 - errors: ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` —
   https://developers.facebook.com/docs/graph-api/guides/error-handling
@@ -173,9 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if method == "GET" and edge == "posts":
                     return self._list(page, query)
                 if method == "GET" and not edge:
-                    return self._send(
-                        200, {"id": page.id, "followers_count": page.followers, "fan_count": page.followers}
-                    )
+                    counts = {"followers_count": page.followers, "fan_count": page.followers}
+                    wanted = query.get("fields", "").split(",")
+                    return self._send(200, {**{k: v for k, v in counts.items() if k in wanted}, "id": page.id})
             post = self.fake.posts.get(node)
             if post is not None and post["page"] == page.id and not edge:
                 if method == "DELETE":
@@ -281,8 +286,10 @@ class _Handler(BaseHTTPRequestHandler):
         out: dict[str, Any] = {"id": post["id"]}
         for name in (f.strip() for f in fields.split(",")):
             key = name.split(".")[0]
-            if key in ("reactions", "comments"):
+            if key == "reactions":
                 out[key] = {"data": [], "summary": {"total_count": post[key]}}
+            elif key == "comments":
+                out[key] = {"data": [], "summary": {"order": "chronological", "total_count": post[key]}}
             elif key == "shares":
                 if post["shares"]:  # Graph leaves shares out until the post is shared
                     out["shares"] = {"count": post["shares"]}

@@ -7,6 +7,9 @@ form stays as "Advanced: paste an access token instead". A network that needs th
 developer app and has none entered says so, with a button to Settings › Network apps. Networks
 not yet available are not offered.
 
+A pasted token that can post as several accounts (the Pages a Facebook user manages) lists them in
+the same picker; only the accounts left ticked are stored, and Cancel stores nothing.
+
 The form is built from the provider's declared ``connect_fields``, so a new network (built-in
 or plugin) gets its dialog for free. Connecting runs off the GUI thread; on failure the dialog
 stays open with everything typed, and says what happened in a sentence, the network's own
@@ -147,7 +150,23 @@ class ConnectDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout.addWidget(self.form_host)
 
-        # browser sign-in: the button, the waiting line, the missing-app line, the picker
+        # the accounts a sign-in or a pasted token can post as, when there are several
+        self.picker_host = QWidget()
+        picker_box = QVBoxLayout(self.picker_host)
+        picker_box.setContentsMargins(0, 0, 0, 0)
+        picker_box.setSpacing(8)
+        self.picker_label = QLabel()
+        self.picker_label.setWordWrap(True)
+        self.picker = QListWidget()
+        self.picker.setObjectName("account-picker")
+        self.picker.itemChanged.connect(lambda _item: self._validate_picker())
+        picker_box.addWidget(self.picker_label)
+        picker_box.addWidget(self.picker)
+        self.picker_host.hide()
+        layout.addWidget(self.picker_host)
+        self.choices: tuple[ConnectedAccount, ...] = ()
+
+        # browser sign-in: the button, the waiting line, the missing-app line
         self.sign_in_host = QWidget()
         sign_in = QVBoxLayout(self.sign_in_host)
         sign_in.setContentsMargins(0, 0, 0, 0)
@@ -159,15 +178,6 @@ class ConnectDialog(QDialog):
         self.sign_in_note = QLabel()
         self.sign_in_note.setWordWrap(True)
         self.sign_in_note.setProperty("role", "muted")
-        self.picker_label = QLabel("This sign-in can post as several accounts. Choose the ones to connect:")
-        self.picker_label.setWordWrap(True)
-        self.picker = QListWidget()
-        self.picker.setObjectName("account-picker")
-        self.picker.itemChanged.connect(lambda _item: self._validate_picker())
-        self.picker_label.hide()
-        self.picker.hide()
-        sign_in.addWidget(self.picker_label)
-        sign_in.addWidget(self.picker)
         sign_in.addWidget(self.sign_in_button, 0, Qt.AlignmentFlag.AlignLeft)
         sign_in.addWidget(self.sign_in_note)
         self.waiting_row = QWidget()
@@ -272,9 +282,7 @@ class ConnectDialog(QDialog):
         self.advanced.blockSignals(True)
         self.advanced.setChecked(False)
         self.advanced.blockSignals(False)
-        self.picker.clear()
-        self.picker.hide()
-        self.picker_label.hide()
+        self._clear_picker()
         self.missing_row.hide()
         self.sign_in_button.show()
         self.sign_in_note.show()
@@ -293,7 +301,7 @@ class ConnectDialog(QDialog):
                     hints.append(f"{f.label}: {f.help}")
             if not f.secret and self._prefill.get(f.name):
                 edit.setText(self._prefill[f.name])
-            edit.textChanged.connect(self._validate)
+            edit.textChanged.connect(self._inputs_changed)
             label = f.label if f.required else f"{f.label} (optional)"
             if f.secret and spec is not None:
                 self.secret_form.addRow(label, edit)
@@ -332,9 +340,16 @@ class ConnectDialog(QDialog):
         values = self._values()
         return next((values[f.name] for f in self._fields() if not f.secret and f.name in values), "")
 
+    def _inputs_changed(self, *_args: object) -> None:
+        if self.choices and self.signed_in is None:  # a new token: the Pages listed were another's
+            self._clear_picker()
+        self._validate()
+
     def _validate(self) -> None:
         values = self._values()
         ok = all(f.name in values for f in self._fields() if f.required and f.default is None)
+        if self.choices and self.signed_in is None:
+            ok = ok and bool(self.chosen_accounts())
         self.connect_button.setEnabled(ok)
         spec = self._spec()
         can_sign_in = spec is not None and self.missing_row.isHidden()
@@ -434,44 +449,66 @@ class ConnectDialog(QDialog):
         self.task = None
         self._set_waiting(False)
         if isinstance(result, oauth.SignIn):
-            self._show_picker(result)
+            self.signed_in = result
+            self._show_picker(result.accounts, "This sign-in can post as several accounts. Choose the ones to connect:")
             return
         rows: list[svc.AccountRow] = list(result)  # type: ignore[call-overload]
         for row in rows:
             self.connected.emit(row)
         self.accept()
 
-    def _show_picker(self, result: oauth.SignIn) -> None:
-        self.signed_in = result
+    def _show_picker(self, accounts: tuple[ConnectedAccount, ...], label: str) -> None:
+        """The accounts to choose from, all ticked; the sign-in button (after a sign-in) or Connect
+        (after a pasted token) then connects the ticked ones."""
+        self.choices = tuple(accounts)
         self.picker.clear()
-        for i, account in enumerate(result.accounts):
+        for i, account in enumerate(self.choices):
             item = QListWidgetItem(f"{account.display_name}  ({account.handle})")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.picker.addItem(item)
-        self.picker_label.show()
-        self.picker.show()
-        self.sign_in_note.hide()
-        self.sign_in_button.setText("Connect the chosen accounts")
+        self.picker_label.setText(label)
+        # as tall as its rows (a scroll bar past eight), not a big empty box under two Pages
+        rows = min(len(self.choices), 8)
+        row_height = self.picker.sizeHintForRow(0) if self.choices else 0
+        self.picker.setMaximumHeight(row_height * rows + 2 * self.picker.frameWidth() + 8)
+        self.picker_host.show()
+        if self.signed_in is not None:
+            self.sign_in_note.hide()
+            self.sign_in_button.setText("Connect the chosen accounts")
+        else:
+            self.connect_button.setText(self._idle_text())
         self._validate_picker()
         self._fit()
 
+    def _clear_picker(self) -> None:
+        self.choices = ()
+        self.picker.clear()
+        self.picker_host.hide()
+        self.connect_button.setText(self._idle_text())
+
+    def _idle_text(self) -> str:
+        return "Connect the chosen accounts" if self.choices and self.signed_in is None else self._action
+
     def chosen_accounts(self) -> list[ConnectedAccount]:
-        if self.signed_in is None:
-            return []
         return [
-            self.signed_in.accounts[int(self.picker.item(i).data(Qt.ItemDataRole.UserRole))]
+            self.choices[int(self.picker.item(i).data(Qt.ItemDataRole.UserRole))]
             for i in range(self.picker.count())
             if self.picker.item(i).checkState() == Qt.CheckState.Checked
         ]
 
     def _validate_picker(self) -> None:
-        self.sign_in_button.setEnabled(bool(self.chosen_accounts()))
+        if self.signed_in is not None:
+            self.sign_in_button.setEnabled(bool(self.chosen_accounts()))
+        else:
+            self._validate()
 
     def _save_chosen(self) -> None:
         network, ctx, chosen = self.network.currentData(), self.ctx, self.chosen_accounts()
         self.sign_in_button.setEnabled(False)
+        if self.signed_in is None:
+            self._set_busy(True)
         self.task = self.runner.run(
             lambda: [svc.save_connected(ctx, network, account) for account in chosen],
             on_done=self._signed_in,
@@ -482,14 +519,18 @@ class ConnectDialog(QDialog):
         )
 
     def _submit(self) -> None:
+        if self.choices and self.signed_in is None:  # the token's accounts are listed: store the ticked ones
+            self.error_row.hide()
+            self._save_chosen()
+            return
         network = self.network.currentData()
         values = self._values()
         ctx = self.ctx
         self._set_busy(True)
         self.error_row.hide()
 
-        def connect(token: CancelToken) -> svc.AccountRow:
-            return svc.connect_account(ctx, network, values, check=token.check)
+        def connect(token: CancelToken) -> svc.AccountRow | svc.AccountChoice:
+            return svc.connect_or_choose(ctx, network, values, check=token.check)
 
         self.task = self.runner.run(
             connect,
@@ -510,14 +551,24 @@ class ConnectDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self.connect_button.setEnabled(not busy)
-        self.connect_button.setText(f"{self._action}ing…" if busy else self._action)
+        self.connect_button.setText(f"{self._action}ing…" if busy else self._idle_text())
+        self.picker.setEnabled(not busy)
         self.form_host.setEnabled(not busy)
         self.network.setEnabled(not busy and not self.reconnecting)
 
-    def _done(self, row: svc.AccountRow) -> None:
+    def _done(self, result: svc.AccountRow | svc.AccountChoice) -> None:
         self.task = None
+        if isinstance(result, svc.AccountChoice):
+            name = self.network.currentText()
+            self._show_picker(
+                result.accounts,
+                f"This token can post as {len(result.accounts)} {name}. Choose the ones to connect:",
+            )
+            self._set_busy(False)
+            self._validate()
+            return
         self._set_busy(False)
-        self.connected.emit(row)
+        self.connected.emit(result)
         self.accept()
 
     def _failed(self, exc: Exception, values: Mapping[str, str]) -> None:
