@@ -148,6 +148,9 @@ class FaultyTransport(httpx.BaseTransport):
         if fault == "timeout_after":
             response.close()
             raise httpx.ReadTimeout("injected: the server took the request, the reply never came", request=request)
+        if fault == "bad_gateway_after":  # the server made it, a proxy in front answered 502
+            response.close()
+            return httpx.Response(502, text="<html>502 Bad Gateway</html>", request=request)
         if fault == "malformed_200" and response.status_code == 200:
             response.close()
             return httpx.Response(

@@ -5,12 +5,18 @@ all due now. :class:`ThreadFaults` (the transport of ``test_soak_publisher``, wi
 breaks about a quarter of the ``POST /api/v1/statuses`` calls, one thread part at a time:
 
 - ``ConnectError`` before sending; ``ReadTimeout`` after the server created the status; a 200
-  whose JSON is cut short after the server created it (both: unknown outcome);
+  whose JSON is cut short after the server created it; a 502 (a proxy's) after the server created
+  it (all three: unknown outcome);
 - a synthesized 500 or 503;
 - a synthesized 429 with ``Retry-After: 30``, and a rarer one with ``Retry-After`` 3600–7200 s, so
   the moving clock jumps past Mastodon's one-hour Idempotency-Key window (emulated by the
   transport, as in ``test_soak_publisher``): every retry after it has to walk the reply chain
   with ``find_published`` instead of trusting the key;
+- the server's times read on the moving clock: ``created_at`` in the account's statuses and a
+  thread's context is rewritten to what the moving clock said when the status was made, so
+  ``find_published`` compares times as it does in production, where the app's and the server's
+  clocks agree (read on the real clock, a variant first tried after the clock jumped ahead could
+  never be found, and the soak tested the key alone for it);
 - a permanent 422 for any part containing ``[refuse]``: part 2 of a few threads. They end
   ``partially_live`` (part 1 public). The soak then does what a user would: opens the post in the
   composer, rewrites the refused part (``compose.load_post`` → ``compose.schedule``; the live part
@@ -40,6 +46,7 @@ each part's current text exactly once, chained by ``in_reply_to_id``, its ids eq
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import random
@@ -91,10 +98,11 @@ THREAD_FAULT_PLAN = (
     ("connect_error", 0.06),
     ("timeout_after", 0.12),
     ("malformed_200", 0.14),
-    ("server_500", 0.17),
-    ("server_503", 0.19),
-    ("rate_429", 0.23),
-    ("rate_429_long", 0.25),  # Retry-After 3600..7200 s: past the key window
+    ("bad_gateway_after", 0.16),  # a 5xx after the server committed the status
+    ("server_500", 0.19),
+    ("server_503", 0.21),
+    ("rate_429", 0.25),
+    ("rate_429_long", 0.27),  # Retry-After 3600..7200 s: past the key window
 )
 
 
@@ -105,6 +113,43 @@ class ThreadFaults(FaultyTransport):
     def __init__(self, seed: int, clock: Callable[[], datetime], keylog: Path | None = None) -> None:
         super().__init__(seed, clock, KEY_WINDOW)
         self.keylog = keylog
+        #: (real time, moving clock) from each time the moving clock was set: the server's times
+        #: are told on the moving clock, as a server's and an app's clocks agree in production.
+        self._moves: list[tuple[datetime, datetime]] = []
+
+    # --- the server's clock, moved with the app's ---
+
+    def clock_moved(self) -> None:
+        """The moving clock was just set: statuses made from now on were made at its time."""
+        with self._lock:
+            self._moves.append((datetime.now(UTC), self.clock()))
+
+    def _moved(self, value: object) -> object:
+        """A server time (real) on the moving clock: the moving clock's time when it was real."""
+        if not isinstance(value, str):
+            return value
+        real = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        with self._lock:
+            i = bisect.bisect_right(self._moves, real, key=lambda move: move[0])
+            return value if i == 0 else self._moves[i - 1][1].isoformat()
+
+    def _on_moving_clock(self, response: httpx.Response, request: httpx.Request) -> httpx.Response:
+        """Statuses in a read (the account's statuses, a thread's context) with times on the
+        moving clock, so ``find_published`` compares times as it would in production."""
+        response.read()
+        data = json.loads(response.content)
+        lists = [data] if isinstance(data, list) else [v for v in data.values() if isinstance(v, list)]
+        for status in (st for found in lists for st in found if isinstance(st, dict)):
+            status["created_at"] = self._moved(status.get("created_at"))
+        headers = [(k, v) for k, v in response.headers.items() if k not in ("content-length", "content-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=json.dumps(data).encode(), request=request)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        reads = request.url.path.endswith(("/statuses", "/context"))
+        if request.method == "GET" and reads and response.status_code == 200:
+            return self._on_moving_clock(response, request)
+        return response
 
     def _draw(self, text: str) -> str:
         if REFUSE in text:
@@ -118,8 +163,10 @@ class ThreadFaults(FaultyTransport):
     # --- key memory shared across processes ---
 
     def dump_keys(self, path: Path) -> None:
+        """The key memory, and the moving clock's history (rows of three)."""
         with self._lock:
-            rows = [[t, k, c.isoformat(), g] for (t, k), (c, g) in self._keys.items()]
+            rows: list[list[object]] = [[t, k, c.isoformat(), g] for (t, k), (c, g) in self._keys.items()]
+            rows += [["moved", real.isoformat(), moving.isoformat()] for real, moving in self._moves]
         path.write_text("".join(json.dumps(row) + "\n" for row in rows))
 
     def load_keys(self, path: Path) -> None:
@@ -133,7 +180,11 @@ class ThreadFaults(FaultyTransport):
             except ValueError:  # the last line of a log cut by SIGKILL
                 continue
         with self._lock:
-            for t, k, c, g in rows:
+            moves = [
+                (datetime.fromisoformat(r), datetime.fromisoformat(m)) for _, r, m in (x for x in rows if len(x) == 3)
+            ]
+            self._moves = sorted({*self._moves, *moves})
+            for t, k, c, g in (x for x in rows if len(x) == 4):
                 created = datetime.fromisoformat(c)
                 old = self._keys.get((t, k))
                 if old is None or (g, created) > (old[1], old[0]):
@@ -190,6 +241,7 @@ KILLEE = textwrap.dedent(
     clock = datetime.fromisoformat(now)
     transport = ThreadFaults(int(seed), clock=lambda: clock, keylog=Path(keylog))
     transport.load_keys(Path(keys))
+    transport.clock_moved()
     ctx = AppContext.open(data_dir)
     ctx.registry._instances["mastodon"] = MastodonProvider(transport=transport)
     publisher = Publisher(ctx, kind="killee", clock=lambda: clock, max_workers=4, max_attempts=50)
@@ -410,6 +462,35 @@ def reap(proc: subprocess.Popen[str], transport: ThreadFaults, keylog: Path) -> 
     return "pass" not in out
 
 
+def _history(
+    ctx: AppContext,
+    variant_id: int,
+    account_id: int,
+    marker: str,
+    by_text: dict[tuple[int, str], list[str]],
+    server: dict[str, dict[str, Any]],
+) -> list[str]:
+    """What the DB and the server say of one variant: its attempts and the statuses of its texts."""
+    lines = []
+    with ctx.session() as s:
+        variant = s.get(Variant, variant_id)
+        assert variant is not None
+        lines.append(
+            f"  variant {variant_id}: {variant.state.value} parts {variant.remote_parts} note {variant.last_error!r}"
+        )
+        for a in sorted(variant.attempts, key=lambda a: a.id):
+            lines.append(
+                f"  attempt {a.id} {a.started_at:%H:%M:%S} {a.outcome.value} by {a.runner.split()[0]}: "
+                f"{a.texts} {a.error[:100]!r}"
+            )
+    for (acc, body), ids in by_text.items():
+        if acc == account_id and marker in body:
+            for sid in ids:
+                st = server[sid]
+                lines.append(f"  server {sid} {st.get('created_at')} reply_to {st.get('in_reply_to_id')}: {body!r}")
+    return lines
+
+
 def verify(ctx: AppContext, accounts: list[MastodonAccount], result: ThreadSoak) -> None:
     server: dict[str, dict[str, Any]] = {}  # status id -> status, over all accounts
     owner: dict[str, int] = {}
@@ -470,6 +551,8 @@ def verify(ctx: AppContext, accounts: list[MastodonAccount], result: ThreadSoak)
             if not ids:
                 result.lost += 1
                 result.problems.append(f"lost: variant {variant_id} part {i} {text!r} is not on the server")
+                marker = " ".join(text.split()[2:4]) + " "  # "variant 0123 ", as written by thread_soak
+                result.problems.extend(_history(ctx, variant_id, account_id, marker, by_text, server))
                 continue
             if recorded.get(i) not in ids:
                 result.mismatched += 1
@@ -495,6 +578,7 @@ def thread_soak(ctx: AppContext, server: MastodonMockServer, tmp: Path) -> Threa
         return now[0]
 
     transport = ThreadFaults(SEED, clock=clock)
+    transport.clock_moved()
     ctx.registry._instances["mastodon"] = MastodonProvider(transport=transport)
     app_settings.put(ctx, app_settings.GIVE_UP_HOURS, 0)
     other = AppContext.open(ctx.data_dir)
@@ -549,6 +633,7 @@ def thread_soak(ctx: AppContext, server: MastodonMockServer, tmp: Path) -> Threa
                 break
             latest = _latest_retry(ctx)
             now[0] = max(now[0], latest or now[0]) + timedelta(seconds=1)
+            transport.clock_moved()
         with ctx.session() as s:
             result.attempts = int(s.scalar(select(func.count(PublishAttempt.id))) or 0)
         result.final_states = dict(_states(ctx))
