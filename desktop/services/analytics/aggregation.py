@@ -174,7 +174,7 @@ def _statement(
     bucket = keys[0] if keys else cast(nothing, Integer)
     grouped = (
         select(cur.c.network, bucket.label("bucket"), cur.c.campaign_id, *sums(cur))
-        .group_by(cur.c.network, *keys, cur.c.campaign_id)
+        .group_by(*keys, cur.c.campaign_id, cur.c.network)  # numbers first: a cheaper sort
         .cte("per_group")
         .prefix_with("MATERIALIZED")
     )
