@@ -125,11 +125,6 @@ def test_no_read_leaves_an_empty_calendar_until_the_data_opens(
     assert page.model.rowCount() > 50
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="desktop/ui/calendar/* still import desktop.services.calendar (SQLAlchemy) at the top; "
-    "see /tmp/briefs14/s2-to-c.md. When this passes, remove this marker.",
-)
 def test_the_page_imports_without_the_data_layer() -> None:
     code = (
         "import sys\n"

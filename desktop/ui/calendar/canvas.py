@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
-from desktop.services.calendar import CalendarItem
+from desktop.services.calendar_rows import CalendarItem
 from desktop.ui import theme
 from desktop.ui.calendar.chips import PostChip, chip_font, chip_tooltip, elided, paint_chip, text_width
 from desktop.ui.calendar.hover_card import HoverCard

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 
-from desktop.services.calendar import CalendarItem
+from desktop.services.calendar_rows import CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.icons import icon

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
-from desktop.services.calendar import ScheduledDraft
 from desktop.ui.calendar.model import CalendarModel
+
+if TYPE_CHECKING:
+    from desktop.services.calendar import ScheduledDraft
 
 
 class RescheduleCommand(QUndoCommand):

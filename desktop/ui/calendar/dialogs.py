@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.calendar import CalendarItem, excerpt
+from desktop.services.calendar_rows import CalendarItem, excerpt
 from desktop.services.zones import zone_label
 
 

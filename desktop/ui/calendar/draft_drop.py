@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.services.calendar import ScheduledDraft, drop_time_for_day, return_to_draft, schedule_draft
 from desktop.services.zones import zone_label
 from desktop.ui.calendar.commands import DraftScheduledCommand
 from desktop.ui.calendar.model import CalendarModel
@@ -24,8 +24,16 @@ from desktop.ui.changes import POSTS, changes
 from desktop.ui.errors import explain, show_error
 
 if TYPE_CHECKING:
+    from desktop.services.calendar import ScheduledDraft
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
+
+
+def _calendar() -> ModuleType:
+    """The calendar service, imported on the worker that first needs it (it brings the data layer)."""
+    from desktop.services import calendar
+
+    return calendar
 
 
 class DraftDrops(QObject):
@@ -57,6 +65,8 @@ class DraftDrops(QObject):
         zone = self.model.zone
 
         def work() -> ScheduledDraft:
+            from desktop.services.calendar import drop_time_for_day, schedule_draft  # on the worker
+
             if at is None:
                 when = drop_time_for_day(self.ctx, post_id, day, zone)
             else:
@@ -88,7 +98,7 @@ class DraftDrops(QObject):
 
     def _unschedule(self, done: ScheduledDraft) -> None:
         self.runner.run(
-            lambda: return_to_draft(self.ctx, done),
+            lambda: _calendar().return_to_draft(self.ctx, done),
             on_done=lambda _n: self.status("Back in your drafts."),
             on_error=self._failed,
             owner=self,
@@ -98,7 +108,7 @@ class DraftDrops(QObject):
 
     def _reschedule(self, done: ScheduledDraft) -> None:
         self.runner.run(
-            lambda: schedule_draft(self.ctx, done.post_id, done.at),
+            lambda: _calendar().schedule_draft(self.ctx, done.post_id, done.at),
             on_done=lambda _d: self.status(f"Scheduled for {self.when_words(done.at)} again."),
             on_error=self._failed,
             owner=self,

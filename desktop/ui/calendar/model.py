@@ -23,8 +23,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from desktop.services import calendar as svc
-from desktop.services.calendar import CalendarFilters, CalendarItem
+from desktop.services.calendar_rows import CalendarFilters, CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.calendar.chips import DayChips, PostChip
@@ -47,6 +46,8 @@ CACHED_WINDOWS = 6
 #: ...for this long: older ones are read again, so another process's changes (a headless
 #: publish run) show within a minute of paging, as they did when every page was read afresh.
 CACHE_SECONDS = 60.0
+#: The windows either side are read this long after one is shown.
+READ_AHEAD_AFTER_MS = 150
 
 
 @lru_cache(maxsize=64)
@@ -110,6 +111,20 @@ def index_rows(items: list[CalendarItem], zone: ZoneInfo) -> Rows:
     return Rows(items, by_day, {i.variant_id: i for i in items}, chips)
 
 
+def read_rows(ctx: AppContext, start: datetime, end: datetime, filters: CalendarFilters, zone: ZoneInfo) -> Rows:
+    """The window's items, indexed (on a worker thread)."""
+    # The data layer is imported on the first read, not with the page: the page paints first.
+    from desktop.services.calendar import calendar_items
+
+    return index_rows(calendar_items(ctx, start, end, filters), zone)
+
+
+def _reschedule(ctx: AppContext, variant_id: int, new_time: datetime) -> datetime | None:
+    from desktop.services.calendar import reschedule_variant
+
+    return reschedule_variant(ctx, variant_id, new_time)
+
+
 WindowKey = tuple[date, int, CalendarFilters, ZoneInfo]
 
 
@@ -150,10 +165,11 @@ class CalendarModel(QAbstractTableModel):
         self._epoch = 0
         #: Read the windows either side of the one shown (off for tests that count queries).
         self.read_ahead = True
-        # started once the shown window is painted (a zero timer runs after the paint event)
+        # a moment after a window is shown: after its paint, not for each window flown past with
+        # Page Down held, and not inside a close that lets pending events through
         self._ahead = QTimer(self)
         self._ahead.setSingleShot(True)
-        self._ahead.setInterval(0)
+        self._ahead.setInterval(READ_AHEAD_AFTER_MS)
         self._ahead.timeout.connect(self._read_ahead)
         self._sort: tuple[int, Qt.SortOrder] = (self.WHEN, Qt.SortOrder.AscendingOrder)
         self.load_count = 0
@@ -235,7 +251,7 @@ class CalendarModel(QAbstractTableModel):
                 self._loaded(rows)
 
         self.runner.run(
-            lambda: index_rows(svc.calendar_items(self.ctx, start, end, filters), zone),
+            lambda: read_rows(self.ctx, start, end, filters, zone),
             on_done=done,
             on_error=lambda exc: self.move_failed.emit(0, explain(exc).sentence),
             owner=self,
@@ -263,7 +279,7 @@ class CalendarModel(QAbstractTableModel):
                 self._keep(key, rows)
 
         self.runner.run(
-            lambda: index_rows(svc.calendar_items(self.ctx, start, end, filters), zone),
+            lambda: read_rows(self.ctx, start, end, filters, zone),
             on_done=done,
             # quietly: the window is read again (and a failure shown) when it is shown
             on_error=lambda _exc: self._reading.discard(key) if epoch == self._epoch else None,
@@ -389,7 +405,7 @@ class CalendarModel(QAbstractTableModel):
                 self.reload()
 
             self.runner.run(
-                lambda: svc.reschedule_variant(self.ctx, variant_id, new_time),
+                lambda: _reschedule(self.ctx, variant_id, new_time),
                 on_done=saved_elsewhere,
                 on_error=lambda exc: self.move_failed.emit(variant_id, explain(exc).sentence),
                 owner=self,
@@ -415,7 +431,7 @@ class CalendarModel(QAbstractTableModel):
                 on_done()
 
         self.runner.run(
-            lambda: svc.reschedule_variant(self.ctx, variant_id, new_time),
+            lambda: _reschedule(self.ctx, variant_id, new_time),
             on_done=saved,
             on_error=failed,
             owner=self,

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
-from desktop.services.calendar import CalendarItem
+from desktop.services.calendar_rows import CalendarItem
 from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
 from desktop.ui.calendar.chips import mix
 from desktop.ui.calendar.model import CalendarModel

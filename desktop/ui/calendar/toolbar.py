@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.accounts import AccountRow
-from desktop.services.calendar import CalendarFilters
-from desktop.services.campaigns import CampaignRow
+from desktop.services.calendar_rows import CalendarFilters
 from desktop.ui.icons import network_icon
+
+if TYPE_CHECKING:
+    from desktop.services.accounts import AccountRow
+    from desktop.services.campaigns import CampaignRow
 
 MODES = ("month", "week", "list")
 STATES = (

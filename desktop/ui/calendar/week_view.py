@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QHideEvent, QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.services.calendar import CalendarItem
+from desktop.services.calendar_rows import CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
