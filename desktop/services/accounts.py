@@ -135,9 +135,10 @@ class AccountChoice:
 
 
 def lists_accounts(cls: type[Provider]) -> bool:
-    """A network without browser sign-in whose pasted token can act for several accounts: its provider
-    lists them with ``accounts_from_tokens`` (Facebook: a user token and the Pages it manages)."""
-    return cls.info.oauth is None and cls.accounts_from_tokens is not Provider.accounts_from_tokens
+    """A network whose pasted token can act for several accounts (Facebook: a user token and the Pages
+    it manages). Its provider opts in with a class attribute ``token_lists_accounts = True`` and then
+    lists them from the connect form's fields with ``accounts_from_tokens("", fields)``."""
+    return getattr(cls, "token_lists_accounts", False) is True
 
 
 def token_accounts(ctx: AppContext, network: str, fields: Mapping[str, str]) -> list[ConnectedAccount]:

@@ -178,6 +178,9 @@ class FacebookProvider(Provider):
         oauth=None,
     )
     metrics_batch_size = METRICS_BATCH
+    #: A pasted user token manages any number of Pages: Connect lists them from ``accounts_from_tokens``
+    #: for the user to choose (desktop.services.accounts.lists_accounts).
+    token_lists_accounts = True
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, api_url: str = API_URL) -> None:
         self._transport = transport

@@ -84,3 +84,9 @@ def test_the_page_flag_is_in_the_help(fake: FacebookFake, capsys: pytest.Capture
     with pytest.raises(SystemExit):
         main(["accounts", "add", "facebook", "--help"])
     assert "--page NAME_OR_ID" in capsys.readouterr().out
+
+
+def test_only_facebook_lists_accounts_from_a_pasted_token() -> None:
+    """Other networks' pasted tokens still go through their own ``connect`` (Threads' sign-in
+    ``accounts_from_tokens`` exchanges a code-flow token and must not see a pasted one)."""
+    assert [c.info.id for c in Registry() if accounts.lists_accounts(c)] == ["facebook"]
