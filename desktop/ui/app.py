@@ -52,7 +52,8 @@ def run_gui(data_dir: str | Path | None = None) -> int:
     from desktop.ui.single_instance import Claim, SingleInstance
 
     try:
-        instance = SingleInstance(resolve_data_dir(data_dir))
+        folder = resolve_data_dir(data_dir)
+        instance = SingleInstance(folder)
     except OSError as exc:  # DataDirError: one sentence with the path
         QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{exc}")
         return 1
@@ -105,6 +106,10 @@ def run_gui(data_dir: str | Path | None = None) -> int:
 
     def start_opening() -> None:
         instance.listen()  # from now on a second launch brings this window forward
+        if first_page == "calendar":  # its first month, read with sqlite3 while the data layer loads
+            from desktop.services.calendar_rows import FirstWindowRead
+
+            window.first_window = FirstWindowRead.start(folder)
         window.runner.run(open_data, on_done=window.attach, on_error=cannot_open, owner=window, name="open_data")
 
     after_first_paint(window, start_opening)
@@ -181,9 +186,14 @@ def _rss_kb() -> int:
 def _bench_marks(window: MainWindow) -> None:
     """Print ``campaign-desk-bench first-paint|first-data rss_kb=N`` and quit at that moment."""
 
+    marked: list[str] = []
+
     def mark(what: str) -> None:
+        if marked:  # once: quitting lets events through (a second "loaded" must not close again)
+            return
+        marked.append(what)
         print(f"{BENCH_MARK} {what} rss_kb={_rss_kb()}", flush=True)
-        window.quit()
+        window.quit(ask=False)
 
     if os.environ.get("CAMPAIGN_DESK_BENCH_FIRST_PAINT") == "1":
         after_first_paint(window, lambda: mark("first-paint"))

@@ -36,6 +36,7 @@ from desktop.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from desktop.services.calendar_rows import FirstWindowRead
     from desktop.services.context import AppContext
     from desktop.ui.analytics.engine import MetricsEngine
     from desktop.ui.errors import Explained
@@ -64,13 +65,21 @@ class MainWindow(QMainWindow):
     the tray, the "Get started" strip and the page on show. Pages are built when first shown."""
 
     def __init__(
-        self, ctx: AppContext | None = None, parent: QWidget | None = None, *, start_publishing: bool = False
+        self,
+        ctx: AppContext | None = None,
+        parent: QWidget | None = None,
+        *,
+        start_publishing: bool = False,
+        first_window: FirstWindowRead | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx: AppContext = None  # type: ignore[assignment]  # set by attach(); the shell has none
+        #: The calendar's first month read ahead (run_gui starts it after the paint); used once.
+        self.first_window = first_window
         self.runner = TaskRunner(self)
         self._start_publishing = start_publishing
         self._quitting = False
+        self._ask_before_quitting = True  # about work in progress; quit(ask=False) does not
         self._closed = False  # closed for good (not to the tray): nothing starts any more
         self._close_to_tray = True
         self._current = "calendar"
@@ -248,6 +257,9 @@ class MainWindow(QMainWindow):
             page = page_cls(self.ctx, self.runner, engine=self.engine)  # type: ignore[call-arg]
         elif spec.key == "analytics":
             page = page_cls(self.ctx, self.runner, engine=self.metrics_engine)  # type: ignore[call-arg]
+        elif spec.key == "calendar" and self.first_window is not None:
+            page = page_cls(self.ctx, self.runner, first_window=self.first_window)  # type: ignore[call-arg]
+            self.first_window = None
         else:
             page = page_cls(self.ctx, self.runner)
         page.navigate.connect(self.show_page)
@@ -578,8 +590,11 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def quit(self) -> None:
+    def quit(self, *, ask: bool = True) -> None:
+        """Close for good (not to the tray). With ``ask=False`` work in progress is cancelled
+        without asking (the benchmark's markers quit this way)."""
         self._quitting = True
+        self._ask_before_quitting = ask
         self.close()
 
     # --- state across runs ------------------------------------------------------------------
@@ -619,14 +634,15 @@ class MainWindow(QMainWindow):
             self.runner.wait(3000)
             QApplication.processEvents()
         if self.runner.pending():
-            answer = QMessageBox.question(
-                self,
-                "Work in progress",
-                "Campaign Desk is still working (for example, connecting an account). Quit anyway?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
+            if self._ask_before_quitting:
+                answer = QMessageBox.question(
+                    self,
+                    "Work in progress",
+                    "Campaign Desk is still working (for example, connecting an account). Quit anyway?",
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    event.ignore()
+                    return
             self.runner.cancel_all()
         self.save_state()
         self._closed = True

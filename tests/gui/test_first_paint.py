@@ -7,8 +7,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
+from pytestqt.qtbot import QtBot
+
+from desktop.services.calendar_rows import FirstWindowRead
+from desktop.services.context import AppContext
+from desktop.ui.main_window import MainWindow
 from desktop.ui.pages import PAGE_SPECS
 from desktop.ui.single_instance import Claim, SingleInstance
 
@@ -73,3 +79,27 @@ def test_a_second_launch_brings_the_painted_window_forward(tmp_path: Path, subpr
     finally:
         first.kill()
         first.communicate(timeout=30)
+
+
+def test_the_calendar_built_at_attach_takes_the_month_read_ahead(qtbot: QtBot, ctx: AppContext) -> None:
+    window = MainWindow()  # the shell, as start-up paints it
+    qtbot.addWidget(window)
+    read = FirstWindowRead.start(ctx.data_dir)
+    window.first_window = read  # run_gui starts it right after the paint
+    read.wait(30)
+    window.attach(ctx)
+    page = window.pages.built("calendar")
+    assert page is not None and window.first_window is None  # handed over once
+    assert window.stack.currentWidget() is page
+
+
+def test_a_quit_without_asking_cancels_work_in_progress(qtbot: QtBot, ctx: AppContext) -> None:
+    window = MainWindow(ctx)
+    release = threading.Event()
+    window.runner.run(lambda: release.wait(30), name="slow_read", owner=window)
+    # still running after the 3 s the window waits for quick reads, done before its last wait ends
+    threading.Timer(4.0, release.set).start()
+    window.show()
+    window.quit(ask=False)  # a "Work in progress" question here would never be answered
+    assert not window.isVisible()
+    assert window.runner.pending() == 0 or window.runner.wait(30_000)
