@@ -206,6 +206,9 @@ class ProviderInfo:
     #: Shown in Connect and accepted by ``accounts add``. A network whose provider is not yet
     #: complete (its contract suite does not pass in full) stays hidden.
     available: bool = True
+    #: A pasted token can act for several accounts (Facebook: a user token and the Pages it
+    #: manages): Connect lists them with ``accounts_from_tokens("", fields)`` for the user to pick.
+    token_lists_accounts: bool = False
 
 
 # --- values passed in and out ---------------------------------------------------------------

@@ -136,9 +136,9 @@ class AccountChoice:
 
 def lists_accounts(cls: type[Provider]) -> bool:
     """A network whose pasted token can act for several accounts (Facebook: a user token and the Pages
-    it manages). Its provider opts in with a class attribute ``token_lists_accounts = True`` and then
-    lists them from the connect form's fields with ``accounts_from_tokens("", fields)``."""
-    return getattr(cls, "token_lists_accounts", False) is True
+    it manages). Its provider opts in with ``ProviderInfo.token_lists_accounts`` and then lists them
+    from the connect form's fields with ``accounts_from_tokens("", fields)``."""
+    return cls.info.token_lists_accounts
 
 
 def token_accounts(ctx: AppContext, network: str, fields: Mapping[str, str]) -> list[ConnectedAccount]:

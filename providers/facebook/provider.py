@@ -176,11 +176,10 @@ class FacebookProvider(Provider):
         # documents no loopback redirect, and its PKCE flow is marked "still in testing"
         # (https://developers.facebook.com/documentation/facebook-login/guides/advanced/oidc-token).
         oauth=None,
+        # A pasted user token manages any number of Pages: Connect lists them for the user to choose.
+        token_lists_accounts=True,
     )
     metrics_batch_size = METRICS_BATCH
-    #: A pasted user token manages any number of Pages: Connect lists them from ``accounts_from_tokens``
-    #: for the user to choose (desktop.services.accounts.lists_accounts).
-    token_lists_accounts = True
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, api_url: str = API_URL) -> None:
         self._transport = transport
