@@ -128,9 +128,10 @@ class ConnectDialog(QDialog):
         layout.setSpacing(12)
 
         intro = QLabel(
-            "Sign in again to resume this account's posts. Credentials are stored only in your system keyring."
+            "Connect this account again to resume its posts. Credentials are stored only in your system keyring."
             if self.reconnecting
-            else "Choose a network, then sign in. Credentials are stored only in your system keyring."
+            else "Choose a network, then sign in or paste what it asks for. Credentials are stored only in your "
+            "system keyring."
         )
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
