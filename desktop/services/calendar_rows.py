@@ -279,11 +279,15 @@ class FirstWindowRead:
         try:
             self._result = read_first_window(self._data_dir, self.today)
         finally:
-            with self._lock:
-                self._done.set()
-                waiting, self._waiting = self._waiting, []
-            for call in waiting:
-                self._call(call)
+            # done only once every caller waiting has been called (one asking meanwhile included)
+            while True:
+                with self._lock:
+                    waiting, self._waiting = self._waiting, []
+                    if not waiting:
+                        self._done.set()
+                        break
+                for call in waiting:
+                    self._call(call)
 
     def _call(self, call: Callable[[FirstWindow | None], object]) -> None:
         try:

@@ -268,3 +268,20 @@ def test_reading_the_first_month_imports_no_data_layer(ctx: AppContext, store: d
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_those_waiting_for_the_first_month_are_called_once_each(ctx: AppContext, store: dict[str, int]) -> None:
+    read = FirstWindowRead(ctx.data_dir, date(2027, 3, 14))  # not started yet: callers wait
+    got: list[object] = []
+
+    def gone(_first: object) -> None:  # a Qt signal whose page was closed meanwhile
+        raise RuntimeError("Signal source has been deleted")
+
+    read.then(got.append)
+    read.then(gone)
+    assert got == [] and read.result() is None and not read.done()
+    read._thread.start()
+    first = read.wait(30)
+    assert first is not None and got == [first]
+    read.then(got.append)  # asked after it was read: called at once
+    assert got == [first, first]
