@@ -352,7 +352,8 @@ class Publisher:
                 "the network: delete it there if you want it gone."
             )
             if stale:
-                which = "It" if len(texts) == 1 else "Part " + ", ".join(str(i + 1) for i in sorted(stale))
+                numbers = ", ".join(str(i + 1) for i in sorted(stale))
+                which = "It" if len(texts) == 1 else f"Part {numbers}" if len(stale) == 1 else f"Parts {numbers}"
                 message += f" {which} went out before your last edit: the network has the earlier text."
             with self.ctx.session() as s:
                 moved = transitions.move_one(
