@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from html import escape
+from itertools import islice
+from operator import le
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -116,37 +118,62 @@ class DayChips:
     """One day's chips, those that need the user first: counted at once, built only as far as
     they are shown (a month view shows three or four of a busy day's hundreds)."""
 
-    __slots__ = ("_built", "_groups", "_rest", "_urgent", "count", "pinned")
+    __slots__ = ("_built", "_first", "_groups", "_items", "_keys", "_rest", "_urgent", "count", "pinned")
 
     def __init__(self, items: Iterable[CalendarItem]) -> None:
         # Grouped on the UTC minute: every zone's offset is whole minutes, so it is the local one.
-        groups: dict[tuple[int, datetime], list[CalendarItem]] = {}
-        urgent: dict[tuple[int, datetime], None] = {}  # an ordered set
-        minutes: dict[datetime, datetime] = {}  # many items share a time (queue slots)
-        for item in items:
-            when = item.when
-            minute = minutes.get(when)
-            if minute is None:
-                minute = minutes[when] = when.replace(second=0, microsecond=0)
-            key = (item.post_id, minute)
-            found = groups.get(key)
-            if found is None:
-                groups[key] = [item]
-            else:
-                found.append(item)
-            if item.state in ATTENTION:
-                urgent[key] = None
-        self._groups = groups
-        self._urgent = list(urgent)
+        # A busy month groups thousands of items per switch: the work per item is kept to
+        # comprehensions, and a chip's items are collected only when the chip is built.
+        listed = list(items)
+        whens = {i.when for i in listed}  # replace() is slow: only where it changes something
+        minute_of = {w: w.replace(second=0, microsecond=0) if w.second or w.microsecond else w for w in whens}
+        keys = [(i.post_id, minute_of[i.when]) for i in listed]
+        self._items = listed
+        self._keys = keys
+        #: Each chip's key, in time order (insertion order); its items: see :meth:`_members`.
+        self._groups: dict[tuple[int, datetime], list[CalendarItem] | None] = dict.fromkeys(keys)
+        self._urgent = list(dict.fromkeys([k for k, i in zip(keys, listed, strict=True) if i.state in ATTENTION]))
+        self._first: dict[tuple[int, datetime], int] | None = None
         self._rest: list[tuple[int, datetime]] | None = None
         self._built: dict[tuple[int, datetime], PostChip] = {}
-        self.count = len(groups)
-        self.pinned = len(urgent)
+        self.count = len(self._groups)
+        self.pinned = len(self._urgent)
+
+    def _members(self, key: tuple[int, datetime]) -> list[CalendarItem]:
+        """The items of ``key``'s chip: those of its post in its minute."""
+        found = self._groups[key]
+        if found is not None:
+            return found
+        keys, items = self._keys, self._items
+        if self._first is None:
+            if not in_time_order([i.when for i in items]):  # then gather every chip's at once
+                gathered: dict[tuple[int, datetime], list[CalendarItem]] = {}
+                for k, item in zip(keys, items, strict=True):
+                    gathered.setdefault(k, []).append(item)
+                self._groups.update(gathered)
+                return gathered[key]
+            self._first = {}
+        if not self._first and len(self._built) < 8:  # a month view builds a few: searched in C
+            start = keys.index(key)
+        else:  # a week view builds them all: where each chip's first item is, all at once
+            if not self._first:  # (walked backwards: the first occurrence is written last)
+                self._first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+            start = self._first[key]
+        minute = key[1]
+        members = []
+        for n in range(start, len(keys)):
+            found_key = keys[n]
+            if found_key[1] != minute:  # in time order: the minute is over
+                break
+            if found_key == key:
+                members.append(items[n])
+        self._groups[key] = members
+        return members
 
     def _chip(self, key: tuple[int, datetime]) -> PostChip:
         chip = self._built.get(key)
         if chip is None:
-            chip = self._built[key] = tuple.__new__(PostChip, (tuple(self._groups[key]),))
+            chip = self._built[key] = tuple.__new__(PostChip, (tuple(self._members(key)),))
         return chip
 
     def _order(self, n: int) -> list[tuple[int, datetime]]:
@@ -168,6 +195,11 @@ class DayChips:
     def by_time(self) -> list[PostChip]:
         """Every chip in time order, pinned or not."""
         return [self._chip(key) for key in self._groups]
+
+
+def in_time_order(whens: list[datetime]) -> bool:
+    """Whether ``whens`` never goes back (compared in C: a busy month checks thousands)."""
+    return all(map(le, whens, islice(whens, 1, None)))
 
 
 # Qt's enum members, looked up once: painting a busy month reads them thousands of times.

@@ -14,8 +14,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import islice
-from operator import le
 from time import monotonic
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -26,7 +24,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from desktop.services.calendar_rows import CalendarFilters, CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
-from desktop.ui.calendar.chips import DayChips, PostChip
+from desktop.ui.calendar.chips import DayChips, PostChip, in_time_order
 from desktop.ui.calendar.periods import adjacent_windows
 from desktop.ui.changes import POSTS, changes
 from desktop.ui.errors import explain
@@ -62,11 +60,6 @@ def swatch(color: str) -> QIcon:
     p.drawEllipse(4, 4, 16, 16)
     p.end()
     return QIcon(px)
-
-
-def in_time_order(whens: list[datetime]) -> bool:
-    """Whether ``whens`` never goes back (compared in C: a busy month checks thousands)."""
-    return all(map(le, whens, islice(whens, 1, None)))
 
 
 def by_local_day(items: list[CalendarItem], zone: ZoneInfo) -> dict[date, list[CalendarItem]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPen
@@ -26,6 +27,15 @@ HEADER_H = 24
 DAY_LABEL_H = 20
 GAP = 2
 COMPACT_H = 16  # a chip's height when the full one would leave a day one chip at most
+
+
+@lru_cache(maxsize=128)
+def _label_width(font: str, label: str) -> int:
+    """A day number's width at 12 px (``font``: the view's, as QFont.toString()); measured once."""
+    day_font = QFont()
+    day_font.fromString(font)
+    day_font.setPixelSize(12)
+    return QFontMetrics(day_font).horizontalAdvance(label)
 
 
 class MonthView(CalendarCanvas):
@@ -104,9 +114,7 @@ class MonthView(CalendarCanvas):
         return str(day.day) if day.day != 1 else f"{pycal.month_abbr[day.month]} 1"
 
     def day_label_rect(self, cell: QRect, day: date) -> QRect:
-        font = QFont(self.font())
-        font.setPixelSize(12)
-        width = max(22, QFontMetrics(font).horizontalAdvance(self.day_label(day)) + 10)
+        width = max(22, _label_width(self.font().toString(), self.day_label(day)) + 10)
         return QRect(cell.left() + 5, cell.top() + 2, width, 17)
 
     def _layout_key(self) -> object:
