@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
     """The window. Built without ``ctx`` it is the shell (sidebar, page frames, menus) that start-up
     paints before the data layer is imported; :meth:`attach` then brings the data: the engines,
     the tray, the "Get started" strip and the page on show. Pages are built when first shown."""
+
+    #: A page was built (key, page): the first time it was shown, or the calendar ahead of the data.
+    page_built = Signal(str, object)
 
     def __init__(
         self,
@@ -214,6 +217,9 @@ class MainWindow(QMainWindow):
             lambda: self.statusBar().showMessage("You're all set: your first post is scheduled.", 15_000)
         )
         self._checklist_row.addWidget(self.first_run)
+        early = self.pages.built("calendar")  # built before the data, showing the month read ahead
+        if early is not None and not early.attached:  # type: ignore[attr-defined]
+            early.attach(ctx)  # type: ignore[attr-defined]
         for action in self._needs_data:
             action.setEnabled(True)
         self._log_folder_action.setToolTip(diagnostics.LOG_FOLDER_TIP)
@@ -249,8 +255,10 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(PUBLISH_AFTER_AT_MOST_MS, self, start)
 
     def _build_page(self, spec: PageSpec) -> Page:
-        """Import and build one page in its frame's place (PageSet calls this on first use)."""
-        if self.ctx is None:
+        """Import and build one page in its frame's place (PageSet calls this on first use).
+
+        Before the data is open only the calendar can be built (:meth:`build_calendar_early`)."""
+        if self.ctx is None and spec.key != "calendar":
             raise RuntimeError(f"the {spec.title} page needs the data, which is not open yet")
         page_cls = spec.load()
         if spec.key == "publishing":
@@ -275,7 +283,14 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(frame)
             frame.deleteLater()
         self._wire_page(spec.key, page)
+        self.page_built.emit(spec.key, page)
         return page
+
+    def build_calendar_early(self) -> None:
+        """Build the calendar before the data is open, when it is the page on show: it shows the
+        month :attr:`first_window` read ahead, and :meth:`attach` gives it the data."""
+        if not self.attached and self._current == "calendar" and self.first_window is not None:
+            self.pages["calendar"]
 
     def _wire_page(self, key: str, page: Page) -> None:
         """What one page asks of the window or of another page (built when asked)."""
@@ -321,7 +336,7 @@ class MainWindow(QMainWindow):
         self.nav_buttons[key].setChecked(True)
         self._tint_nav()
         if not self.attached:
-            self.stack.setCurrentWidget(self._frame(key))
+            self.stack.setCurrentWidget(self.pages.built(key) or self._frame(key))
             return
         page = self.pages[key]
         self.stack.setCurrentWidget(page)

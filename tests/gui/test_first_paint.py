@@ -103,3 +103,22 @@ def test_a_quit_without_asking_cancels_work_in_progress(qtbot: QtBot, ctx: AppCo
     window.quit(ask=False)  # a "Work in progress" question here would never be answered
     assert not window.isVisible()
     assert window.runner.pending() == 0 or window.runner.wait(30_000)
+
+
+def test_the_calendar_is_built_before_the_data_and_attached_when_it_opens(qtbot: QtBot, ctx: AppContext) -> None:
+    window = MainWindow()  # the shell, the calendar on show
+    qtbot.addWidget(window)
+    window.build_calendar_early()
+    assert window.pages.built("calendar") is None  # nothing read ahead: the frame stays until the data
+    window.first_window = FirstWindowRead.start(ctx.data_dir)
+    window.build_calendar_early()  # as run_gui does right after the paint
+    page = window.pages.built("calendar")
+    assert page is not None and window.stack.currentWidget() is page
+    assert not page.attached  # type: ignore[attr-defined]
+    assert window.pages.built_keys() == ["calendar"]
+    window.show_page("queue")  # any other page waits for the data in its frame
+    assert window.stack.currentWidget() is window.frames["queue"]
+    window.show_page("calendar")
+    assert window.stack.currentWidget() is page and "calendar" not in window.frames
+    window.attach(ctx)
+    assert window.pages["calendar"] is page and page.attached  # type: ignore[attr-defined]
