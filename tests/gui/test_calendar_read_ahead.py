@@ -125,3 +125,17 @@ def test_a_window_read_over_a_minute_ago_is_read_again(
 )
 def test_adjacent_windows(first_day: date, days: int, expected: list[tuple[date, int]]) -> None:
     assert adjacent_windows(first_day, days) == expected
+
+
+def test_the_legend_keeps_its_buttons_while_the_campaigns_stay(
+    qtbot: QtBot, ctx: AppContext, planned: dict[str, int]
+) -> None:
+    page = open_page(qtbot, ctx)
+    legend = page.legend
+    buttons, entries = list(legend.buttons), list(legend.entries)
+    assert len(entries) == 3
+    legend.set_entries(entries, None)
+    assert legend.buttons == buttons  # the same widgets: nothing rebuilt, nothing to delete
+    legend.set_entries(entries[:2], None)
+    assert [b.property("campaign_id") for b in legend.buttons] == [e.campaign_id for e in entries[:2]]
+    assert not any(b in buttons for b in legend.buttons)

@@ -73,6 +73,8 @@ class CampaignLegend(QWidget):
         self.set_entries([], None)
 
     def set_entries(self, entries: Sequence[LegendEntry], selected: int | None) -> None:
+        if list(entries) == self.entries and selected == self.selected and self.buttons:
+            return  # paging to a month with the same campaigns: the buttons stay
         self.entries = list(entries)
         self.selected = selected
         for button in self.buttons:
