@@ -11,15 +11,27 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop import APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from desktop.ui import theme
 from desktop.ui.icons import app_icon
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from desktop.services.context import AppContext
     from desktop.ui.main_window import MainWindow
+
+
+def __getattr__(name: str) -> type[QMessageBox]:
+    """``QMessageBox``, imported on first use: only failures show one, and its Python type costs
+    milliseconds to make before the first paint."""
+    if name == "QMessageBox":
+        from PySide6.QtWidgets import QMessageBox
+
+        return QMessageBox
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -55,23 +67,19 @@ def run_gui(data_dir: str | Path | None = None) -> int:
         folder = resolve_data_dir(data_dir)
         instance = SingleInstance(folder)
     except OSError as exc:  # DataDirError: one sentence with the path
-        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{exc}")
+        _critical(f"Campaign Desk could not open its data.\n\n{exc}")
         return 1
     claim = instance.acquire(listen=False)  # the lock first; the socket (QtNetwork) after the paint
     if claim is Claim.HELD:
         if instance.ask_owner_to_show():
             return 0  # the running window came forward; never a second publisher
-        QMessageBox.critical(
-            None,
-            APP_NAME,
+        _critical(
             "Campaign Desk is already running for this data folder but does not answer; "
             "quit it (or end it in the task manager) and try again.",
         )
         return 1
     if claim is Claim.UNAVAILABLE:
-        QMessageBox.critical(
-            None,
-            APP_NAME,
+        _critical(
             f"Campaign Desk could not create its lock file {instance.lock_path}, so it cannot make sure "
             "it runs only once for this data folder. Check that the folder is writable and try again.",
         )
@@ -101,7 +109,7 @@ def run_gui(data_dir: str | Path | None = None) -> int:
 
             reason = describe_db_error(exc)
         window.hide()  # as before the window existed: the message alone
-        QMessageBox.critical(None, APP_NAME, f"Campaign Desk could not open its data.\n\n{reason}")
+        _critical(f"Campaign Desk could not open its data.\n\n{reason}")
         app.exit(1)
 
     def start_opening() -> None:
@@ -124,6 +132,12 @@ def run_gui(data_dir: str | Path | None = None) -> int:
         for ctx in opened:
             ctx.close()
         instance.release()
+
+
+def _critical(text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, APP_NAME, text)
 
 
 #: If the window is not painted by then (started minimised, a compositor that holds it back),

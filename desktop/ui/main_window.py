@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -35,6 +34,8 @@ from desktop.ui.tasks import TaskRunner
 # strip) is imported in attach(), once the database is open: the shell paints without it.
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from PySide6.QtGui import QCloseEvent
 
     from desktop.services.calendar_rows import FirstWindowRead
     from desktop.services.context import AppContext
@@ -503,6 +504,8 @@ class MainWindow(QMainWindow):
         DiagnosticsDialog(self.ctx, self.runner, self).open()
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox  # its Python type is made when first needed, not at start
+
         from desktop import __version__
 
         QMessageBox.about(
@@ -650,6 +653,8 @@ class MainWindow(QMainWindow):
             QApplication.processEvents()
         if self.runner.pending():
             if self._ask_before_quitting:
+                from PySide6.QtWidgets import QMessageBox
+
                 answer = QMessageBox.question(
                     self,
                     "Work in progress",

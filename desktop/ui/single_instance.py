@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -108,6 +108,8 @@ class SingleInstance(QObject):
 
         Waits in a local event loop (not ``waitFor…``), so an owner in this same thread still answers.
         Retries a refused connection until the deadline: the owner may be between lock and listen."""
+        from PySide6.QtCore import QElapsedTimer, QEventLoop  # a second launch only
+
         clock = QElapsedTimer()
         clock.start()
         while True:
@@ -124,6 +126,7 @@ class SingleInstance(QObject):
             pause.exec()
 
     def _ask_once(self, timeout_ms: int) -> tuple[bool, bool]:
+        from PySide6.QtCore import QEventLoop
         from PySide6.QtNetwork import QLocalSocket
 
         socket = QLocalSocket()
