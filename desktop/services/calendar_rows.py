@@ -267,7 +267,9 @@ class FirstWindowRead:
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._waiting: list[Callable[[FirstWindow | None], object]] = []
-        self._thread = threading.Thread(target=self._run, name="calendar-first-window", daemon=True)
+        # not a daemon: a window closed at once (the benchmark's first-paint mark) must not leave
+        # the read to call into Qt while the interpreter tears down; it ends within a second or so
+        self._thread = threading.Thread(target=self._run, name="calendar-first-window")
 
     @classmethod
     def start(cls, data_dir: str | os.PathLike[str] | None, today: date | None = None) -> FirstWindowRead:

@@ -20,6 +20,7 @@ from desktop.services import calendar as cal
 from desktop.services.calendar_rows import (
     MOVABLE,
     CalendarFilters,
+    CalendarItem,
     FirstWindowRead,
     month_grid,
     read_first_window,
@@ -123,6 +124,14 @@ def window(zone: ZoneInfo, month: int) -> tuple[datetime, datetime]:
     )
 
 
+def portable(
+    ctx: AppContext, start: datetime, end: datetime, filters: CalendarFilters | None = None
+) -> list[CalendarItem]:
+    """The SQLAlchemy expressions' items (what calendar_items reads on other databases than SQLite)."""
+    with ctx.session() as s:
+        return cal.portable_items(s.connection(), start, end, filters or CalendarFilters())
+
+
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"]
 
 
@@ -132,9 +141,10 @@ def test_the_plain_sql_read_gives_the_services_items(
     ctx: AppContext, store: dict[str, int], conn: sqlite3.Connection, zone: str, month: int
 ) -> None:
     start, end = window(ZoneInfo(zone), month)
-    expected = cal.calendar_items(ctx, start, end)
+    expected = portable(ctx, start, end)
     assert expected, "every window of the store has posts"
     assert window_items(conn, start, end) == expected
+    assert cal.calendar_items(ctx, start, end) == expected  # on SQLite, through the plain SQL
 
 
 def test_every_filter_gives_the_services_items(
@@ -161,8 +171,9 @@ def test_every_filter_gives_the_services_items(
     ]
     seen = set()
     for filters in cases:
-        expected = cal.calendar_items(ctx, start, end, filters)
+        expected = portable(ctx, start, end, filters)
         assert window_items(conn, start, end, filters) == expected, filters
+        assert cal.calendar_items(ctx, start, end, filters) == expected, filters
         seen.add(len(expected))
     assert len(seen) > 5, "the cases differ: the comparison means something"
 
