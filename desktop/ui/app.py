@@ -113,13 +113,15 @@ def run_gui(data_dir: str | Path | None = None) -> int:
         app.exit(1)
 
     def start_opening() -> None:
-        instance.listen()  # from now on a second launch brings this window forward
+        if window.isHidden():  # closed before it was painted (or in the turn after): nothing to open
+            return
         if first_page == "calendar":  # its first month, read with sqlite3 while the data layer loads
             from desktop.services.calendar_rows import FirstWindowRead
 
             window.first_window = FirstWindowRead.start(folder)
             window.build_calendar_early()  # before the data layer's imports compete for the interpreter
         window.runner.run(open_data, on_done=window.attach, on_error=cannot_open, owner=window, name="open_data")
+        instance.listen()  # from now on a second launch (which retries meanwhile) brings this window forward
 
     after_first_paint(window, start_opening)
     _bench_marks(window)  # its filter, installed last, sees the paint first: it marks the paint, not the work after it

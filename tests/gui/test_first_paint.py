@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services.calendar_rows import FirstWindowRead
 from desktop.services.context import AppContext
+from desktop.store.paths import DB_FILENAME
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages import PAGE_SPECS
 from desktop.ui.single_instance import Claim, SingleInstance
@@ -62,6 +63,8 @@ def test_the_shell_paints_without_network_svg_metadata_or_openssl(
     assert proc.returncode == 0, err
     names = ",".join(spec.title for spec in PAGE_SPECS)
     assert out.strip() == f"painted Campaign Desk | {names} | frame-calendar []", out
+    # closed in the turn after its paint: the data was never opened (no database made, no migration run)
+    assert not (tmp_path / "data" / DB_FILENAME).exists()
 
 
 def test_a_second_launch_brings_the_painted_window_forward(tmp_path: Path, subprocess_env: dict[str, str]) -> None:
