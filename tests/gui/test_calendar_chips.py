@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -68,3 +69,23 @@ def test_chips_match_the_plain_grouping(seed: int, shuffled: bool) -> None:
     assert [c.variant_ids for c in few.first(4)] == chips[:4]
     assert [c.variant_ids for c in few.all()] == chips
     assert [c.variant_ids for c in DayChips(items).all()] == chips
+
+
+@pytest.mark.parametrize("day", [date(2027, 3, 28), date(2027, 10, 31), date(2027, 3, 10)], ids=str)
+def test_chips_fall_in_their_local_hour_on_dst_days(day: date) -> None:
+    """The week view's hour rows (Paris: 02:00 is skipped in March and comes twice in October)."""
+    zone = ZoneInfo("Europe/Paris")
+    start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    items, when, n = [], start, 0
+    while when < end:
+        items.append(item(n, n // 2, when, "failed" if n % 5 == 0 else "scheduled"))
+        when += timedelta(minutes=20)
+        n += 1
+    hours = [datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC) for hour in range(24)]
+    slots = DayChips(items).by_slot(hours)
+    placed = {key: hour for hour, entries in slots.items() for key, _urgent in entries}
+    assert placed == {(i.post_id, i.when): i.when.astimezone(zone).hour for i in items}
+    for entries in slots.values():  # those that need the user first in each hour
+        flags = [urgent for _key, urgent in entries]
+        assert flags == sorted(flags, reverse=True)

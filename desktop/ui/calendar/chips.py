@@ -8,7 +8,9 @@ colour with the campaign as a stripe, and the views pin them above "+N more".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from html import escape
@@ -114,6 +116,9 @@ def day_chips(items: Iterable[CalendarItem]) -> tuple[list[PostChip], int]:
     return day.all(), day.pinned
 
 
+ChipKey = tuple[int, datetime]  # (post id, UTC minute)
+
+
 class DayChips:
     """One day's chips, those that need the user first: counted at once, built only as far as
     they are shown (a month view shows three or four of a busy day's hundreds)."""
@@ -184,6 +189,20 @@ class DayChips:
                 self._rest = [k for k in self._groups if k not in urgent]
             keys += self._rest[: n - len(keys)]
         return keys
+
+    def by_slot(self, starts: Sequence[datetime]) -> dict[int, list[tuple[ChipKey, bool]]]:
+        """Each chip's key and whether it needs the user, by the slot its time falls in (``starts``:
+        each slot's first instant, ascending), those that need the user first as in :meth:`all`.
+        No chip is built: a week view builds only the few each hour shows (:meth:`chip`)."""
+        slots: dict[int, list[tuple[ChipKey, bool]]] = defaultdict(list)
+        for key in self._urgent:
+            slots[bisect_right(starts, key[1]) - 1].append((key, True))
+        for key in self._order(self.count)[self.pinned :]:
+            slots[bisect_right(starts, key[1]) - 1].append((key, False))
+        return slots
+
+    def chip(self, key: ChipKey) -> PostChip:
+        return self._chip(key)
 
     def first(self, n: int) -> list[PostChip]:
         """The first ``n`` chips of :meth:`all`."""

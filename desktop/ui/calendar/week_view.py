@@ -7,7 +7,6 @@ so the line never strikes through text. It moves once a minute while the view is
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,7 +18,6 @@ from desktop.services.calendar_rows import CalendarItem
 from desktop.services.zones import zone_label
 from desktop.ui import theme
 from desktop.ui.calendar.canvas import CHIP_H, CalendarCanvas, Chip, More, is_dark
-from desktop.ui.calendar.chips import PostChip
 from desktop.ui.calendar.model import CalendarModel
 from desktop.ui.calendar.periods import week_start
 
@@ -115,26 +113,30 @@ class WeekCanvas(CalendarCanvas):
     def _layout(self) -> tuple[list[Chip], list[More]]:
         chips: list[Chip] = []
         more: list[More] = []
+        zone = self.model.zone
         for offset in range(7):
             day = self.first + timedelta(days=offset)
             column = self.column_rect(day)
             assert column is not None
-            by_hour: dict[int, list[PostChip]] = defaultdict(list)
-            for chip in self.model.chips_on(day):  # those that need the user first
-                by_hour[self.model.local(chip.first).hour].append(chip)
+            day_chips = self.model.day_chips(day)
+            if not day_chips.count:
+                continue
+            # each local hour's first instant (a DST day's missing hour starts with the next one)
+            hours = [datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC) for hour in range(24)]
             left, width = column.left() + 3, column.width() - 6
-            for hour, hour_chips in by_hour.items():
+            for hour, entries in day_chips.by_slot(hours).items():  # those that need the user first
                 top = hour * HOUR_H + 3
-                if len(hour_chips) == 1:  # room for two lines of text
-                    chips.append(Chip(QRect(left, top, width, HOUR_H - 6), hour_chips[0], lines=2))
+                if len(entries) == 1:  # room for two lines of text
+                    chips.append(Chip(QRect(left, top, width, HOUR_H - 6), day_chips.chip(entries[0][0]), lines=2))
                     continue
-                shown = hour_chips if len(hour_chips) <= PER_HOUR else hour_chips[: PER_HOUR - 1]
-                for n, chip in enumerate(shown):
-                    chips.append(Chip(QRect(left, top + n * (CHIP_H + 2), width, CHIP_H), chip))
-                folded = hour_chips[len(shown) :]
+                shown = entries if len(entries) <= PER_HOUR else entries[: PER_HOUR - 1]
+                for n, (key, _urgent) in enumerate(shown):
+                    chips.append(Chip(QRect(left, top + n * (CHIP_H + 2), width, CHIP_H), day_chips.chip(key)))
+                folded = entries[len(shown) :]
                 if folded:
                     y = top + len(shown) * (CHIP_H + 2)
-                    more.append(More(QRect(left, y, width, CHIP_H), day, len(folded), sum(c.attention for c in folded)))
+                    alerts = sum(urgent for _key, urgent in folded)
+                    more.append(More(QRect(left, y, width, CHIP_H), day, len(folded), alerts))
         return chips, more
 
     def paintEvent(self, event: QPaintEvent) -> None:
