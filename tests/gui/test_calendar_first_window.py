@@ -142,3 +142,10 @@ def test_the_read_ahead_month_is_the_month_views_grid(qtbot: QtBot) -> None:
     while day < date(2029, 1, 1):
         assert month_grid(day) == page.window_for("month", day), day
         day += timedelta(days=5)
+
+
+def test_no_accounts_says_so_before_the_data_is_open(qtbot: QtBot, ctx: AppContext) -> None:
+    page, read = early_page(qtbot, ctx)
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.no_accounts, timeout=5000)
+    first = read.result()
+    assert first is not None and not first.has_accounts and page.model.rowCount() == 0

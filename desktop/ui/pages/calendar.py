@@ -292,8 +292,11 @@ class CalendarPage(Page):
             return
         if (first.first_day, first.days) != self.window_for("month", self.anchor):
             return
-        if first.filters != self.toolbar.filters() or not first.has_accounts:
-            return  # no accounts: the empty state, on show already, is right
+        if first.filters != self.toolbar.filters():
+            return
+        if not first.has_accounts:  # the way to connect one, at once (read at the head schema: sure)
+            self.stack.setCurrentWidget(self.no_accounts)
+            return
         self.stack.setCurrentWidget(self.content)
         self.toolbar.set_zone(zone_label(first.zone))
         self.model.set_zone(first.zone.key)
