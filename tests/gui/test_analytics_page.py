@@ -290,8 +290,14 @@ def test_theme_switch_restyles_charts_and_heatmap(qtbot: QtBot, ctx: AppContext,
     chart = view.engagement_card.view.chart()
     assert chart.backgroundBrush().color() == QColor(theme.LIGHT.base)
     mastodon = next(s for s in chart.series() if s.name() == "Mastodon").pen().color()
-    empty = view.heatmap.cell_rect(0, 3).center()  # no post at 03:00 on Mondays
-    assert view.heatmap.cell(0, 3) is None or not view.heatmap.cell(0, 3).posts  # type: ignore[union-attr]
+    # a cell without posts (the seeded posts go out at two hours of the day, whichever hour the test runs)
+    day, hour = next(
+        (d, h)
+        for d in range(7)
+        for h in range(24)
+        if view.heatmap.cell(d, h) is None or not view.heatmap.cell(d, h).posts  # type: ignore[union-attr]
+    )
+    empty = view.heatmap.cell_rect(day, hour).center()
     light_cell = view.heatmap.grab().toImage().pixelColor(empty)
     try:
         _dark(qapp)
