@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import ORG_DOMAIN, ORG_NAME
 from desktop.services.context import AppContext
@@ -21,7 +21,7 @@ def qapp_args() -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def app_identity(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
+def app_identity(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     qapp.setOrganizationName(ORG_NAME)
     qapp.setOrganizationDomain(ORG_DOMAIN)
     qapp.setApplicationName("Campaign Desk Tests")
@@ -29,6 +29,11 @@ def app_identity(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
     # QSettings in a per-test folder, so remembered geometry never leaks between tests
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    # A modal question nobody answers hangs the whole run: pytest-qt closing a main window whose
+    # background task is still running on a loaded machine asked "Work in progress" and waited
+    # (a CI run stuck for minutes in MainWindow.closeEvent). Unattended, it is answered Yes; a
+    # test about a question patches QMessageBox.question itself, after this.
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_a, **_k: QMessageBox.StandardButton.Yes))
     yield
 
 
