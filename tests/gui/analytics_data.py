@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from desktop.services.context import AppContext
-from desktop.services.zones import system_zone_name
 from desktop.services.metrics.store import refresh_variant_stats
+from desktop.services.zones import system_zone_name
 from desktop.store.models import (
     Account,
     Campaign,
@@ -19,7 +19,6 @@ from desktop.store.models import (
     Variant,
     VariantState,
 )
-
 
 
 def _anchor() -> datetime:
