@@ -66,6 +66,7 @@ from providers.base import (
     Transient,
 )
 from providers.http import check_url, make_client
+from providers.oauth_tokens import expires_at
 from providers.threads.api import API_URL, call, json_object, path
 
 MB = 1024 * 1024
@@ -311,9 +312,9 @@ class ThreadsProvider(Provider):
             raise Transient("Threads sent a token reply without an access token.")
         keep = {k: str(previous[k]) for k in ("client_id", "client_secret") if previous.get(k)}
         keep["access_token"] = token
-        expires_in = body.get("expires_in")
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
-            keep["expires_at"] = str(int(self._wall_clock() + float(expires_in)))
+        expiry = expires_at(body.get("expires_in"), self._wall_clock())
+        if expiry is not None:
+            keep["expires_at"] = expiry
         return keep
 
     def refresh(self, conn: Connection) -> Mapping[str, str]:

@@ -56,6 +56,7 @@ from providers.base import (
     reported_counts,
 )
 from providers.http import check_url, error_message, json_body, make_client, send
+from providers.oauth_tokens import refreshed_secrets
 from providers.x.api import API_URL, NETWORK, call, data_object, problem_words, raise_for_x
 from providers.x.counting import MAX_WEIGHTED_LENGTH, URL_LENGTH, weighted_length
 from providers.x.media import PROCESSING_TIMEOUT, Uploader
@@ -291,16 +292,7 @@ class XProvider(Provider):
         body = json_body(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise Transient("X sent an unexpected reply to a token refresh.")
-        fresh = dict(conn.secrets)
-        fresh["access_token"] = str(body["access_token"])
-        if body.get("refresh_token"):
-            fresh["refresh_token"] = str(body["refresh_token"])
-        expires_in = body.get("expires_in")
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
-            fresh["expires_at"] = str(int(self._wall_clock() + float(expires_in)))
-        if isinstance(body.get("scope"), str):
-            fresh["scope"] = str(body["scope"])
-        return fresh
+        return refreshed_secrets(conn.secrets, body, now=self._wall_clock())
 
     # --- publishing --------------------------------------------------------------------------
 
