@@ -211,3 +211,9 @@ def test_open_network_apps_goes_to_settings(qtbot: QtBot, with_test_networks: Ap
     top_left = entry.mapTo(viewport, entry.rect().topLeft())
     assert settings.scroll_area.verticalScrollBar().value() > 0
     assert 0 <= top_left.y() < viewport.height()
+    # the whole entry shows, and so does the section's title above it when both fit
+    assert top_left.y() + entry.height() <= viewport.height()
+    section = settings.network_apps
+    section_top = section.mapTo(viewport, section.rect().topLeft()).y()
+    if top_left.y() + entry.height() - section_top <= viewport.height():
+        assert section_top >= 0

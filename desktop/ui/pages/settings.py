@@ -117,8 +117,13 @@ class SettingsPage(Page):
             content = self.scroll_area.widget() if self.scroll_area is not None else None
             if self.scroll_area is not None and content is not None:
                 bar = self.scroll_area.verticalScrollBar()
+                group = self.network_apps
+                group_top = group.mapTo(content, group.rect().topLeft()).y()
                 top = target.mapTo(content, target.rect().topLeft()).y()
-                bar.setValue(min(bar.maximum(), max(0, top - 24)))  # its heading at the top
+                bottom = top + target.height()
+                # The section's own title too when the entry still fits under it; else the entry's heading.
+                fits = bottom - group_top <= self.scroll_area.viewport().height()
+                bar.setValue(min(bar.maximum(), max(0, group_top - 8 if fits else top - 24)))
             app = self.network_apps.apps.get(network)
             if app is not None:
                 app.client_id.setFocus(Qt.FocusReason.OtherFocusReason)
