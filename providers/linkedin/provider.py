@@ -108,6 +108,12 @@ POSTING_ROLES = frozenset(
 )
 MEMBER_SCOPES = ("openid", "profile", "w_member_social")
 ORGANIZATION_SCOPES = ("r_organization_social", "w_organization_social", "rw_organization_admin")
+#: Organization share statistics: "rw_organization_admin … Restricted to organizations in which the
+#: authenticated member has the following role: ADMINISTRATOR"
+#: (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics,
+#: tests/fixtures/linkedin/share_statistics.json). Other page roles may post but never read them.
+STATISTICS_ROLE = "ADMINISTRATOR"
+STATISTICS_SCOPE = "rw_organization_admin"
 REDIRECT_PORT = 8736
 
 #: totalShareStatistics of organizationalEntityShareStatistics, by our metric names.
@@ -143,6 +149,17 @@ def is_organization(urn: str) -> bool:
     return urn.startswith("urn:li:organization:")
 
 
+def granted_scopes(tokens: Mapping[str, str]) -> frozenset[str]:
+    """The scopes a token response says were granted. LinkedIn writes them comma-separated ("A
+    comma-separated list of scopes authorized by the member (e.g. "r_liteprofile,r_ads")", its own
+    client's AccessToken3LResponse, tests/fixtures/linkedin/token_response.json); spaces are taken too."""
+    return frozenset(str(tokens.get("scope") or "").replace(",", " ").split())
+
+
+def _role_name(role: str) -> str:
+    return role.replace("_", " ").capitalize()
+
+
 def _millis(value: object) -> datetime | None:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return datetime.fromtimestamp(value / 1000, UTC)
@@ -162,8 +179,9 @@ class LinkedInProvider(Provider):
                 "Access token",
                 secret=True,
                 help=(
-                    "An access token from your LinkedIn developer app's token generator "
-                    "(scopes openid profile w_member_social). It lasts 60 days and cannot be renewed."
+                    "An access token from your LinkedIn developer app's token generator (scopes openid "
+                    "profile w_member_social; for a page also w_organization_social r_organization_social, "
+                    "and rw_organization_admin for its statistics). It lasts 60 days and cannot be renewed."
                 ),
             ),
             ConnectField(
@@ -274,9 +292,18 @@ class LinkedInProvider(Provider):
             limits=DEFAULT_LIMITS,
         )
 
-    def _organizations(self, client: httpx.Client, base: str, secrets: Mapping[str, str]) -> list[ConnectedAccount]:
+    def _organizations(
+        self,
+        client: httpx.Client,
+        base: str,
+        secrets: Mapping[str, str],
+        granted: frozenset[str] | None = None,
+    ) -> list[ConnectedAccount]:
         """The pages the member may post for: approved ACLs with a posting role
-        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role)."""
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role).
+
+        Each page keeps the member's ``role`` on it and, when the sign-in said so, the ``scopes``
+        granted, so :meth:`metrics_offered` knows whether LinkedIn will report its statistics."""
         acls = get_object(
             client, "/rest/organizationAcls", "the page roles", params={"q": "roleAssignee", "state": "APPROVED"}
         )
@@ -289,6 +316,9 @@ class LinkedInProvider(Provider):
                 continue
             org = get_object(client, f"/rest/organizations/{urn.rsplit(':', 1)[1]}", "the page lookup")
             name = str(org.get("localizedName") or org.get("vanityName") or urn)
+            settings = {"kind": "organization", "role": str(acl["role"])}
+            if granted is not None:
+                settings["scopes"] = " ".join(sorted(granted))
             seen[urn] = ConnectedAccount(
                 remote_id=urn,
                 handle=str(org.get("vanityName") or name),
@@ -296,7 +326,7 @@ class LinkedInProvider(Provider):
                 server_url=base,
                 secrets=dict(secrets),
                 limits=DEFAULT_LIMITS,
-                settings={"kind": "organization"},
+                settings=settings,
             )
         return list(seen.values())
 
@@ -327,11 +357,11 @@ class LinkedInProvider(Provider):
         keep = ("access_token", "refresh_token", "expires_at", "scope", "client_id", "client_secret")
         secrets = {k: str(tokens[k]) for k in keep if tokens.get(k)}
         base = check_url(server_url or self._api_url)
-        granted = set(str(tokens.get("scope") or "").replace(",", " ").split())
+        granted = granted_scopes(tokens)
         with self._client(base, token) as client:
             accounts = [self._member(client, base, secrets)]
             if "w_organization_social" in granted:
-                accounts.extend(self._organizations(client, base, secrets))
+                accounts.extend(self._organizations(client, base, secrets, granted))
         return accounts
 
     def refresh(self, conn: Connection) -> Mapping[str, str]:
@@ -382,6 +412,8 @@ class LinkedInProvider(Provider):
         if len(post.parts) > 1:
             raise Rejected("LinkedIn does not support threads.")
         part = post.parts[0]
+        # The fields and values of LinkedIn's own Posts API example (linkedin-developers' client,
+        # tests/fixtures/linkedin/create_post_request.json); commentary in the little format.
         body: dict[str, Any] = {
             "author": conn.remote_id,
             "commentary": to_commentary(part.text),
@@ -392,7 +424,6 @@ class LinkedInProvider(Provider):
                 "thirdPartyDistributionChannels": [],
             },
             "lifecycleState": "PUBLISHED",
-            "isReshareDisabledByAuthor": False,
         }
         with self._session(conn) as client:
             if part.media:
@@ -537,8 +568,32 @@ class LinkedInProvider(Provider):
     # --- metrics and removal -----------------------------------------------------------------
 
     def metrics_offered(self, conn: Connection) -> MetricsOffer:
+        """A page reports post statistics when the member is its ADMINISTRATOR and the sign-in
+        allowed rw_organization_admin (where the account's settings record them; accounts connected
+        before they were recorded are asked, and a refusal says why). A member reports none."""
         if is_organization(conn.remote_id):
-            return MetricsOffer(tuple(self.info.post_metrics), tuple(self.info.account_metrics))
+            followers = tuple(self.info.account_metrics)
+            role = conn.settings.get("role")
+            if role and role != STATISTICS_ROLE:
+                return MetricsOffer(
+                    (),
+                    followers,
+                    note=(
+                        "LinkedIn reports a page's post statistics only to its administrators; your role on "
+                        f"this page is {_role_name(role)}. Followers are still counted."
+                    ),
+                )
+            scopes = conn.settings.get("scopes")
+            if scopes is not None and STATISTICS_SCOPE not in scopes.split():
+                return MetricsOffer(
+                    (),
+                    followers,
+                    note=(
+                        "This sign-in did not allow LinkedIn page statistics (rw_organization_admin). Reconnect "
+                        "the page and allow it to collect post statistics."
+                    ),
+                )
+            return MetricsOffer(tuple(self.info.post_metrics), followers)
         return MetricsOffer(
             (),
             (),
@@ -551,8 +606,9 @@ class LinkedInProvider(Provider):
     def post_metrics(self, conn: Connection, remote_ids: Sequence[str]) -> dict[str, PostMetrics]:
         """Lifetime totals per post from ``organizationalEntityShareStatistics`` (organic only, the
         last 12 months; https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics).
-        A member's posts: none (not offered)."""
-        if not is_organization(conn.remote_id):
+        A member's posts, and a page whose statistics LinkedIn keeps from this member: none (not
+        offered, see :meth:`metrics_offered`)."""
+        if not self.metrics_offered(conn).post:
             return {}
         ids = list(dict.fromkeys(remote_ids))
         found: dict[str, PostMetrics] = {}

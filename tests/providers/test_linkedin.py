@@ -28,14 +28,22 @@ from providers.base import (
 from providers.linkedin import LinkedInProvider
 from providers.linkedin.api import VERSION
 from providers.linkedin.little import from_commentary, to_commentary, utf16_length
+from providers.linkedin.provider import granted_scopes
 from tests.servers.linkedin_fake import LinkedInFake, running_linkedin_fake, shown_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "linkedin"
 
 
+OFFICIAL = ("https://learn.microsoft.com/", "LinkedIn's own ")
+
+
 def fixture(name: str) -> dict[str, Any]:
+    """A fixture copied from LinkedIn's reference (learn.microsoft.com) or its own clients
+    (github.com/linkedin-developers)."""
     data = json.loads((FIXTURES / name).read_text())
-    assert data["source"].startswith("https://learn.microsoft.com/")
+    assert data["source"].startswith(OFFICIAL)
+    if data["source"].startswith("LinkedIn's own "):
+        assert "github.com/linkedin-developers/" in data["source"] and " at commit " in data["source"]
     return data  # type: ignore[no-any-return]
 
 
@@ -129,14 +137,16 @@ def test_publish_sends_the_documented_request(fake: LinkedInFake) -> None:
     assert lowered["linkedin-version"] == VERSION
     assert lowered["x-restli-protocol-version"] == "2.0.0"
     assert lowered["authorization"] == f"Bearer {conn.secrets['access_token']}"
+    example = fixture("create_post_request.json")
+    assert example["method"] == method and path == "/rest" + example["resource_path"]
+    # LinkedIn's own example entity, with this author and the text in the little format
     assert json.loads(raw) == {
+        **example["entity"],
         "author": conn.remote_id,
         "commentary": "Launch \\(day\\) {hashtag|#|news}",
-        "visibility": "PUBLIC",
-        "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
-        "lifecycleState": "PUBLISHED",
-        "isReshareDisabledByAuthor": False,
     }
+    schema = fixture("post_schema.json")["fields"]
+    assert schema["commentary"]["format"] == "little text" and schema["author"]["format"].startswith("Person or Org")
     assert published.remote_id.startswith("urn:li:share:")
     assert published.url == f"https://www.linkedin.com/feed/update/{published.remote_id}/"
     assert "key-1" not in raw.decode()  # LinkedIn has no idempotency key: it is sent nowhere
@@ -291,7 +301,63 @@ def test_member_metrics_are_not_offered_never_zero(fake: LinkedInFake) -> None:
         provider.account_metrics(conn)
 
 
+def test_page_statistics_are_offered_only_where_linkedin_reports_them(fake: LinkedInFake) -> None:
+    """Share statistics need rw_organization_admin, which LinkedIn restricts to a page's
+    ADMINISTRATOR (tests/fixtures/linkedin/share_statistics.json): a content admin's page, or a
+    sign-in without that scope, offers followers only, says why, and asks LinkedIn nothing."""
+    documented = fixture("share_statistics.json")["permissions"][0]
+    assert documented["permission"] == "rw_organization_admin" and documented["roles"] == ["ADMINISTRATOR"]
+    token = fake.create_member()
+    admin = fake.create_organization(token, "ADMINISTRATOR", "Acme")
+    fake.create_organization(token, "CONTENT_ADMINISTRATOR", "Beta")
+    provider = LinkedInProvider(api_url=fake.url)
+    full = "openid,profile,w_member_social,r_organization_social,w_organization_social,rw_organization_admin"
+    _, acme, beta = provider.accounts_from_tokens(fake.url, {"access_token": token, "scope": full})
+    assert acme.remote_id == admin
+    assert dict(acme.settings) == {
+        "kind": "organization",
+        "role": "ADMINISTRATOR",
+        "scopes": " ".join(sorted(full.split(","))),
+    }
+
+    def conn(account: Any, **settings: str) -> Connection:
+        merged = {**account.settings, **settings}
+        return Connection(fake.url, account.remote_id, account.handle, account.secrets, merged)
+
+    assert provider.metrics_offered(conn(acme)).post == provider.info.post_metrics
+    content_admin = provider.metrics_offered(conn(beta))
+    assert content_admin.post == () and content_admin.account == ("followers",)
+    assert "only to its administrators" in content_admin.note and "Content administrator" in content_admin.note
+    no_scope = provider.metrics_offered(conn(acme, scopes="openid profile w_organization_social"))
+    assert no_scope.post == () and "rw_organization_admin" in no_scope.note
+    asked = len(fake.requests)
+    assert provider.post_metrics(conn(beta), ["urn:li:share:1"]) == {}
+    assert len(fake.requests) == asked  # nothing asked that LinkedIn would refuse
+    fake.followers[beta.remote_id] = 12
+    assert provider.account_metrics(conn(beta)).values == {"followers": 12}
+    # A page connected with a pasted token records the role too (the scopes are not known then).
+    pasted = provider.connect({"access_token": token, "organization": beta.remote_id})
+    assert dict(pasted.settings) == {"kind": "organization", "role": "CONTENT_ADMINISTRATOR"}
+
+
+def test_the_token_replies_have_the_properties_linkedin_s_client_reads(fake: LinkedInFake) -> None:
+    doc = fixture("token_response.json")
+    # LinkedIn lists granted scopes comma-separated; both that and spaces are read.
+    assert granted_scopes({"scope": doc["scope_example"]}) == {"r_liteprofile", "r_ads"}
+    assert granted_scopes({"scope": "openid profile"}) == {"openid", "profile"} and granted_scopes({}) == set()
+    token = fake.create_member()
+    refresh = fake.grant_refresh(token, "cid", "cs")
+    with httpx.Client(base_url=fake.url) as http:
+        reply = http.post(
+            "/oauth/v2/accessToken",
+            data={"grant_type": "refresh_token", "refresh_token": refresh, "client_id": "cid", "client_secret": "cs"},
+        ).json()
+    assert set(reply) == set(doc["refresh_token_exchange"])
+
+
 def test_a_page_role_without_analytics_access_asks_to_reconnect(fake: LinkedInFake) -> None:
+    """An account whose role was not recorded (connected before it was) is asked; LinkedIn's
+    refusal asks the user to reconnect, which records the role."""
     conn = page_connection(fake, "CONTENT_ADMINISTRATOR")
     with pytest.raises(AuthExpired) as err:
         LinkedInProvider().post_metrics(conn, ["urn:li:share:1"])

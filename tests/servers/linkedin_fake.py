@@ -12,15 +12,19 @@ over real HTTP:
 - ``POST /rest/posts`` (201, id in ``x-restli-id``), ``GET /rest/posts?author=…&q=author``,
   ``DELETE /rest/posts/{urn}`` (204) —
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
-- ``POST /rest/images?action=initializeUpload`` (``value.uploadUrl``, ``value.image``), ``PUT`` of the
+- ``POST /rest/images?action=initializeUpload`` (``value.uploadUrl``, ``value.image``,
+  ``value.uploadUrlExpiresAt``: not sourced, see docs/networks/linkedin.md "Status"), ``PUT`` of the
   bytes to the upload URL —
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api
 - ``GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&…&shares=List(…)`` —
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics
+  (only for a page's ADMINISTRATOR, as the page says: tests/fixtures/linkedin/share_statistics.json;
+  the ``totalShareStatistics`` keys are not sourced)
 - ``GET /v2/networkSizes/{urn}?edgeType=CompanyFollowedByMember`` (``firstDegreeSize``) —
   https://learn.microsoft.com/en-us/linkedin/marketing/integrations/community-management/organizations/organization-network-size
 - ``POST /oauth/v2/accessToken`` with ``grant_type=refresh_token`` —
-  https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
+  https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens; the
+  reply has the properties LinkedIn's own client reads (tests/fixtures/linkedin/token_response.json)
 - errors as ``{"message", "serviceErrorCode", "status"}`` —
   https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
 
@@ -49,6 +53,9 @@ import regex
 #: The documented sample error (error-handling page).
 UNAUTHORIZED = {"message": "Empty oauth2_access_token", "serviceErrorCode": 401, "status": 401}
 RESERVED = set("|{}@[]()<>#\\*_~")
+#: "rw_organization_admin … Restricted to organizations in which the authenticated member has the
+#: following role: ADMINISTRATOR" (share statistics page).
+STATISTICS_ROLE = "ADMINISTRATOR"
 _TEMPLATE = regex.compile(r"\{hashtag\|[#＃]\|[^|{}]+\}")
 _MENTION = regex.compile(r"@\[[^\]]*\]\(urn:li:[^)]*\)")
 
@@ -302,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _share_stats(self, member: Member, query: dict[str, str]) -> None:
         org = query.get("organizationalEntity", "")
-        if query.get("q") != "organizationalEntity" or member.roles.get(org) != "ADMINISTRATOR":
+        if query.get("q") != "organizationalEntity" or member.roles.get(org) != STATISTICS_ROLE:
             return self._forbidden("organizationalEntityShareStatistics.FINDER-organizationalEntity")
         elements = []
         for key, kind in (("shares", "share"), ("ugcPosts", "ugcPost")):
@@ -340,7 +347,6 @@ class _Handler(BaseHTTPRequestHandler):
                 "expires_in": 5183999,
                 "refresh_token": refresh,
                 "refresh_token_expires_in": 31536000,
-                "scope": "openid profile w_member_social",
             },
         )
 
