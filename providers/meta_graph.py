@@ -23,12 +23,13 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import regex
 
 from providers.base import AuthExpired, RateLimited, RateWindow, Rejected, Transient
-from providers.http import MAX_RETRY_AFTER, json_body, retry_after_from
+from providers.http import MAX_RETRY_AFTER, json_body, retry_after_from, send
 
 RATE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
 AUTH_CODES = frozenset({102, 190})
@@ -175,12 +176,54 @@ def raise_for_graph(response: httpx.Response, *, network: str) -> None:
     raise Rejected(f"{network} refused this (HTTP {status}).", network_message=words)
 
 
+def call_graph(client: httpx.Client, method: str, url: str, *, network: str, **kw: Any) -> httpx.Response:
+    """Send, map a Graph error reply to a typed error, return the 2xx response."""
+    response = send(client, method, url, network=network, **kw)
+    raise_for_graph(response, network=network)
+    return response
+
+
 def json_object(response: httpx.Response, what: str, *, network: str) -> dict[str, Any]:
     """The reply's JSON object; Transient when it is not valid JSON or not an object."""
     body = json_body(response)
     if not isinstance(body, dict):
         raise Transient(f"{network} sent an unexpected reply to {what}.")
     return body
+
+
+def graph_pages(
+    client: httpx.Client,
+    url: str,
+    params: Mapping[str, Any],
+    what: str,
+    *,
+    network: str,
+    max_pages: int,
+    cursors_only: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Each item of a paged edge (``data``), at most ``max_pages`` pages: while ``paging.next`` is there,
+    the next page by ``paging.cursors.after``, or by the parameters of ``next`` where there are no cursors
+    (https://developers.facebook.com/docs/graph-api/results); ``cursors_only`` stops there instead. The
+    request stays on the caller's client, so the token goes in its header, never in ``next``'s query."""
+    query = dict(params)
+    for _ in range(max_pages):
+        body = json_object(call_graph(client, "GET", url, network=network, params=query), what, network=network)
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise Transient(f"{network} sent an unexpected reply to {what}.")
+        yield from (item for item in data if isinstance(item, dict))
+        paging = body.get("paging")
+        following = paging.get("next") if isinstance(paging, dict) else None
+        if not data or not isinstance(following, str) or not following:
+            return
+        cursors = paging.get("cursors") if isinstance(paging, dict) else None
+        after = cursors.get("after") if isinstance(cursors, dict) else None
+        if isinstance(after, str) and after:
+            query["after"] = after
+        elif cursors_only:
+            return
+        else:  # paging by ``next`` alone (offset paging): its parameters, never its access_token
+            query = {k: v for k, v in parse_qsl(urlsplit(following).query) if k != "access_token"}
 
 
 _SPACE = regex.compile(r"\s+")

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 
 from providers import meta_graph
-from providers.http import send
 
 NETWORK = "Facebook"
 API_URL = "https://graph.facebook.com"
@@ -18,9 +17,7 @@ VERSION = "v25.0"
 
 def call(client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:
     """Send, map errors, return the 2xx response."""
-    response = send(client, method, url, network=NETWORK, **kw)
-    meta_graph.raise_for_graph(response, network=NETWORK)
-    return response
+    return meta_graph.call_graph(client, method, url, network=NETWORK, **kw)
 
 
 def json_object(response: httpx.Response, what: str) -> dict[str, Any]:

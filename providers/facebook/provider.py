@@ -34,7 +34,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -233,27 +232,8 @@ class FacebookProvider(Provider):
             yield client
 
     def _paged(self, client: httpx.Client, url: str, params: Mapping[str, Any], what: str) -> Iterator[dict[str, Any]]:
-        """Each item of a paged edge, at most MAX_PAGES pages: while ``paging.next`` is there, the next page
-        by ``paging.cursors.after``, or by the parameters of ``next`` where there are no cursors
-        (https://developers.facebook.com/docs/graph-api/results). The request stays on our own client, so
-        the token goes in the header, never in ``next``'s query."""
-        query = dict(params)
-        for _ in range(MAX_PAGES):
-            body = json_object(call(client, "GET", url, params=query), what)
-            data = body.get("data")
-            if not isinstance(data, list):
-                raise Transient(f"Facebook sent an unexpected reply to {what}.")
-            yield from (item for item in data if isinstance(item, dict))
-            paging = body.get("paging")
-            following = paging.get("next") if isinstance(paging, dict) else None
-            if not data or not isinstance(following, str) or not following:
-                return
-            cursors = paging.get("cursors") if isinstance(paging, dict) else None
-            after = cursors.get("after") if isinstance(cursors, dict) else None
-            if isinstance(after, str) and after:
-                query["after"] = after
-            else:  # paging by ``next`` alone (offset paging): its parameters, never its access_token
-                query = {k: v for k, v in parse_qsl(urlsplit(following).query) if k != "access_token"}
+        """Each item of a paged edge, at most MAX_PAGES pages (:func:`providers.meta_graph.graph_pages`)."""
+        return meta_graph.graph_pages(client, url, params, what, network=NETWORK, max_pages=MAX_PAGES)
 
     # --- accounts: Pages ---------------------------------------------------------------------
 

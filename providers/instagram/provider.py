@@ -47,8 +47,8 @@ from providers.base import (
     count_graphemes,
     reported_counts,
 )
-from providers.http import check_url, make_client, send
-from providers.threads.api import json_object, raise_for_threads
+from providers.http import check_url, make_client
+from providers.meta_graph import call_graph, json_object
 
 NETWORK = "Instagram"
 API_URL = "https://graph.facebook.com"
@@ -140,9 +140,8 @@ class InstagramProvider(Provider):
             yield client
 
     def _get(self, client: httpx.Client, node: str, fields: str) -> dict[str, object]:
-        response = send(client, "GET", f"/{VERSION}/{node}", network=NETWORK, params={"fields": fields})
-        raise_for_threads(response, network=NETWORK)
-        return json_object(response, f"the {NETWORK} lookup")
+        response = call_graph(client, "GET", f"/{VERSION}/{node}", network=NETWORK, params={"fields": fields})
+        return json_object(response, f"the {NETWORK} lookup", network=NETWORK)
 
     def publish(
         self,

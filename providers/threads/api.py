@@ -1,4 +1,4 @@
-"""Threads API plumbing: the Graph-style error replies mapped to typed errors.
+"""Threads API plumbing: the versioned paths, and requests whose errors are mapped to typed ones.
 
 Threads answers errors as the Graph API does (https://developers.facebook.com/docs/graph-api/guides/error-handling);
 the mapping is shared with the other Meta networks in :mod:`providers.meta_graph`: 190 (and 102) the token
@@ -13,39 +13,15 @@ from typing import Any
 import httpx
 
 from providers import meta_graph
-from providers.http import send
-from providers.meta_graph import AUTH_CODES, RATE_CODES, TRANSIENT_CODES, error_words, graph_error
 
 NETWORK = "Threads"
 API_URL = "https://graph.threads.net"
 VERSION = "v1.0"
 
-__all__ = [
-    "API_URL",
-    "AUTH_CODES",
-    "NETWORK",
-    "RATE_CODES",
-    "TRANSIENT_CODES",
-    "VERSION",
-    "call",
-    "error_words",
-    "graph_error",
-    "json_object",
-    "path",
-    "raise_for_threads",
-]
-
-
-def raise_for_threads(response: httpx.Response, *, network: str = NETWORK) -> None:
-    """Map a Threads (or other Graph API) error reply to a typed error; 2xx returns quietly."""
-    meta_graph.raise_for_graph(response, network=network)
-
 
 def call(client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:
     """Send, map errors, return the 2xx response."""
-    response = send(client, method, url, network=NETWORK, **kw)
-    raise_for_threads(response)
-    return response
+    return meta_graph.call_graph(client, method, url, network=NETWORK, **kw)
 
 
 def json_object(response: httpx.Response, what: str) -> dict[str, Any]:

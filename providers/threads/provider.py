@@ -32,10 +32,9 @@ windows through ``Connection.observe_rate`` and stops with RateLimited when the 
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -66,8 +65,9 @@ from providers.base import (
     Transient,
 )
 from providers.http import check_url, make_client
+from providers.meta_graph import comparable_text, graph_pages, parse_graph_time
 from providers.oauth_tokens import expires_at
-from providers.threads.api import API_URL, call, json_object, path
+from providers.threads.api import API_URL, NETWORK, call, json_object, path
 
 MB = 1024 * 1024
 
@@ -125,7 +125,6 @@ STATUS_WAIT = 1.0
 
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
 _GRAPHEME = regex.compile(r"\X")
-_SPACE = regex.compile(r"\s+")
 
 
 def threads_length(text: str) -> int:
@@ -135,24 +134,6 @@ def threads_length(text: str) -> int:
     for cluster in _GRAPHEME.findall(text):
         n += len(cluster.encode("utf-8")) if _EMOJI.search(cluster) else 1
     return n
-
-
-def _comparable(text: str) -> str:
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def _parse_time(value: object) -> datetime | None:
-    """Threads' ``timestamp`` (ISO 8601, ``+0000`` offsets) as an aware UTC datetime."""
-    if not isinstance(value, str) or not value:
-        return None
-    raw = value.strip().replace("Z", "+00:00")
-    if len(raw) > 5 and raw[-5] in "+-" and raw[-3] != ":":
-        raw = raw[:-2] + ":" + raw[-2:]
-    try:
-        when = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def post_url(handle: str, remote_id: str) -> str:
@@ -449,20 +430,7 @@ class ThreadsProvider(Provider):
 
     def _pages(self, client: httpx.Client, url: str, params: dict[str, Any], what: str) -> Iterator[dict[str, Any]]:
         """Each item of a paged edge (``data`` + ``paging.cursors.after``), at most MAX_PAGES pages."""
-        params = dict(params)
-        for _ in range(MAX_PAGES):
-            body = json_object(call(client, "GET", url, params=params), what)
-            data = body.get("data")
-            if not isinstance(data, list):
-                raise Transient(f"Threads sent an unexpected reply to {what}.")
-            yield from (item for item in data if isinstance(item, dict))
-            paging = body.get("paging")
-            cursors = paging.get("cursors") if isinstance(paging, dict) else None
-            after = cursors.get("after") if isinstance(cursors, dict) else None
-            more = isinstance(paging, dict) and bool(paging.get("next"))
-            if not data or not isinstance(after, str) or not after or not more:
-                return
-            params["after"] = after
+        return graph_pages(client, url, params, what, network=NETWORK, max_pages=MAX_PAGES, cursors_only=True)
 
     def _own_posts(self, client: httpx.Client, conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"fields": POST_FIELDS, "limit": 100}
@@ -488,22 +456,22 @@ class ThreadsProvider(Provider):
         parts: list[PublishedPart] = list(done)
         with self._session(conn) as client:
             if not parts:
-                wanted = _comparable(texts[0])
+                wanted = comparable_text(texts[0])
                 for item in self._own_posts(client, conn, since):
-                    if _comparable(str(item.get("text") or "")) == wanted and item.get("id"):
+                    if comparable_text(str(item.get("text") or "")) == wanted and item.get("id"):
                         parts.append(PublishedPart(0, str(item["id"]), self._link(item, conn)))
                         break
                 if not parts:
                     return None
             handle = conn.handle.lstrip("@").lower()
             while len(parts) < len(texts):
-                wanted = _comparable(texts[len(parts)])
+                wanted = comparable_text(texts[len(parts)])
                 found = None
                 for item in self._pages(
                     client, path(parts[-1].remote_id, "replies"), {"fields": POST_FIELDS}, "the post's replies"
                 ):
                     mine = str(item.get("username") or "").lower() == handle
-                    if mine and item.get("id") and _comparable(str(item.get("text") or "")) == wanted:
+                    if mine and item.get("id") and comparable_text(str(item.get("text") or "")) == wanted:
                         found = item
                         break
                 if found is None:
@@ -524,7 +492,7 @@ class ThreadsProvider(Provider):
             for item in self._own_posts(client, conn, since):
                 if item.get("media_type") == "REPOST_FACADE" or not item.get("id"):
                     continue
-                when = _parse_time(item.get("timestamp"))
+                when = parse_graph_time(item.get("timestamp"))
                 if when is None or (since is not None and when < since):
                     continue
                 out.append(RemotePost(str(item["id"]), self._link(item, conn), str(item.get("text") or ""), when, {}))
