@@ -22,10 +22,11 @@ outcome, the app calls :meth:`LinkedInProvider.find_published`, which reads the 
 (``GET /rest/posts?author=…&q=author``) and matches the text. ``idempotency_key`` is sent nowhere.
 
 Metrics: organization posts report impressions, clicks, reactions, comments and reposts through
-``/rest/organizationalEntityShareStatistics`` and the page's followers through ``networkSizes``
-(scope rw_organization_admin). The API offers no statistics for a member's own posts or followers
-to ordinary apps (r_member_social is "restricted and is available to approved users only"), so a
-member account reports them as not offered — never as 0.
+``/rest/organizationalEntityShareStatistics`` (scope rw_organization_admin, for a page's
+ADMINISTRATOR only) and the page's followers through ``networkSizes``. The API offers no
+statistics for a member's own posts or followers to ordinary apps (r_member_social is "restricted
+and is available to approved users only"), so a member account reports them as not offered — never
+as 0.
 """
 
 from __future__ import annotations
