@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -13,7 +14,7 @@ from desktop.services.activity import AttemptRow, AttentionRow
 from desktop.services.zones import format_local, zone_label
 from desktop.ui import theme
 from desktop.ui.icons import network_icon
-from desktop.ui.widgets.table_model import Column, Index, RowTableModel
+from desktop.ui.widgets.table_model import Column, Index, RowT, RowTableModel
 
 VIEW_POST = "View post"
 #: Link text at WCAG AA (≥ 4.5:1) on both row colours of each theme (the accent is 4.3:1 on light rows).
@@ -49,9 +50,9 @@ def _error_tip(row: AttentionRow) -> str:
     return f"{row.what_to_do}\n\nWhat the network said:\n{row.error}" if row.error else row.what_to_do
 
 
-class _Zoned:
-    """Times are shown in the user's zone (``zone``; None until the page has read it), and the
-    time column's header names it."""
+class _ZonedTable(RowTableModel[RowT]):
+    """A row table whose times are shown in the user's zone (``zone``; None until the page has
+    read it), and whose time column's header names it."""
 
     zone: tzinfo | None = None
     TIME_COLUMN = 0
@@ -69,6 +70,29 @@ class _Zoned:
             f" ({zone_label(self.zone)})" if self.zone else ""
         )
 
+    def time_column(self, title: str, when: Callable[[RowT], datetime | None]) -> Column[RowT]:
+        """A time, shown in the zone, sorted by the instant (no time sorts first)."""
+
+        def instant(row: RowT) -> float:
+            moment = when(row)
+            return moment.timestamp() if moment else 0
+
+        return Column(title, instant, display=lambda r: self.local(when(r)), tooltip=lambda r: self.local_tip(when(r)))
+
+    def set_zone(self, zone: tzinfo | None) -> None:
+        if zone != self.zone:
+            self.zone = zone
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.TIME_COLUMN, self.TIME_COLUMN)
+            if self.rowCount():
+                top, bottom = self.index(0, self.TIME_COLUMN), self.index(self.rowCount() - 1, self.TIME_COLUMN)
+                self.dataChanged.emit(top, bottom)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        value = super().headerData(section, orientation, role)
+        if section == self.TIME_COLUMN and orientation == Qt.Orientation.Horizontal and isinstance(value, str):
+            return self.zoned_title(value)
+        return value
+
 
 def _excerpt(text: str, n: int = 70) -> str:
     line = " ".join(text.split())
@@ -79,33 +103,34 @@ def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
 
-class AttentionModel(_Zoned, RowTableModel[AttentionRow]):
+def _account_column() -> Column[Any]:
+    """The account's handle with its network's icon (rows of both tables have both)."""
+    return Column(
+        "Account", lambda r: r.handle, decoration=lambda r: network_icon(r.network), tooltip=lambda r: r.handle
+    )
+
+
+def _post_column(limit: int = 70) -> Column[Any]:
+    """The post's text on one line, cut at ``limit``; whole in the tooltip."""
+    return Column("Post", lambda r: r.text, display=lambda r: _excerpt(r.text, limit), tooltip=lambda r: r.text)
+
+
+class AttentionModel(_ZonedTable[AttentionRow]):
     ACCOUNT, STATE, WHEN, POST, ERROR = range(5)
     TIME_COLUMN = WHEN
 
     def __init__(self, parent: QObject | None = None) -> None:
-        RowTableModel.__init__(
-            self,
+        super().__init__(
             [
-                Column(
-                    "Account",
-                    lambda r: r.handle,
-                    decoration=lambda r: network_icon(r.network),
-                    tooltip=lambda r: r.handle,
-                ),
+                _account_column(),
                 Column(
                     "Problem",
                     lambda r: r.state,
                     display=lambda r: STATE_TEXT.get(r.state, r.state),
                     tooltip=_live_tip,
                 ),
-                Column(
-                    "Due",
-                    lambda r: r.scheduled_at.timestamp() if r.scheduled_at else 0,
-                    display=lambda r: self.local(r.scheduled_at),
-                    tooltip=lambda r: self.local_tip(r.scheduled_at),
-                ),
-                Column("Post", lambda r: r.text, display=lambda r: _excerpt(r.text), tooltip=lambda r: r.text),
+                self.time_column("Due", lambda r: r.scheduled_at),
+                _post_column(),
                 Column(
                     "The network said",
                     lambda r: r.error,
@@ -116,40 +141,23 @@ class AttentionModel(_Zoned, RowTableModel[AttentionRow]):
             parent,
         )
 
-    def set_zone(self, zone: tzinfo | None) -> None:
-        _set_zone(self, zone)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        return _header(self, super().headerData(section, orientation, role), section, orientation)
-
-
-class AttemptLogModel(_Zoned, RowTableModel[AttemptRow]):
+class AttemptLogModel(_ZonedTable[AttemptRow]):
     WHEN, ACCOUNT, OUTCOME, POST, ERROR, LINK = range(6)
     TIME_COLUMN = WHEN
 
     def __init__(self, parent: QObject | None = None) -> None:
-        RowTableModel.__init__(
-            self,
+        super().__init__(
             [
-                Column(
-                    "When",
-                    lambda r: r.started_at.timestamp(),
-                    display=lambda r: self.local(r.started_at),
-                    tooltip=lambda r: self.local_tip(r.started_at),
-                ),
-                Column(
-                    "Account",
-                    lambda r: r.handle,
-                    decoration=lambda r: network_icon(r.network),
-                    tooltip=lambda r: r.handle,
-                ),
+                self.time_column("When", lambda r: r.started_at),
+                _account_column(),
                 Column(
                     "Outcome",
                     lambda r: r.outcome,
                     display=lambda r: OUTCOME_TEXT.get(r.outcome, r.outcome),
                     decoration=lambda r: _dot(r.outcome),
                 ),
-                Column("Post", lambda r: r.text, display=lambda r: _excerpt(r.text, 50), tooltip=lambda r: r.text),
+                _post_column(50),
                 Column(
                     "Details",
                     lambda r: r.details,
@@ -166,12 +174,6 @@ class AttemptLogModel(_Zoned, RowTableModel[AttemptRow]):
             parent,
         )
 
-    def set_zone(self, zone: tzinfo | None) -> None:
-        _set_zone(self, zone)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        return _header(self, super().headerData(section, orientation, role), section, orientation)
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # the "View post" cell reads as a link: the theme's link colour, underlined
         if index.isValid() and index.column() == self.LINK and self.row_at(index.row()).url:
@@ -184,21 +186,6 @@ class AttemptLogModel(_Zoned, RowTableModel[AttemptRow]):
             if role == Qt.ItemDataRole.AccessibleTextRole:
                 return f"{VIEW_POST}: {self.row_at(index.row()).url}"
         return super().data(index, role)
-
-
-def _set_zone(model: AttentionModel | AttemptLogModel, zone: tzinfo | None) -> None:
-    if zone != model.zone:
-        model.zone = zone
-        model.headerDataChanged.emit(Qt.Orientation.Horizontal, model.TIME_COLUMN, model.TIME_COLUMN)
-        if model.rowCount():
-            top, bottom = model.index(0, model.TIME_COLUMN), model.index(model.rowCount() - 1, model.TIME_COLUMN)
-            model.dataChanged.emit(top, bottom)
-
-
-def _header(model: AttentionModel | AttemptLogModel, value: Any, section: int, orientation: Qt.Orientation) -> Any:
-    if section == model.TIME_COLUMN and orientation == Qt.Orientation.Horizontal and isinstance(value, str):
-        return model.zoned_title(value)
-    return value
 
 
 def _dot(outcome: str) -> QPixmap:
