@@ -78,6 +78,7 @@ from providers.linkedin.api import (
     raise_for_linkedin,
 )
 from providers.linkedin.little import from_commentary, to_commentary, utf16_length
+from providers.oauth_tokens import refreshed_secrets
 
 MB = 1024 * 1024
 
@@ -385,13 +386,7 @@ class LinkedInProvider(Provider):
         body = json_body(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise Transient("LinkedIn sent an unexpected reply when renewing the sign-in.")
-        fresh = dict(conn.secrets)
-        fresh["access_token"] = str(body["access_token"])
-        if body.get("refresh_token"):
-            fresh["refresh_token"] = str(body["refresh_token"])
-        if isinstance(body.get("expires_in"), int):
-            fresh["expires_at"] = str(int(self._wall_clock()) + int(body["expires_in"]))
-        return fresh
+        return refreshed_secrets(conn.secrets, body, now=self._wall_clock())
 
     # --- publishing --------------------------------------------------------------------------
 
