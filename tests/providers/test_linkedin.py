@@ -413,6 +413,30 @@ def test_5xx_malformed_json_and_missing_id_are_transient() -> None:
         replying(201, b"").publish(PAGE, PostRequest.single("x"), "k")
 
 
+def test_reconciliation_does_not_hang_on_the_unsourced_post_times() -> None:
+    """A post element's createdAt/publishedAt are not in the reference the corpus holds
+    (docs/networks/linkedin.md "Status"): without them find_published still matches on the text,
+    reading the author's posts page by page to the end (in LinkedIn's documented finder envelope)."""
+    envelope = json.loads((FIXTURES / "restli_envelopes.json").read_text())
+    pages = [
+        [{"id": f"urn:li:share:{i}", "commentary": f"post {i}", "lifecycleState": "PUBLISHED"} for i in range(50)],
+        [{"id": "urn:li:share:77", "commentary": "Found \\(late\\)", "lifecycleState": "PUBLISHED"}],
+    ]
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params["start"])
+        asked.append(request.url.params["start"])
+        body = {"elements": pages[start // 50] if start // 50 < len(pages) else [], "paging": {"start": start}}
+        assert set(body) <= set(envelope["finder_keys"])
+        return httpx.Response(200, json=body)
+
+    provider = LinkedInProvider(transport=httpx.MockTransport(handler))
+    found = provider.find_published(PAGE, "k", "Found (late)", datetime(2026, 1, 1, tzinfo=UTC))
+    assert found is not None and found.remote_id == "urn:li:share:77" and asked == ["0", "50"]
+    assert provider.find_published(PAGE, "k", "never", datetime(2026, 1, 1, tzinfo=UTC)) is None
+
+
 def test_unknown_key_text_with_a_stale_token_is_auth_expired(fake: LinkedInFake) -> None:
     conn = page_connection(fake)
     fake.expire(conn.secrets["access_token"])
