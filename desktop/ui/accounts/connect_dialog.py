@@ -122,7 +122,7 @@ class ConnectDialog(QDialog):
         self._action = "Reconnect" if self.reconnecting else "Connect"
         self._prefill = dict(prefill or {})
         self.setWindowTitle("Reconnect an account" if self.reconnecting else "Connect an account")
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(540)  # one width for every network: the longest form labels leave its fields room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 18)
         layout.setSpacing(12)
