@@ -51,6 +51,7 @@ from providers.base import (
     reported_counts,
 )
 from providers.http import check_url, error_message, json_body, make_client, raise_for_status, send
+from providers.reconcile import as_utc, live_prefix, part_texts
 
 NETWORK = "Mastodon"
 
@@ -518,20 +519,14 @@ class MastodonProvider(Provider):
         to ``since`` minus a little clock skew, at most 400) and comparing plain text: the
         ``text`` source field where the server gives it, else the HTML ``content`` with tags
         stripped. ``idempotency_key`` is not sent anywhere."""
-        texts = [text] if isinstance(text, str) else list(text)
-        parts: list[PublishedPart] = list(done)
         with self._session(conn) as client:
-            if not parts:
-                first = self._find_first(client, conn, texts[0], since)
-                if first is None:
-                    return None
-                parts.append(first)
-            while len(parts) < len(texts):
-                reply = self._find_reply(client, conn, parts[-1].remote_id, texts[len(parts)], len(parts))
-                if reply is None:
-                    break
-                parts.append(reply)
-        return Published.from_parts(parts, already=True)
+            parts = live_prefix(
+                part_texts(text),
+                done,
+                lambda part_text: self._find_first(client, conn, part_text, since),
+                lambda parent, part_text, index: self._find_reply(client, conn, parent.remote_id, part_text, index),
+            )
+        return None if parts is None else Published.from_parts(parts, already=True)
 
     @staticmethod
     def _body(status: Mapping[str, Any]) -> str:
@@ -539,9 +534,7 @@ class MastodonProvider(Provider):
         return _comparable(source if isinstance(source, str) else plain_text(str(status.get("content") or "")))
 
     def _find_first(self, client: httpx.Client, conn: Connection, text: str, since: datetime) -> PublishedPart | None:
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        oldest = since - CLOCK_SKEW
+        oldest = as_utc(since) - CLOCK_SKEW
         wanted = _comparable(text)
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
         for _ in range(MAX_HISTORY_PAGES):
@@ -626,8 +619,7 @@ class MastodonProvider(Provider):
         ``exclude_reblogs=true``, 40 a page, paging back with ``max_id`` (the Link header's
         ``next``, else the last id) until a status older than ``since`` or ``limit`` of them.
         Boosts and direct messages are left out; replies are kept with ``reply_to``."""
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = as_utc(since) if since is not None else None
         found: list[RemotePost] = []
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
         with self._session(conn) as client:

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import regex
 
 from providers.base import AuthExpired, RateLimited, RateWindow, Rejected, Transient
 from providers.http import MAX_RETRY_AFTER, json_body, retry_after_from, send
@@ -224,14 +222,6 @@ def graph_pages(
             return
         else:  # paging by ``next`` alone (offset paging): its parameters, never its access_token
             query = {k: v for k, v in parse_qsl(urlsplit(following).query) if k != "access_token"}
-
-
-_SPACE = regex.compile(r"\s+")
-
-
-def comparable_text(text: str) -> str:
-    """A post's text as reconciliation compares it: NFC, runs of white space as one space, trimmed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def parse_graph_time(value: object) -> datetime | None:

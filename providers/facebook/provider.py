@@ -62,7 +62,8 @@ from providers.base import (
 )
 from providers.facebook.api import API_URL, NETWORK, call, json_object, path
 from providers.http import check_url, make_client, send
-from providers.meta_graph import comparable_text, parse_graph_time
+from providers.meta_graph import parse_graph_time
+from providers.reconcile import comparable_text, part_texts
 
 MB = 1024 * 1024
 
@@ -373,7 +374,7 @@ class FacebookProvider(Provider):
         """The Page's post since ``since`` with this text (``GET /{page-id}/posts?since=…``), or None."""
         if done:
             return Published.from_parts(list(done)[:1])
-        texts = [text] if isinstance(text, str) else list(text)
+        texts = part_texts(text)
         if not texts:
             return None
         wanted = comparable_text(texts[0])

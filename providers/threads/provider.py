@@ -65,8 +65,9 @@ from providers.base import (
     Transient,
 )
 from providers.http import check_url, make_client
-from providers.meta_graph import comparable_text, graph_pages, parse_graph_time
+from providers.meta_graph import graph_pages, parse_graph_time
 from providers.oauth_tokens import expires_at
+from providers.reconcile import comparable_text, live_prefix, part_texts
 from providers.threads.api import API_URL, NETWORK, call, json_object, path
 
 MB = 1024 * 1024
@@ -450,34 +451,31 @@ class ThreadsProvider(Provider):
         """The longest live prefix of this post: the first part among the account's posts since
         ``since`` with the same text, then each further part among the direct replies to the part
         before that this account wrote with its text (see the module docstring)."""
-        texts = [text] if isinstance(text, str) else list(text)
+        texts = part_texts(text)
         if not texts:
             return None
-        parts: list[PublishedPart] = list(done)
+        handle = conn.handle.lstrip("@").lower()
         with self._session(conn) as client:
-            if not parts:
-                wanted = comparable_text(texts[0])
+
+            def first(part_text: str) -> PublishedPart | None:
+                wanted = comparable_text(part_text)
                 for item in self._own_posts(client, conn, since):
                     if comparable_text(str(item.get("text") or "")) == wanted and item.get("id"):
-                        parts.append(PublishedPart(0, str(item["id"]), self._link(item, conn)))
-                        break
-                if not parts:
-                    return None
-            handle = conn.handle.lstrip("@").lower()
-            while len(parts) < len(texts):
-                wanted = comparable_text(texts[len(parts)])
-                found = None
+                        return PublishedPart(0, str(item["id"]), self._link(item, conn))
+                return None
+
+            def reply(parent: PublishedPart, part_text: str, index: int) -> PublishedPart | None:
+                wanted = comparable_text(part_text)
                 for item in self._pages(
-                    client, path(parts[-1].remote_id, "replies"), {"fields": POST_FIELDS}, "the post's replies"
+                    client, path(parent.remote_id, "replies"), {"fields": POST_FIELDS}, "the post's replies"
                 ):
                     mine = str(item.get("username") or "").lower() == handle
                     if mine and item.get("id") and comparable_text(str(item.get("text") or "")) == wanted:
-                        found = item
-                        break
-                if found is None:
-                    break
-                parts.append(PublishedPart(len(parts), str(found["id"]), self._link(found, conn)))
-        return Published.from_parts(parts)
+                        return PublishedPart(index, str(item["id"]), self._link(item, conn))
+                return None
+
+            parts = live_prefix(texts, done, first, reply)
+        return None if parts is None else Published.from_parts(parts)
 
     def _link(self, item: Mapping[str, Any], conn: Connection) -> str:
         link = item.get("permalink")

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -57,6 +57,7 @@ from providers.base import (
 )
 from providers.http import check_url, error_message, json_body, make_client, send
 from providers.oauth_tokens import refreshed_secrets
+from providers.reconcile import as_utc, live_prefix, part_texts
 from providers.x.api import API_URL, NETWORK, call, data_object, problem_words, raise_for_x
 from providers.x.counting import MAX_WEIGHTED_LENGTH, URL_LENGTH, weighted_length
 from providers.x.media import PROCESSING_TIMEOUT, Uploader
@@ -371,29 +372,24 @@ class XProvider(Provider):
         created at/after ``since`` (less a little clock skew); each further part the account's
         reply to the part before with its text. Texts are compared as X returns them (links as
         t.co links, &<> escaped), so any link matches any link in the same place."""
-        texts = [text] if isinstance(text, str) else list(text)
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        parts: list[PublishedPart] = list(done)
         with self._session(conn) as client:
-            posts = list(self._timeline(client, conn, since - CLOCK_SKEW))
-        if not parts:
-            wanted = comparable(texts[0])
-            # The oldest match: a user may post the same words again later, by hand.
-            first = next((t for t in reversed(posts) if comparable(text_of(t)) == wanted), None)
-            if first is None:
-                return None
-            parts.append(PublishedPart(0, str(first["id"]), post_url(conn.handle, str(first["id"]))))
-        while len(parts) < len(texts):
-            wanted = comparable(texts[len(parts)])
-            parent = parts[-1].remote_id
-            reply = next(
-                (t for t in reversed(posts) if replied_to(t) == parent and comparable(text_of(t)) == wanted), None
-            )
-            if reply is None:
-                break
-            parts.append(PublishedPart(len(parts), str(reply["id"]), post_url(conn.handle, str(reply["id"]))))
-        return Published.from_parts(parts, already=True)
+            # The oldest match wins: a user may post the same words again later, by hand.
+            oldest_first = list(self._timeline(client, conn, as_utc(since) - CLOCK_SKEW))[::-1]
+
+        def oldest_match(index: int, part_text: str, parent: str | None) -> PublishedPart | None:
+            wanted = comparable(part_text)
+            for tweet in oldest_first:
+                if (parent is None or replied_to(tweet) == parent) and comparable(text_of(tweet)) == wanted:
+                    return PublishedPart(index, str(tweet["id"]), post_url(conn.handle, str(tweet["id"])))
+            return None
+
+        parts = live_prefix(
+            part_texts(text),
+            done,
+            lambda part_text: oldest_match(0, part_text, None),
+            lambda parent, part_text, index: oldest_match(index, part_text, parent.remote_id),
+        )
+        return None if parts is None else Published.from_parts(parts, already=True)
 
     # --- metrics -----------------------------------------------------------------------------
 
@@ -458,8 +454,7 @@ class XProvider(Provider):
     def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
         """The account's own posts and replies, newest first, reposts left out, from
         ``GET /2/users/:id/tweets`` (X serves the latest 3200 at most)."""
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = as_utc(since) if since is not None else None
         found: list[RemotePost] = []
         with self._session(conn) as client:
             for tweet in self._timeline(client, conn, since):

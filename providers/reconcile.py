@@ -1,0 +1,56 @@
+"""What ``Provider.find_published`` is built from on networks without an idempotency key (X, Threads,
+Mastodon past its key's hour, Facebook): each part's text as given, texts compared the way a network
+gives them back, and the longest live prefix of a thread, found part by part.
+
+How the first part and each reply are found is the network's own business (its timeline, its reply
+edge, its thread context); a provider passes those finders to :func:`live_prefix`."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import regex
+
+from providers.base import PublishedPart
+
+_SPACE = regex.compile(r"\s+")
+
+
+def part_texts(text: str | Sequence[str]) -> list[str]:
+    """``find_published``'s ``text``, one text per part: a post's text, or each part's for a thread."""
+    return [text] if isinstance(text, str) else list(text)
+
+
+def as_utc(when: datetime) -> datetime:
+    """``when`` as an aware datetime; a naive one is taken to be UTC (the store's times are)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def comparable_text(text: str) -> str:
+    """A post's text as reconciliation compares it: NFC, runs of white space as one space, trimmed."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def live_prefix(
+    texts: Sequence[str],
+    done: Sequence[PublishedPart],
+    first: Callable[[str], PublishedPart | None],
+    reply: Callable[[PublishedPart, str, int], PublishedPart | None],
+) -> list[PublishedPart] | None:
+    """The longest prefix of a thread that is live: ``done``, else the first part as ``first(text)``
+    finds it; then each further part as ``reply(parent, text, index)`` finds it among the replies to
+    the part before, until one is missing. None when not even the first part is live."""
+    parts = list(done)
+    if not parts:
+        found = first(texts[0])
+        if found is None:
+            return None
+        parts.append(found)
+    while len(parts) < len(texts):
+        found = reply(parts[-1], texts[len(parts)], len(parts))
+        if found is None:
+            break
+        parts.append(found)
+    return parts
