@@ -31,31 +31,17 @@ the reaction, comment and share counts are whatever a test sets.
 
 from __future__ import annotations
 
-import itertools
 import json
 import secrets
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, ClassVar
+
+from tests.servers.fake_http import FakeAPIHandler, FakeState, serve_fake
+from tests.servers.graph_fake import INVALID_TOKEN, cursor_page, graph_error
 
 VERSION = "v25.0"
-
-
-def graph_error(code: int, message: str, kind: str = "OAuthException", subcode: int | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": "EJplcsCHuLu"}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    return {"error": error}
-
-
-INVALID_TOKEN = graph_error(190, "Invalid OAuth access token - Cannot parse access token")
 
 
 @dataclass
@@ -68,23 +54,18 @@ class Page:
 
 
 @dataclass
-class FacebookFake:
+class FacebookFake(FakeState):
     """The fake's state. ``url`` is set once the server listens."""
 
-    url: str = ""
+    FIRST_ID: ClassVar[int] = 546349135390552
+
     users: dict[str, list[str]] = field(default_factory=dict)  # user token -> page ids
     pages: dict[str, Page] = field(default_factory=dict)  # by page id
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by post id
     photos: dict[str, dict[str, Any]] = field(default_factory=dict)  # by photo id
-    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     #: Sent as X-Business-Use-Case-Usage on every reply when set (its shape:
     #: https://developers.facebook.com/docs/graph-api/overview/rate-limiting/).
     usage_header: str = ""
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(546349135390552))
-
-    def next_id(self) -> str:
-        return str(next(self._ids))
 
     # --- set-up helpers for tests ----------------------------------------------------------
 
@@ -110,85 +91,48 @@ class FacebookFake:
         return [p for p in self.posts.values() if p["page"] == page_id]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeAPIHandler):
     fake: FacebookFake
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
+    def extra_headers(self) -> dict[str, str]:
+        return {"x-business-use-case-usage": self.fake.usage_header} if self.fake.usage_header else {}
 
-    def _send(self, status: int, body: Any) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json; charset=utf-8")
-        self.send_header("content-length", str(len(payload)))
-        if self.fake.usage_header:
-            self.send_header("x-business-use-case-usage", self.fake.usage_header)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _token(self, query: dict[str, str]) -> str:
-        auth = self.headers.get("authorization") or ""
-        return auth[7:] if auth.startswith("Bearer ") else query.get("access_token", "")
-
-    def _form(self, raw: bytes) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
-        """(fields, files) of a urlencoded or multipart body."""
-        kind = self.headers.get("content-type") or ""
-        if not kind.startswith("multipart/form-data"):
-            return ({k: v[-1] for k, v in parse_qs(raw.decode()).items()} if raw else {}), {}
-        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + kind.encode() + b"\r\n\r\n" + raw)
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            filename = part.get_filename()
-            if filename:
-                files[str(name)] = (filename, payload)
-            else:
-                fields[str(name)] = payload.decode()
-        return fields, files
-
-    def _route(self, method: str) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        self.fake.requests.append((method, url.path, dict(self.headers), raw))
-        token = self._token(query)
-        segments = url.path.strip("/").split("/")
+    def route(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
+        token = self.bearer_token(query)
+        segments = path.strip("/").split("/")
         if not segments or segments[0] != VERSION:
-            return self._send(404, graph_error(100, "Unsupported request", "GraphMethodException"))
+            return self.send_json(404, graph_error(100, "Unsupported request", "GraphMethodException"))
         node = segments[1] if len(segments) > 1 else ""
         edge = segments[2] if len(segments) > 2 else ""
         with self.fake.lock:
             if node == "me" and edge == "accounts" and method == "GET":
                 if token not in self.fake.users:
-                    return self._send(400, INVALID_TOKEN)
+                    return self.send_json(400, INVALID_TOKEN)
                 return self._accounts(self.fake.users[token], query)
             page = next((p for p in self.fake.pages.values() if p.token == token), None)
             if page is None:
-                return self._send(400, INVALID_TOKEN)
+                return self.send_json(400, INVALID_TOKEN)
             if not node and method == "GET" and "ids" in query:
                 return self._batch(page, query)
             if node == page.id:
                 if method == "POST" and edge == "feed":
-                    return self._feed(page, self._form(raw)[0])
+                    return self._feed(page, self.form(raw)[0])
                 if method == "POST" and edge == "photos":
-                    return self._photo(page, *self._form(raw))
+                    return self._photo(page, *self.form(raw))
                 if method == "GET" and edge == "posts":
                     return self._list(page, query)
                 if method == "GET" and not edge:
                     counts = {"followers_count": page.followers, "fan_count": page.followers}
                     wanted = query.get("fields", "").split(",")
-                    return self._send(200, {**{k: v for k, v in counts.items() if k in wanted}, "id": page.id})
+                    return self.send_json(200, {**{k: v for k, v in counts.items() if k in wanted}, "id": page.id})
             post = self.fake.posts.get(node)
             if post is not None and post["page"] == page.id and not edge:
                 if method == "DELETE":
                     del self.fake.posts[node]
-                    return self._send(200, {"success": True})
+                    return self.send_json(200, {"success": True})
                 if method == "GET":
-                    return self._send(200, self._item(post, query.get("fields", "id")))
-        return self._send(
+                    return self.send_json(200, self._item(post, query.get("fields", "id")))
+        return self.send_json(
             400,
             graph_error(
                 100,
@@ -199,27 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
             ),
         )
 
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
-
     # --- endpoints ---------------------------------------------------------------------------
-
-    def _page(self, items: list[dict[str, Any]], query: dict[str, str], url: str) -> None:
-        limit = int(query.get("limit") or 25)
-        start = int(query.get("after") or 0)
-        chunk = items[start : start + limit]
-        body: dict[str, Any] = {"data": chunk}
-        if chunk:
-            body["paging"] = {"cursors": {"before": str(start), "after": str(start + len(chunk))}}
-            if start + len(chunk) < len(items):
-                body["paging"]["next"] = f"{self.fake.url}{url}?after={start + len(chunk)}"
-        self._send(200, body)
 
     def _accounts(self, page_ids: list[str], query: dict[str, str]) -> None:
         items = [
@@ -234,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             for p in (self.fake.pages[i] for i in page_ids)
         ]
-        self._page(items, query, f"/{VERSION}/me/accounts")
+        self.send_json(200, cursor_page(items, query, f"{self.fake.url}/{VERSION}/me/accounts"))
 
     def _new_post(self, page: Page, message: str, photos: list[str]) -> str:
         pid = f"{page.id}_{self.fake.next_id()}"
@@ -257,18 +181,18 @@ class _Handler(BaseHTTPRequestHandler):
             fbid = json.loads(form[key]).get("media_fbid", "")
             photo = self.fake.photos.get(fbid)
             if photo is None or photo["page"] != page.id or photo["published"]:
-                return self._send(400, graph_error(100, "Invalid parameter", "OAuthException"))
+                return self.send_json(400, graph_error(100, "Invalid parameter", "OAuthException"))
             attached.append(fbid)
         if not form.get("message") and not form.get("link") and not attached:
-            return self._send(400, graph_error(100, "(#100) Missing message or attachment", "OAuthException"))
+            return self.send_json(400, graph_error(100, "(#100) Missing message or attachment", "OAuthException"))
         pid = self._new_post(page, form.get("message", ""), attached)
         if form.get("link"):
             self.fake.posts[pid]["link"] = form["link"]
-        self._send(200, {"id": pid})
+        self.send_json(200, {"id": pid})
 
     def _photo(self, page: Page, form: dict[str, str], files: dict[str, tuple[str, bytes]]) -> None:
         if "source" not in files or not files["source"][1]:
-            return self._send(400, graph_error(324, "(#324) Requires upload file", "OAuthException"))
+            return self.send_json(400, graph_error(324, "(#324) Requires upload file", "OAuthException"))
         photo_id = self.fake.next_id()
         published = form.get("published", "true") != "false"
         self.fake.photos[photo_id] = {
@@ -278,9 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
             "published": published,
         }
         if not published:
-            return self._send(200, {"id": photo_id})
+            return self.send_json(200, {"id": photo_id})
         pid = self._new_post(page, form.get("caption", ""), [photo_id])
-        self._send(200, {"id": photo_id, "post_id": pid})
+        self.send_json(200, {"id": photo_id, "post_id": pid})
 
     def _item(self, post: dict[str, Any], fields: str) -> dict[str, Any]:
         out: dict[str, Any] = {"id": post["id"]}
@@ -304,33 +228,18 @@ class _Handler(BaseHTTPRequestHandler):
             for p in reversed(self.fake.posts_of(page.id))
             if datetime.strptime(p["created_time"], "%Y-%m-%dT%H:%M:%S%z").timestamp() >= since
         ]
-        self._page(items, query, f"/{VERSION}/{page.id}/posts")
+        self.send_json(200, cursor_page(items, query, f"{self.fake.url}/{VERSION}/{page.id}/posts"))
 
     def _batch(self, page: Page, query: dict[str, str]) -> None:
         ids = [i for i in query["ids"].split(",") if i]
         missing = [i for i in ids if i not in self.fake.posts or self.fake.posts[i]["page"] != page.id]
         if missing:
-            return self._send(
+            return self.send_json(
                 400, graph_error(100, f"(#100) Some of the aliases you requested do not exist: {missing[0]}")
             )
-        self._send(200, {i: self._item(self.fake.posts[i], query.get("fields", "id")) for i in ids})
+        self.send_json(200, {i: self._item(self.fake.posts[i], query.get("fields", "id")) for i in ids})
 
 
-@contextmanager
-def running_facebook_fake() -> Iterator[FacebookFake]:
+def running_facebook_fake() -> AbstractContextManager[FacebookFake]:
     """Start the fake on a free loopback port; stop it on exit."""
-    fake = FacebookFake()
-    handler = type("FacebookFakeHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="facebook-fake", daemon=True
-    )
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve_fake(FacebookFake(), _Handler, "facebook-fake")

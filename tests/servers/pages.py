@@ -19,9 +19,11 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.servers.fake_http import serving
 
 BIG_PAGE_BYTES = 50_000_000
 SLOW_SECONDS = 10.0
@@ -260,14 +262,6 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
 def serve_pages() -> Iterator[PageServer]:
     """Run the page server on 127.0.0.1 for the duration of the ``with``."""
     pages = PageServer(base="", spring_png=png(600, 315))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(pages))
-    httpd.daemon_threads = True
-    pages.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(pages), "page-server") as base:
+        pages.base = base
         yield pages
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)

@@ -32,69 +32,31 @@ expires by itself (``expire(token)`` does it).
 
 from __future__ import annotations
 
-import itertools
-import json
 import secrets
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, ClassVar
 
-INVALID_TOKEN = {
-    "error": {
-        "message": "Invalid OAuth access token - Cannot parse access token",
-        "type": "OAuthException",
-        "code": 190,
-        "fbtrace_id": "EJplcsCHuLu",
-    }
-}
-
-
-def graph_error(code: int, message: str, kind: str = "OAuthException") -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "EJplcsCHuLu"}}
+from tests.servers.fake_http import Account, AccountsFake, FakeAPIHandler, last_values, serve_fake
+from tests.servers.graph_fake import INVALID_TOKEN, cursor_page, graph_error
 
 
 @dataclass
-class User:
-    id: str
-    username: str
-    name: str
-    followers: int = 0
-
-
-@dataclass
-class ThreadsFake:
+class ThreadsFake(AccountsFake[Account]):
     """The fake's state. ``url`` is set once the server listens."""
 
-    url: str = ""
-    users: dict[str, User] = field(default_factory=dict)  # by access token
+    FIRST_ID: ClassVar[int] = 17889615691921648
+
     containers: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
     client_secret: str = "fake-threads-app-secret"
     quota_total: int = 250
-    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(17889615691921648))
-
-    def next_id(self) -> str:
-        return str(next(self._ids))
 
     # --- set-up helpers for tests ----------------------------------------------------------
 
-    def create_account(self, username: str | None = None) -> str:
-        """A fresh account; returns its access token."""
-        token = secrets.token_urlsafe(24)
-        uid = self.next_id()
-        name = username or f"user{uid[-6:]}"
-        self.users[token] = User(uid, name, name.title())
-        return token
-
-    def expire(self, token: str) -> None:
-        self.users.pop(token, None)
+    def new_account(self, uid: str, username: str) -> Account:
+        return Account(uid, username, username.title())
 
     def posts_of(self, user_id: str) -> list[dict[str, Any]]:
         """Every live post of the account, replies included."""
@@ -104,44 +66,24 @@ class ThreadsFake:
         return sum(1 for m in self.posts_of(user_id) if bool(m["reply_to"]) == replies)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeAPIHandler):
     fake: ThreadsFake
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, status: int, body: Any) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json; charset=utf-8")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _token(self, query: dict[str, str]) -> str:
-        auth = self.headers.get("authorization") or ""
-        return auth[7:] if auth.startswith("Bearer ") else query.get("access_token", "")
-
-    def _route(self, method: str) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()} if raw else {}
-        self.fake.requests.append((method, url.path, dict(self.headers), raw))
-        token = self._token(query)
+    def route(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
+        form = last_values(raw.decode()) if raw else {}
+        token = self.bearer_token(query)
         with self.fake.lock:
             user = self.fake.users.get(token)
-            if url.path in ("/access_token", "/refresh_access_token") and method == "GET":
-                return self._tokens(url.path, query, user, token)
+            if path in ("/access_token", "/refresh_access_token") and method == "GET":
+                return self._tokens(path, query, user, token)
             if user is None:
-                return self._send(400, INVALID_TOKEN)
-            segments = url.path.strip("/").split("/")
+                return self.send_json(400, INVALID_TOKEN)
+            segments = path.strip("/").split("/")
             if len(segments) < 2 or segments[0] != "v1.0":
-                return self._send(404, graph_error(100, "Unsupported request", "GraphMethodException"))
+                return self.send_json(404, graph_error(100, "Unsupported request", "GraphMethodException"))
             node, edge = segments[1], (segments[2] if len(segments) > 2 else "")
             if node == "me" and not edge and method == "GET":
-                return self._send(200, self._me(user))
+                return self.send_json(200, self._me(user))
             if node == user.id and method == "POST" and edge == "threads":
                 return self._create(user, form)
             if node == user.id and method == "POST" and edge == "threads_publish":
@@ -157,14 +99,14 @@ class _Handler(BaseHTTPRequestHandler):
             if node in self.fake.media and self.fake.media[node]["owner"] == user.id:
                 if method == "DELETE" and not edge:
                     del self.fake.media[node]
-                    return self._send(200, {"success": True, "deleted_id": node})
+                    return self.send_json(200, {"success": True, "deleted_id": node})
                 if method == "GET" and not edge:
-                    return self._send(200, self._item(self.fake.media[node], query.get("fields", "id")))
+                    return self.send_json(200, self._item(self.fake.media[node], query.get("fields", "id")))
                 if method == "GET" and edge == "insights":
                     return self._insights(node, query.get("metric", ""))
             if node in self.fake.media and method == "GET" and edge == "replies":
                 return self._replies(node, query)
-        return self._send(
+        return self.send_json(
             400,
             graph_error(
                 100,
@@ -174,30 +116,21 @@ class _Handler(BaseHTTPRequestHandler):
             ),
         )
 
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
-
     # --- endpoints ---------------------------------------------------------------------------
 
-    def _tokens(self, route: str, query: dict[str, str], user: User | None, token: str) -> None:
+    def _tokens(self, route: str, query: dict[str, str], user: Account | None, token: str) -> None:
         if user is None:
-            return self._send(400, INVALID_TOKEN)
+            return self.send_json(400, INVALID_TOKEN)
         if route == "/access_token":
             if query.get("grant_type") != "th_exchange_token" or query.get("client_secret") != self.fake.client_secret:
-                return self._send(400, graph_error(101, "Error validating client secret."))
+                return self.send_json(400, graph_error(101, "Error validating client secret."))
         elif query.get("grant_type") != "th_refresh_token":
-            return self._send(400, graph_error(100, "Unsupported grant_type", "OAuthException"))
+            return self.send_json(400, graph_error(100, "Unsupported grant_type", "OAuthException"))
         fresh = secrets.token_urlsafe(24)
         self.fake.users[fresh] = self.fake.users.pop(token)
-        self._send(200, {"access_token": fresh, "token_type": "bearer", "expires_in": 5183944})
+        self.send_json(200, {"access_token": fresh, "token_type": "bearer", "expires_in": 5183944})
 
-    def _me(self, user: User) -> dict[str, Any]:
+    def _me(self, user: Account) -> dict[str, Any]:
         return {
             "id": user.id,
             "username": user.username,
@@ -205,16 +138,16 @@ class _Handler(BaseHTTPRequestHandler):
             "threads_profile_picture_url": "https://scontent-sjc3-1.cdninstagram.com/link/to/profile/picture/on/threads/",
         }
 
-    def _create(self, user: User, form: dict[str, str]) -> None:
+    def _create(self, user: Account, form: dict[str, str]) -> None:
         if form.get("media_type") != "TEXT" or not form.get("text"):
-            return self._send(400, graph_error(100, "The parameter text is required.", "THApiException"))
+            return self.send_json(400, graph_error(100, "The parameter text is required.", "THApiException"))
         if len(form["text"]) > 500:
-            return self._send(
+            return self.send_json(
                 400, graph_error(100, "Param text must be at most 500 characters long.", "THApiException")
             )
         reply_to = form.get("reply_to_id", "")
         if reply_to and reply_to not in self.fake.media:
-            return self._send(400, graph_error(100, "Invalid parameter", "THApiException"))
+            return self.send_json(400, graph_error(100, "Invalid parameter", "THApiException"))
         cid = self.fake.next_id()
         self.fake.containers[cid] = {
             "owner": user.id,
@@ -222,17 +155,17 @@ class _Handler(BaseHTTPRequestHandler):
             "reply_to": reply_to,
             "status": "IN_PROGRESS",
         }
-        self._send(200, {"id": cid})
+        self.send_json(200, {"id": cid})
 
     def _status(self, cid: str) -> None:
         container = self.fake.containers[cid]
         body = {"status": container["status"], "id": cid}
         if container["status"] == "IN_PROGRESS":  # ready at the next read
             container["status"] = "FINISHED"
-        self._send(200, body)
+        self.send_json(200, body)
 
-    def _limit(self, user: User) -> None:
-        self._send(
+    def _limit(self, user: Account) -> None:
+        self.send_json(
             200,
             {
                 "data": [
@@ -246,12 +179,12 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def _publish(self, user: User, cid: str) -> None:
+    def _publish(self, user: Account, cid: str) -> None:
         container = self.fake.containers.get(cid)
         if container is None or container["owner"] != user.id or container["status"] == "PUBLISHED":
-            return self._send(400, graph_error(100, "Invalid parameter", "THApiException"))
+            return self.send_json(400, graph_error(100, "Invalid parameter", "THApiException"))
         if not container["reply_to"] and self.fake.published_today(user.id, replies=False) >= self.fake.quota_total:
-            return self._send(400, graph_error(4, "Application request limit reached"))
+            return self.send_json(400, graph_error(4, "Application request limit reached"))
         mid = self.fake.next_id()
         container["status"] = "PUBLISHED"
         self.fake.media[mid] = {
@@ -266,25 +199,18 @@ class _Handler(BaseHTTPRequestHandler):
             "media_product_type": "THREADS",
             "likes": 0,
         }
-        self._send(200, {"id": mid})
+        self.send_json(200, {"id": mid})
 
     def _item(self, media: dict[str, Any], fields: str) -> dict[str, Any]:
         wanted = {f.strip() for f in fields.split(",") if f.strip()} | {"id"}
         return {k: media[k] for k in wanted if k in media}
 
     def _page(self, items: list[dict[str, Any]], query: dict[str, str]) -> None:
-        limit = int(query.get("limit") or 25)
-        start = int(query.get("after") or 0)
-        chunk = items[start : start + limit]
         fields = query.get("fields", "id")
-        body: dict[str, Any] = {"data": [self._item(m, fields) for m in chunk]}
-        if chunk:
-            body["paging"] = {"cursors": {"before": str(start), "after": str(start + len(chunk))}}
-            if start + len(chunk) < len(items):
-                body["paging"]["next"] = f"{self.fake.url}/next?after={start + len(chunk)}"
-        self._send(200, body)
+        shown = [self._item(m, fields) for m in items]
+        self.send_json(200, cursor_page(shown, query, f"{self.fake.url}/next"))
 
-    def _list(self, user: User, query: dict[str, str]) -> None:
+    def _list(self, user: Account, query: dict[str, str]) -> None:
         since = int(query.get("since") or 0)
         items = [
             m
@@ -321,10 +247,10 @@ class _Handler(BaseHTTPRequestHandler):
             for name in metrics.split(",")
             if name in counts
         ]
-        self._send(200, {"data": data})
+        self.send_json(200, {"data": data})
 
-    def _user_insights(self, user: User) -> None:  # shape ASSUMED: see the module docstring
-        self._send(
+    def _user_insights(self, user: Account) -> None:  # shape ASSUMED: see the module docstring
+        self.send_json(
             200,
             {
                 "data": [
@@ -340,21 +266,6 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
-@contextmanager
-def running_threads_fake() -> Iterator[ThreadsFake]:
+def running_threads_fake() -> AbstractContextManager[ThreadsFake]:
     """Start the fake on a free loopback port; stop it on exit."""
-    fake = ThreadsFake()
-    handler = type("ThreadsFakeHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="threads-fake", daemon=True
-    )
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve_fake(ThreadsFake(), _Handler, "threads-fake")

@@ -34,23 +34,18 @@ the fake's words, which no test relies on: X's documented words live in ``tests/
 from __future__ import annotations
 
 import base64
-import email.parser
-import email.policy
 import hashlib
-import itertools
 import json
 import secrets
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, ClassVar
 
 from twitter_text import parse_tweet
+
+from tests.servers.fake_http import Account, AccountsFake, FakeAPIHandler, last_values, serve_fake
 
 PROBLEMS = "https://api.x.com/2/problems"
 #: Token endpoint refusals. X's docs print none, so the fake answers what the standard its token
@@ -70,11 +65,7 @@ FORBIDDEN = {"title": "Forbidden", "type": "about:blank", "status": 403, "detail
 
 
 @dataclass
-class User:
-    id: str
-    username: str
-    name: str
-    followers: int = 0
+class User(Account):
     following: int = 0
 
 
@@ -90,11 +81,11 @@ class Media:
 
 
 @dataclass
-class XFake:
+class XFake(AccountsFake[User]):
     """The fake's state. ``url`` is set once the server listens."""
 
-    url: str = ""
-    users: dict[str, User] = field(default_factory=dict)  # by access token
+    FIRST_ID: ClassVar[int] = 1880028106020515840
+
     tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
     refresh_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # refresh → (client_id, username)
@@ -107,23 +98,12 @@ class XFake:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Why authorize or token requests were refused, in order (a test expects none, or one).
     refusals: list[str] = field(default_factory=list)
-    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     remaining: int = 900
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1880028106020515840))
-
-    def next_id(self) -> str:
-        return str(next(self._ids))
 
     # --- set-up helpers for tests ----------------------------------------------------------
 
-    def create_account(self, username: str | None = None) -> str:
-        """A fresh account; returns its access token."""
-        token = secrets.token_urlsafe(24)
-        uid = self.next_id()
-        name = username or f"user{uid[-6:]}"
-        self.users[token] = User(uid, name, name.title())
-        return token
+    def new_account(self, uid: str, username: str) -> User:
+        return User(uid, username, username.title())
 
     def grant_refresh(self, token: str, client_id: str, client_secret: str | None = None) -> str:
         refresh = secrets.token_urlsafe(24)
@@ -134,9 +114,6 @@ class XFake:
     def register_app(self, client_id: str, callback: str, client_secret: str | None = None) -> None:
         self.apps[client_id] = (client_secret, callback)
         self.client_secrets[client_id] = client_secret
-
-    def expire(self, token: str) -> None:
-        self.users.pop(token, None)
 
     def posts_of(self, user_id: str) -> list[dict[str, Any]]:
         return [t for t in self.tweets.values() if t["author_id"] == user_id]
@@ -149,64 +126,36 @@ def _problem(status: int, kind: str, title: str, detail: str) -> dict[str, Any]:
     return {"title": title, "detail": detail, "type": f"{PROBLEMS}/{kind}", "status": status}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeAPIHandler):
     fake: XFake
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
-
-    # --- plumbing --------------------------------------------------------------------------
-
-    def _send(self, status: int, body: Any | None) -> None:
-        payload = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json; charset=utf-8")
+    def extra_headers(self) -> dict[str, str]:
+        """One rate window for everything, spent by every answer."""
         with self.fake.lock:
             self.fake.remaining = max(0, self.fake.remaining - 1)
             remaining = self.fake.remaining
-        self.send_header("x-rate-limit-limit", "900")
-        self.send_header("x-rate-limit-remaining", str(remaining))
-        self.send_header("x-rate-limit-reset", str(int(time.time()) + 900))
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
+        return {
+            "x-rate-limit-limit": "900",
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(int(time.time()) + 900),
+        }
 
     def _user(self) -> User | None:
-        auth = self.headers.get("authorization") or ""
-        if not auth.startswith("Bearer "):
-            return None
-        return self.fake.users.get(auth[7:])
+        return self.fake.users.get(self.bearer_token())
 
-    def _form(self, raw: bytes) -> dict[str, Any]:
+    def _media_form(self, raw: bytes) -> dict[str, Any]:
         """Fields of a multipart/form-data body: text fields as str, files as bytes."""
-        ctype = self.headers.get("content-type") or ""
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw
-        )
-        out: dict[str, Any] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True)
-            out[str(name)] = payload if part.get_filename() else payload.decode()
-        return out
+        fields, files = self.form(raw)
+        return {**fields, **{name: content for name, (_, content) in files.items()}}
 
-    def _route(self, method: str) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        raw = self._body()
-        self.fake.requests.append((method, url.path, dict(self.headers), raw))
-        path = url.path
+    def route(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
         if path == "/2/oauth2/token" and method == "POST":
             return self._token(raw)
         if path == "/i/oauth2/authorize" and method == "GET":
             return self._authorize(query)
         user = self._user()
         if user is None:
-            return self._send(401, UNAUTHORIZED)
+            return self.send_json(401, UNAUTHORIZED)
         with self.fake.lock:
             if path == "/2/users/me" and method == "GET":
                 return self._me(user)
@@ -220,22 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._timeline(path.split("/")[3], query)
             if path.startswith("/2/media"):
                 return self._media(method, path, query, raw)
-        return self._send(404, _problem(404, "resource-not-found", "Not Found Error", f"No route {path}"))
-
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
+        return self.send_json(404, _problem(404, "resource-not-found", "Not Found Error", f"No route {path}"))
 
     # --- endpoints -------------------------------------------------------------------------
 
     def _me(self, user: User) -> None:
         posts = len(self.fake.posts_of(user.id))
-        self._send(
+        self.send_json(
             200,
             {
                 "data": {
@@ -256,21 +196,21 @@ class _Handler(BaseHTTPRequestHandler):
         text = str(body.get("text") or "")
         media_ids = (body.get("media") or {}).get("media_ids") or []
         if not text and not media_ids:
-            return self._send(
+            return self.send_json(
                 400,
                 _problem(
                     400, "invalid-request", "Invalid Request", "One or more parameters to your request was invalid."
                 ),
             )
         if parse_tweet(text).weightedLength > 280:
-            return self._send(403, FORBIDDEN)
+            return self.send_json(403, FORBIDDEN)
         for t in self.fake.posts_of(user.id):
             if t["text"] == text and text:
-                return self._send(403, FORBIDDEN)
+                return self.send_json(403, FORBIDDEN)
         for mid in media_ids:
             m = self.fake.media.get(str(mid))
             if m is None or not m.finalized:
-                return self._send(
+                return self.send_json(
                     400, _problem(400, "invalid-request", "Invalid Request", f"Your media IDs are invalid: {mid}.")
                 )
         tweet_id = self.fake.next_id()
@@ -294,13 +234,13 @@ class _Handler(BaseHTTPRequestHandler):
         if reply:
             parent = self.fake.tweets.get(str(reply))
             if parent is None:
-                return self._send(
+                return self.send_json(
                     400, _problem(400, "invalid-request", "Invalid Request", "The replied-to post does not exist.")
                 )
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": str(reply)}]
             parent["public_metrics"]["reply_count"] += 1
         self.fake.tweets[tweet_id] = tweet
-        self._send(201, {"data": {"id": tweet_id, "text": text}})
+        self.send_json(201, {"data": {"id": tweet_id, "text": text}})
 
     def _public(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         out = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
@@ -312,7 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _lookup(self, query: dict[str, str]) -> None:
         fields = set((query.get("tweet.fields") or "").split(","))
         if "non_public_metrics" in fields and not self.fake.private_metrics:
-            return self._send(
+            return self.send_json(
                 400,
                 {
                     "errors": [
@@ -348,21 +288,21 @@ class _Handler(BaseHTTPRequestHandler):
             body["data"] = data
         if errors:
             body["errors"] = errors
-        self._send(200, body)
+        self.send_json(200, body)
 
     def _delete(self, user: User, tweet_id: str) -> None:
         tweet = self.fake.tweets.get(tweet_id)
         if tweet is None:
-            return self._send(
+            return self.send_json(
                 404,
                 _problem(404, "resource-not-found", "Not Found Error", f"Could not find tweet with id: [{tweet_id}]."),
             )
         if tweet["author_id"] != user.id:
-            return self._send(
+            return self.send_json(
                 403, _problem(403, "not-authorized-for-resource", "Forbidden", "You may not delete this.")
             )
         del self.fake.tweets[tweet_id]
-        self._send(200, {"data": {"deleted": True}})
+        self.send_json(200, {"data": {"deleted": True}})
 
     def _timeline(self, user_id: str, query: dict[str, str]) -> None:
         fields = set((query.get("tweet.fields") or "").split(","))
@@ -381,51 +321,51 @@ class _Handler(BaseHTTPRequestHandler):
         body: dict[str, Any] = {"meta": meta}
         if page:
             body["data"] = [self._public(t, fields) for t in page]
-        self._send(200, body)
+        self.send_json(200, body)
 
     def _media(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
         fake = self.fake
         if path == "/2/media/upload" and method == "POST":
-            form = self._form(raw)
+            form = self._media_form(raw)
             mid = fake.next_id()
             fake.media[mid] = Media(mid, str(form.get("media_category") or "tweet_image"), finalized=True)
             size = len(form.get("media") or b"")
-            return self._send(
+            return self.send_json(
                 200, {"data": {"id": mid, "media_key": f"3_{mid}", "size": size, "expires_after_secs": 86400}}
             )
         if path == "/2/media/upload/initialize" and method == "POST":
             body = json.loads(raw or b"{}")
             mid = fake.next_id()
             fake.media[mid] = Media(mid, str(body.get("media_category")), total=int(body.get("total_bytes") or 0))
-            return self._send(200, {"data": {"id": mid, "media_key": f"13_{mid}", "expires_after_secs": 1295999}})
+            return self.send_json(200, {"data": {"id": mid, "media_key": f"13_{mid}", "expires_after_secs": 1295999}})
         if path == "/2/media/upload" and method == "GET" and query.get("command") == "STATUS":
             m = fake.media.get(query.get("media_id", ""))
             if m is None:
-                return self._send(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
+                return self.send_json(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
             m.polls += 1
             state = "succeeded" if m.polls >= 2 else "in_progress"
             info: dict[str, Any] = {"state": state, "progress_percent": 100 if state == "succeeded" else 50}
             if state != "succeeded":
                 info["check_after_secs"] = 1
-            return self._send(200, {"data": {"id": m.id, "media_key": f"13_{m.id}", "processing_info": info}})
+            return self.send_json(200, {"data": {"id": m.id, "media_key": f"13_{m.id}", "processing_info": info}})
         if path == "/2/media/metadata" and method == "POST":
             body = json.loads(raw or b"{}")
             m = fake.media.get(str(body.get("id")))
             if m is None:
-                return self._send(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
+                return self.send_json(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
             m.alt_text = str(((body.get("metadata") or {}).get("alt_text") or {}).get("text") or "")
-            return self._send(200, {"data": {"id": m.id, "associated_metadata": body.get("metadata")}})
+            return self.send_json(200, {"data": {"id": m.id, "associated_metadata": body.get("metadata")}})
         parts = path.split("/")  # /2/media/upload/{id}/append|finalize
         if len(parts) == 6 and method == "POST":
             m = fake.media.get(parts[4])
             if m is None:
-                return self._send(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
+                return self.send_json(404, _problem(404, "resource-not-found", "Not Found Error", "Unknown media."))
             if parts[5] == "append":
-                m.received += len(self._form(raw).get("media") or b"")
-                return self._send(200, {"data": {"expires_at": int(time.time()) + 86400}})
+                m.received += len(self._media_form(raw).get("media") or b"")
+                return self.send_json(200, {"data": {"expires_at": int(time.time()) + 86400}})
             if parts[5] == "finalize":
                 if m.received != m.total:
-                    return self._send(
+                    return self.send_json(
                         400,
                         _problem(400, "invalid-request", "Invalid Request", "File size does not match total_bytes."),
                     )
@@ -438,36 +378,36 @@ class _Handler(BaseHTTPRequestHandler):
                 }
                 if m.category == "tweet_video":
                     data["processing_info"] = {"state": "pending", "check_after_secs": 1}
-                return self._send(200, {"data": data})
-        self._send(404, _problem(404, "resource-not-found", "Not Found Error", f"No route {path}"))
+                return self.send_json(200, {"data": data})
+        self.send_json(404, _problem(404, "resource-not-found", "Not Found Error", f"No route {path}"))
 
     def _token(self, raw: bytes) -> None:
-        form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+        form = last_values(raw.decode())
         client_id = form.get("client_id")
         auth = self.headers.get("authorization") or ""
         if auth.startswith("Basic "):
             cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
             if self.fake.client_secrets.get(cid) != secret:
-                return self._send(401, INVALID_CLIENT)
+                return self.send_json(401, INVALID_CLIENT)
             client_id = cid
         elif client_id and self.fake.client_secrets.get(client_id):
             self.fake.refusals.append("confidential client without HTTP Basic")
-            return self._send(401, INVALID_CLIENT)
+            return self.send_json(401, INVALID_CLIENT)
         if form.get("grant_type") == "authorization_code":
             return self._exchange(form, client_id)
         refresh = form.get("refresh_token", "")
         grant = self.fake.refresh_tokens.pop(refresh, None) if form.get("grant_type") == "refresh_token" else None
         if grant is None or grant[0] != client_id:
-            return self._send(400, INVALID_GRANT)
+            return self.send_json(400, INVALID_GRANT)
         _, old_token = grant
         user = self.fake.users.pop(old_token, None)
         if user is None:
-            return self._send(400, INVALID_GRANT)
+            return self.send_json(400, INVALID_GRANT)
         token = secrets.token_urlsafe(24)
         self.fake.users[token] = user
         new_refresh = secrets.token_urlsafe(24)
         self.fake.refresh_tokens[new_refresh] = (grant[0], token)
-        self._send(
+        self.send_json(
             200,
             {
                 "token_type": "bearer",
@@ -495,7 +435,7 @@ class _Handler(BaseHTTPRequestHandler):
             problems.append("no state")
         if problems or self.fake.signed_in not in self.fake.users:
             self.fake.refusals.extend(problems or ["nobody signed in"])
-            return self._send(400, {"error": "invalid_request", "error_description": "; ".join(problems)})
+            return self.send_json(400, {"error": "invalid_request", "error_description": "; ".join(problems)})
         code = secrets.token_urlsafe(24)
         self.fake.codes[code] = {
             "client_id": query["client_id"],
@@ -525,13 +465,13 @@ class _Handler(BaseHTTPRequestHandler):
             why = "code_verifier does not match the code_challenge"
         if grant is None or why:
             self.fake.refusals.append(why)
-            return self._send(400, INVALID_GRANT)
+            return self.send_json(400, INVALID_GRANT)
         user = self.fake.users[grant["token"]]
         token = secrets.token_urlsafe(24)
         self.fake.users[token] = user
         refresh = secrets.token_urlsafe(24)
         self.fake.refresh_tokens[refresh] = (grant["client_id"], token)
-        self._send(
+        self.send_json(
             200,
             {
                 "token_type": "bearer",
@@ -543,19 +483,6 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
-@contextmanager
-def running_x_fake() -> Iterator[XFake]:
+def running_x_fake() -> AbstractContextManager[XFake]:
     """Start the fake on a free loopback port; stop it on exit."""
-    fake = XFake()
-    handler = type("XFakeHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="x-fake", daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve_fake(XFake(), _Handler, "x-fake")
