@@ -39,7 +39,6 @@ from providers.base import (
     PostRequest,
     Problem,
     Provider,
-    ProviderError,
     ProviderInfo,
     Published,
     PublishedPart,
@@ -52,6 +51,7 @@ from providers.base import (
 )
 from providers.http import check_url, error_message, json_body, make_client, raise_for_status, send
 from providers.reconcile import as_utc, live_prefix, part_texts
+from providers.thread_publish import publish_parts
 
 NETWORK = "Mastodon"
 
@@ -426,46 +426,39 @@ class MastodonProvider(Provider):
         if not post.parts:
             raise Rejected("The post is empty.")
         threaded = len(post.parts) > 1
-        parts: list[PublishedPart] = list(done)
         stale: list[int] = []
         with self._session(conn) as client:
-            for i in range(len(parts), len(post.parts)):
-                part = post.parts[i]
-                try:
-                    media_ids = [self._upload(client, item) for item in part.media]
-                    data: dict[str, Any] = {"status": part.text}
-                    if media_ids:
-                        data["media_ids[]"] = media_ids
-                    if parts:
-                        data["in_reply_to_id"] = parts[-1].remote_id
-                    if post.visibility:
-                        data["visibility"] = post.visibility
-                    if post.content_warning:
-                        data["spoiler_text"] = post.content_warning
-                    if post.language:
-                        data["language"] = post.language
-                    key = f"{idempotency_key}:{i}" if threaded else idempotency_key
-                    response = self._call(
-                        client, "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key}
-                    )
-                    status = json_body(response)
-                    if not isinstance(status, dict) or "id" not in status:
-                        raise Transient("Mastodon sent an unexpected reply to a new post.")
-                except ProviderError as exc:
-                    exc.parts = tuple(parts)
-                    raise
+
+            def send_part(index: int, previous: PublishedPart | None) -> PublishedPart:
+                part = post.parts[index]
+                media_ids = [self._upload(client, item) for item in part.media]
+                data: dict[str, Any] = {"status": part.text}
+                if media_ids:
+                    data["media_ids[]"] = media_ids
+                if previous is not None:
+                    data["in_reply_to_id"] = previous.remote_id
+                if post.visibility:
+                    data["visibility"] = post.visibility
+                if post.content_warning:
+                    data["spoiler_text"] = post.content_warning
+                if post.language:
+                    data["language"] = post.language
+                key = f"{idempotency_key}:{index}" if threaded else idempotency_key
+                response = self._call(client, "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key})
+                status = json_body(response)
+                if not isinstance(status, dict) or "id" not in status:
+                    raise Transient("Mastodon sent an unexpected reply to a new post.")
                 # Mastodon makes a status with exactly the text it is given, so one with other text
                 # is the key's earlier result: sent before the user edited this part. Told by its
                 # text, never by its age: a retry seconds after the unheard attempt gets the same
                 # replay, and our clock need not agree with the server's.
                 earlier = self._body(status) != _comparable(part.text)
-                url = str(status.get("url") or status.get("uri") or "")
-                made = PublishedPart(i, str(status["id"]), url, stale=earlier)
                 if earlier:
-                    stale.append(i)
-                parts.append(made)
-                if on_part is not None:
-                    on_part(made)
+                    stale.append(index)
+                url = str(status.get("url") or status.get("uri") or "")
+                return PublishedPart(index, str(status["id"]), url, stale=earlier)
+
+            parts = publish_parts(post, done, on_part, send_part)
         return Published.from_parts(parts, stale_parts=stale)
 
     def _upload(self, client: httpx.Client, item: MediaItem) -> str:

@@ -54,7 +54,6 @@ from providers.base import (
     PostRequest,
     Problem,
     Provider,
-    ProviderError,
     ProviderInfo,
     Published,
     PublishedPart,
@@ -68,6 +67,7 @@ from providers.http import check_url, make_client
 from providers.meta_graph import graph_pages, parse_graph_time
 from providers.oauth_tokens import expires_at
 from providers.reconcile import comparable_text, live_prefix, part_texts
+from providers.thread_publish import publish_parts
 from providers.threads.api import API_URL, NETWORK, call, json_object, path
 
 MB = 1024 * 1024
@@ -397,34 +397,29 @@ class ThreadsProvider(Provider):
             raise Rejected("The post is empty.")
         if any(part.media for part in post.parts):
             raise Rejected(MEDIA_REFUSAL)
-        parts: list[PublishedPart] = list(done)
         with self._session(conn) as client:
-            todo = len(post.parts) - len(parts)
+            todo = len(post.parts) - len(done)
             if todo > 0:
-                self._check_quota(client, conn, replies=todo if parts else todo - 1, posts=0 if parts else 1)
-            for i in range(len(parts), len(post.parts)):
-                try:
-                    form: dict[str, str] = {"media_type": "TEXT", "text": post.parts[i].text}
-                    if parts:
-                        form["reply_to_id"] = parts[-1].remote_id
-                    response = call(client, "POST", path(conn.remote_id, "threads"), data=form)
-                    container = json_object(response, "a new container").get("id")
-                    if not container:
-                        raise Transient("Threads sent a container without an id.")
-                    self._wait_until_ready(client, str(container))
-                    response = call(
-                        client, "POST", path(conn.remote_id, "threads_publish"), params={"creation_id": str(container)}
-                    )
-                    media_id = json_object(response, "a published post").get("id")
-                    if not media_id:
-                        raise Transient("Threads published the post without giving its id.")
-                except ProviderError as exc:
-                    exc.parts = tuple(parts)
-                    raise
-                made = PublishedPart(i, str(media_id), self._permalink(client, str(media_id), conn.handle))
-                parts.append(made)
-                if on_part is not None:
-                    on_part(made)
+                self._check_quota(client, conn, replies=todo if done else todo - 1, posts=0 if done else 1)
+
+            def send_part(index: int, previous: PublishedPart | None) -> PublishedPart:
+                form: dict[str, str] = {"media_type": "TEXT", "text": post.parts[index].text}
+                if previous is not None:
+                    form["reply_to_id"] = previous.remote_id
+                response = call(client, "POST", path(conn.remote_id, "threads"), data=form)
+                container = json_object(response, "a new container").get("id")
+                if not container:
+                    raise Transient("Threads sent a container without an id.")
+                self._wait_until_ready(client, str(container))
+                response = call(
+                    client, "POST", path(conn.remote_id, "threads_publish"), params={"creation_id": str(container)}
+                )
+                media_id = json_object(response, "a published post").get("id")
+                if not media_id:
+                    raise Transient("Threads published the post without giving its id.")
+                return PublishedPart(index, str(media_id), self._permalink(client, str(media_id), conn.handle))
+
+            parts = publish_parts(post, done, on_part, send_part)
         return Published.from_parts(parts)
 
     # --- reconciliation ----------------------------------------------------------------------

@@ -46,7 +46,6 @@ from providers.base import (
     PostRequest,
     Problem,
     Provider,
-    ProviderError,
     ProviderInfo,
     Published,
     PublishedPart,
@@ -58,6 +57,7 @@ from providers.base import (
 from providers.http import check_url, error_message, json_body, make_client, send
 from providers.oauth_tokens import refreshed_secrets
 from providers.reconcile import as_utc, live_prefix, part_texts
+from providers.thread_publish import publish_parts
 from providers.x.api import API_URL, NETWORK, call, data_object, problem_words, raise_for_x
 from providers.x.counting import MAX_WEIGHTED_LENGTH, URL_LENGTH, weighted_length
 from providers.x.media import PROCESSING_TIMEOUT, Uploader
@@ -311,29 +311,24 @@ class XProvider(Provider):
         X has no idempotency key: see the module docstring."""
         if not post.parts:
             raise Rejected("The post is empty.")
-        parts: list[PublishedPart] = list(done)
         with self._session(conn) as client:
             uploader = Uploader(client, sleep=self._sleep, clock=self._clock, timeout=self._media_timeout)
-            for i in range(len(parts), len(post.parts)):
-                part = post.parts[i]
-                try:
-                    body: dict[str, Any] = {"text": part.text}
-                    media_ids = [uploader.upload(item) for item in part.media]
-                    if media_ids:
-                        body["media"] = {"media_ids": media_ids}
-                    if parts:
-                        body["reply"] = {"in_reply_to_tweet_id": parts[-1].remote_id}
-                    response = call(client, "POST", "/2/tweets", json=body)
-                    data = data_object(response, "a new post")
-                    if not data.get("id"):
-                        raise Transient("X sent a new post without an id.")
-                except ProviderError as exc:
-                    exc.parts = tuple(parts)
-                    raise
-                made = PublishedPart(i, str(data["id"]), post_url(conn.handle, str(data["id"])))
-                parts.append(made)
-                if on_part is not None:
-                    on_part(made)
+
+            def send_part(index: int, previous: PublishedPart | None) -> PublishedPart:
+                part = post.parts[index]
+                body: dict[str, Any] = {"text": part.text}
+                media_ids = [uploader.upload(item) for item in part.media]
+                if media_ids:
+                    body["media"] = {"media_ids": media_ids}
+                if previous is not None:
+                    body["reply"] = {"in_reply_to_tweet_id": previous.remote_id}
+                response = call(client, "POST", "/2/tweets", json=body)
+                data = data_object(response, "a new post")
+                if not data.get("id"):
+                    raise Transient("X sent a new post without an id.")
+                return PublishedPart(index, str(data["id"]), post_url(conn.handle, str(data["id"])))
+
+            parts = publish_parts(post, done, on_part, send_part)
         return Published.from_parts(parts)
 
     # --- reconciliation ----------------------------------------------------------------------
