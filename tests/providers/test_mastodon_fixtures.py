@@ -5,8 +5,6 @@ ISO 8601 rate-limit resets, proxy error pages, old servers without /api/v2/insta
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,67 +16,22 @@ import providers.base as base
 from providers.base import Connection, MediaItem, PostPart, PostRequest, Rejected, Transient
 from providers.http import InsecureURL
 from providers.mastodon import DEFAULT_LIMITS, MastodonProvider, limits_from_instance
+from tests.providers.fixture_replay import FakeClock, ScriptedServer, load_fixture, ok
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon"
 SERVER = "https://mastodon.social"
 CONN = Connection(server_url=SERVER, remote_id="1", handle="@Gargron@mastodon.social", secrets={"access_token": "t"})
 
 
 def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return load_fixture("mastodon", name)
 
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeClock:
-    """An injectable clock: sleeping advances time instantly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class Server:
-    """A scripted server: routes ``(METHOD, path)`` to a response or a queue of responses."""
-
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], list[httpx.Response] | Handler] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, method: str, path: str, *responses: httpx.Response | Handler) -> Server:
-        if len(responses) == 1 and callable(responses[0]):
-            self.routes[(method, path)] = responses[0]
-        else:
-            self.routes[(method, path)] = list(responses)  # type: ignore[arg-type]
-        return self
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        route = self.routes.get((request.method, request.url.path))
-        if route is None:
-            return httpx.Response(404, json={"error": "Record not found"})
-        if callable(route):
-            return route(request)
-        return route.pop(0) if len(route) > 1 else route[0]
+class Server(ScriptedServer):
+    NOT_FOUND = {"error": "Record not found"}
 
     def provider(self, clock: FakeClock | None = None) -> MastodonProvider:
         clock = clock or FakeClock()
-        return MastodonProvider(transport=httpx.MockTransport(self), sleep=clock.sleep, clock=clock)
-
-    def sent(self, method: str, path: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == method and r.url.path == path]
-
-
-def ok(body: Any, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, json=body)
+        return MastodonProvider(transport=self.transport(), sleep=clock.sleep, clock=clock)
 
 
 def status_with(status_id: str, **extra: Any) -> dict[str, Any]:

@@ -6,11 +6,8 @@ the error replies (401, 429 with Retry-After, malformed JSON, a reply of the wro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -28,8 +25,8 @@ from providers.base import (
 )
 from providers.bluesky import BlueskyProvider
 from providers.mastodon import MastodonProvider
+from tests.providers.fixture_replay import Handler, load_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MASTODON = Connection("https://mastodon.social", "1", "@Gargron@mastodon.social", {"access_token": "t"})
 BLUESKY = Connection(
     "https://pds.example",
@@ -38,12 +35,6 @@ BLUESKY = Connection(
     {"access_jwt": "a", "refresh_jwt": "r"},
     {"service": "https://bsky.social", "appview": "https://appview.example"},
 )
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def fixture(network: str, name: str) -> Any:
-    return json.loads((FIXTURES / network / name).read_text(encoding="utf-8"))
 
 
 def mastodon(handler: Handler) -> MastodonProvider:
@@ -58,7 +49,7 @@ def bluesky(handler: Handler) -> BlueskyProvider:
 
 
 def test_mastodon_history_pages_by_link_header_and_leaves_out_boosts() -> None:
-    pages = fixture("mastodon", "account_statuses.json")
+    pages = load_fixture("mastodon", "account_statuses.json")
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -85,7 +76,7 @@ def test_mastodon_history_pages_by_link_header_and_leaves_out_boosts() -> None:
 
 
 def test_mastodon_metrics_leave_out_what_the_server_does_not_report() -> None:
-    status = fixture("mastodon", "status.json")
+    status = load_fixture("mastodon", "status.json")
     partial = {**status, "id": "2", "favourites_count": None}
     del partial["replies_count"]
 
@@ -109,7 +100,7 @@ def test_mastodon_offers_quotes_and_its_batch_size() -> None:
 
 
 def test_bluesky_history_skips_reposts_and_other_authors_and_follows_the_cursor() -> None:
-    pages = fixture("bluesky", "author_feed.json")
+    pages = load_fixture("bluesky", "author_feed.json")
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -135,7 +126,7 @@ def test_bluesky_history_skips_reposts_and_other_authors_and_follows_the_cursor(
 
 
 def test_bluesky_metrics_leave_out_what_the_appview_does_not_report() -> None:
-    old = fixture("bluesky", "author_feed.json")["page2"]["feed"][0]["post"]
+    old = load_fixture("bluesky", "author_feed.json")["page2"]["feed"][0]["post"]
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("getProfile"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,64 +20,22 @@ from providers.base import Connection, MediaItem, PostPart, PostRequest, Publish
 from providers.http import rate_window_from
 from providers.x import XProvider
 from providers.x.media import Uploader
+from tests.providers.fixture_replay import FakeClock, ScriptedServer, load_fixture, ok
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "x"
 API = "https://api.x.com"
 CONN = Connection(server_url=API, remote_id="2244994945", handle="@XDevelopers", secrets={"access_token": "t"})
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
 
 def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return load_fixture("x", name)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class Server:
-    """A scripted server: ``(METHOD, path)`` → a response, a queue of responses, or a handler."""
-
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], list[httpx.Response] | Handler] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, method: str, path: str, *responses: httpx.Response | Handler) -> Server:
-        if len(responses) == 1 and callable(responses[0]):
-            self.routes[(method, path)] = responses[0]
-        else:
-            self.routes[(method, path)] = list(responses)  # type: ignore[arg-type]
-        return self
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        route = self.routes.get((request.method, request.url.path))
-        if route is None:
-            return httpx.Response(404, json={"title": "Not Found Error", "type": "about:blank", "status": 404})
-        if callable(route):
-            return route(request)
-        return route.pop(0) if len(route) > 1 else route[0]
+class Server(ScriptedServer):
+    NOT_FOUND = {"title": "Not Found Error", "type": "about:blank", "status": 404}
 
     def provider(self, clock: FakeClock | None = None, **kw: Any) -> XProvider:
         clock = clock or FakeClock()
-        return XProvider(transport=httpx.MockTransport(self), sleep=clock.sleep, clock=clock, **kw)
-
-    def sent(self, method: str, path: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == method and r.url.path == path]
-
-
-def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, json=body, headers=headers)
+        return XProvider(transport=self.transport(), sleep=clock.sleep, clock=clock, **kw)
 
 
 def created(tweet_id: str, text: str = "") -> httpx.Response:
