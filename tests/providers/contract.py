@@ -24,6 +24,8 @@ A subclass MAY override:
 ``unreachable_connection``  ``connection`` pointed at a closed port on 127.0.0.1 (default does that).
 ``post_text``               ``callable() -> str`` making a unique, valid post text (default: uuid).
 
+The tests against the server act through ``live``, a :class:`LiveAccount` made of those fixtures.
+
 Tests here only use the public interface in ``providers.base``; network quirks belong in the
 network's own test module.
 """
@@ -34,6 +36,7 @@ import dataclasses
 import socket
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +64,21 @@ def _codes(problems: list) -> set[str]:  # type: ignore[type-arg]
     return {p.code for p in problems}
 
 
+@dataclass(frozen=True)
+class LiveAccount:
+    """The provider under test acting for the contract's fresh account on the test server."""
+
+    provider: Provider
+    connection: Connection
+    count_posts: Callable[[], int]  # read from the server directly
+    new_text: Callable[[], str]
+
+    def publish(self, post: PostRequest | None = None, key: str | None = None) -> Published:
+        """``post`` (else one with a fresh text) under ``key`` (else a fresh idempotency key)."""
+        post = post or PostRequest.single(self.new_text())
+        return self.provider.publish(self.connection, post, key or f"key-{uuid.uuid4()}")
+
+
 class ProviderContract:
     """Inherit, provide the fixtures listed in the module docstring, and every test runs."""
 
@@ -80,6 +98,16 @@ class ProviderContract:
     @pytest.fixture
     def post_text(self) -> Callable[[], str]:
         return lambda: f"Contract test {uuid.uuid4().hex[:12]}"
+
+    @pytest.fixture
+    def live(
+        self,
+        provider: Provider,
+        connection: Connection,
+        count_remote_posts: Callable[[Connection], int],
+        post_text: Callable[[], str],
+    ) -> LiveAccount:
+        return LiveAccount(provider, connection, lambda: count_remote_posts(connection), post_text)
 
     # --- declared data -----------------------------------------------------------------------
 
@@ -142,61 +170,46 @@ class ProviderContract:
 
     # --- against the server ------------------------------------------------------------------
 
-    def test_publish_returns_id_and_url(
-        self, provider: Provider, connection: Connection, post_text: Callable[[], str]
-    ) -> None:
-        published = provider.publish(connection, PostRequest.single(post_text()), f"key-{uuid.uuid4()}")
+    def test_publish_returns_id_and_url(self, live: LiveAccount) -> None:
+        published = live.publish()
         assert isinstance(published, Published)
         assert published.remote_id
         assert published.url.startswith(("https://", "http://"))
 
-    def test_same_idempotency_key_posts_once(
-        self,
-        provider: Provider,
-        connection: Connection,
-        count_remote_posts: Callable[[Connection], int],
-        post_text: Callable[[], str],
-    ) -> None:
-        if not provider.info.native_idempotency:
+    def test_same_idempotency_key_posts_once(self, live: LiveAccount) -> None:
+        if not live.provider.info.native_idempotency:
             pytest.skip("no native idempotency: duplicates are prevented through find_published")
-        before = count_remote_posts(connection)
-        post = PostRequest.single(post_text())
+        before = live.count_posts()
+        post = PostRequest.single(live.new_text())
         key = f"key-{uuid.uuid4()}"
-        first = provider.publish(connection, post, key)
-        second = provider.publish(connection, post, key)
+        first = live.publish(post, key)
+        second = live.publish(post, key)
         assert second.remote_id == first.remote_id
-        assert count_remote_posts(connection) == before + 1
+        assert live.count_posts() == before + 1
 
-    def test_different_key_posts_again(
-        self,
-        provider: Provider,
-        connection: Connection,
-        count_remote_posts: Callable[[Connection], int],
-        post_text: Callable[[], str],
-    ) -> None:
-        before = count_remote_posts(connection)
-        post = PostRequest.single(post_text())
-        first = provider.publish(connection, post, f"key-{uuid.uuid4()}")
-        second = provider.publish(connection, post, f"key-{uuid.uuid4()}")
+    def test_different_key_posts_again(self, live: LiveAccount) -> None:
+        before = live.count_posts()
+        post = PostRequest.single(live.new_text())
+        first = live.publish(post)
+        second = live.publish(post)
         assert first.remote_id != second.remote_id
-        assert count_remote_posts(connection) == before + 2
+        assert live.count_posts() == before + 2
 
-    def test_find_published(self, provider: Provider, connection: Connection, post_text: Callable[[], str]) -> None:
+    def test_find_published(self, live: LiveAccount) -> None:
         since = datetime.now(UTC) - timedelta(seconds=5)
-        text = post_text()
+        text = live.new_text()
         key = f"key-{uuid.uuid4()}"
-        published = provider.publish(connection, PostRequest.single(text), key)
-        found = provider.find_published(connection, key, text, since)
+        published = live.publish(PostRequest.single(text), key)
+        found = live.provider.find_published(live.connection, key, text, since)
         assert found is not None
         assert found.remote_id == published.remote_id
-        assert provider.find_published(connection, f"unused-{uuid.uuid4()}", post_text(), since) is None
+        assert live.provider.find_published(live.connection, f"unused-{uuid.uuid4()}", live.new_text(), since) is None
 
-    def test_post_metrics(self, provider: Provider, connection: Connection, post_text: Callable[[], str]) -> None:
-        ids = [provider.publish(connection, PostRequest.single(post_text()), f"k-{uuid.uuid4()}").remote_id]
-        ids.append(provider.publish(connection, PostRequest.single(post_text()), f"k-{uuid.uuid4()}").remote_id)
-        metrics = provider.post_metrics(connection, ids)
+    def test_post_metrics(self, live: LiveAccount) -> None:
+        ids = [live.publish().remote_id, live.publish().remote_id]
+        metrics = live.provider.post_metrics(live.connection, ids)
         assert set(metrics) == set(ids)
-        offered = provider.metrics_offered(connection).post
+        offered = live.provider.metrics_offered(live.connection).post
         for remote_id, m in metrics.items():
             assert m.remote_id == remote_id
             # Only offered metrics; one the network did not report for this post is left out (not 0).
@@ -208,17 +221,11 @@ class ProviderContract:
         assert values and set(values) <= set(provider.metrics_offered(connection).account)
         assert all(isinstance(v, int) and v >= 0 for v in values.values())
 
-    def test_delete(
-        self,
-        provider: Provider,
-        connection: Connection,
-        count_remote_posts: Callable[[Connection], int],
-        post_text: Callable[[], str],
-    ) -> None:
-        published = provider.publish(connection, PostRequest.single(post_text()), f"key-{uuid.uuid4()}")
-        before = count_remote_posts(connection)
-        provider.delete(connection, published.remote_id)
-        assert count_remote_posts(connection) == before - 1
+    def test_delete(self, live: LiveAccount) -> None:
+        published = live.publish()
+        before = live.count_posts()
+        live.provider.delete(live.connection, published.remote_id)
+        assert live.count_posts() == before - 1
 
     def test_bad_secrets_raise_auth_expired(
         self, provider: Provider, bad_secrets_connection: Connection, post_text: Callable[[], str]

@@ -3,14 +3,13 @@ on 127.0.0.1, over real HTTP."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from providers.base import Connection, PostRequest, Provider, Rejected
 from providers.x import XProvider
-from tests.providers.contract import ProviderContract
+from tests.providers.contract import LiveAccount, ProviderContract
 from tests.servers.x_fake import XFake, running_x_fake
 
 
@@ -48,22 +47,16 @@ class TestXContract(ProviderContract):
     def too_long_text(self) -> str:
         return "a" * 281
 
-    def test_different_key_posts_again(
-        self,
-        provider: Provider,
-        connection: Connection,
-        count_remote_posts: Callable[[Connection], int],
-        post_text: Callable[[], str],
-    ) -> None:
+    def test_different_key_posts_again(self, live: LiveAccount) -> None:
         """X differs here: it refuses the same text from the same account again with a 403, whatever
         the app's key. The app does send it (it never drops a post on its own), the refusal is
         Rejected with X's words and no second post is made; different texts post twice."""
-        before = count_remote_posts(connection)
-        post = PostRequest.single(post_text())
-        provider.publish(connection, post, f"key-{uuid.uuid4()}")
+        before = live.count_posts()
+        post = PostRequest.single(live.new_text())
+        live.publish(post)
         with pytest.raises(Rejected) as refused:
-            provider.publish(connection, post, f"key-{uuid.uuid4()}")
+            live.publish(post)
         assert refused.value.network_message == "Forbidden"
-        other = provider.publish(connection, PostRequest.single(post_text()), f"key-{uuid.uuid4()}")
+        other = live.publish()
         assert other.remote_id
-        assert count_remote_posts(connection) == before + 2
+        assert live.count_posts() == before + 2
