@@ -297,18 +297,24 @@ CRASHER = textwrap.dedent(
 )
 
 
-def test_killed_mid_publish_is_reconciled_not_resent(
-    ctx: AppContext, masto: MastodonAccount, subprocess_env: dict[str, str]
-) -> None:
-    row = _schedule_now(ctx, masto.id, "survives a crash")
+def _crash_mid_publish(ctx: AppContext, account_id: int, text: str, env: dict[str, str]) -> posts.PostRow:
+    """A post due now, and a publishing pass in another process that dies once its status is out."""
+    row = _schedule_now(ctx, account_id, text)
     proc = subprocess.run(
         [sys.executable, "-c", CRASHER, str(ctx.data_dir)],
-        env=subprocess_env,
+        env=env,
         timeout=120,
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 137, proc.stderr
+    return row
+
+
+def test_killed_mid_publish_is_reconciled_not_resent(
+    ctx: AppContext, masto: MastodonAccount, subprocess_env: dict[str, str]
+) -> None:
+    row = _crash_mid_publish(ctx, masto.id, "survives a crash", subprocess_env)
     assert len(masto.statuses()) == 1
     v = _variant(ctx, row.variants[0].id)
     assert v.state is VariantState.PUBLISHING  # the dead process left it claimed
@@ -329,15 +335,7 @@ def test_killed_mid_publish_is_reconciled_not_resent(
 def test_reconcile_after_the_idempotency_window_looks_the_post_up(
     ctx: AppContext, masto: MastodonAccount, subprocess_env: dict[str, str]
 ) -> None:
-    row = _schedule_now(ctx, masto.id, "found, not resent")
-    proc = subprocess.run(
-        [sys.executable, "-c", CRASHER, str(ctx.data_dir)],
-        env=subprocess_env,
-        timeout=120,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 137, proc.stderr
+    row = _crash_mid_publish(ctx, masto.id, "found, not resent", subprocess_env)
     # two hours later the network no longer remembers the key: find_published must find it
     report = Publisher(ctx, clock=lambda: _later(120)).run_once()
     (o,) = report.outcomes
