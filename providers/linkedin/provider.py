@@ -39,7 +39,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import regex
 
 from providers.base import (
     AccountMetrics,
@@ -79,6 +78,8 @@ from providers.linkedin.api import (
 )
 from providers.linkedin.little import from_commentary, to_commentary, utf16_length
 from providers.oauth_tokens import refreshed_secrets
+from providers.reconcile import comparable_text, part_texts
+from providers.times import as_utc
 
 MB = 1024 * 1024
 
@@ -133,12 +134,6 @@ MAX_HISTORY_PAGES = 8
 CLOCK_SKEW = timedelta(minutes=2)
 #: organizationalEntityShareStatistics takes a list of posts; we ask for this many at once.
 BATCH_SIZE = 20
-
-_SPACE = regex.compile(r"\s+")
-
-
-def _comparable(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
 
 
 def post_url(urn: str) -> str:
@@ -511,11 +506,9 @@ class LinkedInProvider(Provider):
         400 posts back. LinkedIn has no idempotency key, so the text is the match."""
         if done:
             return Published.from_parts(done, already=True)
-        first = text if isinstance(text, str) else (text[0] if text else "")
-        wanted = _comparable(first)
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        oldest = since - CLOCK_SKEW
+        texts = part_texts(text)
+        wanted = comparable_text(texts[0] if texts else "")
+        oldest = as_utc(since) - CLOCK_SKEW
         with self._session(conn) as client:
             for page_no in range(MAX_HISTORY_PAGES):
                 page = self._author_posts(client, conn.remote_id, page_no * PAGE_SIZE)
@@ -525,7 +518,7 @@ class LinkedInProvider(Provider):
                         return None
                     if post.get("lifecycleState", "PUBLISHED") != "PUBLISHED":
                         continue
-                    if _comparable(from_commentary(str(post.get("commentary") or ""))) == wanted:
+                    if comparable_text(from_commentary(str(post.get("commentary") or ""))) == wanted:
                         urn = str(post.get("id") or "")
                         if urn:
                             return Published.from_parts([PublishedPart(0, urn, post_url(urn))], already=True)
@@ -535,8 +528,7 @@ class LinkedInProvider(Provider):
 
     def recent_posts(self, conn: Connection, *, since: datetime | None, limit: int = 200) -> list[RemotePost]:
         """The author's own published posts, newest first; reshares (``reshareContext``) left out."""
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = as_utc(since) if since is not None else None
         found: list[RemotePost] = []
         with self._session(conn) as client:
             start = 0
