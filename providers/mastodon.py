@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,8 +50,9 @@ from providers.base import (
     reported_counts,
 )
 from providers.http import check_url, error_message, json_body, make_client, raise_for_status, send
-from providers.reconcile import as_utc, live_prefix, part_texts
+from providers.reconcile import live_prefix, part_texts
 from providers.thread_publish import publish_parts
+from providers.times import as_utc, parse_utc_time
 
 NETWORK = "Mastodon"
 
@@ -151,16 +152,6 @@ def plain_text(content_html: str) -> str:
 def _comparable(text: str) -> str:
     # Mastodon renders a remote mention as "@user", and reflows whitespace into <p>/<br>.
     return _SPACE.sub(" ", countable_text(text, url_length=None)).strip()
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _next_max_id(response: httpx.Response) -> str:
@@ -537,7 +528,7 @@ class MastodonProvider(Provider):
             for status in page:
                 if not isinstance(status, dict) or status.get("reblog"):
                     continue
-                created = _parse_time(status.get("created_at"))
+                created = parse_utc_time(status.get("created_at"))
                 if created is not None and created < oldest:
                     return None  # newest first: everything further back is older still
                 if self._body(status) == wanted:
@@ -643,7 +634,7 @@ class MastodonProvider(Provider):
         # A boost is someone else's post; a direct message is a conversation, not a post to measure.
         if status.get("reblog") or "id" not in status or status.get("visibility") == "direct":
             return None
-        created = _parse_time(status.get("created_at"))
+        created = parse_utc_time(status.get("created_at"))
         if created is None:
             return None
         reply_to = status.get("in_reply_to_id")

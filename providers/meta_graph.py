@@ -222,18 +222,3 @@ def graph_pages(
             return
         else:  # paging by ``next`` alone (offset paging): its parameters, never its access_token
             query = {k: v for k, v in parse_qsl(urlsplit(following).query) if k != "access_token"}
-
-
-def parse_graph_time(value: object) -> datetime | None:
-    """A Graph timestamp (ISO 8601, offsets written ``+0000``) as an aware UTC datetime; None when it is
-    not one."""
-    if not isinstance(value, str) or not value:
-        return None
-    raw = value.strip().replace("Z", "+00:00")
-    if len(raw) > 5 and raw[-5] in "+-" and raw[-3] != ":":
-        raw = raw[:-2] + ":" + raw[-2:]
-    try:
-        when = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 
 import regex
 
@@ -21,11 +20,6 @@ _SPACE = regex.compile(r"\s+")
 def part_texts(text: str | Sequence[str]) -> list[str]:
     """``find_published``'s ``text``, one text per part: a post's text, or each part's for a thread."""
     return [text] if isinstance(text, str) else list(text)
-
-
-def as_utc(when: datetime) -> datetime:
-    """``when`` as an aware datetime; a naive one is taken to be UTC (the store's times are)."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def comparable_text(text: str) -> str:

@@ -50,6 +50,7 @@ from providers.bluesky.xrpc import TOKEN_ERRORS, ClientPool, Xrpc, error_name, e
 from providers.http import check_url
 from providers.link_card import card_client, fetch_card, fetch_image, untracked
 from providers.media_info import read_media_info
+from providers.times import parse_utc_time
 
 DEFAULT_SERVICE = "https://bsky.social"
 DEFAULT_APPVIEW = "https://public.api.bsky.app"
@@ -72,17 +73,6 @@ POST_COUNTS = {
     "saves": "bookmarkCount",
 }
 PROFILE_COUNTS = {"followers": "followersCount", "following": "followsCount", "posts": "postsCount"}
-
-
-def _parse_time(value: object) -> datetime | None:
-    """An atproto datetime (RFC 3339) in UTC, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _now_iso() -> str:
@@ -624,7 +614,7 @@ class BlueskyProvider(Provider):
             return None
         raw_record = view.get("record")
         record: dict[str, Any] = raw_record if isinstance(raw_record, dict) else {}
-        published = _parse_time(record.get("createdAt")) or _parse_time(view.get("indexedAt"))
+        published = parse_utc_time(record.get("createdAt")) or parse_utc_time(view.get("indexedAt"))
         if published is None:
             return None
         reply = record.get("reply")

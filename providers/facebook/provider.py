@@ -62,8 +62,8 @@ from providers.base import (
 )
 from providers.facebook.api import API_URL, NETWORK, call, json_object, path
 from providers.http import check_url, make_client, send
-from providers.meta_graph import parse_graph_time
 from providers.reconcile import comparable_text, part_texts
+from providers.times import parse_utc_time
 
 MB = 1024 * 1024
 
@@ -394,7 +394,7 @@ class FacebookProvider(Provider):
         out: list[RemotePost] = []
         with self._session(conn) as client:
             for item in self._own_posts(client, conn, since):
-                when = parse_graph_time(item.get("created_time"))
+                when = parse_utc_time(item.get("created_time"))
                 if not item.get("id") or when is None or (since is not None and when < since):
                     continue
                 out.append(RemotePost(str(item["id"]), self._link(item), str(item.get("message") or ""), when, {}))

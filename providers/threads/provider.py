@@ -64,11 +64,12 @@ from providers.base import (
     Transient,
 )
 from providers.http import check_url, make_client
-from providers.meta_graph import graph_pages, parse_graph_time
+from providers.meta_graph import graph_pages
 from providers.oauth_tokens import expires_at
 from providers.reconcile import comparable_text, live_prefix, part_texts
 from providers.thread_publish import publish_parts
 from providers.threads.api import API_URL, NETWORK, call, json_object, path
+from providers.times import parse_utc_time
 
 MB = 1024 * 1024
 
@@ -485,7 +486,7 @@ class ThreadsProvider(Provider):
             for item in self._own_posts(client, conn, since):
                 if item.get("media_type") == "REPOST_FACADE" or not item.get("id"):
                     continue
-                when = parse_graph_time(item.get("timestamp"))
+                when = parse_utc_time(item.get("timestamp"))
                 if when is None or (since is not None and when < since):
                     continue
                 out.append(RemotePost(str(item["id"]), self._link(item, conn), str(item.get("text") or ""), when, {}))

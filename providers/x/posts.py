@@ -12,6 +12,8 @@ from typing import Any
 import regex
 from twitter_text.extract_urls import extract_urls_with_indices
 
+from providers.times import as_utc
+
 _SPACE = regex.compile(r"\s+")
 
 
@@ -30,21 +32,9 @@ def comparable(text: str) -> str:
     return _SPACE.sub(" ", "".join(out)).strip()
 
 
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def iso_time(when: datetime) -> str:
     """X's timestamp format for start_time: YYYY-MM-DDTHH:mm:ssZ."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(when).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def text_of(tweet: Mapping[str, Any]) -> str:

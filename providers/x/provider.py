@@ -56,12 +56,13 @@ from providers.base import (
 )
 from providers.http import check_url, error_message, json_body, make_client, send
 from providers.oauth_tokens import refreshed_secrets
-from providers.reconcile import as_utc, live_prefix, part_texts
+from providers.reconcile import live_prefix, part_texts
 from providers.thread_publish import publish_parts
+from providers.times import as_utc, parse_utc_time
 from providers.x.api import API_URL, NETWORK, call, data_object, problem_words, raise_for_x
 from providers.x.counting import MAX_WEIGHTED_LENGTH, URL_LENGTH, weighted_length
 from providers.x.media import PROCESSING_TIMEOUT, Uploader
-from providers.x.posts import comparable, is_repost, iso_time, parse_time, post_url, replied_to, text_of
+from providers.x.posts import comparable, is_repost, iso_time, post_url, replied_to, text_of
 
 MB = 1024 * 1024
 
@@ -453,7 +454,7 @@ class XProvider(Provider):
         found: list[RemotePost] = []
         with self._session(conn) as client:
             for tweet in self._timeline(client, conn, since):
-                created = parse_time(tweet.get("created_at"))
+                created = parse_utc_time(tweet.get("created_at"))
                 if created is None:
                     continue
                 if since is not None and created < since:
