@@ -36,19 +36,17 @@ reserved character that is not escaped, so a test sees what the post would show.
 
 from __future__ import annotations
 
-import itertools
 import json
 import secrets
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import unquote
 
 import regex
+
+from tests.servers.fake_http import FakeAPIHandler, FakeState, last_values, serve_fake
 
 #: The documented sample error (error-handling page).
 UNAUTHORIZED = {"message": "Empty oauth2_access_token", "serviceErrorCode": 401, "status": 401}
@@ -89,10 +87,11 @@ class Member:
 
 
 @dataclass
-class LinkedInFake:
+class LinkedInFake(FakeState):
     """The fake's state. ``url`` is set once the server listens."""
 
-    url: str = ""
+    FIRST_ID: ClassVar[int] = 7265000000000000000
+
     members: dict[str, Member] = field(default_factory=dict)  # by access token
     organizations: dict[str, dict[str, Any]] = field(default_factory=dict)  # by urn
     followers: dict[str, int] = field(default_factory=dict)  # organization urn → count
@@ -100,12 +99,6 @@ class LinkedInFake:
     stats: dict[str, dict[str, int]] = field(default_factory=dict)  # post urn → totalShareStatistics
     images: dict[str, bytes | None] = field(default_factory=dict)
     refresh_tokens: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # → (id, secret, token)
-    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(7265000000000000000))
-
-    def next_id(self) -> str:
-        return str(next(self._ids))
 
     # --- set-up helpers for tests ----------------------------------------------------------
 
@@ -143,49 +136,23 @@ def _error(status: int, message: str, code: str = "", service: int = 0) -> dict[
     return body
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeAPIHandler):
     fake: LinkedInFake
+    record_query = True  # tests read the finder and action parameters LinkedIn was sent
 
-    def log_message(self, *args: Any) -> None:  # quiet
-        pass
+    def _member(self) -> Member | None:
+        return self.fake.members.get(self.bearer_token())
 
-    def _send(self, status: int, body: Any | None, headers: dict[str, str] | None = None) -> None:
-        payload = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        if body is not None:
-            self.send_header("content-type", "application/json")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _member(self) -> tuple[str, Member] | None:
-        auth = self.headers.get("authorization") or ""
-        token = auth[7:] if auth.startswith("Bearer ") else ""
-        member = self.fake.members.get(token)
-        return (token, member) if member is not None else None
-
-    def _route(self, method: str) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        raw = self._body()
-        self.fake.requests.append((method, self.path, dict(self.headers), raw))
-        path = url.path
+    def route(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
         if path == "/oauth/v2/accessToken" and method == "POST":
             return self._token(raw)
-        found = self._member()
-        if found is None:
-            return self._send(401, UNAUTHORIZED)
-        token, member = found
+        member = self._member()
+        if member is None:
+            return self.send_json(401, UNAUTHORIZED)
         with self.fake.lock:
             if path == "/v2/userinfo" and method == "GET":
                 first, _, last = member.name.partition(" ")
-                return self._send(
+                return self.send_json(
                     200,
                     {
                         "sub": member.sub,
@@ -206,12 +173,12 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                     for urn, role in member.roles.items()
                 ]
-                return self._send(200, {"elements": elements, "paging": {"count": 10, "start": 0, "links": []}})
+                return self.send_json(200, {"elements": elements, "paging": {"count": 10, "start": 0, "links": []}})
             if path.startswith("/rest/organizations/") and method == "GET":
                 org = self.fake.organizations.get(f"urn:li:organization:{path.rsplit('/', 1)[1]}")
                 if org is None:
-                    return self._send(404, _error(404, "Not found"))
-                return self._send(200, org)
+                    return self.send_json(404, _error(404, "Not found"))
+                return self.send_json(200, org)
             if path == "/rest/posts" and method == "POST":
                 return self._create(member, json.loads(raw or b"{}"))
             if path == "/rest/posts" and method == "GET":
@@ -226,25 +193,24 @@ class _Handler(BaseHTTPRequestHandler):
                     "uploadUrl": f"{self.fake.url}/dms-uploads/{image}",
                     "image": image,
                 }
-                return self._send(200, {"value": value})
+                return self.send_json(200, {"value": value})
             if path.startswith("/dms-uploads/") and method == "PUT":
                 image = unquote(path[len("/dms-uploads/") :])
                 if image not in self.fake.images:
-                    return self._send(404, _error(404, "Unknown upload"))
+                    return self.send_json(404, _error(404, "Unknown upload"))
                 self.fake.images[image] = raw
-                return self._send(201, None)
+                return self.send_json(201, None)
             if path == "/rest/organizationalEntityShareStatistics" and method == "GET":
                 return self._share_stats(member, query)
             if path.startswith("/v2/networkSizes/") and method == "GET":
                 urn = unquote(path[len("/v2/networkSizes/") :])
                 if urn not in member.roles:
                     return self._forbidden("organizationalEntityFollowerStatistics.GET")
-                return self._send(200, {"firstDegreeSize": self.fake.followers.get(urn, 0)})
-        del token
-        return self._send(404, _error(404, f"No route {path}"))
+                return self.send_json(200, {"firstDegreeSize": self.fake.followers.get(urn, 0)})
+        return self.send_json(404, _error(404, f"No route {path}"))
 
     def _forbidden(self, what: str) -> None:
-        self._send(403, _error(403, f"Not enough permissions to access: {what}", "ACCESS_DENIED", 100))
+        self.send_json(403, _error(403, f"Not enough permissions to access: {what}", "ACCESS_DENIED", 100))
 
     def _may_post(self, member: Member, author: str) -> bool:
         return author == f"urn:li:person:{member.sub}" or member.roles.get(author) in {
@@ -256,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _create(self, member: Member, body: dict[str, Any]) -> None:
         for name in ("author", "commentary", "visibility", "distribution", "lifecycleState"):
             if name not in body:
-                return self._send(
+                return self.send_json(
                     422, _error(422, f"/{name} :: field is required but not found and has no default value")
                 )
         author = str(body["author"])
@@ -264,7 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._forbidden("partnerApiPostsExternal.CREATE")
         media = (body.get("content") or {}).get("media") if isinstance(body.get("content"), dict) else None
         if media is not None and self.fake.images.get(str(media.get("id"))) is None:
-            return self._send(400, _error(400, f"Image {media.get('id')} has not been uploaded"))
+            return self.send_json(400, _error(400, f"Image {media.get('id')} has not been uploaded"))
         urn = f"urn:li:share:{self.fake.next_id()}"
         now = int(time.time() * 1000)
         self.fake.posts[urn] = {
@@ -284,28 +250,28 @@ class _Handler(BaseHTTPRequestHandler):
             "impressionCount": 0,
             "commentCount": 0,
         }
-        self._send(201, None, {"x-restli-id": urn, "x-linkedin-id": urn})
+        self.send_json(201, None, {"x-restli-id": urn, "x-linkedin-id": urn})
 
     def _by_author(self, member: Member, query: dict[str, str]) -> None:
         author = query.get("author", "")
         if query.get("q") != "author" or not author:
-            return self._send(400, _error(400, "q=author and author are required"))
+            return self.send_json(400, _error(400, "q=author and author are required"))
         own = author == f"urn:li:person:{member.sub}"
         if not self._may_post(member, author) or (own and not member.partner):
             return self._forbidden("partnerApiPostsExternal.FINDER-author")
         start, count = int(query.get("start", 0)), int(query.get("count", 10))
         posts = sorted(self.fake.posts_of(author), key=lambda p: (p["lastModifiedAt"], p["id"]), reverse=True)
         page = posts[start : start + count]
-        self._send(200, {"elements": page, "paging": {"start": start, "count": count, "links": []}})
+        self.send_json(200, {"elements": page, "paging": {"start": start, "count": count, "links": []}})
 
     def _delete(self, member: Member, urn: str) -> None:
         post = self.fake.posts.get(urn)
         if post is None:
-            return self._send(404, _error(404, f"Post {urn} not found"))
+            return self.send_json(404, _error(404, f"Post {urn} not found"))
         if not self._may_post(member, str(post["author"])):
             return self._forbidden("partnerApiPostsExternal.DELETE")
         del self.fake.posts[urn]
-        self._send(204, None)
+        self.send_json(204, None)
 
     def _share_stats(self, member: Member, query: dict[str, str]) -> None:
         org = query.get("organizationalEntity", "")
@@ -323,24 +289,24 @@ class _Handler(BaseHTTPRequestHandler):
                 elements.append(
                     {"totalShareStatistics": dict(self.fake.stats[urn]), kind: urn, "organizationalEntity": org}
                 )
-        self._send(200, {"elements": elements, "paging": {"count": 10, "start": 0, "links": []}})
+        self.send_json(200, {"elements": elements, "paging": {"count": 10, "start": 0, "links": []}})
 
     def _token(self, raw: bytes) -> None:
-        form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+        form = last_values(raw.decode())
         if form.get("grant_type") != "refresh_token":
-            return self._send(400, {"error": "unsupported_grant_type", "error_description": "grant_type"})
+            return self.send_json(400, {"error": "unsupported_grant_type", "error_description": "grant_type"})
         known = self.fake.refresh_tokens.pop(form.get("refresh_token", ""), None)
         if known is None or (form.get("client_id"), form.get("client_secret")) != known[:2]:
-            return self._send(
+            return self.send_json(
                 400, {"error": "invalid_request", "error_description": "The provided refresh token is invalid"}
             )
         member = self.fake.members.pop(known[2], None)
         if member is None:
-            return self._send(400, {"error": "invalid_request", "error_description": "revoked"})
+            return self.send_json(400, {"error": "invalid_request", "error_description": "revoked"})
         token = secrets.token_urlsafe(24)
         self.fake.members[token] = member
         refresh = self.fake.grant_refresh(token, known[0], known[1])
-        self._send(
+        self.send_json(
             200,
             {
                 "access_token": token,
@@ -350,34 +316,10 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_PUT(self) -> None:
-        self._route("PUT")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
+    def do_PUT(self) -> None:  # the image upload
+        self.answer("PUT")
 
 
-@contextmanager
-def running_linkedin_fake() -> Iterator[LinkedInFake]:
+def running_linkedin_fake() -> AbstractContextManager[LinkedInFake]:
     """Start the fake on a free loopback port; stop it on exit."""
-    fake = LinkedInFake()
-    handler = type("LinkedInFakeHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="linkedin-fake", daemon=True
-    )
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve_fake(LinkedInFake(), _Handler, "linkedin-fake")
