@@ -7,22 +7,8 @@ import json
 from pathlib import Path
 
 from tests.e2e.cli import run_cli
+from tests.e2e.json_shapes import SYNC_METRICS_KEYS
 from tests.servers.mastodon import MastodonMockServer
-
-KEYS = {
-    "ok",
-    "manual",
-    "started_at",
-    "finished_at",
-    "posts",
-    "accounts",
-    "snapshots",
-    "history_imported",
-    "cancelled",
-    "deferred",
-    "skipped",
-    "errors",
-}
 
 
 def _add_mastodon(server: MastodonMockServer, env: dict[str, str]) -> tuple[int, str]:
@@ -52,7 +38,7 @@ def test_sync_metrics_reports_a_favourite_and_a_boost(
 
     assert r.code == 0, r.stderr
     data = r.json()
-    assert set(data) == KEYS
+    assert set(data) == SYNC_METRICS_KEYS
     assert data["ok"] is True and data["manual"] is True
     assert data["started_at"].endswith("Z") and data["finished_at"] >= data["started_at"]
     # the app's post and the one found on the network (imported once, as external)
