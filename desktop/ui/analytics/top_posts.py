@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -30,7 +29,8 @@ from desktop.ui import theme
 from desktop.ui.analytics.wording import not_saved, number, percent
 from desktop.ui.errors import show_error
 from desktop.ui.icons import icon, network_icon
-from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE, Column, RowTableModel
+from desktop.ui.widgets.row_table import set_up_row_table, sorting_proxy
+from desktop.ui.widgets.table_model import ROW_ROLE, Column, RowTableModel
 
 if TYPE_CHECKING:
     from desktop.services.analytics import TopPost
@@ -172,22 +172,11 @@ class TopPostsTable(QFrame):
             row.addWidget(b)
         layout.addLayout(row)
         self.model = TopPostsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = sorting_proxy(self.model, self)
         self.view = PostsView()
-        self.view.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move between cells
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(TopPostsModel.ENGAGEMENTS, Qt.SortOrder.DescendingOrder)
-        self.view.setShowGrid(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(32)
+        set_up_row_table(
+            self.view, self.proxy, row_height=32, sort_by=(TopPostsModel.ENGAGEMENTS, Qt.SortOrder.DescendingOrder)
+        )
         # nine columns: narrower header padding than the app's, so they fit beside the text at 1280
         self.view.setStyleSheet("QHeaderView::section { padding: 6px 4px; }")
         self.view.setMinimumHeight(360)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QMessageBox,
     QPushButton,
@@ -33,7 +32,8 @@ from desktop.ui.icons import icon
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.banner import WarningBanner
 from desktop.ui.widgets.empty_state import EmptyState
-from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
+from desktop.ui.widgets.row_table import ROOMY_CELLS, set_up_row_table, sorting_proxy
+from desktop.ui.widgets.table_model import ROW_ROLE
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent
@@ -87,29 +87,18 @@ class AccountsPage(Page):
         self.body.addWidget(self.banner)
 
         self.model = AccountsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = sorting_proxy(self.model, self)
         self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move between cells
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
+        set_up_row_table(self.table, self.proxy, row_height=38)
         # Breathing room between fitted columns (handles run straight into names without it).
-        self.table.setStyleSheet("QTableView::item { padding: 0px 14px 0px 4px; }")
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(38)
+        self.table.setStyleSheet(ROOMY_CELLS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # handle and name share what is left (elided, whole in the card below), so the status
         # column stays in view at the narrowest window instead of behind a sideways scroll
         header.setSectionResizeMode(AccountsModel.HANDLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(AccountsModel.NAME, QHeaderView.ResizeMode.Stretch)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setWordWrap(False)  # one line per account; the card below has everything whole
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the card below has everything whole
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.details = AccountDetailsPanel()

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -34,7 +33,8 @@ from desktop.ui.icons import icon
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.banner import WarningBanner
 from desktop.ui.widgets.empty_state import EmptyState
-from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
+from desktop.ui.widgets.row_table import ROOMY_CELLS, set_up_row_table, sorting_proxy
+from desktop.ui.widgets.table_model import ROW_ROLE
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -87,22 +87,12 @@ class CampaignsPage(Page):
         self.body.addWidget(self.banner)
 
         self.model = CampaignsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = sorting_proxy(self.model, self)
         self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move between cells
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(CampaignsModel.DATES, Qt.SortOrder.AscendingOrder)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setStyleSheet("QTableView::item { padding: 0px 14px 0px 4px; }")
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(44)
+        set_up_row_table(
+            self.table, self.proxy, row_height=44, sort_by=(CampaignsModel.DATES, Qt.SortOrder.AscendingOrder)
+        )
+        self.table.setStyleSheet(ROOMY_CELLS)
         self.goal_delegate = GoalProgressDelegate(self.table)
         self.table.setItemDelegateForColumn(CampaignsModel.GOAL, self.goal_delegate)
         header = self.table.horizontalHeader()
@@ -116,7 +106,6 @@ class CampaignsPage(Page):
         header.resizeSection(CampaignsModel.UTM, self.UTM_WIDTH)  # elided; whole in its tooltip
         header.setMinimumSectionSize(60)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setWordWrap(False)
         self.table.setAccessibleName("Campaigns")
         self.table.setToolTip("Enter: results in Analytics · F2 or double-click: edit · Delete: delete")
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -35,7 +34,8 @@ from desktop.ui.icons import icon
 from desktop.ui.pages.base import Page
 from desktop.ui.publishing.models import OUTCOME_TEXT, VIEW_POST, AttemptLogModel, AttentionModel
 from desktop.ui.widgets.empty_state import EmptyState
-from desktop.ui.widgets.table_model import ROW_ROLE, SORT_ROLE
+from desktop.ui.widgets.row_table import set_up_row_table, sorting_proxy
+from desktop.ui.widgets.table_model import ROW_ROLE
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -46,22 +46,10 @@ PAUSED_KEY = app_settings.PUBLISHING_PAUSED
 
 
 def _table(model: AttentionModel | AttemptLogModel, stretch: int) -> tuple[QTableView, QSortFilterProxyModel]:
-    proxy = QSortFilterProxyModel()
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
+    proxy = sorting_proxy(model)
     view = QTableView()
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
-    view.setShowGrid(False)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)  # Tab moves on to the buttons; arrows move between rows
-    view.setWordWrap(False)
+    set_up_row_table(view, proxy, row_height=34)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(34)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -41,6 +40,7 @@ from desktop.ui.pages.base import Page
 from desktop.ui.queue.model import UpcomingModel
 from desktop.ui.queue.slots_editor import SlotsEditor
 from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.row_table import set_up_row_table
 from desktop.ui.widgets.table_model import ROW_ROLE
 
 if TYPE_CHECKING:
@@ -127,16 +127,7 @@ class QueuePage(Page):
         self.upcoming = UpcomingModel(self)
         self.table = QTableView()
         self.table.setAccessibleName("Upcoming posts")
-        self.table.setModel(self.upcoming)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(32)
+        set_up_row_table(self.table, self.upcoming, row_height=32, sortable=False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(UpcomingModel.TEXT, QHeaderView.ResizeMode.Stretch)
