@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from providers.base import AuthExpired, ProviderError, RateLimited, RateWindow, Rejected, Transient
+from providers.base import AuthExpired, Connection, ProviderError, RateLimited, RateWindow, Rejected, Transient
 
 if TYPE_CHECKING:
     import ssl
@@ -93,17 +93,21 @@ def make_client(
     *,
     timeout: httpx.Timeout | float | None = None,
     observe_rate: Callable[[RateWindow], None] | None = None,
+    bearer: str | None = None,
     **kw: Any,
 ) -> httpx.Client:
     """An httpx client with our timeouts, user agent and TLS verification (always on).
 
     Plain ``http://`` is accepted only for loopback addresses (local and test servers).
     ``observe_rate`` is given the rate-limit window of every response (see :func:`report_rate`);
-    only for a client that acts for one account.
+    only for a client that acts for one account. ``bearer``: an OAuth 2.0 access token sent as
+    ``Authorization: Bearer`` (RFC 6750 §2.1) on every request, so it never reaches a URL or a log.
     """
     if base_url:
         base_url = check_url(base_url)
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
     kw.pop("verify", None)  # TLS verification is not negotiable
     hooks: dict[str, list[Callable[..., Any]]] = {"request": [_guard_request]}
     if observe_rate is not None:
@@ -117,6 +121,23 @@ def make_client(
         verify=tls_context(),
         **kw,
     )
+
+
+def account_token(conn: Connection, whose: str) -> str:
+    """The access token the vault keeps for the account; AuthExpired ("This {whose} has no access
+    token…") when it keeps none."""
+    token = conn.secrets.get("access_token")
+    if not token:
+        raise AuthExpired(f"This {whose} has no access token; please reconnect it.")
+    return token
+
+
+def account_client(
+    conn: Connection, base_url: str, *, whose: str, transport: httpx.BaseTransport | None
+) -> httpx.Client:
+    """A client acting for one account: its access token as the bearer of every request, the rate
+    window of every response (publishing included) reported to ``conn.observe_rate``."""
+    return make_client(base_url, transport=transport, bearer=account_token(conn, whose), observe_rate=conn.observe_rate)
 
 
 # --- reading responses ------------------------------------------------------------------------

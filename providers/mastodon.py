@@ -49,7 +49,15 @@ from providers.base import (
     count_graphemes,
     reported_counts,
 )
-from providers.http import check_url, error_message, json_body, make_client, raise_for_status, send
+from providers.http import (
+    account_client,
+    check_url,
+    error_message,
+    json_body,
+    make_client,
+    raise_for_status,
+    send,
+)
 from providers.reconcile import live_prefix, part_texts
 from providers.thread_publish import publish_parts
 from providers.times import as_utc, parse_utc_time
@@ -295,18 +303,11 @@ class MastodonProvider(Provider):
     def _client(
         self, server_url: str, token: str | None, observe_rate: Callable[[RateWindow], None] | None = None
     ) -> Iterator[httpx.Client]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        with make_client(server_url, transport=self._transport, headers=headers, observe_rate=observe_rate) as client:
+        with make_client(server_url, transport=self._transport, bearer=token, observe_rate=observe_rate) as client:
             yield client
 
-    @contextmanager
-    def _session(self, conn: Connection) -> Iterator[httpx.Client]:
-        token = conn.secrets.get("access_token")
-        if not token:
-            raise AuthExpired("This Mastodon account has no access token; please reconnect it.")
-        # Every response while acting for the account, publishing included, reports its window.
-        with self._client(conn.server_url, token, conn.observe_rate) as client:
-            yield client
+    def _session(self, conn: Connection) -> httpx.Client:
+        return account_client(conn, conn.server_url, whose="Mastodon account", transport=self._transport)
 
     def _call(self, client: httpx.Client, method: str, path: str, **kw: Any) -> httpx.Response:
         response = send(client, method, path, network=NETWORK, **kw)

@@ -61,7 +61,7 @@ from providers.base import (
     count_graphemes,
 )
 from providers.facebook.api import API_URL, NETWORK, call, json_object, path
-from providers.http import check_url, make_client, send
+from providers.http import account_token, check_url, make_client, send
 from providers.reconcile import comparable_text, part_texts
 from providers.times import parse_utc_time
 
@@ -214,7 +214,7 @@ class FacebookProvider(Provider):
         with make_client(
             self._base(server_url),
             transport=self._transport,
-            headers={"Authorization": f"Bearer {token}"},
+            bearer=token,
             observe_rate=conn.observe_rate if conn is not None else None,
         ) as client:
             observe = conn.observe_rate if conn is not None else None
@@ -226,10 +226,7 @@ class FacebookProvider(Provider):
 
     @contextmanager
     def _session(self, conn: Connection) -> Iterator[httpx.Client]:
-        token = conn.secrets.get("access_token")
-        if not token:
-            raise AuthExpired("This Facebook Page has no access token; please reconnect it.")
-        with self._client(conn.server_url, token, conn) as client:
+        with self._client(conn.server_url, account_token(conn, "Facebook Page"), conn) as client:
             yield client
 
     def _paged(self, client: httpx.Client, url: str, params: Mapping[str, Any], what: str) -> Iterator[dict[str, Any]]:

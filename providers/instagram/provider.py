@@ -20,8 +20,7 @@ refused: the Instagram Graph API does not let apps delete media.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import httpx
@@ -29,7 +28,6 @@ import regex
 
 from providers.base import (
     AccountMetrics,
-    AuthExpired,
     AuthKind,
     ConnectedAccount,
     ConnectField,
@@ -47,7 +45,7 @@ from providers.base import (
     count_graphemes,
     reported_counts,
 )
-from providers.http import check_url, make_client
+from providers.http import account_client
 from providers.meta_graph import call_graph, json_object
 
 NETWORK = "Instagram"
@@ -129,15 +127,10 @@ class InstagramProvider(Provider):
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
         raise Rejected(NEEDS_PUBLIC_MEDIA)
 
-    @contextmanager
-    def _session(self, conn: Connection) -> Iterator[httpx.Client]:
-        token = conn.secrets.get("access_token")
-        if not token:
-            raise AuthExpired("This Instagram account has no access token; please reconnect it.")
-        base = check_url(conn.server_url or self._api_url)
-        headers = {"Authorization": f"Bearer {token}"}
-        with make_client(base, transport=self._transport, headers=headers, observe_rate=conn.observe_rate) as client:
-            yield client
+    def _session(self, conn: Connection) -> httpx.Client:
+        return account_client(
+            conn, conn.server_url or self._api_url, whose="Instagram account", transport=self._transport
+        )
 
     def _get(self, client: httpx.Client, node: str, fields: str) -> dict[str, object]:
         response = call_graph(client, "GET", f"/{VERSION}/{node}", network=NETWORK, params={"fields": fields})

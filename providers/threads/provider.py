@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,7 +62,7 @@ from providers.base import (
     RemotePost,
     Transient,
 )
-from providers.http import check_url, make_client
+from providers.http import account_client, check_url, make_client
 from providers.meta_graph import graph_pages
 from providers.oauth_tokens import expires_at
 from providers.reconcile import comparable_text, live_prefix, part_texts
@@ -229,20 +228,12 @@ class ThreadsProvider(Provider):
     def _base(self, server_url: str) -> str:
         return check_url(server_url or self._api_url)
 
-    @contextmanager
-    def _session(self, conn: Connection) -> Iterator[httpx.Client]:
-        token = conn.secrets.get("access_token")
-        if not token:
-            raise AuthExpired("This Threads account has no access token; please reconnect it.")
-        headers = {"Authorization": f"Bearer {token}"}
-        with make_client(
-            self._base(conn.server_url), transport=self._transport, headers=headers, observe_rate=conn.observe_rate
-        ) as client:
-            yield client
+    def _session(self, conn: Connection) -> httpx.Client:
+        return account_client(conn, self._base(conn.server_url), whose="Threads account", transport=self._transport)
 
     def _account(self, server_url: str, token: str, secrets: Mapping[str, str]) -> ConnectedAccount:
         base = self._base(server_url)
-        with make_client(base, transport=self._transport, headers={"Authorization": f"Bearer {token}"}) as client:
+        with make_client(base, transport=self._transport, bearer=token) as client:
             response = call(
                 client, "GET", path("me"), params={"fields": "id,username,name,threads_profile_picture_url"}
             )
@@ -278,13 +269,9 @@ class ThreadsProvider(Provider):
         if not secret:
             raise AuthExpired("Threads needs your Threads app secret to keep the sign-in; enter it in Settings.")
         base = self._base(server_url)
-        with make_client(base, transport=self._transport) as client:
+        with make_client(base, transport=self._transport, bearer=short) as client:
             response = call(
-                client,
-                "GET",
-                "/access_token",
-                params={"grant_type": "th_exchange_token", "client_secret": secret},
-                headers={"Authorization": f"Bearer {short}"},
+                client, "GET", "/access_token", params={"grant_type": "th_exchange_token", "client_secret": secret}
             )
         long_lived = self._token_secrets(json_object(response, "the token exchange"), tokens)
         return [self._account(base, long_lived["access_token"], long_lived)]
@@ -310,7 +297,7 @@ class ThreadsProvider(Provider):
         with make_client(
             self._base(conn.server_url),
             transport=self._transport,
-            headers={"Authorization": f"Bearer {token}"},
+            bearer=token,
             observe_rate=conn.observe_rate,
         ) as client:
             try:

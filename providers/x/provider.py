@@ -23,7 +23,6 @@ import base64
 import html
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,7 +53,7 @@ from providers.base import (
     Transient,
     reported_counts,
 )
-from providers.http import check_url, error_message, json_body, make_client, send
+from providers.http import account_client, check_url, error_message, json_body, make_client, send
 from providers.oauth_tokens import refreshed_secrets
 from providers.reconcile import live_prefix, part_texts
 from providers.thread_publish import publish_parts
@@ -212,15 +211,8 @@ class XProvider(Provider):
 
     # --- HTTP plumbing -----------------------------------------------------------------------
 
-    @contextmanager
-    def _session(self, conn: Connection) -> Iterator[httpx.Client]:
-        token = conn.secrets.get("access_token")
-        if not token:
-            raise AuthExpired("This X account has no access token; please reconnect it.")
-        base = check_url(conn.server_url or self._api_url)
-        headers = {"Authorization": f"Bearer {token}"}
-        with make_client(base, transport=self._transport, headers=headers, observe_rate=conn.observe_rate) as client:
-            yield client
+    def _session(self, conn: Connection) -> httpx.Client:
+        return account_client(conn, conn.server_url or self._api_url, whose="X account", transport=self._transport)
 
     def _me(self, client: httpx.Client) -> dict[str, Any]:
         response = call(client, "GET", "/2/users/me", params={"user.fields": "public_metrics,profile_image_url"})
@@ -228,7 +220,7 @@ class XProvider(Provider):
 
     def _account(self, server_url: str, token: str, secrets: Mapping[str, str]) -> ConnectedAccount:
         base = check_url(server_url or self._api_url)
-        with make_client(base, transport=self._transport, headers={"Authorization": f"Bearer {token}"}) as client:
+        with make_client(base, transport=self._transport, bearer=token) as client:
             user = self._me(client)
         if not user.get("id") or not user.get("username"):
             raise Transient("X sent an account without an id or username.")
