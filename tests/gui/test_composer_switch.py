@@ -5,8 +5,10 @@ edits wait for the user."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -46,30 +48,58 @@ def asked(qtbot: QtBot, composer: Composer) -> LeaveDialog:
     return composer.leave_dialog
 
 
-def test_nothing_undecided_switches_at_once(qtbot: QtBot, ctx: AppContext, page: ComposePage) -> None:  # noqa: F811
+def shown(qtbot: QtBot, composer: Composer, post_id: int | None) -> None:
+    """Wait until the composer holds ``post_id`` (``None``: a new post)."""
+    qtbot.waitUntil(lambda: composer.doc.post_id == post_id, timeout=5000)
+
+
+def opened_stored_draft(qtbot: QtBot, ctx: AppContext, page: ComposePage) -> tuple[int, int, Composer]:  # noqa: F811
+    """A Bluesky account's draft "As stored", open in the page's composer: (account, post, composer)."""
+    sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
+    first = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["As stored"]))
+    composer = ready(qtbot, page)
+    page.open_post(first)
+    shown(qtbot, composer, first)
+    return sky, first, composer
+
+
+@dataclass(frozen=True)
+class Switch:
+    """The page's composer, ready for a Bluesky account, and that account's stored draft
+    ("Older draft") to open instead."""
+
+    page: ComposePage
+    composer: Composer
+    other: int
+
+    def open_other(self) -> None:
+        self.page.open_post(self.other)
+
+
+@pytest.fixture
+def switch(qtbot: QtBot, ctx: AppContext, page: ComposePage) -> Switch:  # noqa: F811
     sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
     other = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["Older draft"]))
-    composer = ready(qtbot, page)
-    page.open_post(other)
-    qtbot.waitUntil(lambda: composer.doc.post_id == other, timeout=5000)
+    return Switch(page, ready(qtbot, page), other)
+
+
+def test_nothing_undecided_switches_at_once(qtbot: QtBot, switch: Switch) -> None:
+    composer = switch.composer
+    switch.open_other()
+    shown(qtbot, composer, switch.other)
     assert composer.leave_dialog is None and composer.editor.parts() == ["Older draft"]
     assert composer.bar.save_state.text() == ""  # nothing to say: it is as stored
 
 
 def test_a_new_autosaved_post_is_said_and_cancel_keeps_it_open(
-    qtbot: QtBot,
-    ctx: AppContext,
-    page: ComposePage,  # noqa: F811
-    screenshot_dir: Path,
+    qtbot: QtBot, ctx: AppContext, switch: Switch, screenshot_dir: Path
 ) -> None:
-    sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
-    other = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["Older draft"]))
-    composer = ready(qtbot, page)
+    composer = switch.composer
     new_id = autosaved_new_post(qtbot, composer, "A new idea 💡")
     assert composer.bar.save_state.text().startswith("Draft saved ")  # autosave is said
     assert composer.bar.save_state.isVisible()
 
-    page.open_post(other)
+    switch.open_other()
     dialog = asked(qtbot, composer)
     assert "new post" in dialog.text() and "Discard” deletes it" in dialog.informativeText()
     assert dialog.discard_button.property("danger") is True
@@ -81,36 +111,24 @@ def test_a_new_autosaved_post_is_said_and_cancel_keeps_it_open(
     assert stored_text(ctx, new_id) == ["A new idea 💡"] and post_count(ctx) == 2
 
 
-def test_save_as_draft_keeps_the_new_post_then_opens_the_other(
-    qtbot: QtBot,
-    ctx: AppContext,
-    page: ComposePage,  # noqa: F811
-) -> None:
-    sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
-    other = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["Older draft"]))
-    composer = ready(qtbot, page)
+def test_save_as_draft_keeps_the_new_post_then_opens_the_other(qtbot: QtBot, ctx: AppContext, switch: Switch) -> None:
+    composer = switch.composer
     new_id = autosaved_new_post(qtbot, composer, "Keep me")
     composer.controller.autosave_timer.setInterval(60_000)  # the last words are not autosaved yet
     type_text(qtbot, composer.editor.boxes[0].editor, " please")
-    page.open_post(other)
+    switch.open_other()
     asked(qtbot, composer).save_button.click()
-    qtbot.waitUntil(lambda: composer.doc.post_id == other, timeout=5000)
+    shown(qtbot, composer, switch.other)
     assert stored_text(ctx, new_id) == ["Keep me please"]  # saved whole, then switched
     assert composer.editor.parts() == ["Older draft"] and post_count(ctx) == 2
 
 
-def test_discard_deletes_a_new_post_only_autosave_stored(
-    qtbot: QtBot,
-    ctx: AppContext,
-    page: ComposePage,  # noqa: F811
-) -> None:
-    sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
-    other = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["Older draft"]))
-    composer = ready(qtbot, page)
+def test_discard_deletes_a_new_post_only_autosave_stored(qtbot: QtBot, ctx: AppContext, switch: Switch) -> None:
+    composer = switch.composer
     new_id = autosaved_new_post(qtbot, composer, "Throwaway")
-    page.open_post(other)
+    switch.open_other()
     asked(qtbot, composer).discard_button.click()
-    qtbot.waitUntil(lambda: composer.doc.post_id == other, timeout=5000)
+    shown(qtbot, composer, switch.other)
     assert post_count(ctx) == 1
     with ctx.session() as s:
         assert s.get(Post, new_id) is None
@@ -121,12 +139,8 @@ def test_a_stored_post_is_never_saved_silently_and_discard_keeps_what_was_stored
     ctx: AppContext,
     page: ComposePage,  # noqa: F811
 ) -> None:
-    sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
-    first = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["As stored"]))
+    sky, first, composer = opened_stored_draft(qtbot, ctx, page)
     other = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["Older draft"]))
-    composer = ready(qtbot, page)
-    page.open_post(first)
-    qtbot.waitUntil(lambda: composer.doc.post_id == first, timeout=5000)
     composer.controller.autosave_timer.setInterval(10)
     type_text(qtbot, composer.editor.boxes[0].editor, " + edits")
     qtbot.waitUntil(lambda: QSettings().value(UNSAVED_KEY) is not None, timeout=3000)  # a recovery copy only
@@ -138,7 +152,7 @@ def test_a_stored_post_is_never_saved_silently_and_discard_keeps_what_was_stored
     dialog = asked(qtbot, composer)
     assert "changes you haven't saved" in dialog.text()
     dialog.discard_button.click()
-    qtbot.waitUntil(lambda: composer.doc.post_id == other, timeout=5000)
+    shown(qtbot, composer, other)
     assert stored_text(ctx, first) == ["As stored"] and post_count(ctx) == 2
     assert QSettings().value(UNSAVED_KEY) is None  # the recovery copy went with the changes
 
@@ -148,11 +162,7 @@ def test_save_as_draft_stores_a_stored_posts_edits_then_switches(
     ctx: AppContext,
     page: ComposePage,  # noqa: F811
 ) -> None:
-    sky = add_account(ctx, "bluesky", "brand.bsky.social", "Brand")
-    first = compose.save_draft(ctx, compose.ComposeDoc(account_ids=[sky], parts=["As stored"]))
-    composer = ready(qtbot, page)
-    page.open_post(first)
-    qtbot.waitUntil(lambda: composer.doc.post_id == first, timeout=5000)
+    sky, first, composer = opened_stored_draft(qtbot, ctx, page)
     type_text(qtbot, composer.editor.boxes[0].editor, " + edits")
     page.new_post()  # the page's "New post" button asks too
     asked(qtbot, composer).save_button.click()
