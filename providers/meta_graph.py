@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -222,3 +223,23 @@ def graph_pages(
             return
         else:  # paging by ``next`` alone (offset paging): its parameters, never its access_token
             query = {k: v for k, v in parse_qsl(urlsplit(following).query) if k != "access_token"}
+
+
+@dataclass(frozen=True)
+class GraphApi:
+    """One network that answers as the Graph API does: its name (for messages) and the API version
+    every path names. Its requests map errors as :func:`raise_for_graph` does."""
+
+    network: str
+    version: str
+
+    def call(self, client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:
+        """Send, map errors, return the 2xx response."""
+        return call_graph(client, method, url, network=self.network, **kw)
+
+    def json_object(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        return json_object(response, what, network=self.network)
+
+    def path(self, *segments: str) -> str:
+        """``/{version}/a/b``: the versioned path of a node or edge."""
+        return "/" + "/".join((self.version, *segments))

@@ -46,11 +46,12 @@ from providers.base import (
     reported_counts,
 )
 from providers.http import account_client
-from providers.meta_graph import call_graph, json_object
+from providers.meta_graph import GraphApi
 
 NETWORK = "Instagram"
 API_URL = "https://graph.facebook.com"
 VERSION = "v21.0"
+GRAPH = GraphApi(NETWORK, VERSION)
 MB = 1024 * 1024
 
 #: Caption: 2,200 characters and 30 hashtags (the IG User Media reference, ``caption``:
@@ -133,8 +134,8 @@ class InstagramProvider(Provider):
         )
 
     def _get(self, client: httpx.Client, node: str, fields: str) -> dict[str, object]:
-        response = call_graph(client, "GET", f"/{VERSION}/{node}", network=NETWORK, params={"fields": fields})
-        return json_object(response, f"the {NETWORK} lookup", network=NETWORK)
+        response = GRAPH.call(client, "GET", GRAPH.path(node), params={"fields": fields})
+        return GRAPH.json_object(response, f"the {NETWORK} lookup")
 
     def publish(
         self,

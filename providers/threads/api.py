@@ -8,26 +8,13 @@ sign-in; 1 and 2 a passing fault; 368 and 506 (duplicate post) refusals of the c
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
-from providers import meta_graph
+from providers.meta_graph import GraphApi
 
 NETWORK = "Threads"
 API_URL = "https://graph.threads.net"
 VERSION = "v1.0"
 
-
-def call(client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:
-    """Send, map errors, return the 2xx response."""
-    return meta_graph.call_graph(client, method, url, network=NETWORK, **kw)
-
-
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    return meta_graph.json_object(response, what, network=NETWORK)
-
-
-def path(*segments: str) -> str:
-    """``/v1.0/a/b``: the versioned path of a node or edge."""
-    return "/" + "/".join((VERSION, *segments))
+GRAPH = GraphApi(NETWORK, VERSION)
+call = GRAPH.call
+json_object = GRAPH.json_object
+path = GRAPH.path
