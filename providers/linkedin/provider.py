@@ -65,7 +65,15 @@ from providers.base import (
     Transient,
     reported_counts,
 )
-from providers.http import check_url, error_message, is_loopback_host, json_body, make_client, send
+from providers.http import (
+    account_token,
+    check_url,
+    error_message,
+    is_loopback_host,
+    json_body,
+    make_client,
+    send,
+)
 from providers.linkedin.api import (
     API_URL,
     NETWORK,
@@ -256,17 +264,18 @@ class LinkedInProvider(Provider):
 
     @contextmanager
     def _session(self, conn: Connection) -> Iterator[httpx.Client]:
-        token = conn.secrets.get("access_token")
-        if not token:
-            raise AuthExpired("This LinkedIn account has no access token; please reconnect it.")
+        token = account_token(conn, "LinkedIn account")
         with self._client(conn.server_url or self._api_url, token, conn) as client:
             yield client
 
     @contextmanager
     def _client(self, base: str, token: str, conn: Connection | None = None) -> Iterator[httpx.Client]:
-        headers = {"Authorization": f"Bearer {token}", **REST_HEADERS}
+        """A client for LinkedIn's versioned REST API: the bearer token and its version headers on
+        every request (the rate windows reported for an account's ``conn``)."""
         observe = conn.observe_rate if conn is not None else None
-        with make_client(check_url(base), transport=self._transport, headers=headers, observe_rate=observe) as client:
+        with make_client(
+            check_url(base), transport=self._transport, bearer=token, headers=REST_HEADERS, observe_rate=observe
+        ) as client:
             yield client
 
     # --- connecting --------------------------------------------------------------------------
