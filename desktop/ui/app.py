@@ -86,7 +86,7 @@ def run_gui(data_dir: str | Path | None = None) -> int:
         return 1
     from desktop.ui.main_window import MainWindow
 
-    window = MainWindow(start_publishing=True)
+    window = MainWindow(start_publishing=True, data_dir=folder)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.destroyed.connect(app.quit)
     instance.show_requested.connect(window.bring_to_front)  # as the tray's Open does
@@ -205,7 +205,7 @@ def warm_imports(first_page: str) -> None:
         "desktop.ui.publishing.engine",
         "desktop.ui.publishing.tray",
         "desktop.ui.analytics.engine",
-        "desktop.ui.pages.guided",
+        "desktop.services.app_settings",  # what "Get started" reads
         "desktop.ui.help.diagnostics",
         SPECS_BY_KEY[first_page].target.partition(":")[0],
     ):

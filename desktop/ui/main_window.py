@@ -4,6 +4,8 @@ Settings) into change reports every page refreshes from."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
@@ -24,25 +26,27 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
+from desktop.store.paths import DB_FILENAME, DB_URL_ENV
 from desktop.ui import theme
 from desktop.ui.changes import ACCOUNTS, POSTS, Changes, changes
 from desktop.ui.icons import app_icon, icon, retint_on_theme
 from desktop.ui.pages import PAGE_SPECS, SPECS_BY_KEY, PageFrame, PageSet, PageSpec
+from desktop.ui.pages.first_run import STEPS, FirstRunChecklist
 from desktop.ui.tasks import TaskRunner
 
-# Everything that imports the data layer (the pages, the engines, the tray, the "Get started"
-# strip) is imported in attach(), once the database is open: the shell paints without it.
+# Everything that imports the data layer (the pages, the engines, the tray) is imported in
+# attach(), once the database is open: the shell paints without it.
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from PySide6.QtGui import QCloseEvent
 
+    from desktop.services.app_settings import FirstRunProgress
     from desktop.services.calendar_rows import FirstWindowRead
     from desktop.services.context import AppContext
     from desktop.ui.analytics.engine import MetricsEngine
     from desktop.ui.errors import Explained
     from desktop.ui.pages.base import Page
-    from desktop.ui.pages.guided import FirstRunChecklist
     from desktop.ui.publishing.engine import PublishingEngine
     from desktop.ui.publishing.tray import Tray
 
@@ -51,6 +55,10 @@ ERROR_SHOWN_MS = 30_000
 #: The publisher starts when the page on show has loaded, and at the latest this long after the
 #: data opened.
 PUBLISH_AFTER_AT_MOST_MS = 3_000
+#: QSettings: the data folder whose "Get started" steps were last seen on show, and which of them
+#: were done then (comma-separated), so the next start paints them in place before the data opens.
+FIRST_RUN_FOLDER_KEY = "firstRun/dataDir"
+FIRST_RUN_DONE_KEY = "firstRun/done"
 
 
 def __getattr__(name: str) -> object:
@@ -63,7 +71,11 @@ def __getattr__(name: str) -> object:
 class MainWindow(QMainWindow):
     """The window. Built without ``ctx`` it is the shell (sidebar, page frames, menus) that start-up
     paints before the data layer is imported; :meth:`attach` then brings the data: the engines,
-    the tray, the "Get started" strip and the page on show. Pages are built when first shown."""
+    the tray, the "Get started" steps and the page on show. Pages are built when first shown.
+
+    Given the ``data_dir`` it will open, the shell paints "Get started" in its place when the
+    steps will show (a new data folder, or one whose steps were on show last time), so the page
+    header stays where it is when the data arrives."""
 
     #: A page was built (key, page): the first time it was shown, or the calendar ahead of the data.
     page_built = Signal(str, object)
@@ -75,8 +87,10 @@ class MainWindow(QMainWindow):
         *,
         start_publishing: bool = False,
         first_window: FirstWindowRead | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.data_dir = Path(data_dir) if data_dir is not None else None
         self.ctx: AppContext = None  # type: ignore[assignment]  # set by attach(); the shell has none
         #: The calendar's first month read ahead (run_gui starts it after the paint); used once.
         self.first_window = first_window
@@ -137,14 +151,20 @@ class MainWindow(QMainWindow):
         self._tint_nav()
         theme.notifier().changed.connect(self._retheme)
 
-        # "Get started" goes above every page (attach() makes it, once the data is open)
-        self.first_run: FirstRunChecklist = None  # type: ignore[assignment]
+        # "Get started" goes above every page; attach() reads its steps
+        self.first_run = FirstRunChecklist(None, self.runner, expected=self._first_run_expected())
+        self.first_run.navigate.connect(self.show_page)
+        self.first_run.completed.connect(
+            lambda: self.statusBar().showMessage("You're all set: your first post is scheduled.", 15_000)
+        )
+        self.first_run.progress_read.connect(self._remember_first_run)
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         self._checklist_row = QHBoxLayout()
         self._checklist_row.setContentsMargins(28, 10, 28, 0)  # the pages' own side margins
+        self._checklist_row.addWidget(self.first_run)
         column.addLayout(self._checklist_row)
         column.addWidget(self.stack, 1)
 
@@ -204,20 +224,15 @@ class MainWindow(QMainWindow):
         page on show (the others are built when first shown)."""
         from desktop.ui.analytics.engine import MetricsEngine
         from desktop.ui.help import diagnostics
-        from desktop.ui.pages.guided import FirstRunChecklist
         from desktop.ui.publishing.engine import PublishingEngine
         from desktop.ui.publishing.tray import Tray
 
         self.ctx = ctx
+        if self.data_dir is None:
+            self.data_dir = ctx.data_dir
         self.engine: PublishingEngine = PublishingEngine(ctx, self)
         self.metrics_engine: MetricsEngine = MetricsEngine(ctx, self)
         self.tray: Tray = Tray(self)
-        self.first_run = FirstRunChecklist(ctx, self.runner)
-        self.first_run.navigate.connect(self.show_page)
-        self.first_run.completed.connect(
-            lambda: self.statusBar().showMessage("You're all set: your first post is scheduled.", 15_000)
-        )
-        self._checklist_row.addWidget(self.first_run)
         early = self.pages.built("calendar")  # built before the data, showing the month read ahead
         if early is not None and not early.attached:  # type: ignore[attr-defined]
             early.attach(ctx)  # type: ignore[attr-defined]
@@ -226,11 +241,35 @@ class MainWindow(QMainWindow):
         self._log_folder_action.setToolTip(diagnostics.LOG_FOLDER_TIP)
         self.import_action.setEnabled(True)
         self._wire_publishing()
-        self.first_run.refresh()
+        self.first_run.attach(ctx)
         self.show_page(self._current)
         if self._start_publishing:
             self.metrics_engine.start()  # its first pass waits FIRST_PASS_DELAY_MS anyway
             self._start_publishing_once_loaded()
+
+    def _first_run_expected(self) -> frozenset[str] | None:
+        """The "Get started" steps done, as far as the shell can tell before the data opens (a
+        file look and QSettings only): none in a data folder without a database yet; those seen
+        last time in a folder whose steps were on show then; None (hidden until read) otherwise."""
+        if self.data_dir is None:
+            return None
+        if not os.environ.get(DB_URL_ENV) and not (self.data_dir / DB_FILENAME).exists():
+            return frozenset()
+        settings = self._settings()
+        if settings.value(FIRST_RUN_FOLDER_KEY) != str(self.data_dir):
+            return None
+        return frozenset(str(settings.value(FIRST_RUN_DONE_KEY, "")).split(",")) & {f for f, _w, _t in STEPS}
+
+    def _remember_first_run(self, progress: FirstRunProgress) -> None:
+        """Keep what the next start needs to paint "Get started" as it will be (or not at all)."""
+        settings = self._settings()
+        folder = str(self.data_dir)
+        if progress.show:
+            settings.setValue(FIRST_RUN_FOLDER_KEY, folder)
+            settings.setValue(FIRST_RUN_DONE_KEY, ",".join(f for f, _w, _t in STEPS if getattr(progress, f)))
+        elif settings.value(FIRST_RUN_FOLDER_KEY) == folder:
+            settings.remove(FIRST_RUN_FOLDER_KEY)
+            settings.remove(FIRST_RUN_DONE_KEY)
 
     def _start_publishing_once_loaded(self) -> None:
         """Start the publisher once the page on show has loaded: its first pass (reconciling
