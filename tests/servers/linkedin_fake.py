@@ -4,7 +4,8 @@ There is no LinkedIn server to install, so this answers the documented requests 
 documented shapes and keeps state, so the shared provider contract suite runs against the provider
 over real HTTP:
 
-- ``GET /v2/userinfo`` (``sub``, ``name``, ``given_name``, ``family_name``, ``picture``) —
+- ``GET /v2/userinfo`` (``sub``, ``name``, ``given_name``, ``family_name``, ``picture``: OpenID
+  Connect's claim names; LinkedIn's sample is not sourced, see docs/networks/linkedin.md "Status") —
   https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
 - ``GET /rest/organizationAcls?q=roleAssignee`` (``elements`` of ``roleAssignee``, ``role``,
   ``state``, ``organization``), ``GET /rest/organizations/{id}`` —
@@ -160,7 +161,6 @@ class _Handler(FakeAPIHandler):
                         "given_name": first,
                         "family_name": last,
                         "picture": f"https://media.licdn.com/dms/image/{member.sub}",
-                        "locale": {"country": "US", "language": "en"},
                     },
                 )
             if path == "/rest/organizationAcls" and method == "GET":
