@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -288,6 +289,24 @@ def test_page_metrics_come_from_share_statistics_and_network_size(fake: LinkedIn
     query = [r[1] for r in fake.requests if "ShareStatistics" in r[1]][-1]
     assert query.endswith("&shares=List(" + urn.replace(":", "%3A") + ",urn%3Ali%3Ashare%3A1)")
     assert provider.account_metrics(conn).values == {"followers": 219145}
+
+
+def test_followers_replay_the_documented_network_size_exchange() -> None:
+    doc = fixture("network_size.json")
+    documented = httpx.URL(doc["request"].split(" ", 1)[1])
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=doc["response"])
+
+    page = Connection("https://api.linkedin.com", documented.path.rsplit("/", 1)[1], "acme", {"access_token": "t"})
+    values = LinkedInProvider(transport=httpx.MockTransport(handler)).account_metrics(page).values
+    assert values == {"followers": doc["response"]["firstDegreeSize"]}
+    (sent,) = seen
+    # the same request; the URN is percent-encoded as one path segment (Rest.li 2.0)
+    assert (sent.method, sent.url.host, unquote(sent.url.path)) == ("GET", documented.host, documented.path)
+    assert sent.url.params["edgeType"] == documented.params["edgeType"]
 
 
 def test_member_metrics_are_not_offered_never_zero(fake: LinkedInFake) -> None:
