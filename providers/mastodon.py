@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,7 +58,7 @@ from providers.http import (
     raise_for_status,
     send,
 )
-from providers.reconcile import live_prefix, part_texts
+from providers.reconcile import live_prefix, part_texts, read_back_from
 from providers.thread_publish import publish_parts
 from providers.times import as_utc, parse_utc_time
 
@@ -100,8 +100,6 @@ BATCH_SIZE = 20
 MEDIA_PROCESSING_TIMEOUT = 60.0
 #: find_published: pages of 40 statuses to look back through, at most.
 MAX_HISTORY_PAGES = 10
-#: find_published: tolerated difference between our clock and the server's.
-CLOCK_SKEW = timedelta(minutes=2)
 
 # Simplified from twitter-text (which Mastodon's Extractor uses): URLs need a protocol
 # (extract_url_without_protocol: false) and end before trailing punctuation.
@@ -519,7 +517,7 @@ class MastodonProvider(Provider):
         return _comparable(source if isinstance(source, str) else plain_text(str(status.get("content") or "")))
 
     def _find_first(self, client: httpx.Client, conn: Connection, text: str, since: datetime) -> PublishedPart | None:
-        oldest = as_utc(since) - CLOCK_SKEW
+        oldest = read_back_from(since)
         wanted = _comparable(text)
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
         for _ in range(MAX_HISTORY_PAGES):

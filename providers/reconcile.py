@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 import regex
 
 from providers.base import PublishedPart
+from providers.times import as_utc
+
+#: How far before ``since`` the account's posts are read back: our clock and the network's may disagree.
+CLOCK_SKEW = timedelta(minutes=2)
 
 _SPACE = regex.compile(r"\s+")
 
@@ -20,6 +25,11 @@ _SPACE = regex.compile(r"\s+")
 def part_texts(text: str | Sequence[str]) -> list[str]:
     """``find_published``'s ``text``, one text per part: a post's text, or each part's for a thread."""
     return [text] if isinstance(text, str) else list(text)
+
+
+def read_back_from(since: datetime) -> datetime:
+    """The earliest time a post made since ``since`` (naive: UTC) can carry, by the network's clock."""
+    return as_utc(since) - CLOCK_SKEW
 
 
 def comparable_text(text: str) -> str:

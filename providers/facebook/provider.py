@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -62,7 +62,7 @@ from providers.base import (
 )
 from providers.facebook.api import API_URL, NETWORK, call, json_object, path
 from providers.http import account_token, check_url, make_client, send
-from providers.reconcile import comparable_text, part_texts
+from providers.reconcile import comparable_text, part_texts, read_back_from
 from providers.times import parse_utc_time
 
 MB = 1024 * 1024
@@ -116,7 +116,6 @@ MAX_PAGES = 10
 PAGE_SIZE = 100
 #: Ids per ``GET /?ids=`` request (the Graph API takes up to 50).
 METRICS_BATCH = 50
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 def post_url(remote_id: str) -> str:
@@ -356,7 +355,7 @@ class FacebookProvider(Provider):
     def _own_posts(self, client: httpx.Client, conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"fields": POST_FIELDS, "limit": PAGE_SIZE}
         if since is not None:
-            params["since"] = int((since - CLOCK_SKEW).timestamp())
+            params["since"] = int(read_back_from(since).timestamp())
         return self._paged(client, path(conn.remote_id, "posts"), params, "the Page's posts")
 
     def find_published(

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -65,7 +65,7 @@ from providers.base import (
 from providers.http import account_client, check_url, make_client
 from providers.meta_graph import graph_pages
 from providers.oauth_tokens import expires_at
-from providers.reconcile import comparable_text, live_prefix, part_texts
+from providers.reconcile import comparable_text, live_prefix, part_texts, read_back_from
 from providers.thread_publish import publish_parts
 from providers.threads.api import API_URL, NETWORK, call, json_object, path
 from providers.times import parse_utc_time
@@ -119,7 +119,6 @@ ACCOUNT_METRIC_NAMES = {"followers": "followers_count"}
 POST_FIELDS = "id,text,timestamp,permalink,username,media_type"
 #: find_published / recent_posts: pages of 100 posts to read back through, at most.
 MAX_PAGES = 5
-CLOCK_SKEW = timedelta(minutes=2)
 #: Container status polls before publishing: text containers are usually FINISHED at once.
 STATUS_POLLS = 10
 STATUS_WAIT = 1.0
@@ -419,7 +418,7 @@ class ThreadsProvider(Provider):
     def _own_posts(self, client: httpx.Client, conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"fields": POST_FIELDS, "limit": 100}
         if since is not None:
-            params["since"] = int((since - CLOCK_SKEW).timestamp())
+            params["since"] = int(read_back_from(since).timestamp())
         return self._pages(client, path(conn.remote_id, "threads"), params, "the account's posts")
 
     def find_published(

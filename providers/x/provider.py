@@ -24,7 +24,7 @@ import html
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -55,7 +55,7 @@ from providers.base import (
 )
 from providers.http import account_client, check_url, error_message, json_body, make_client, send
 from providers.oauth_tokens import refreshed_secrets
-from providers.reconcile import live_prefix, part_texts
+from providers.reconcile import live_prefix, part_texts, read_back_from
 from providers.thread_publish import publish_parts
 from providers.times import as_utc, parse_utc_time
 from providers.x.api import API_URL, NETWORK, call, data_object, problem_words, raise_for_x
@@ -87,8 +87,6 @@ MAX_GIF_BYTES = 15 * MB
 BATCH_SIZE = 100
 #: find_published / recent_posts: pages of 100 posts to read back through, at most.
 MAX_HISTORY_PAGES = 5
-#: find_published: tolerated difference between our clock and X's.
-CLOCK_SKEW = timedelta(minutes=2)
 
 SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access")
 REDIRECT_PORT = 8735
@@ -362,7 +360,7 @@ class XProvider(Provider):
         t.co links, &<> escaped), so any link matches any link in the same place."""
         with self._session(conn) as client:
             # The oldest match wins: a user may post the same words again later, by hand.
-            oldest_first = list(self._timeline(client, conn, as_utc(since) - CLOCK_SKEW))[::-1]
+            oldest_first = list(self._timeline(client, conn, read_back_from(since)))[::-1]
 
         def oldest_match(index: int, part_text: str, parent: str | None) -> PublishedPart | None:
             wanted = comparable(part_text)
