@@ -33,7 +33,6 @@ network's own test module.
 from __future__ import annotations
 
 import dataclasses
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,12 +51,7 @@ from providers.base import (
     Published,
     Transient,
 )
-
-
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.servers.fake_http import closed_port as _closed_port  # the name test_bluesky_contract imports
 
 
 def _codes(problems: list) -> set[str]:  # type: ignore[type-arg]

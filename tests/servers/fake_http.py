@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+import socket
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -161,6 +162,18 @@ class FakeAPIHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self.answer("DELETE")
+
+
+def free_port() -> int:
+    """A loopback port free right now (bound and released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound and released, so connecting is refused)."""
+    return free_port()
 
 
 @contextmanager

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -39,22 +38,13 @@ import httpx
 import pytest
 
 from providers.base import Connection
+from tests.servers.fake_http import closed_port as closed_port  # re-exported for older imports
+from tests.servers.fake_http import free_port
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
 
 STARTUP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound and released, so connecting is refused)."""
-    return free_port()
 
 
 @dataclass
@@ -282,7 +272,8 @@ class MastodonAccount:
     server: MastodonMockServer
 
     def statuses(self) -> list[dict]:
-        found, params = [], {"limit": "40"}
+        found: list[dict] = []
+        params = {"limit": "40"}
         while True:
             r = self.server.api("GET", f"/api/v1/accounts/{self.remote_id}/statuses", self.token, params=params)
             r.raise_for_status()

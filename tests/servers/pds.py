@@ -32,7 +32,6 @@ import re
 import secrets
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -51,6 +50,7 @@ import platformdirs
 import pytest
 
 from providers.base import Connection
+from tests.servers.fake_http import free_port
 
 if sys.platform != "win32":
     import fcntl
@@ -150,12 +150,6 @@ def ensure_installed() -> Path:
             json.dumps({**package["dependencies"], "node": NODE_VERSION, "seconds": time.monotonic() - started})
         )
     return node
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _b64(data: bytes) -> str:

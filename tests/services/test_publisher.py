@@ -17,7 +17,8 @@ from desktop.services.context import AppContext
 from desktop.services.publisher import Publisher
 from desktop.services.vault import account_key
 from desktop.store.models import Account, AccountStatus, AttemptOutcome, PublishAttempt, Variant, VariantState
-from tests.servers.mastodon import MastodonMockServer, closed_port
+from tests.servers.fake_http import closed_port
+from tests.servers.mastodon import MastodonMockServer
 from tests.services.conftest import MastodonAccount, connect_mastodon
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
