@@ -58,6 +58,7 @@ from providers.http import (
     raise_for_status,
     send,
 )
+from providers.profiles import pasted_token
 from providers.reconcile import live_prefix, part_texts, read_back_from
 from providers.thread_publish import publish_parts
 from providers.times import as_utc, parse_utc_time
@@ -326,9 +327,7 @@ class MastodonProvider(Provider):
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
         """Check the token against the instance (verify_credentials) and learn its limits."""
         instance = check_url(fields.get("instance", ""))
-        token = (fields.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Paste the access token from Preferences → Development on your Mastodon server.")
+        token = pasted_token(fields, "Paste the access token from Preferences → Development on your Mastodon server.")
         with self._client(instance, token) as client:
             response = send(client, "GET", "/api/v1/accounts/verify_credentials", network=NETWORK)
             if response.status_code == 404:

@@ -62,6 +62,7 @@ from providers.base import (
 )
 from providers.facebook.api import API_URL, NETWORK, call, json_object, path
 from providers.http import account_token, check_url, make_client, send
+from providers.profiles import pasted_token
 from providers.reconcile import comparable_text, part_texts, read_back_from
 from providers.times import parse_utc_time
 
@@ -261,9 +262,7 @@ class FacebookProvider(Provider):
         """Check a pasted user token by listing its Pages (``GET /me/accounts``) and return the only one.
         A token that manages several is refused naming them: Connect and ``accounts add facebook`` list
         them through :meth:`accounts_from_tokens` instead, for the user to choose."""
-        token = (fields.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Paste a Facebook user access token.")
+        token = pasted_token(fields, "Paste a Facebook user access token.")
         pages = self.accounts_from_tokens("", {"access_token": token})
         if len(pages) == 1:
             return pages[0]

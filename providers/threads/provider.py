@@ -65,6 +65,7 @@ from providers.base import (
 from providers.http import account_client, check_url, make_client
 from providers.meta_graph import graph_pages
 from providers.oauth_tokens import expires_at
+from providers.profiles import account_from_profile, pasted_token
 from providers.reconcile import comparable_text, live_prefix, part_texts, read_back_from
 from providers.thread_publish import publish_parts
 from providers.threads.api import API_URL, NETWORK, call, json_object, path
@@ -236,16 +237,13 @@ class ThreadsProvider(Provider):
             response = call(
                 client, "GET", path("me"), params={"fields": "id,username,name,threads_profile_picture_url"}
             )
-        me = json_object(response, "the account lookup")
-        if not me.get("id") or not me.get("username"):
-            raise Transient("Threads sent an account without an id or username.")
-        return ConnectedAccount(
-            remote_id=str(me["id"]),
-            handle=str(me["username"]),
-            display_name=str(me.get("name") or me["username"]),
+        return account_from_profile(
+            json_object(response, "the account lookup"),
+            network=NETWORK,
+            handle_prefix="",
+            avatar_key="threads_profile_picture_url",
             server_url=base,
-            secrets=dict(secrets),
-            avatar_url=str(me.get("threads_profile_picture_url") or ""),
+            secrets=secrets,
             limits=DEFAULT_LIMITS,
         )
 
@@ -253,9 +251,7 @@ class ThreadsProvider(Provider):
 
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
         """Check a pasted Threads user access token (``GET /me``)."""
-        token = (fields.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Paste a Threads user access token made in your Meta app (Threads use case).")
+        token = pasted_token(fields, "Paste a Threads user access token made in your Meta app (Threads use case).")
         return self._account(self._api_url, token, {"access_token": token})
 
     def accounts_from_tokens(self, server_url: str, tokens: Mapping[str, str]) -> list[ConnectedAccount]:

@@ -55,6 +55,7 @@ from providers.base import (
 )
 from providers.http import account_client, check_url, error_message, json_body, make_client, send
 from providers.oauth_tokens import refreshed_secrets
+from providers.profiles import account_from_profile, pasted_token
 from providers.reconcile import live_prefix, part_texts, read_back_from
 from providers.thread_publish import publish_parts
 from providers.times import as_utc, parse_utc_time
@@ -220,15 +221,13 @@ class XProvider(Provider):
         base = check_url(server_url or self._api_url)
         with make_client(base, transport=self._transport, bearer=token) as client:
             user = self._me(client)
-        if not user.get("id") or not user.get("username"):
-            raise Transient("X sent an account without an id or username.")
-        return ConnectedAccount(
-            remote_id=str(user["id"]),
-            handle=f"@{user['username']}",
-            display_name=str(user.get("name") or user["username"]),
+        return account_from_profile(
+            user,
+            network=NETWORK,
+            handle_prefix="@",
+            avatar_key="profile_image_url",
             server_url=base,
-            secrets=dict(secrets),
-            avatar_url=str(user.get("profile_image_url") or ""),
+            secrets=secrets,
             limits=DEFAULT_LIMITS,
         )
 
@@ -236,9 +235,8 @@ class XProvider(Provider):
 
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
         """Check a pasted OAuth 2.0 user access token (``GET /2/users/me``)."""
-        token = (fields.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Sign in to X with the browser (Connect → X), or paste an OAuth 2.0 user access token.")
+        hint = "Sign in to X with the browser (Connect → X), or paste an OAuth 2.0 user access token."
+        token = pasted_token(fields, hint)
         return self._account(self._api_url, token, {"access_token": token})
 
     def accounts_from_tokens(self, server_url: str, tokens: Mapping[str, str]) -> list[ConnectedAccount]:
