@@ -95,6 +95,19 @@ LATIN1_META_PAGE = f"""<html><head>
 <meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">
 <title>{LATIN1_TITLE}</title></head></html>""".encode("iso-8859-1")
 
+#: The pages answered as they are: path → (status, body, content type).
+FIXED: dict[str, tuple[int, bytes, str]] = {
+    "/og": (200, OG_PAGE, "text/html; charset=utf-8"),
+    "/twitter": (200, TWITTER_PAGE, "text/html"),
+    "/title-only": (200, TITLE_PAGE, "text/html; charset=utf-8"),
+    "/og-big-image": (200, BIG_IMAGE_PAGE, "text/html"),
+    "/latin1": (200, LATIN1_PAGE, "text/html; charset=ISO-8859-1"),
+    "/latin1-meta": (200, LATIN1_META_PAGE, "text/html"),
+    "/data.json": (200, b'{"title": "not a page"}', "application/json"),
+    "/missing": (404, b"<title>Not found</title>", "text/html"),
+    "/static/not-an-image": (200, b"plain text", "text/plain"),
+}
+
 
 @dataclass
 class PageServer:
@@ -161,22 +174,8 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             server.record(self.path, event="request", accept=self.headers.get("Accept", ""))
             path = urlsplit(self.path).path  # a query (UTM tags, say) does not change the page
-            if path == "/og":
-                self._send(200, OG_PAGE, "text/html; charset=utf-8")
-            elif path == "/twitter":
-                self._send(200, TWITTER_PAGE, "text/html")
-            elif path == "/title-only":
-                self._send(200, TITLE_PAGE, "text/html; charset=utf-8")
-            elif path == "/og-big-image":
-                self._send(200, BIG_IMAGE_PAGE, "text/html")
-            elif path == "/latin1":
-                self._send(200, LATIN1_PAGE, "text/html; charset=ISO-8859-1")
-            elif path == "/latin1-meta":
-                self._send(200, LATIN1_META_PAGE, "text/html")
-            elif path == "/data.json":
-                self._send(200, b'{"title": "not a page"}', "application/json")
-            elif path == "/missing":
-                self._send(404, b"<title>Not found</title>", "text/html")
+            if path in FIXED:
+                self._send(*FIXED[path])
             elif path.startswith("/redirect/"):
                 left = int(path.rsplit("/", 1)[1])
                 target = f"/redirect/{left - 1}" if left > 1 else "/og"
@@ -191,8 +190,6 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
                 self._trickle()
             elif path in images:
                 self._send(200, images[path], "image/png")
-            elif path == "/static/not-an-image":
-                self._send(200, b"plain text", "text/plain")
             else:
                 self._send(404, b"", "text/plain")
 
