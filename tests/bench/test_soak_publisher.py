@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 import httpx
@@ -297,6 +297,29 @@ def verify(ctx: AppContext, accounts: list[MastodonAccount], texts: dict[int, st
                 result.problems.append(f"stray: account {account_id} has {ids} {text!r}")
 
 
+class SoakFigures(Protocol):
+    """What every soak reports of its run besides its own checks."""
+
+    faults: dict[str, int]
+    expired_keys: int
+    simulated_hours: float
+    wall: float
+
+
+def count_attempts(ctx: AppContext) -> int:
+    with ctx.session() as s:
+        return int(s.scalar(select(func.count(PublishAttempt.id))) or 0)
+
+
+def record_run(result: SoakFigures, transport: FaultyTransport, simulated: timedelta, started: float) -> None:
+    """The faults injected, the keys the emulated window expired, the simulated hours and the wall
+    time since ``started`` (``time.perf_counter()``)."""
+    result.faults = dict(transport.faults)
+    result.expired_keys = transport.expired_keys
+    result.simulated_hours = simulated.total_seconds() / 3600
+    result.wall = time.perf_counter() - started
+
+
 def soak(ctx: AppContext, server: MastodonMockServer) -> SoakResult:
     result = SoakResult()
     started = time.perf_counter()
@@ -335,15 +358,11 @@ def soak(ctx: AppContext, server: MastodonMockServer) -> SoakResult:
             latest = _latest_retry(ctx)
             now[0] = max(now[0], latest or now[0]) + timedelta(seconds=1)
         result.publish_wall = time.perf_counter() - publish_started
-        with ctx.session() as s:
-            result.attempts = int(s.scalar(select(func.count(PublishAttempt.id))) or 0)
+        result.attempts = count_attempts(ctx)
         verify(ctx, accounts, texts, result)
     finally:
         transport.shutdown()
-    result.faults = dict(transport.faults)
-    result.expired_keys = transport.expired_keys
-    result.simulated_hours = (now[0] - start_clock).total_seconds() / 3600
-    result.wall = time.perf_counter() - started
+    record_run(result, transport, now[0] - start_clock, started)
     return result
 
 

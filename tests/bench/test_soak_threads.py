@@ -75,7 +75,7 @@ from desktop.services.publisher import Publisher
 from desktop.services.transitions import Conflict
 from desktop.store.models import Post, PublishAttempt, Variant, VariantState
 from providers.mastodon import MastodonProvider, plain_text
-from tests.bench.test_soak_publisher import KEY_WINDOW, FaultyTransport
+from tests.bench.test_soak_publisher import KEY_WINDOW, FaultyTransport, count_attempts, record_run
 from tests.servers.mastodon import MastodonAccount, MastodonMockServer, connect_mastodon
 
 #: Minutes of real time on a quiet machine; more while other work shares its two cores.
@@ -634,18 +634,14 @@ def thread_soak(ctx: AppContext, server: MastodonMockServer, tmp: Path) -> Threa
             latest = _latest_retry(ctx)
             now[0] = max(now[0], latest or now[0]) + timedelta(seconds=1)
             transport.clock_moved()
-        with ctx.session() as s:
-            result.attempts = int(s.scalar(select(func.count(PublishAttempt.id))) or 0)
+        result.attempts = count_attempts(ctx)
         result.final_states = dict(_states(ctx))
         verify(ctx, accounts, result)
     finally:
         other.close()
         racer_ctx.close()
         transport.shutdown()
-    result.faults = dict(transport.faults)
-    result.expired_keys = transport.expired_keys
-    result.simulated_hours = (now[0] - start_clock).total_seconds() / 3600
-    result.wall = time.perf_counter() - started
+    record_run(result, transport, now[0] - start_clock, started)
     return result
 
 
