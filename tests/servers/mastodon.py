@@ -240,19 +240,23 @@ def connection_for(server: MastodonMockServer, token: str) -> Connection:
     )
 
 
-def count_statuses(server: MastodonMockServer, conn: Connection) -> int:
-    """How many statuses the account has, by paging its statuses list on the server directly."""
-    total, params = 0, {"limit": "40"}
+def account_statuses(server: MastodonMockServer, remote_id: str, token: str) -> list[dict[str, Any]]:
+    """Every status of the account, by paging its statuses list on the server directly."""
+    found: list[dict[str, Any]] = []
+    params = {"limit": "40"}
     while True:
-        response = server.api(
-            "GET", f"/api/v1/accounts/{conn.remote_id}/statuses", conn.secrets["access_token"], params=params
-        )
+        response = server.api("GET", f"/api/v1/accounts/{remote_id}/statuses", token, params=params)
         response.raise_for_status()
         page = response.json()
         if not page:
-            return total
-        total += len(page)
+            return found
+        found.extend(page)
         params["max_id"] = page[-1]["id"]
+
+
+def count_statuses(server: MastodonMockServer, conn: Connection) -> int:
+    """How many statuses the account has, read from the server directly."""
+    return len(account_statuses(server, conn.remote_id, conn.secrets["access_token"]))
 
 
 @pytest.fixture
@@ -271,17 +275,8 @@ class MastodonAccount:
     remote_id: str
     server: MastodonMockServer
 
-    def statuses(self) -> list[dict]:
-        found: list[dict] = []
-        params = {"limit": "40"}
-        while True:
-            r = self.server.api("GET", f"/api/v1/accounts/{self.remote_id}/statuses", self.token, params=params)
-            r.raise_for_status()
-            page = r.json()
-            if not page:
-                return found
-            found.extend(page)
-            params["max_id"] = page[-1]["id"]
+    def statuses(self) -> list[dict[str, Any]]:
+        return account_statuses(self.server, self.remote_id, self.token)
 
 
 @pytest.fixture
