@@ -34,7 +34,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,7 +86,8 @@ from providers.linkedin.api import (
 )
 from providers.linkedin.little import from_commentary, to_commentary, utf16_length
 from providers.oauth_tokens import refreshed_secrets
-from providers.reconcile import comparable_text, part_texts
+from providers.profiles import pasted_token
+from providers.reconcile import comparable_text, part_texts, read_back_from
 from providers.times import as_utc
 
 MB = 1024 * 1024
@@ -139,7 +140,6 @@ SHARE_COUNTS = {
 #: find_published / recent_posts: posts a page, and pages to read back through at most.
 PAGE_SIZE = 50
 MAX_HISTORY_PAGES = 8
-CLOCK_SKEW = timedelta(minutes=2)
 #: organizationalEntityShareStatistics takes a list of posts; we ask for this many at once.
 BATCH_SIZE = 20
 
@@ -339,9 +339,9 @@ class LinkedInProvider(Provider):
     def connect(self, fields: Mapping[str, str]) -> ConnectedAccount:
         """Check a pasted access token (``GET /v2/userinfo``); with ``organization``, the page the
         member may post for (``organizationAcls``)."""
-        token = (fields.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Sign in to LinkedIn with the browser (Connect → LinkedIn), or paste an access token.")
+        token = pasted_token(
+            fields, "Sign in to LinkedIn with the browser (Connect → LinkedIn), or paste an access token."
+        )
         base = check_url(self._api_url)
         wanted = (fields.get("organization") or "").strip()
         with self._client(base, token) as client:
@@ -517,7 +517,7 @@ class LinkedInProvider(Provider):
             return Published.from_parts(done, already=True)
         texts = part_texts(text)
         wanted = comparable_text(texts[0] if texts else "")
-        oldest = as_utc(since) - CLOCK_SKEW
+        oldest = read_back_from(since)
         with self._session(conn) as client:
             for page_no in range(MAX_HISTORY_PAGES):
                 page = self._author_posts(client, conn.remote_id, page_no * PAGE_SIZE)
