@@ -6,15 +6,19 @@ entries that do not fit the width go into a "+N" menu.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 from desktop.ui.calendar.model import swatch
+
+if TYPE_CHECKING:
+    from desktop.services.campaigns import CampaignRow
 
 NAME_W = 190  # the longest a name gets before it is elided
 
@@ -49,6 +53,7 @@ class CampaignLegend(QWidget):
         self.setObjectName("CampaignLegend")
         self.entries: list[LegendEntry] = []
         self.selected: int | None = None
+        self._unfiltered: dict[int, tuple[str, str]] = {}  # shown before a campaign filter
         self.buttons: list[QToolButton] = []
         self.caption = QLabel("Campaigns:")
         self.caption.setProperty("role", "muted")
@@ -102,6 +107,25 @@ class CampaignLegend(QWidget):
         self.clear_button.setVisible(selected is not None)
         self.caption.setText("Campaigns:" if self.entries else "No campaigns in this period")
         self._fit()
+
+    def show_campaigns(
+        self, shown: Iterable[tuple[int, str, str]], selected: int | None, campaigns: Mapping[int, CampaignRow]
+    ) -> None:
+        """The campaigns the period shows, (id, name, colour), by name, with their dates from
+        ``campaigns``; showing one campaign (``selected``), the legend keeps the others it showed
+        before, to switch to one of them."""
+        names = {cid: (name, color) for cid, name, color in shown}
+        if selected is None:
+            self._unfiltered = names
+        else:
+            names = {**self._unfiltered, **names}
+        if selected is not None and selected not in names and selected in campaigns:
+            names[selected] = (campaigns[selected].name, campaigns[selected].color)
+        entries = []
+        for cid, (name, color) in sorted(names.items(), key=lambda kv: kv[1][0].casefold()):
+            row = campaigns.get(cid)
+            entries.append(LegendEntry(cid, name, color, row.starts_on if row else None, row.ends_on if row else None))
+        self.set_entries(entries, selected)
 
     def _click(self, entry: LegendEntry) -> None:
         self.chosen.emit(None if entry.campaign_id == self.selected else entry.campaign_id)

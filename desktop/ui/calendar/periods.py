@@ -41,3 +41,34 @@ def adjacent_windows(first_day: date, days: int) -> list[tuple[date, int]]:
         months = (_months_from(first_day, step) for step in (-1, 1))
         return [(m, pycal.monthrange(m.year, m.month)[1]) for m in months]
     return []
+
+
+def period_of(mode: str, anchor: date) -> tuple[date, int]:
+    """The window of days the calendar loads around ``anchor`` in ``mode`` ("month": its grid,
+    "week": its Monday-to-Sunday, "list": its month)."""
+    if mode == "month":
+        return grid_start(anchor), GRID_DAYS
+    if mode == "week":
+        return week_start(anchor), 7
+    first = anchor.replace(day=1)
+    return first, pycal.monthrange(first.year, first.month)[1]
+
+
+def stepped(mode: str, anchor: date, direction: int) -> date:
+    """``anchor`` a week (week mode) or a month (else) on (``direction`` 1) or back (-1); a month
+    step keeps the day where the month has it, else takes the month's last."""
+    if mode == "week":
+        return anchor + timedelta(weeks=direction)
+    month = _months_from(anchor, direction)
+    return month.replace(day=min(anchor.day, pycal.monthrange(month.year, month.month)[1]))
+
+
+def period_title(mode: str, anchor: date) -> str:
+    """``10–16 March 2027``, ``29 Mar – 4 Apr 2027`` for a week; ``March 2027`` for a month."""
+    if mode != "week":
+        return f"{anchor:%B %Y}"
+    first = week_start(anchor)
+    last = first + timedelta(days=6)
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {last:%B %Y}"
+    return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"

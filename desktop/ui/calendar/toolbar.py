@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -147,6 +148,59 @@ class CalendarToolbar(QWidget):
         layout.addLayout(top)
         layout.addLayout(bottom)
         self.set_options([], [])
+
+    def bind_undo(self, stack: QUndoStack, owner: QWidget) -> tuple[QAction, QAction]:
+        """Undo and Redo of ``stack`` as actions of ``owner`` (Ctrl+Z, Ctrl+Shift+Z while the focus
+        is in it) on the ↶ ↷ buttons, enabled when there is something to undo or redo."""
+        undo = stack.createUndoAction(owner, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = stack.createRedoAction(owner, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        for action, button, glyph, name in (
+            (undo, self.undo_button, "↶", "Undo"),
+            (redo, self.redo_button, "↷", "Redo"),
+        ):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            owner.addAction(action)
+            # not setDefaultAction: the action's text grows ("Undo Move to Wed 10 Mar 09:00")
+            button.setText(glyph)
+            button.setAccessibleName(name)
+            button.clicked.connect(action.trigger)
+
+        # the stack's signals carry what changed: the stack itself is not asked (it is gone
+        # first when the page goes, and says it has nothing to undo on its way out)
+        self._undoable = {self.undo_button: [stack.canUndo(), stack.undoText()]}
+        self._undoable[self.redo_button] = [stack.canRedo(), stack.redoText()]
+        stack.canUndoChanged.connect(self._can_undo)
+        stack.undoTextChanged.connect(self._undo_text)
+        stack.canRedoChanged.connect(self._can_redo)
+        stack.redoTextChanged.connect(self._redo_text)
+        for button in self._undoable:
+            self._sync_undo(button)
+        return undo, redo
+
+    def _can_undo(self, can: bool) -> None:
+        self._sync_undo(self.undo_button, can=can)
+
+    def _undo_text(self, what: str) -> None:
+        self._sync_undo(self.undo_button, what=what)
+
+    def _can_redo(self, can: bool) -> None:
+        self._sync_undo(self.redo_button, can=can)
+
+    def _redo_text(self, what: str) -> None:
+        self._sync_undo(self.redo_button, what=what)
+
+    def _sync_undo(self, button: QToolButton, *, can: bool | None = None, what: str | None = None) -> None:
+        """The button is enabled when there is something to undo (redo), which in its tooltip."""
+        state = self._undoable[button]
+        if can is not None:
+            state[0] = can
+        if what is not None:
+            state[1] = what
+        verb, keys = ("Undo", "Ctrl+Z") if button is self.undo_button else ("Redo", "Ctrl+Shift+Z")
+        button.setEnabled(bool(state[0]))
+        button.setToolTip(f"{verb}: {state[1]} ({keys})" if state[0] and state[1] else f"{verb} ({keys})")
 
     def _step_button(self, text: str, tip: str, direction: int) -> QToolButton:
         button = QToolButton()

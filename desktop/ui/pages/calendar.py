@@ -14,79 +14,47 @@ that needs the data (moving, opening, deleting, filtering, other months) disable
 
 from __future__ import annotations
 
-import calendar as pycal
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPoint, Qt, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QAction, QColor, QHideEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtGui import QAction, QColor, QHideEvent, QUndoStack
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.services.calendar_rows import CalendarItem, FirstWindow, FirstWindowRead, excerpt
+from desktop.services.calendar_rows import CalendarItem, FirstWindow, FirstWindowRead
 from desktop.services.zones import zone_label
 from desktop.ui.calendar.commands import RescheduleCommand
-from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
+from desktop.ui.calendar.context import CalendarContext, load_context
 from desktop.ui.calendar.draft_drop import DraftDrops
-from desktop.ui.calendar.legend import CampaignLegend, LegendEntry
+from desktop.ui.calendar.legend import CampaignLegend
+from desktop.ui.calendar.list_view import CalendarListView
 from desktop.ui.calendar.model import CalendarModel
-from desktop.ui.calendar.month_view import MonthView, grid_start
+from desktop.ui.calendar.month_view import MonthView
+from desktop.ui.calendar.periods import period_of, period_title, stepped
+from desktop.ui.calendar.post_actions import PostActions
 from desktop.ui.calendar.toolbar import CalendarToolbar
-from desktop.ui.calendar.week_view import WeekView, week_start
-from desktop.ui.changes import ACCOUNTS, CAMPAIGNS, POSTS, SETTINGS, Changes, changes
+from desktop.ui.calendar.week_view import WeekView
+from desktop.ui.changes import ACCOUNTS, CAMPAIGNS, POSTS, SETTINGS, Changes
 from desktop.ui.errors import explain
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets.empty_state import EmptyState
-from desktop.ui.widgets.table_model import ROW_ROLE
 
 # The data layer (accounts, campaigns, recurrence: SQLAlchemy) is imported where it is used, so
 # the page can be built, and show its first month, before the data is open.
 if TYPE_CHECKING:
-    from desktop.services import recurrence
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QMenu, QMessageBox
+
     from desktop.services.accounts import AccountRow
     from desktop.services.campaigns import CampaignRow
     from desktop.services.context import AppContext
+    from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
     from desktop.ui.tasks import TaskRunner
 
 
 #: What an action that needs the data says before the data is open (the page is disabled then).
 NOT_OPEN_YET = "Your posts are still opening; try again in a moment."
-
-
-@dataclass(frozen=True)
-class CalendarContext:
-    """What the page shows around the posts: accounts, campaigns (archived too), the zone."""
-
-    accounts: list[AccountRow]
-    campaigns: list[CampaignRow]
-    zone: str
-    network_colors: dict[str, str] = field(default_factory=dict)
-
-
-def _load_context(ctx: AppContext) -> CalendarContext:
-    from desktop.services.accounts import list_accounts
-    from desktop.services.campaigns import list_campaigns
-    from desktop.services.zones import user_zone_name
-
-    accounts = list_accounts(ctx)
-    # only the networks posts can be on: asking the registry for every network would import every
-    # provider module on the way to the first month the user sees
-    networks = {a.network for a in accounts if a.network in ctx.registry}
-    colors = {n: color for n in networks if (color := ctx.registry.cls(n).info.color)}
-    return CalendarContext(accounts, list_campaigns(ctx, include_archived=True), user_zone_name(ctx), colors)
 
 
 class CalendarPage(Page):
@@ -125,7 +93,6 @@ class CalendarPage(Page):
         self.accounts: list[AccountRow] = []
         self.campaigns: dict[int, CampaignRow] = {}
         self._legend_hover: int | None = None
-        self._legend_campaigns: dict[int, tuple[str, str]] = {}  # shown before a campaign filter
 
         self.toolbar = CalendarToolbar()
         self.legend = CampaignLegend()
@@ -133,33 +100,11 @@ class CalendarPage(Page):
         self.legend.hovered.connect(self._hover_campaign)
         self.month_view = MonthView(self.model)
         self.week_view = WeekView(self.model)
-        self.proxy = QIdentityProxyModel(self)  # sorting is the model's own (see CalendarModel.sort)
-        self.proxy.setSourceModel(self.model)
-        self.list_view = QTableView()
-        self.list_view.setModel(self.proxy)
-        self.list_view.setSortingEnabled(True)
-        self.list_view.sortByColumn(CalendarModel.WHEN, Qt.SortOrder.AscendingOrder)
-        self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list_view.setShowGrid(False)
-        self.list_view.setAlternatingRowColors(True)
-        self.list_view.verticalHeader().hide()
-        self.list_view.verticalHeader().setDefaultSectionSize(34)
-        header = self.list_view.horizontalHeader()
-        # fixed widths: ResizeToContents would measure a thousand rows on every reload
-        for column, width in ((CalendarModel.WHEN, 150), (CalendarModel.ACCOUNT, 240), (CalendarModel.CAMPAIGN, 150)):
-            header.resizeSection(column, width)
-        header.resizeSection(CalendarModel.STATE, 100)
-        header.setSectionResizeMode(CalendarModel.TEXT, QHeaderView.ResizeMode.Stretch)
-        self.list_view.activated.connect(self._open_row)  # Enter, or a double-click
-        delete_row = QAction("Delete…", self.list_view)
-        delete_row.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")])
-        delete_row.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        delete_row.triggered.connect(self._delete_row)
-        self.list_view.addAction(delete_row)
-        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list_view.customContextMenuRequested.connect(self._list_menu)
+        self.list_view = CalendarListView(self.model)
+        self.proxy = self.list_view.proxy
+        self.list_view.open_post.connect(self.open_post)
+        self.list_view.delete_requested.connect(self.confirm_delete)
+        self.list_view.context_requested.connect(self.show_chip_menu)
 
         self.views = QStackedWidget()
         for view in (self.month_view, self.week_view, self.list_view):
@@ -198,24 +143,8 @@ class CalendarPage(Page):
             self.stack.setCurrentWidget(content)
         self.body.addWidget(self.stack, 1)
 
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
-        for action, button, glyph, name in (
-            (self.undo_action, self.toolbar.undo_button, "↶", "Undo"),
-            (self.redo_action, self.toolbar.redo_button, "↷", "Redo"),
-        ):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-            # not setDefaultAction: the action's text grows ("Undo Move to Wed 10 Mar 09:00")
-            button.setText(glyph)
-            button.setAccessibleName(name)
-            button.clicked.connect(action.trigger)
-        stack = self.undo_stack
-        for signal in (stack.canUndoChanged, stack.canRedoChanged, stack.undoTextChanged, stack.redoTextChanged):
-            signal.connect(self._sync_undo_buttons)
-        self._sync_undo_buttons()
+        self.undo_action, self.redo_action = self.toolbar.bind_undo(self.undo_stack, self)
+        self.post_actions = PostActions(self)
 
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
@@ -279,7 +208,7 @@ class CalendarPage(Page):
         else:
             self._pending_open = post_id
 
-    def _data_open(self) -> bool:
+    def data_open(self) -> bool:
         """Whether the data is open; if not, says so (what needs the data waits for it)."""
         if not self.attached:
             self.show_status(NOT_OPEN_YET)
@@ -305,23 +234,13 @@ class CalendarPage(Page):
         self._show_period()
         self.model.loaded.emit()
 
-    def _sync_undo_buttons(self, *_args: object) -> None:
-        """The undo/redo buttons: enabled when there is something to undo, which in the tooltip."""
-        stack = self.undo_stack
-        for button, can, what, keys, verb in (
-            (self.toolbar.undo_button, stack.canUndo(), stack.undoText(), "Ctrl+Z", "Undo"),
-            (self.toolbar.redo_button, stack.canRedo(), stack.redoText(), "Ctrl+Shift+Z", "Redo"),
-        ):
-            button.setEnabled(can)
-            button.setToolTip(f"{verb}: {what} ({keys})" if can and what else f"{verb} ({keys})")
-
     # --- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
         if not self.attached:
             return  # attach() brings the data; the caller refreshes then
         self.runner.run(
-            lambda: _load_context(self.ctx),
+            lambda: load_context(self.ctx),
             on_done=self._show_context,
             on_error=lambda exc: self.show_status(explain(exc).sentence),
             owner=self,
@@ -393,27 +312,10 @@ class CalendarPage(Page):
             canvas.set_highlight(highlight)
 
     def _update_legend(self) -> None:
-        shown = {cid: (name, color) for cid, name, color in self.model.campaigns_shown()}
-        selected = self.filtered_campaign()
-        if selected is None:
-            self._legend_campaigns = shown
-        else:  # showing one campaign: the legend keeps the others, to switch to one of them
-            shown = {**self._legend_campaigns, **shown}
-        if selected is not None and selected not in shown and selected in self.campaigns:
-            shown[selected] = (self.campaigns[selected].name, self.campaigns[selected].color)
-        entries = []
-        for cid, (name, color) in sorted(shown.items(), key=lambda kv: kv[1][0].casefold()):
-            row = self.campaigns.get(cid)
-            entries.append(LegendEntry(cid, name, color, row.starts_on if row else None, row.ends_on if row else None))
-        self.legend.set_entries(entries, selected)
+        self.legend.show_campaigns(self.model.campaigns_shown(), self.filtered_campaign(), self.campaigns)
 
     def window_for(self, mode: str, anchor: date) -> tuple[date, int]:
-        if mode == "month":
-            return grid_start(anchor), 42
-        if mode == "week":
-            return week_start(anchor), 7
-        first = anchor.replace(day=1)
-        return first, pycal.monthrange(first.year, first.month)[1]
+        return period_of(mode, anchor)
 
     def _apply_window(self, *, force: bool = False) -> None:
         self._show_period()
@@ -430,16 +332,7 @@ class CalendarPage(Page):
         self._update_title()
 
     def _update_title(self) -> None:
-        if self.mode == "week":
-            first = week_start(self.anchor)
-            last = first + timedelta(days=6)
-            same = first.month == last.month
-            text = (
-                f"{first.day}–{last.day} {last:%B %Y}" if same else f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-            )
-        else:
-            text = f"{self.anchor:%B %Y}"
-        self.toolbar.title.setText(text)
+        self.toolbar.title.setText(period_title(self.mode, self.anchor))
 
     def _update_hint(self) -> None:
         period = "this week" if self.mode == "week" else "this month"
@@ -463,15 +356,7 @@ class CalendarPage(Page):
         self._update_hint()
 
     def step(self, direction: int) -> None:
-        if self.mode == "week":
-            self.anchor += timedelta(weeks=direction)
-        else:
-            month = self.anchor.month - 1 + direction
-            year = self.anchor.year + month // 12
-            month = month % 12 + 1
-            self.anchor = self.anchor.replace(
-                year=year, month=month, day=min(self.anchor.day, pycal.monthrange(year, month)[1])
-            )
+        self.anchor = stepped(self.mode, self.anchor, direction)
         self._apply_window()
 
     def go_today(self) -> None:
@@ -495,7 +380,7 @@ class CalendarPage(Page):
     def request_move(self, variant_id: int, new_time: datetime) -> bool:
         """Push an undoable move of the variant's chip (the post's variants at that time; what a
         drop does). False when it cannot move."""
-        if not self._data_open():
+        if not self.data_open():
             return False
         item = self.model.item(variant_id)
         if item is None:
@@ -518,136 +403,36 @@ class CalendarPage(Page):
         if text:
             self._status_timer.start(8000)
 
-    # --- the chip's menu --------------------------------------------------------------------
+    # --- the chip's menu (desktop.ui.calendar.post_actions) ----------------------------------
 
     def chip_menu(self, item: CalendarItem) -> QMenu:
-        menu = QMenu(self)
-        menu.addAction("Open in composer", lambda: self.open_post.emit(item.post_id))
-        reschedule = menu.addAction("Reschedule…", lambda: self.reschedule_dialog(item))
-        reschedule.setEnabled(item.movable)
-        if not item.movable:
-            reschedule.setToolTip(item.why_fixed)
-        menu.addSeparator()
-        menu.addAction("Duplicate", lambda: self.duplicate(item))
-        menu.addAction("Make recurring…", lambda: self.recurring_dialog(item))
-        menu.addSeparator()
-        menu.addAction("Delete…", lambda: self.confirm_delete(item))
-        if item.series_id:
-            menu.addAction("Delete this and following…", lambda: self.confirm_delete(item, series=True))
-        menu.setToolTipsVisible(True)
-        return menu
+        return self.post_actions.menu(item)
 
     def show_chip_menu(self, item: CalendarItem, pos: QPoint) -> None:
-        self.chip_menu(item).popup(pos)
-
-    def _list_menu(self, pos: QPoint) -> None:
-        index = self.list_view.indexAt(pos)
-        if index.isValid():
-            self.show_chip_menu(index.data(ROW_ROLE), self.list_view.viewport().mapToGlobal(pos))
-
-    def _delete_row(self) -> None:
-        index = self.list_view.currentIndex()
-        if index.isValid():
-            self.confirm_delete(index.data(ROW_ROLE))
-
-    def _open_row(self, index: QModelIndex) -> None:
-        self.open_post.emit(index.data(ROW_ROLE).post_id)
+        self.post_actions.show_menu(item, pos)
 
     def reschedule_dialog(self, item: CalendarItem) -> RescheduleDialog:
-        dialog = RescheduleDialog(item, self.model.zone, self)
-        dialog.accepted.connect(lambda: self.request_move(item.variant_id, dialog.value()))
-        dialog.open()
-        return dialog
+        return self.post_actions.reschedule_dialog(item)
 
     def recurring_dialog(self, item: CalendarItem) -> RecurringDialog:
-        dialog = RecurringDialog(item, self.model.zone, self)
-        dialog.accepted.connect(lambda: self.make_recurring(item, *dialog.values()))
-        dialog.open()
-        return dialog
-
-    def _after_change(self, message: str, *, deleted: bool = False) -> None:
-        if deleted:
-            self.undo_stack.clear()  # earlier moves may refer to posts that are gone
-        self.show_status(message)
-        self.model.reload()
-
-    def _failed(self, exc: Exception) -> None:
-        self.show_status(explain(exc).sentence)
+        return self.post_actions.recurring_dialog(item)
 
     def duplicate(self, item: CalendarItem) -> None:
-        if not self._data_open():
-            return
-        from desktop.services import recurrence
-
-        self.runner.run(
-            lambda: recurrence.duplicate_post(self.ctx, item.post_id),
-            on_done=lambda _id: self._after_change("Duplicated as a draft next to the original."),
-            on_error=self._failed,
-            owner=self,
-            changes=changes(POSTS, source=self),
-            name="duplicate_post",
-        )
+        self.post_actions.duplicate(item)
 
     def make_recurring(self, item: CalendarItem, every: int, unit: str, until: date) -> None:
-        if not self._data_open():
-            return
-        from desktop.services import recurrence
-
-        self.runner.run(
-            lambda: recurrence.make_recurring(self.ctx, item.post_id, every, unit, until),  # type: ignore[arg-type]
-            on_done=lambda ids: self._after_change(f"Added {len(ids)} repeat(s) until {until:%d %b %Y}."),
-            on_error=self._failed,
-            owner=self,
-            changes=changes(POSTS, source=self),
-            name="make_recurring",
-        )
+        self.post_actions.make_recurring(item, every, unit, until)
 
     def confirm_delete(self, item: CalendarItem, *, series: bool = False) -> QMessageBox:
-        """Ask first (window-modal, not blocking); deleting happens on Delete."""
-        what = "this post and every later repeat of it" if series else "this post (on every account it targets)"
-        if item.status == "published":
-            note = "\n\nIt stays on the network: it is only removed here."
-        elif item.state == "partially_live":
-            note = "\n\nPart of this thread is already public; it stays on the network: it is only removed here."
-        elif item.state == "outcome_unknown":
-            note = "\n\nIt may already be on the network (sending was interrupted); check there."
-        else:
-            note = ""
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Delete post",
-            f"Delete {what}?\n\n“{excerpt(item.text, 160)}”\n{self.drafts.when_words(item.when)}{note}",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(lambda button: self.delete(item, series=series) if button is delete else None)
-        box.open()
-        self.confirm_box = box
-        return box
+        return self.post_actions.confirm_delete(item, series=series)
+
+    @property
+    def confirm_box(self) -> QMessageBox | None:
+        """The last "Delete post" question asked."""
+        return self.post_actions.confirm_box
 
     def delete(self, item: CalendarItem, *, series: bool = False) -> None:
-        if not self._data_open():
-            return
-        from desktop.services import recurrence
-
-        def work() -> recurrence.Deleted:
-            if series and item.series_id:
-                return recurrence.delete_series(self.ctx, item.series_id, item.post_id)
-            return recurrence.delete_post(self.ctx, item.post_id)
-
-        def deleted(d: recurrence.Deleted) -> None:
-            self._after_change(f"Deleted {len(d.post_ids)} post(s). {d.note}".strip(), deleted=True)
-
-        self.runner.run(
-            work,
-            on_done=deleted,
-            on_error=self._failed,
-            owner=self,
-            changes=changes(POSTS, source=self),
-            name="delete_post",
-        )
+        self.post_actions.delete(item, series=series)
 
     @property
     def zone(self) -> ZoneInfo:
