@@ -35,10 +35,11 @@ POSIX = os.name == "posix"
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-#: Each connection's page cache, in KiB (SQLite's ``-N`` form): room for the pages a 90-day
-#: dashboard reads on a 100k-post store (~20 MB) and for its GROUP BY sort. SQLite's 2 MiB default
-#: made every dashboard read its pages again (~5,000 ``pread`` calls) and spill the sort to a temp
-#: file (3.3 MB written and read back). Filled only as pages are read, so a small store stays small.
+#: The page cache, in KiB (SQLite's ``-N`` form), of a connection that has run a heavy read (see
+#: :func:`widen_page_cache`): room for the ~20 MB a 90-day dashboard reads on a 100k-post store
+#: and for its GROUP BY sort. SQLite's 2 MiB default made every dashboard read its pages again
+#: (~5,000 ``pread`` calls). Not every connection's: kept from start-up on, the pages start-up
+#: reads would add ~20 MB to the idle app.
 SQLITE_CACHE_KIB = 32 * 1024
 
 
@@ -48,15 +49,24 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    # Sorts and materialized CTEs that outgrow the cache stay in memory, never in /var/tmp files.
+    # A sort or materialized CTE that outgrows the cache spills to memory, not to a new file in
+    # /var/tmp (the 90-day dashboard's sort wrote and read back 3.3 MB there on every call).
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
+def widen_page_cache(session: Session) -> None:
+    """Give the session's SQLite connection the page cache of :data:`SQLITE_CACHE_KIB` for a
+    read over many pages (the analytics dashboard). The pooled connection keeps it, so the next
+    such read finds its pages in memory. Nothing to do on other databases."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
 def make_engine(url: str) -> Engine:
     """An engine with SQLite tuned for a desktop app: WAL, foreign keys, a generous busy timeout,
-    a page cache that holds a dashboard's pages, and the warmest pooled connection reused first."""
+    sorts in memory, and the warmest pooled connection reused first."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # LIFO: a session gets the connection used last, whose page cache is warm, rather than

@@ -27,6 +27,7 @@ from desktop.services.analytics.values import (
     SeriesPoint,
     TopPost,
 )
+from desktop.store.database import widen_page_cache
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,8 +63,9 @@ __all__ = [
 TOP_ORDERS = queries.TOP_ORDERS
 
 
-def _kpis(ctx: AppContext, s: Session, scope: Scope, agg: Aggregates) -> KpiComparison:
-    accounts = queries.scope_accounts(s, scope)
+def _kpis(
+    ctx: AppContext, s: Session, scope: Scope, agg: Aggregates, accounts: Sequence[tuple[int, str, str]]
+) -> KpiComparison:
     offered = queries.offered(ctx, accounts)
     ids = [a for a, _, _ in accounts]
     previous = scope.period.previous()
@@ -77,8 +79,11 @@ def kpis(ctx: AppContext, scope: Scope) -> KpiComparison:
     """Posts, engagements, engagement rate, follower change, impressions and link clicks for the
     scope's period and the period of the same length before it."""
     with ctx.session() as s:
-        beside = queries.offered(ctx, queries.scope_accounts(s, scope))
-        return _kpis(ctx, s, scope, aggregate(s, scope, HourBuckets.hourly(scope.period), beside=beside, previous=True))
+        accounts = queries.scope_accounts(s, scope)
+        agg = aggregate(
+            s, scope, HourBuckets.hourly(scope.period), beside=queries.offered(ctx, accounts), previous=True
+        )
+        return _kpis(ctx, s, scope, agg, accounts)
 
 
 def engagements_over_time(ctx: AppContext, scope: Scope, *, zone: ZoneInfo) -> list[SeriesPoint]:
@@ -173,17 +178,19 @@ def dashboard(ctx: AppContext, scope: Scope, *, zone: ZoneInfo, top: int = 50) -
     The posts of both periods are read once, in one statement (see ``aggregate``)."""
     hours = HourBuckets.for_zone(zone, scope.period)
     with ctx.session() as s:
-        beside = queries.offered(ctx, queries.scope_accounts(s, scope))
+        widen_page_cache(s)  # the period's index pages stay cached for the next refresh
+        accounts = queries.scope_accounts(s, scope)  # read once, for every part below
+        beside = queries.offered(ctx, accounts)
         agg = aggregate(s, scope, hours, beside=beside, campaigns=True, previous=True, top=top)
         return Dashboard(
             scope=scope,
-            kpis=_kpis(ctx, s, scope, agg),
+            kpis=_kpis(ctx, s, scope, agg, accounts),
             series=queries.series_from(ctx, agg.buckets, scope.period, zone),
-            growth=queries.growth(ctx, s, scope, scope.period, zone),
+            growth=queries.growth(ctx, s, scope, scope.period, zone, accounts),
             top_posts=queries.top_by_engagements(ctx, s, agg.top),
             by_network=queries.networks_from(ctx, agg.buckets),
             by_campaign=queries.campaigns_from(s, agg.campaigns),
             heatmap=queries.heatmap_from(agg.buckets, zone),
-            missing=queries.missing(ctx, s, scope),
+            missing=queries.missing(ctx, s, scope, accounts),
             last_synced=queries.newest_snapshot(s),
         )

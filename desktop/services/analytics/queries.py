@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, cast, func, literal, select
+from sqlalchemy import Float, Select, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from desktop.services.analytics.aggregation import Bucket, Totals, aggregate
@@ -131,6 +132,14 @@ def follower_change(s: Session, account_ids: Sequence[int], period: Period) -> i
     reading, or none, says nothing about change); None when no account counts."""
     if not account_ids:
         return None
+    total, known = s.execute(_follower_change_statement(tuple(account_ids), period)).one()
+    return int(total) if known else None
+
+
+# Building these costs more than running them (a few correlated look-ups per account), and a page
+# asks the same scope again (a refresh, a sync, a theme switch): statements are immutable.
+@lru_cache(maxsize=32)
+def _follower_change_statement(account_ids: tuple[int, ...], period: Period) -> Select[int, int]:
     start, end = _at(period.start), _at(period.end)
     start_before, start_after = follower_bounds(Account.id, start)
     end_before, end_after = follower_bounds(Account.id, end)
@@ -152,10 +161,7 @@ def follower_change(s: Session, account_ids: Sequence[int], period: Period) -> i
         nearer(end, bounds.c.eb, bounds.c.ea).label("last_at"),
     ).subquery()
     change = follower_value(near.c.account_id, near.c.last_at) - follower_value(near.c.account_id, near.c.first_at)
-    total, known = s.execute(
-        select(func.sum(change), func.count()).where(near.c.first_at.is_not(None), near.c.first_at != near.c.last_at)
-    ).one()
-    return int(total) if known else None
+    return select(func.sum(change), func.count()).where(near.c.first_at.is_not(None), near.c.first_at != near.c.last_at)
 
 
 # --- from buckets: engagements over time, heatmap, networks ----------------------------------------
@@ -229,11 +235,34 @@ def campaigns_from(s: Session, per: dict[int | None, Totals]) -> list[Breakdown]
 # --- follower growth ---------------------------------------------------------------------------------
 
 
-def growth(ctx: AppContext, s: Session, scope: Scope, period: Period, zone: ZoneInfo) -> list[SeriesPoint]:
-    """Followers per account per local day: the day's last snapshot."""
-    accounts = {a: h for a, _, h in scope_accounts(s, scope)}
-    if not accounts:
+def growth(
+    ctx: AppContext,
+    s: Session,
+    scope: Scope,
+    period: Period,
+    zone: ZoneInfo,
+    accounts: Sequence[tuple[int, str, str]] | None = None,
+) -> list[SeriesPoint]:
+    """Followers per account per local day: the day's last snapshot. ``accounts`` are
+    :func:`scope_accounts`' rows when the caller has them already."""
+    handles = {a: h for a, _, h in (scope_accounts(s, scope) if accounts is None else accounts)}
+    if not handles:
         return []
+    last: dict[tuple[int, date], tuple[datetime, int]] = {}
+    for account_id, taken_at, value in s.execute(_growth_statement(tuple(handles), period, zone)):
+        day = taken_at.astimezone(zone).date()
+        seen = last.get((account_id, day))
+        if seen is None or taken_at > seen[0]:
+            last[(account_id, day)] = (taken_at, value)
+    return [
+        SeriesPoint(day, str(account_id), handle_label(handles[account_id]), int(value))
+        for (account_id, day), (_at_, value) in sorted(last.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+
+
+@lru_cache(maxsize=32)
+def _growth_statement(account_ids: tuple[int, ...], period: Period, zone: ZoneInfo) -> Select[int, datetime, int]:
+    """Each account's last follower reading per bucket of ``zone``'s local hours in ``period``."""
     snap = MetricSnapshot
     keys = HourBuckets.for_zone(zone, period).keys(snap.taken_at)
     newest = func.row_number().over(
@@ -242,25 +271,14 @@ def growth(ctx: AppContext, s: Session, scope: Scope, period: Period, zone: Zone
     inner = (
         select(snap.account_id, snap.taken_at, snap.value, newest.label("n"))
         .where(
-            snap.account_id.in_(list(accounts)),
+            snap.account_id.in_(account_ids),
             snap.metric == FOLLOWERS,  # an account metric only: variant_id is NULL
             snap.taken_at >= period.start,
             snap.taken_at < period.end,
         )
         .subquery()
     )
-    last: dict[tuple[int, date], tuple[datetime, int]] = {}
-    for account_id, taken_at, value in s.execute(
-        select(inner.c.account_id, inner.c.taken_at, inner.c.value).where(inner.c.n == 1)
-    ):
-        day = taken_at.astimezone(zone).date()
-        seen = last.get((account_id, day))
-        if seen is None or taken_at > seen[0]:
-            last[(account_id, day)] = (taken_at, value)
-    return [
-        SeriesPoint(day, str(account_id), handle_label(accounts[account_id]), int(value))
-        for (account_id, day), (_at_, value) in sorted(last.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-    ]
+    return select(inner.c.account_id, inner.c.taken_at, inner.c.value).where(inner.c.n == 1)
 
 
 # --- top posts ----------------------------------------------------------------------------------------
@@ -367,9 +385,13 @@ def history(s: Session, variant_id: int) -> list[MetricPoint]:
     return [MetricPoint(at, metric, int(value)) for at, metric, value in rows]
 
 
-def missing(ctx: AppContext, s: Session, scope: Scope) -> list[str]:
-    """One sentence per network in scope that lacks a metric shown beside engagements."""
-    networks = sorted({network for _, network, _ in scope_accounts(s, scope)}, key=lambda n: network_label(ctx, n))
+def missing(
+    ctx: AppContext, s: Session, scope: Scope, accounts: Sequence[tuple[int, str, str]] | None = None
+) -> list[str]:
+    """One sentence per network in scope that lacks a metric shown beside engagements
+    (``accounts``: :func:`scope_accounts`' rows when the caller has them already)."""
+    in_scope = scope_accounts(s, scope) if accounts is None else accounts
+    networks = sorted({network for _, network, _ in in_scope}, key=lambda n: network_label(ctx, n))
     sentences = []
     for network in networks:
         if network not in ctx.registry:
