@@ -109,6 +109,30 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
 SPECS_BY_KEY: dict[str, PageSpec] = {spec.key: spec for spec in PAGE_SPECS}
 
 
+def page_layout(widget: QWidget, title: str, subtitle: str) -> tuple[QVBoxLayout, QHBoxLayout]:
+    """``widget``'s column as every page has it (and its frame, until the page is built, so the
+    header stays where it is when the page comes): the margins, and the header row with the
+    title and, under it, the subtitle. Returns the column (the body goes below the header) and
+    the header row (actions go at its right)."""
+    outer = QVBoxLayout(widget)
+    outer.setContentsMargins(28, 22, 28, 22)
+    outer.setSpacing(14)
+    header = QHBoxLayout()
+    titles = QVBoxLayout()
+    titles.setSpacing(2)
+    heading = QLabel(title)
+    heading.setProperty("role", "title")
+    titles.addWidget(heading)
+    if subtitle:
+        sub = QLabel(subtitle)
+        sub.setProperty("role", "subtitle")
+        sub.setWordWrap(True)  # at the minimum window size it wraps, so the header's buttons keep their text
+        titles.addWidget(sub)
+    header.addLayout(titles, 1)
+    outer.addLayout(header)
+    return outer, header
+
+
 class PageFrame(QWidget):
     """A page's place before the page is built: its header (as the page draws it), and
     "Loading…" only when the page takes a while to come."""
@@ -117,21 +141,7 @@ class PageFrame(QWidget):
         super().__init__(parent)
         self.spec = spec
         self.setObjectName(f"frame-{spec.key}")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(28, 22, 28, 22)  # base.Page's
-        outer.setSpacing(14)
-        header = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        heading = QLabel(spec.title)
-        heading.setProperty("role", "title")
-        titles.addWidget(heading)
-        sub = QLabel(spec.subtitle)
-        sub.setProperty("role", "subtitle")
-        sub.setWordWrap(True)
-        titles.addWidget(sub)
-        header.addLayout(titles, 1)
-        outer.addLayout(header)
+        outer, _header = page_layout(self, spec.title, spec.subtitle)  # the header, as the page draws it
         self.loading = QLabel()  # takes the body's room from the start, so the header stays put
         self.loading.setProperty("role", "muted")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+
+from desktop.ui.pages import page_layout
 
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
@@ -37,25 +39,10 @@ class Page(QWidget):
         self.runner = runner
         self.setObjectName(f"page-{self.key}")
         runner.changed.connect(self.on_changes)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(28, 22, 28, 22)
-        outer.setSpacing(14)
-        header = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        heading = QLabel(self.title)
-        heading.setProperty("role", "title")
-        titles.addWidget(heading)
-        if self.subtitle:
-            sub = QLabel(self.subtitle)
-            sub.setProperty("role", "subtitle")
-            sub.setWordWrap(True)  # at the minimum window size it wraps, so the header's buttons keep their text
-            titles.addWidget(sub)
-        header.addLayout(titles, 1)
+        outer, header = page_layout(self, self.title, self.subtitle)
         self.header_actions = QHBoxLayout()
         self.header_actions.setSpacing(8)
         header.addLayout(self.header_actions)
-        outer.addLayout(header)
         self.body = QVBoxLayout()
         self.body.setSpacing(12)
         if self.scrollable:
