@@ -246,6 +246,7 @@ def aggregate(
     module docstring. ``beside`` names what to sum besides engagements: impressions, link clicks."""
     query = statement(scope, hours, rates=rates, beside=beside, campaigns=campaigns, previous=previous, top=top)
     result = Aggregates(previous=Totals() if previous else None)
+    starts: dict[Any, Any] = {}  # each bucket's start, worked out once for all its networks' rows
     # Plain tuples, unpacked by position (the statement's column order): a few thousand rows,
     # and reading each column by name cost more than the Python work on it.
     for kind, network, campaign_id, bucket, posts, eng, rate_sum, rated, impressions, clicks, variant_id in s.execute(
@@ -255,7 +256,9 @@ def aggregate(
             int(posts), int(eng or 0), float(rate_sum or 0.0), int(rated or 0), int(impressions or 0), int(clicks or 0)
         )
         if kind == "b":
-            result.buckets.append(Bucket(network, hours.start((bucket,)), totals))
+            if bucket not in starts:
+                starts[bucket] = hours.start((bucket,))
+            result.buckets.append(Bucket(network, starts[bucket], totals))
         elif kind == "c":
             result.campaigns[campaign_id] = totals
         elif kind == "p":

@@ -178,8 +178,11 @@ def local_days(period: Period, zone: ZoneInfo) -> list[date]:
 def series_from(ctx: AppContext, rows: Sequence[Bucket], period: Period, zone: ZoneInfo) -> list[SeriesPoint]:
     """Engagements per local day per network; every day of the period for each network seen."""
     per_day: dict[tuple[date, str], int] = defaultdict(int)
+    days: dict[datetime, date] = {}  # a bucket's local day, worked out once for all its networks
     for row in rows:
-        per_day[(row.start.astimezone(zone).date(), row.network)] += row.totals.engagements
+        if row.start not in days:
+            days[row.start] = row.start.astimezone(zone).date()
+        per_day[(days[row.start], row.network)] += row.totals.engagements
     networks = sorted({row.network for row in rows})
     labels = {n: network_label(ctx, n) for n in networks}
     return [
@@ -190,9 +193,12 @@ def series_from(ctx: AppContext, rows: Sequence[Bucket], period: Period, zone: Z
 def heatmap_from(rows: Sequence[Bucket], zone: ZoneInfo) -> list[HeatCell]:
     """All 168 local (weekday, hour) cells, Monday 00:00 first."""
     groups: dict[tuple[int, int], list[Totals]] = defaultdict(list)
+    local_cell: dict[datetime, tuple[int, int]] = {}  # a bucket's (weekday, hour), once for all its networks
     for row in rows:
-        local = row.start.astimezone(zone)
-        groups[(local.weekday(), local.hour)].append(row.totals)
+        if row.start not in local_cell:
+            local = row.start.astimezone(zone)
+            local_cell[row.start] = (local.weekday(), local.hour)
+        groups[local_cell[row.start]].append(row.totals)
     cells = {cell: Totals.of(parts) for cell, parts in groups.items()}
     empty = Totals()
     return [
