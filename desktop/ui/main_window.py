@@ -138,6 +138,10 @@ class MainWindow(QMainWindow):
             button.clicked.connect(lambda _checked=False, key=spec.key: self.show_page(key))
             self.nav_group.addButton(button)
             self.nav_buttons[spec.key] = button
+            # one height, set once: re-tinting a checked button's icon (as attach() does) made it
+            # 2 px shorter, and every button below it moved up when the data opened
+            button.ensurePolished()
+            button.setFixedHeight(button.sizeHint().height())
             side.addWidget(button)
             action = QAction(spec.title, self)
             retint_on_theme(action, spec.icon_name)

@@ -25,6 +25,10 @@ def header_top(window: MainWindow) -> QPoint:
     return title.mapTo(window, QPoint(0, 0))
 
 
+def nav_places(window: MainWindow) -> dict[str, tuple[int, int, int, int]]:
+    return {key: button.geometry().getRect() for key, button in window.nav_buttons.items()}
+
+
 def ticked(window: MainWindow) -> dict[str, bool]:
     return {field: "done" in b.accessibleName() for field, b in window.first_run.steps.items()}
 
@@ -56,6 +60,7 @@ def test_a_new_data_folder_paints_get_started_where_it_stays(
     assert ticked(window) == {"connected": False, "written": False, "scheduled": False}
     assert window.first_run.steps["connected"].property("primary") is True
     before = header_top(window)
+    sidebar = nav_places(window)
     window.grab().save(str(screenshot_dir / "first-run-in-place-0-painted.png"))
     window.first_window = FirstWindowRead.start(isolated_home)
     window.first_window.wait(30)
@@ -66,6 +71,7 @@ def test_a_new_data_folder_paints_get_started_where_it_stays(
         assert window.first_run.isVisible() and window.first_run.close_button.isEnabled()
         assert ticked(window) == {"connected": False, "written": False, "scheduled": False}
         assert header_top(window) == before
+        assert nav_places(window) == sidebar  # the sidebar does not move either
         assert layout_problems(window) == []
         window.grab().save(str(screenshot_dir / "first-run-in-place-1-attached.png"))
         window.close()
