@@ -328,3 +328,19 @@ def test_screenshots_month_and_week(
     finally:
         qapp.setPalette(theme._palette(theme.LIGHT))
         qapp.setStyleSheet(theme.stylesheet(theme.LIGHT))
+
+
+def test_the_list_keeps_the_post_text_on_screen_in_the_narrowest_window(
+    qtbot: QtBot, ctx: AppContext, planned: dict[str, int]
+) -> None:
+    # the page as the main window lays it out at 900×600: the sidebar (200) and the margins take the rest
+    page = open_page(qtbot, ctx, size=(700, 548))
+    page.set_mode("list")
+    qtbot.waitUntil(lambda: page.list_view.model().rowCount() > 0, timeout=5000)
+    view = page.list_view
+    header = view.horizontalHeader()
+    shown = view.viewport().width()
+    assert header.sectionViewportPosition(CalendarModel.TEXT) + 100 <= shown  # at least 100 px of the post
+    assert header.length() <= shown  # nothing behind a sideways scroll
+    page.resize(1180, 780)
+    qtbot.waitUntil(lambda: header.sectionSize(CalendarModel.ACCOUNT) == 240)  # room again: the whole handles

@@ -5,7 +5,7 @@ right-click shows the same menu as a chip."""
 from __future__ import annotations
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from desktop.ui.calendar.model import CalendarModel
@@ -27,14 +27,9 @@ class CalendarListView(QTableView):
         self.proxy.setSourceModel(model)
         set_up_row_table(self, self.proxy, row_height=34, sort_by=(CalendarModel.WHEN, Qt.SortOrder.AscendingOrder))
         header = self.horizontalHeader()
-        # fixed widths: ResizeToContents would measure a thousand rows on every reload
-        for column, width in (
-            (CalendarModel.WHEN, 150),
-            (CalendarModel.ACCOUNT, 240),
-            (CalendarModel.CAMPAIGN, 150),
-            (CalendarModel.STATE, 100),
-        ):
-            header.resizeSection(column, width)
+        # widths from the view's own (see _fit_columns): ResizeToContents would measure a thousand
+        # rows on every reload
+        self._fit_columns()
         header.setSectionResizeMode(CalendarModel.TEXT, QHeaderView.ResizeMode.Stretch)
         self.activated.connect(self._open_row)  # Enter, or a double-click
         delete_row = QAction("Delete…", self)
@@ -44,6 +39,20 @@ class CalendarListView(QTableView):
         self.addAction(delete_row)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._row_menu)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The account and campaign columns give way in a narrow window (their text elided), so
+        the post's text keeps a place on screen beside them."""
+        width = self.viewport().width()
+        header = self.horizontalHeader()
+        header.resizeSection(CalendarModel.WHEN, 150)
+        header.resizeSection(CalendarModel.STATE, 100)
+        header.resizeSection(CalendarModel.ACCOUNT, max(140, min(240, width // 4)))
+        header.resizeSection(CalendarModel.CAMPAIGN, max(110, min(150, width // 6)))
 
     def _row_menu(self, pos: QPoint) -> None:
         index = self.indexAt(pos)
