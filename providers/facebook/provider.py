@@ -52,6 +52,7 @@ from providers.base import (
     PostRequest,
     Problem,
     Provider,
+    ProviderError,
     ProviderInfo,
     Published,
     PublishedPart,
@@ -303,8 +304,10 @@ class FacebookProvider(Provider):
                 call(client, "GET", path(remote_id), params={"fields": "permalink_url"}), "the post's link"
             )
             link = body.get("permalink_url")
-        except (Rejected, Transient):
-            link = None  # the post is live; a missing link must not turn it into a failure
+        except ProviderError:
+            # The post is live: no error while asking for its link (an expired token, a rate limit, a
+            # refusal) may turn it into a failure, or a retry would post it again.
+            link = None
         return link if isinstance(link, str) and link.startswith("https://") else post_url(remote_id)
 
     def publish(

@@ -53,6 +53,7 @@ from providers.base import (
     PostRequest,
     Problem,
     Provider,
+    ProviderError,
     ProviderInfo,
     Published,
     PublishedPart,
@@ -361,8 +362,10 @@ class ThreadsProvider(Provider):
         try:
             response = call(client, "GET", path(media_id), params={"fields": "permalink"})
             link = json_object(response, "the post's link").get("permalink")
-        except (Rejected, Transient):
-            link = None  # the post is live; a missing link must not turn it into a failure
+        except ProviderError:
+            # The post is live: no error while asking for its link (an expired token, a rate limit, a
+            # refusal) may turn it into a failure, or a retry would post it again.
+            link = None
         return link if isinstance(link, str) and link.startswith("https://") else post_url(handle, media_id)
 
     def publish(

@@ -327,3 +327,26 @@ def test_malformed_json_is_transient() -> None:
     p, _ = _replay({("GET", "/v25.0/546349135390552"): httpx.Response(200, content=b"{not json")})
     with pytest.raises(base.Transient):
         p.account_metrics(CONN)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in fixture("errors.json")["cases"] if c["raises"] in ("AuthExpired", "RateLimited")],
+    ids=lambda c: c["name"],
+)
+def test_a_published_post_stays_published_when_its_link_cannot_be_read(case: dict[str, Any]) -> None:
+    """The post is live once /feed answers: an expired token or a rate limit on the permalink read
+    afterwards must not fail it (a retry would post it a second time)."""
+    ex = fixture("exchanges.json")
+    refused = httpx.Response(case["status"], headers=case.get("headers", {}), content=case["body"].encode())
+    p, _ = _replay(
+        {
+            ("POST", "/v25.0/546349135390552/feed"): httpx.Response(200, json=ex["feed_post"]),
+            ("GET", "/v25.0/546349135390552_1116689038356556"): refused,
+        }
+    )
+    published = p.publish(CONN, PostRequest.single("Hello Fans!"), "k")
+    assert (published.remote_id, published.url) == (
+        "546349135390552_1116689038356556",
+        "https://www.facebook.com/546349135390552_1116689038356556",
+    )

@@ -338,3 +338,27 @@ def test_unknown_post_metrics_are_left_out_not_zero() -> None:
     body = {"error": {"message": "Unsupported get request.", "type": "THApiException", "code": 100, "fbtrace_id": "x"}}
     p, _ = _replay({("GET", "/v1.0/gone/insights"): httpx.Response(400, json=body)})
     assert p.post_metrics(CONN, ["gone"]) == {}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in fixture("errors.json")["cases"] if c["raises"] in ("AuthExpired", "RateLimited")],
+    ids=lambda c: c["name"],
+)
+def test_a_published_post_stays_published_when_its_link_cannot_be_read(case: dict[str, Any]) -> None:
+    """The post is live once threads_publish answers: an expired token or a rate limit on the
+    permalink read afterwards must not fail the part (a retry would post it a second time)."""
+    ex = fixture("exchanges.json")
+    refused = httpx.Response(case["status"], headers=case.get("headers", {}), content=case["body"].encode())
+    p, _ = _replay(
+        {
+            ("GET", "/v1.0/1234567/threads_publishing_limit"): httpx.Response(200, json=ex["publishing_limit"]),
+            ("POST", "/v1.0/1234567/threads"): httpx.Response(200, json={"id": "17889615691921648"}),
+            ("GET", "/v1.0/17889615691921648"): httpx.Response(200, json=ex["status_finished"]),
+            ("POST", "/v1.0/1234567/threads_publish"): httpx.Response(200, json=ex["publish"]),
+            ("GET", "/v1.0/1234567"): refused,
+        }
+    )
+    published = p.publish(CONN, PostRequest.single("Hello"), "k")
+    assert published.remote_id == "1234567"
+    assert published.url.startswith("https://www.threads.")  # the address built from the handle and id
