@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -109,10 +110,11 @@ def make_client(
     if bearer:
         headers["Authorization"] = f"Bearer {bearer}"
     kw.pop("verify", None)  # TLS verification is not negotiable
-    hooks: dict[str, list[Callable[..., Any]]] = {"request": [_guard_request]}
+    clock: list[float] = []
+    hooks: dict[str, list[Callable[..., Any]]] = {"request": [_guard_request], "response": [_clock_hook(clock)]}
     if observe_rate is not None:
-        hooks["response"] = [lambda response: report_rate(response, observe_rate)]
-    return httpx.Client(
+        hooks["response"].append(lambda response: report_rate(response, observe_rate))
+    client = httpx.Client(
         base_url=base_url,
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         headers=headers,
@@ -121,6 +123,8 @@ def make_client(
         verify=tls_context(),
         **kw,
     )
+    _server_clocks[client] = clock
+    return client
 
 
 def account_token(conn: Connection, whose: str) -> str:
@@ -130,6 +134,43 @@ def account_token(conn: Connection, whose: str) -> str:
     if not token:
         raise AuthExpired(f"This {whose} has no access token; please reconnect it.")
     return token
+
+
+# --- the network's clock ----------------------------------------------------------------------
+
+#: Each client's server clock minus ours, in seconds, from the last reply that carried ``Date``.
+_server_clocks: weakref.WeakKeyDictionary[httpx.Client, list[float]] = weakref.WeakKeyDictionary()
+
+
+def _clock_hook(seen: list[float]) -> Callable[[httpx.Response], None]:
+    def note(response: httpx.Response) -> None:
+        """Remember how far the server's clock (the reply's ``Date``, RFC 9110 §6.6.1) is from ours."""
+        date = response.headers.get("date")
+        try:
+            server = parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError, IndexError):
+            server = None
+        if server is not None and server.tzinfo is not None:
+            seen[:] = [server.timestamp() - time.time()]
+
+    return note
+
+
+def server_clock_offset(client: httpx.Client) -> float | None:
+    """The client's server's clock minus ours, in seconds (negative: ours is ahead), from the last
+    reply it had; with none yet, asked with one ``HEAD`` of its base address (any reply carries
+    ``Date``). None for a client not made by :func:`make_client`, without a base address, or whose
+    server cannot be asked or sends no usable ``Date``. Reading posts back after a lost reply needs it:
+    a post carries the network's time, the ``since`` it is compared with ours."""
+    seen = _server_clocks.get(client)
+    if seen is None or not client.base_url.host:
+        return None
+    if not seen:
+        try:
+            client.head(str(client.base_url)).close()
+        except httpx.HTTPError:
+            return None
+    return seen[0] if seen else None
 
 
 def account_client(

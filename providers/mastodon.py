@@ -516,7 +516,7 @@ class MastodonProvider(Provider):
         return _comparable(source if isinstance(source, str) else plain_text(str(status.get("content") or "")))
 
     def _find_first(self, client: httpx.Client, conn: Connection, text: str, since: datetime) -> PublishedPart | None:
-        oldest = read_back_from(since)
+        oldest = read_back_from(since, client)
         wanted = _comparable(text)
         params: dict[str, Any] = {"limit": 40, "exclude_reblogs": "true"}
         for _ in range(MAX_HISTORY_PAGES):

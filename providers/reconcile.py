@@ -11,13 +11,19 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+import httpx
 import regex
 
 from providers.base import PublishedPart
+from providers.http import server_clock_offset
 from providers.times import as_utc
 
 #: How far before ``since`` the account's posts are read back: our clock and the network's may disagree.
 CLOCK_SKEW = timedelta(minutes=2)
+#: The most by which a clock found ahead of the network's widens that (see :func:`read_back_from`).
+MAX_CLOCK_CORRECTION = timedelta(hours=1)
+#: ``Date`` has whole seconds and the reply takes a moment: a difference this small is no difference.
+CLOCK_NOISE = timedelta(seconds=2)
 
 _SPACE = regex.compile(r"\s+")
 
@@ -27,9 +33,18 @@ def part_texts(text: str | Sequence[str]) -> list[str]:
     return [text] if isinstance(text, str) else list(text)
 
 
-def read_back_from(since: datetime) -> datetime:
-    """The earliest time a post made since ``since`` (naive: UTC) can carry, by the network's clock."""
-    return as_utc(since) - CLOCK_SKEW
+def read_back_from(since: datetime, client: httpx.Client | None = None) -> datetime:
+    """The earliest time a post made since ``since`` (naive: UTC; by our clock) can carry, by the
+    network's clock: CLOCK_SKEW earlier, and earlier still by as much as our clock is ahead of the
+    server ``client`` talks to (its replies' ``Date``). A clock minutes fast would otherwise look
+    past the post a lost reply made, and the post would be sent a second time."""
+    oldest = as_utc(since) - CLOCK_SKEW
+    offset = server_clock_offset(client) if client is not None else None
+    if offset is None or offset > -CLOCK_NOISE.total_seconds():  # in step, or the server ahead: as usual
+        return oldest
+    # At most MAX_CLOCK_CORRECTION: a server (or a proxy) sending a wild Date must not make an older
+    # post with the same text pass for this one (the post would then never be sent).
+    return oldest - min(timedelta(seconds=-offset), MAX_CLOCK_CORRECTION)
 
 
 def comparable_text(text: str) -> str:

@@ -357,7 +357,7 @@ class FacebookProvider(Provider):
     def _own_posts(self, client: httpx.Client, conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"fields": POST_FIELDS, "limit": PAGE_SIZE}
         if since is not None:
-            params["since"] = int(read_back_from(since).timestamp())
+            params["since"] = int(read_back_from(since, client).timestamp())
         return self._paged(client, path(conn.remote_id, "posts"), params, "the Page's posts")
 
     def find_published(

@@ -417,7 +417,7 @@ class ThreadsProvider(Provider):
     def _own_posts(self, client: httpx.Client, conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"fields": POST_FIELDS, "limit": 100}
         if since is not None:
-            params["since"] = int(read_back_from(since).timestamp())
+            params["since"] = int(read_back_from(since, client).timestamp())
         return self._pages(client, path(conn.remote_id, "threads"), params, "the account's posts")
 
     def find_published(

@@ -358,7 +358,7 @@ class XProvider(Provider):
         t.co links, &<> escaped), so any link matches any link in the same place."""
         with self._session(conn) as client:
             # The oldest match wins: a user may post the same words again later, by hand.
-            oldest_first = list(self._timeline(client, conn, read_back_from(since)))[::-1]
+            oldest_first = list(self._timeline(client, conn, read_back_from(since, client)))[::-1]
 
         def oldest_match(index: int, part_text: str, parent: str | None) -> PublishedPart | None:
             wanted = comparable(part_text)

@@ -389,5 +389,8 @@ def test_find_published_pages_back_to_since_and_stops() -> None:
     assert found is not None and found.remote_id == "20" and found.already
     server.requests.clear()
     assert provider.find_published(CONN, "k", "never reached", since) is None
-    assert len(server.requests) == 2  # stopped at the first status older than since (minus skew)
-    assert server.requests[0].url.params["limit"] == "40"
+    # one HEAD for the server's clock (no reply had a Date yet), then the timeline: stopped at the
+    # first status older than since (minus skew)
+    assert [r.method for r in server.requests] == ["HEAD", "GET", "GET"]
+    timeline_reads = server.sent("GET", "/api/v1/accounts/1/statuses")
+    assert timeline_reads[0].url.params["limit"] == "40"
