@@ -511,16 +511,19 @@ class LinkedInProvider(Provider):
         done: Sequence[PublishedPart] = (),
     ) -> Published | None:
         """The author's published post with exactly this text, created at/after ``since`` (minus a
-        little clock skew), read from ``GET /rest/posts?author=…&q=author`` newest first, at most
-        400 posts back. LinkedIn has no idempotency key, so the text is the match."""
+        little clock skew, and as much again as our clock runs ahead of LinkedIn's), read from
+        ``GET /rest/posts?author=…&q=author`` newest first, at most 400 posts back. LinkedIn has no
+        idempotency key, so the text is the match."""
         if done:
             return Published.from_parts(done, already=True)
         texts = part_texts(text)
         wanted = comparable_text(texts[0] if texts else "")
-        oldest = read_back_from(since)
+        oldest: datetime | None = None
         with self._session(conn) as client:
             for page_no in range(MAX_HISTORY_PAGES):
                 page = self._author_posts(client, conn.remote_id, page_no * PAGE_SIZE)
+                if oldest is None:  # after the first reply, whose Date tells LinkedIn's clock
+                    oldest = read_back_from(since, client)
                 for post in page:
                     created = self._created(post)
                     if created is not None and created < oldest:

@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -444,6 +445,8 @@ def test_reconciliation_does_not_hang_on_the_unsourced_post_times() -> None:
     asked: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "HEAD":  # asked for its clock: these replies carry no Date
+            return httpx.Response(200)
         start = int(request.url.params["start"])
         asked.append(request.url.params["start"])
         body = {"elements": pages[start // 50] if start // 50 < len(pages) else [], "paging": {"start": start}}
@@ -454,6 +457,23 @@ def test_reconciliation_does_not_hang_on_the_unsourced_post_times() -> None:
     found = provider.find_published(PAGE, "k", "Found (late)", datetime(2026, 1, 1, tzinfo=UTC))
     assert found is not None and found.remote_id == "urn:li:share:77" and asked == ["0", "50"]
     assert provider.find_published(PAGE, "k", "never", datetime(2026, 1, 1, tzinfo=UTC)) is None
+
+
+def test_reconciliation_allows_for_our_clock_running_ahead_of_linkedin_s() -> None:
+    """Our clock 10 minutes fast: the post a lost reply made carries LinkedIn's time, 8 minutes
+    before our ``since``. Read back by LinkedIn's clock (its replies' Date), it is found, not sent again."""
+    ours = datetime.now(UTC).replace(microsecond=0)
+    theirs = ours - timedelta(minutes=10)
+    made = int((ours - timedelta(minutes=8)).timestamp() * 1000)
+    element = {"id": "urn:li:share:9", "commentary": "late", "lifecycleState": "PUBLISHED", "createdAt": made}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.method == "GET"  # the first page's Date is enough: no extra request for the clock
+        return httpx.Response(200, json={"elements": [element]}, headers={"date": format_datetime(theirs, usegmt=True)})
+
+    provider = LinkedInProvider(transport=httpx.MockTransport(handler))
+    found = provider.find_published(PAGE, "k", "late", ours)
+    assert found is not None and found.remote_id == "urn:li:share:9"
 
 
 def test_unknown_key_text_with_a_stale_token_is_auth_expired(fake: LinkedInFake) -> None:
