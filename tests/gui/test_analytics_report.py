@@ -15,13 +15,20 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services import analytics
 from desktop.services.context import AppContext
+from desktop.ui.analytics.charts import network_colors
 from desktop.ui.analytics.dashboard import AnalyticsView
-from desktop.ui.analytics.report import write_report
+from desktop.ui.analytics.report import render_report
 from desktop.ui.tasks import TaskRunner
 from tests.gui.analytics_data import NOW, seed
 
 SHOTS = Path(os.environ.get("CAMPAIGN_DESK_SCREENSHOTS") or tempfile.gettempdir()) / "analytics-report"
 A4_POINTS = (595, 842)
+
+
+def write_report(path: Path, ctx: AppContext, scope: analytics.Scope, zone: ZoneInfo, title: str) -> Path:
+    """The dashboard for ``scope`` loaded here (the page loads it off the GUI thread), then drawn."""
+    board = analytics.dashboard(ctx, scope, zone=zone)
+    return render_report(path, board, scope, zone, title, colors=network_colors(ctx.registry))
 
 
 def _ink(page: pdfium.PdfPage, scale: float = 1.0) -> tuple[float, QImage]:

@@ -2,7 +2,7 @@
 
 One QTextDocument laid out on A4 by QPdfWriter; the charts are the dashboard's own, drawn into
 images in the light theme. Drawing charts needs the GUI thread: the page loads the data off it
-and calls :func:`render_report`; :func:`write_report` does both, for callers already there.
+and calls :func:`render_report` with it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from desktop.ui.analytics.charts import (
     engagements_chart,
     growth_chart,
     local_days,
-    network_colors,
     style_chart,
 )
 from desktop.ui.analytics.kpis import kpi_table
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from desktop.services.analytics import Dashboard, Scope
     from desktop.services.campaign_progress import GoalProgress
     from desktop.services.campaigns import CampaignRow
-    from desktop.services.context import AppContext
 
 TOP_POSTS = 25
 CHART_TITLES = {
@@ -240,19 +238,3 @@ def render_report(
     if not target.exists():
         raise OSError(f"Could not write {target}")
     return target
-
-
-def write_report(path: str | Path, ctx: AppContext, scope: Scope, zone: ZoneInfo, title: str) -> Path:
-    """Load the dashboard for ``scope`` and write its report to ``path`` (GUI thread)."""
-    from desktop.services import analytics
-    from desktop.services.campaigns import campaign_progress, list_campaigns
-
-    board = analytics.dashboard(ctx, scope, zone=zone)
-    campaign = None
-    progress = None
-    if scope.campaign_id is not None:
-        campaign = next((c for c in list_campaigns(ctx, include_archived=True) if c.id == scope.campaign_id), None)
-        progress = campaign_progress(ctx, scope.campaign_id)
-    return render_report(
-        path, board, scope, zone, title, campaign=campaign, progress=progress, colors=network_colors(ctx.registry)
-    )
