@@ -437,3 +437,33 @@ def test_empty_state_screenshots(qtbot: QtBot, ctx: AppContext, qapp: QApplicati
         assert window.grab().save(str(_shots() / "analytics-never-synced-dark-900.png"))
     finally:
         _light(qapp)
+
+
+def test_top_posts_keep_every_counter_in_view_at_1280(qtbot: QtBot, ctx: AppContext) -> None:
+    """Long handles and campaign names give way (elided, whole in the tooltip) so that the counters,
+    the sorted Engagements column first, stay in view beside the text at the width a 1280 px window
+    gives the page; a wider page gives them back their whole width."""
+    from sqlalchemy import update
+
+    from desktop.store.models import Account, Campaign
+
+    seed(ctx)
+    with ctx.session() as s:
+        s.execute(update(Account).values(handle=Account.handle + ".with-a-long-brand-name.example"))
+        s.execute(update(Campaign).values(name=Campaign.name + " — holiday season retargeting"))
+        s.commit()
+    view = _page(qtbot, ctx)
+    view.resize(1030, 900)  # the page's width in a 1280 px window, beside the sidebar
+    table = view.top_posts.view
+    header = table.horizontalHeader()
+    columns = range(view.top_posts.model.columnCount())
+    qtbot.waitUntil(lambda: sum(header.sectionSize(c) for c in columns) <= table.viewport().width(), timeout=5000)
+    assert header.sectionSize(TopPostsModel.TEXT) >= 160
+    assert header.sectionSize(TopPostsModel.ACCOUNT) < table.natural[TopPostsModel.ACCOUNT]  # gave way
+    qtbot.waitUntil(lambda: not table.horizontalScrollBar().isVisible(), timeout=5000)
+    first = view.top_posts.proxy.index(0, TopPostsModel.CAMPAIGN)
+    assert first.data(Qt.ItemDataRole.ToolTipRole) in (first.data(), "No campaign")
+    view.resize(1900, 900)
+    qtbot.waitUntil(
+        lambda: header.sectionSize(TopPostsModel.ACCOUNT) == table.natural[TopPostsModel.ACCOUNT], timeout=5000
+    )

@@ -87,6 +87,7 @@ class TopPostsModel(RowTableModel["TopPost"]):
                 lambda r: (r.campaign or "").lower(),
                 display=lambda r: r.campaign or "—",
                 decoration=lambda r: _swatch(r.campaign_color),
+                tooltip=lambda r: r.campaign or "No campaign",
             ),
             Column(
                 "",
@@ -137,13 +138,31 @@ class PostsView(QTableView):
         super().resizeEvent(event)
         self.fit_text_column()
 
+    #: The narrowest the account and campaign columns get (their text elided, whole in the tooltip)
+    #: before the table scrolls sideways: the counters and the text stay in view at 1280 px.
+    GIVE_WAY = ((TopPostsModel.ACCOUNT, 130), (TopPostsModel.CAMPAIGN, 100))
+    TEXT_MIN = 160
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        #: Each column's width as sized to its contents for the rows on show (see set_rows).
+        self.natural: dict[int, int] = {}
+
     def fit_text_column(self) -> None:
         model = self.model()
         if model is None:
             return
         header = self.horizontalHeader()
-        others = sum(header.sectionSize(c) for c in range(1, model.columnCount()))
-        self.setColumnWidth(TopPostsModel.TEXT, max(160, self.viewport().width() - others))
+        widths = {c: self.natural.get(c, header.sectionSize(c)) for c in range(1, model.columnCount())}
+        short = self.TEXT_MIN + sum(widths.values()) - self.viewport().width()
+        for column, narrowest in self.GIVE_WAY:
+            give = max(0, min(short, widths[column] - narrowest))
+            widths[column] -= give
+            short -= give
+        for column, width in widths.items():
+            if header.sectionSize(column) != width:
+                self.setColumnWidth(column, width)
+        self.setColumnWidth(TopPostsModel.TEXT, max(self.TEXT_MIN, self.viewport().width() - sum(widths.values())))
 
 
 class TopPostsTable(QFrame):
@@ -222,6 +241,8 @@ class TopPostsTable(QFrame):
         self.status.setText("" if rows else "No posts were published in this period.")
         self.status.setVisible(not rows)
         self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        self.view.natural = {c: header.sectionSize(c) for c in range(self.model.columnCount())}
         self.view.fit_text_column()
         self._update_buttons()
 
