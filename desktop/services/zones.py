@@ -6,11 +6,12 @@ which recurrences and "local" times typed in the CLI or a CSV are read in.
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # No data layer here (app_settings is imported where the setting is read): the calendar's first
 # month is laid out in the user's zone before SQLAlchemy is imported (desktop.services.calendar_rows).
@@ -40,6 +41,24 @@ UTC_ALIASES = frozenset(
 def canonical(name: str) -> str:
     """``name``, with UTC's aliases written as "UTC"."""
     return "UTC" if name in UTC_ALIASES else name
+
+
+#: Families of IANA names nobody picks from a list: POSIX copies, leap-second copies, fixed
+#: offsets with inverted signs ("Etc/GMT+5" is UTC-5) and UTC's aliases (offered once as "UTC").
+_HIDDEN_PREFIXES = ("posix/", "right/", "Etc/", "SystemV/")
+
+
+@functools.cache
+def offered_zones() -> tuple[str, ...]:
+    """The IANA zones a person picks from a list, "UTC" first, then by name. Read from the zone
+    files once per process (~50 ms): warmed off the GUI thread while the data opens."""
+    names = {
+        canonical(n)
+        for n in available_timezones()
+        if "/" in n and not n.startswith(_HIDDEN_PREFIXES) and n not in UTC_ALIASES
+    }
+    names.discard("UTC")
+    return ("UTC", *sorted(names))
 
 
 def zone_label(zone: tzinfo | str) -> str:

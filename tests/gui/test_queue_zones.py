@@ -181,3 +181,13 @@ def test_picking_another_zone_for_the_slots_keeps_their_wall_clock_times(
     assert {s.timezone for s in saved} == {"America/Los_Angeles"} and len(saved) == 10
     assert saved[0].label == "Mon 09:00"
     assert page.editor.zone_note.text() == "America/Los Angeles time"
+
+
+def test_slots_in_a_zone_the_list_leaves_out_still_name_it(qtbot: QtBot, ctx: AppContext) -> None:
+    """Slots kept in a zone the picker does not offer (a fixed-offset "Etc/GMT-3", as some systems
+    name theirs) show that zone, not an empty box."""
+    account = add_account(ctx, "mastodon", "@fixed@offset.example")
+    slots.set_slots(ctx, account, [(0, time(9))], "Etc/GMT-3")
+    page = _page(qtbot, ctx, account)
+    assert page.timezone.currentData() == "Etc/GMT-3"
+    assert page.timezone.currentText() == "Etc/GMT-3"

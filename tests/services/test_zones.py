@@ -30,3 +30,13 @@ def test_the_system_and_the_setting_never_give_etc_utc(monkeypatch: pytest.Monke
     assert user_zone_name(ctx) == "UTC"
     app_settings.put(ctx, app_settings.TIMEZONE, "Asia/Tokyo")
     assert user_zone_name(ctx) == "Asia/Tokyo"
+
+
+def test_offered_zones_read_like_places_and_are_read_once() -> None:
+    from desktop.services.zones import UTC_ALIASES, offered_zones
+
+    names = offered_zones()
+    assert names[0] == "UTC" and names.count("UTC") == 1
+    assert not any(n in UTC_ALIASES or n.startswith(("Etc/", "posix/", "right/", "SystemV/")) for n in names)
+    assert "America/New_York" in names and "Europe/Paris" in names and list(names[1:]) == sorted(names[1:])
+    assert offered_zones() is names  # the zone files are read once per process

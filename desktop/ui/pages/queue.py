@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from datetime import time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desktop.services import activity
 from desktop.services import slots as svc
 from desktop.services.accounts import AccountRow, list_accounts
-from desktop.services.zones import canonical, user_zone_name, zone_label
+from desktop.services.zones import canonical, offered_zones, user_zone_name, zone_label
 from desktop.ui import theme
 from desktop.ui.changes import ACCOUNTS, POSTS, SETTINGS, SLOTS, Changes, changes
 from desktop.ui.errors import explain
@@ -46,8 +46,6 @@ from desktop.ui.widgets.table_model import ROW_ROLE
 if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
-
-ZONES = sorted(canonical(z) for z in available_timezones() if canonical(z) == z)
 
 
 class QueuePage(Page):
@@ -81,7 +79,7 @@ class QueuePage(Page):
         self.timezone.setAccessibleName("Time zone of the slots")
         self.timezone.setEditable(True)
         self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for name in ZONES:  # read as people write them ("America/New York"), stored by IANA name
+        for name in offered_zones():  # read as people write them ("America/New York"), stored by IANA name
             self.timezone.addItem(zone_label(name), name)
         self.timezone.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.timezone.setMinimumContentsLength(14)
@@ -249,6 +247,8 @@ class QueuePage(Page):
         zone = slots[0].timezone if slots else self.zone_name
         self.editor.set_zone(zone)
         self.editor.set_slots(slots)
+        if self.timezone.findData(canonical(zone)) < 0:  # a zone not in the list (an "Etc/GMT-3" system zone)
+            self.timezone.addItem(zone_label(zone), canonical(zone))
         self.timezone.setCurrentIndex(self.timezone.findData(canonical(zone)))
         self.upcoming.set_rows(upcoming)  # in the user's zone, like the calendar
         self.nothing.setVisible(not upcoming)

@@ -9,7 +9,6 @@ page showing times re-renders them.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QLabel, QVBoxLayout, QWidget
@@ -24,20 +23,10 @@ if TYPE_CHECKING:
     from desktop.services.context import AppContext
     from desktop.ui.tasks import TaskRunner
 
-#: Families of IANA names nobody picks from a list: POSIX copies, leap-second copies, fixed
-#: offsets with inverted signs ("Etc/GMT+5" is UTC-5) and UTC's aliases (shown once as "UTC").
-_HIDDEN_PREFIXES = ("posix/", "right/", "Etc/", "SystemV/")
-
 
 def zone_names() -> list[str]:
     """The IANA zones offered in Settings, "UTC" first, then by name."""
-    names = {
-        zones.canonical(n)
-        for n in available_timezones()
-        if "/" in n and not n.startswith(_HIDDEN_PREFIXES) and n not in zones.UTC_ALIASES
-    }
-    names.discard("UTC")
-    return ["UTC", *sorted(names)]
+    return list(zones.offered_zones())
 
 
 def system_choice_label() -> str:
