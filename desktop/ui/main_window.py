@@ -57,8 +57,15 @@ ERROR_SHOWN_MS = 30_000
 PUBLISH_AFTER_AT_MOST_MS = 3_000
 #: QSettings: the data folder whose "Get started" steps were last seen on show, and which of them
 #: were done then (comma-separated), so the next start paints them in place before the data opens.
-FIRST_RUN_FOLDER_KEY = "firstRun/dataDir"
-FIRST_RUN_DONE_KEY = "firstRun/done"
+#: QSettings group of the data folders whose "Get started" steps were on show when last read: one
+#: key per folder (:func:`first_run_key`), the steps done then as a comma list.
+FIRST_RUN_GROUP = "firstRun"
+
+
+def first_run_key(data_dir: Path) -> str:
+    """The QSettings key remembering ``data_dir``'s "Get started" steps: its path in hex (a path's
+    slashes would make groups of it; hashlib would cost start-up an import)."""
+    return f"{FIRST_RUN_GROUP}/{str(data_dir).encode('utf-8').hex()}"
 
 
 def __getattr__(name: str) -> object:
@@ -260,20 +267,21 @@ class MainWindow(QMainWindow):
         if not os.environ.get(DB_URL_ENV) and not (self.data_dir / DB_FILENAME).exists():
             return frozenset()
         settings = self._settings()
-        if settings.value(FIRST_RUN_FOLDER_KEY) != str(self.data_dir):
+        key = first_run_key(self.data_dir)
+        if not settings.contains(key):
             return None
-        return frozenset(str(settings.value(FIRST_RUN_DONE_KEY, "")).split(",")) & {f for f, _w, _t in STEPS}
+        return frozenset(str(settings.value(key, "")).split(",")) & {f for f, _w, _t in STEPS}
 
     def _remember_first_run(self, progress: FirstRunProgress) -> None:
         """Keep what the next start needs to paint "Get started" as it will be (or not at all)."""
+        if self.data_dir is None:
+            return
         settings = self._settings()
-        folder = str(self.data_dir)
+        key = first_run_key(self.data_dir)
         if progress.show:
-            settings.setValue(FIRST_RUN_FOLDER_KEY, folder)
-            settings.setValue(FIRST_RUN_DONE_KEY, ",".join(f for f, _w, _t in STEPS if getattr(progress, f)))
-        elif settings.value(FIRST_RUN_FOLDER_KEY) == folder:
-            settings.remove(FIRST_RUN_FOLDER_KEY)
-            settings.remove(FIRST_RUN_DONE_KEY)
+            settings.setValue(key, ",".join(f for f, _w, _t in STEPS if getattr(progress, f)))
+        elif settings.contains(key):
+            settings.remove(key)
 
     def _start_publishing_once_loaded(self) -> None:
         """Start the publisher once the page on show has loaded: its first pass (reconciling

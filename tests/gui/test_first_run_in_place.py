@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
@@ -13,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop.services import app_settings
 from desktop.services.calendar_rows import FirstWindowRead
 from desktop.services.context import AppContext
-from desktop.ui.main_window import FIRST_RUN_FOLDER_KEY, MainWindow
+from desktop.ui.main_window import MainWindow, first_run_key
 from tests.gui.layout_check import layout_problems
 
 
@@ -105,7 +106,7 @@ def test_steps_hidden_for_good_stay_out_of_the_first_paint(qtbot: QtBot, qapp: Q
 
     first = painted_shell(qtbot, qapp, ctx.data_dir)
     attach(qtbot, qapp, first, ctx)
-    assert QSettings().value(FIRST_RUN_FOLDER_KEY) == str(ctx.data_dir)  # on show: remembered
+    assert QSettings().contains(first_run_key(ctx.data_dir))  # on show: remembered
     first.first_run.dismiss()
     qtbot.waitUntil(lambda: app_settings.get(ctx, app_settings.FIRST_RUN_DISMISSED) is True, timeout=10_000)
     first.close()
@@ -114,6 +115,33 @@ def test_steps_hidden_for_good_stay_out_of_the_first_paint(qtbot: QtBot, qapp: Q
     before = header_top(again)
     attach(qtbot, qapp, again, ctx)
     assert not again.first_run.isVisible()
-    assert QSettings().value(FIRST_RUN_FOLDER_KEY) is None  # read hidden: forgotten
+    assert not QSettings().contains(first_run_key(ctx.data_dir))  # read hidden: forgotten
     assert header_top(again) == before
+    again.close()
+
+
+def test_each_data_folder_keeps_its_own_steps(
+    qtbot: QtBot, qapp: QApplication, ctx: AppContext, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Opening another data folder in between does not make this one's steps appear late."""
+    from tests.gui.test_accounts_page import add_account
+
+    add_account(ctx, "mastodon", "@desk@mastodon.example")
+    first = painted_shell(qtbot, qapp, ctx.data_dir)
+    attach(qtbot, qapp, first, ctx)
+    first.close()
+
+    other_dir = tmp_path_factory.mktemp("other-data")
+    other = AppContext.open(other_dir)
+    try:
+        elsewhere = painted_shell(qtbot, qapp, other_dir)
+        attach(qtbot, qapp, elsewhere, other)
+        assert elsewhere.first_run.isVisible() and ticked(elsewhere)["connected"] is False
+        elsewhere.close()
+    finally:
+        other.close()
+
+    again = painted_shell(qtbot, qapp, ctx.data_dir)
+    assert again.first_run.isVisible()
+    assert ticked(again) == {"connected": True, "written": False, "scheduled": False}
     again.close()
