@@ -55,10 +55,9 @@ ERROR_SHOWN_MS = 30_000
 #: The publisher starts when the page on show has loaded, and at the latest this long after the
 #: data opened.
 PUBLISH_AFTER_AT_MOST_MS = 3_000
-#: QSettings: the data folder whose "Get started" steps were last seen on show, and which of them
-#: were done then (comma-separated), so the next start paints them in place before the data opens.
 #: QSettings group of the data folders whose "Get started" steps were on show when last read: one
-#: key per folder (:func:`first_run_key`), the steps done then as a comma list.
+#: key per folder (:func:`first_run_key`), the steps done then as a comma list, so the next start
+#: paints them in place before the data opens.
 FIRST_RUN_GROUP = "firstRun"
 
 

@@ -291,7 +291,7 @@ def test_keyboard_moves_days_and_chips_opens_and_asks_before_deleting(
         qtbot.keyClick(view, Qt.Key.Key_Return)
     assert opened.args == [desk["failed"]]
     qtbot.keyClick(view, Qt.Key.Key_Delete)
-    box = page.confirm_box
+    box = page.post_actions.confirm_box
     assert box.isVisible() and "Flash sale ends tonight" in box.text() and "20:00 (Europe/Paris)" in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     settle(qtbot, page)
@@ -314,7 +314,7 @@ def test_delete_key_then_delete_removes_the_post(qtbot: QtBot, ctx: AppContext, 
     assert view.selected_chip() is not None and view.selected_chip().post_id == desk["retrying"]
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     with qtbot.waitSignal(page.model.loaded, timeout=5000):
-        next(b for b in page.confirm_box.buttons() if b.text() == "Delete").click()
+        next(b for b in page.post_actions.confirm_box.buttons() if b.text() == "Delete").click()
     assert all(c.post_id != desk["retrying"] for c in page.model.chips_on(BUSY))
 
 
@@ -565,8 +565,8 @@ def test_the_list_opens_on_enter_and_asks_on_delete(qtbot: QtBot, ctx: AppContex
         qtbot.keyClick(view, Qt.Key.Key_Return)
     assert opened.args == [first.post_id]
     qtbot.keyClick(view, Qt.Key.Key_Delete)
-    assert page.confirm_box.isVisible() and first.text[:20] in page.confirm_box.text()
-    page.confirm_box.button(QMessageBox.StandardButton.Cancel).click()
+    assert page.post_actions.confirm_box.isVisible() and first.text[:20] in page.post_actions.confirm_box.text()
+    page.post_actions.confirm_box.button(QMessageBox.StandardButton.Cancel).click()
 
 
 def test_a_lone_week_chip_shows_its_words_on_the_second_line(

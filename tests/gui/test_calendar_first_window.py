@@ -84,8 +84,8 @@ def test_what_needs_the_data_waits_for_it(qtbot: QtBot, ctx: AppContext, march: 
     assert item is not None
     assert not page.request_move(item.variant_id, item.when + timedelta(days=1))
     assert page.toolbar.status.text() == NOT_OPEN_YET and page.undo_stack.count() == 0
-    page.delete(item)
-    page.duplicate(item)
+    page.post_actions.delete(item)
+    page.post_actions.duplicate(item)
     assert page.runner.pending() == 0 and page.model.item(march["lone"]) == item
     opened: list[int] = []
     page.edit_post.connect(opened.append)

@@ -279,18 +279,18 @@ def test_chip_menu_duplicate_and_delete_with_confirmation(
     page = open_page(qtbot, ctx)
     item = page.model.item(planned["lone"])
     assert item is not None
-    labels = [a.text() for a in page.chip_menu(item).actions() if a.text()]
+    labels = [a.text() for a in page.post_actions.menu(item).actions() if a.text()]
     assert labels == ["Open in composer", "Reschedule…", "Duplicate", "Make recurring…", "Delete…"]
     with qtbot.waitSignal(page.model.loaded, timeout=5000):
-        page.duplicate(item)
+        page.post_actions.duplicate(item)
     on_day = page.model.items_on(date(2027, 3, 16))
     assert sorted(i.status for i in on_day if i.text == "Move me") == ["draft", "scheduled"]
-    box = page.confirm_delete(item)
+    box = page.post_actions.confirm_delete(item)
     assert "Delete this post" in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     settle(qtbot, page)
     assert page.model.item(planned["lone"]) is not None
-    box = page.confirm_delete(item)
+    box = page.post_actions.confirm_delete(item)
     with qtbot.waitSignal(page.model.loaded, timeout=5000):
         next(b for b in box.buttons() if b.text() == "Delete").click()
     assert page.model.item(planned["lone"]) is None

@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QColor, QHideEvent, QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.services.calendar_rows import CalendarItem, FirstWindow, FirstWindowRead
+from desktop.services.calendar_rows import FirstWindow, FirstWindowRead
 from desktop.services.zones import zone_label
 from desktop.ui.calendar.commands import RescheduleCommand
 from desktop.ui.calendar.context import CalendarContext, load_context
@@ -43,13 +43,9 @@ from desktop.ui.widgets.empty_state import EmptyState
 # The data layer (accounts, campaigns, recurrence: SQLAlchemy) is imported where it is used, so
 # the page can be built, and show its first month, before the data is open.
 if TYPE_CHECKING:
-    from PySide6.QtCore import QPoint
-    from PySide6.QtWidgets import QMenu, QMessageBox
-
     from desktop.services.accounts import AccountRow
     from desktop.services.campaigns import CampaignRow
     from desktop.services.context import AppContext
-    from desktop.ui.calendar.dialogs import RecurringDialog, RescheduleDialog
     from desktop.ui.tasks import TaskRunner
 
 
@@ -102,9 +98,10 @@ class CalendarPage(Page):
         self.week_view = WeekView(self.model)
         self.list_view = CalendarListView(self.model)
         self.proxy = self.list_view.proxy
+        self.post_actions = PostActions(self)  # the chip's (and list row's) menu and what it does
         self.list_view.open_post.connect(self.open_post)
-        self.list_view.delete_requested.connect(self.confirm_delete)
-        self.list_view.context_requested.connect(self.show_chip_menu)
+        self.list_view.delete_requested.connect(self.post_actions.confirm_delete)
+        self.list_view.context_requested.connect(self.post_actions.show_menu)
 
         self.views = QStackedWidget()
         for view in (self.month_view, self.week_view, self.list_view):
@@ -144,7 +141,6 @@ class CalendarPage(Page):
         self.body.addWidget(self.stack, 1)
 
         self.undo_action, self.redo_action = self.toolbar.bind_undo(self.undo_stack, self)
-        self.post_actions = PostActions(self)
 
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
@@ -157,13 +153,13 @@ class CalendarPage(Page):
         tb.mode_changed.connect(self.set_mode)
         tb.filters_changed.connect(self._filters_changed)
         for canvas in (self.month_view, self.week_view.canvas):
-            canvas.delete_requested.connect(self.confirm_delete)
+            canvas.delete_requested.connect(self.post_actions.confirm_delete)
             canvas.draft_dropped.connect(self.drafts.schedule)
             canvas.open_post.connect(self.open_post)
             canvas.selected_changed.connect(self.select_date)
             canvas.move_requested.connect(self.request_move)
             canvas.refused.connect(self.show_status)
-            canvas.context_requested.connect(self.show_chip_menu)
+            canvas.context_requested.connect(self.post_actions.show_menu)
             canvas.period_step.connect(self.step)
             canvas.today_requested.connect(self.go_today)
         self.month_view.day_activated.connect(self._show_week_of)
@@ -402,37 +398,6 @@ class CalendarPage(Page):
         self.toolbar.status.setVisible(bool(text))
         if text:
             self._status_timer.start(8000)
-
-    # --- the chip's menu (desktop.ui.calendar.post_actions) ----------------------------------
-
-    def chip_menu(self, item: CalendarItem) -> QMenu:
-        return self.post_actions.menu(item)
-
-    def show_chip_menu(self, item: CalendarItem, pos: QPoint) -> None:
-        self.post_actions.show_menu(item, pos)
-
-    def reschedule_dialog(self, item: CalendarItem) -> RescheduleDialog:
-        return self.post_actions.reschedule_dialog(item)
-
-    def recurring_dialog(self, item: CalendarItem) -> RecurringDialog:
-        return self.post_actions.recurring_dialog(item)
-
-    def duplicate(self, item: CalendarItem) -> None:
-        self.post_actions.duplicate(item)
-
-    def make_recurring(self, item: CalendarItem, every: int, unit: str, until: date) -> None:
-        self.post_actions.make_recurring(item, every, unit, until)
-
-    def confirm_delete(self, item: CalendarItem, *, series: bool = False) -> QMessageBox:
-        return self.post_actions.confirm_delete(item, series=series)
-
-    @property
-    def confirm_box(self) -> QMessageBox | None:
-        """The last "Delete post" question asked."""
-        return self.post_actions.confirm_box
-
-    def delete(self, item: CalendarItem, *, series: bool = False) -> None:
-        self.post_actions.delete(item, series=series)
 
     @property
     def zone(self) -> ZoneInfo:
