@@ -198,8 +198,7 @@ def after_first_paint(window: QWidget, then: Callable[[], None]) -> None:
 
 def warm_imports(first_page: str) -> None:
     """Import, off the GUI thread, what :meth:`MainWindow.attach` is about to import on it: the
-    engines, the tray, "Get started" and the first page's module (modules only; no widgets); and the
-    list of time zones Queue and Settings offer."""
+    engines, the tray, "Get started" and the first page's module (modules only; no widgets)."""
     from desktop.ui.pages import SPECS_BY_KEY
 
     for module in (
@@ -211,9 +210,6 @@ def warm_imports(first_page: str) -> None:
         SPECS_BY_KEY[first_page].target.partition(":")[0],
     ):
         importlib.import_module(module)
-    from desktop.services.zones import offered_zones
-
-    offered_zones()  # the zone files, read once: Queue and Settings list them without a wait
 
 
 # --- benchmark markers ----------------------------------------------------------------------------

@@ -285,7 +285,8 @@ class MainWindow(QMainWindow):
     def _start_publishing_once_loaded(self) -> None:
         """Start the publisher once the page on show has loaded: its first pass (reconciling
         anything left in flight, then what is due) and the page's reads share the database and
-        the interpreter, and the user sees the page first. At most PUBLISH_AFTER_AT_MOST_MS late."""
+        the interpreter, and the user sees the page first. At most PUBLISH_AFTER_AT_MOST_MS late.
+        The list of time zones is read then too, off the GUI thread."""
         started = False
 
         def start() -> None:
@@ -295,6 +296,10 @@ class MainWindow(QMainWindow):
                 self.runner.busy_changed.disconnect(idle)
                 if not self._closed:
                     self.engine.start()
+                    from desktop.services.zones import offered_zones
+
+                    # the zone files, read once while nothing waits: Queue and Settings list them at once
+                    self.runner.run(offered_zones, name="zone_list", owner=self)
 
         def idle(busy: bool) -> None:
             # busy_changed(False) comes before the finished task's callback, which may start the

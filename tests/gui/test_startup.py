@@ -151,12 +151,17 @@ def test_the_shell_shows_frames_until_the_data_is_attached(qtbot: QtBot, ctx: Ap
 
 
 def test_publishing_starts_once_the_page_on_show_has_loaded(qtbot: QtBot, ctx: AppContext) -> None:
+    from desktop.services.zones import offered_zones
+
+    offered_zones.cache_clear()
     window = MainWindow(ctx, start_publishing=True)
     qtbot.addWidget(window)
     window.show()
     assert window.metrics_engine.timer.isActive()  # its first pass waits by itself
     assert not window.engine.timer.isActive() and window.runner.pending() > 0  # the calendar reads first
     qtbot.waitUntil(window.engine.timer.isActive, timeout=10_000)
+    # then, off the GUI thread, the zone list Queue and Settings offer
+    qtbot.waitUntil(lambda: offered_zones.cache_info().currsize == 1, timeout=10_000)
     window.quit()
     assert not window.engine.timer.isActive()
 
