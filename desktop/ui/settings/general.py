@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from desktop.ui.tasks import TaskRunner
 
 
-def zone_names() -> list[str]:
-    """The IANA zones offered in Settings, "UTC" first, then by name."""
-    return list(zones.offered_zones())
-
-
 def system_choice_label() -> str:
     name = zones.system_zone_name()
     return f"Same as this computer ({zones.zone_label(name)})" if name else "Same as this computer"
@@ -67,7 +62,7 @@ class AppearanceAndTimeCard(Card):
         self.zone.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.zone.addItem(system_choice_label(), "")
         self._by_text: dict[str, str] = {_fold(self.zone.itemText(0)): ""}
-        for name in zone_names():
+        for name in zones.offered_zones():
             label = zones.zone_label(name)
             self.zone.addItem(label, name)
             self._by_text[_fold(label)] = name
